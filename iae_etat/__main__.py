@@ -1,0 +1,5 @@
+"""Entry point for ``python -m iae_etat``."""
+
+from iae_etat.cli import main
+
+main()

@@ -1,0 +1,83 @@
+"""Error types and the data-problem record shared by every stage.
+
+A user error never surfaces as a traceback: commands raise one of the exceptions below, the CLI
+prints its French message and exits with its code. Data problems are *records* (`Probleme`),
+collected all at once and written to the controls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+EXIT_OK = 0
+EXIT_DATA = 1
+EXIT_USAGE = 2
+EXIT_LOCKED = 75
+
+GRAVITE_ERREUR = "erreur"
+GRAVITE_AVERTISSEMENT = "avertissement"
+GRAVITE_INFO = "info"
+
+
+class IaeEtatError(Exception):
+    """Base of the errors a user can meet; carries a French message and an exit code."""
+
+    exit_code = EXIT_DATA
+
+    def __init__(self, message: str, conseil: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.conseil = conseil
+
+
+class ConfigError(IaeEtatError):
+    """The project directory or its configuration is unusable (exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+class UsageError(IaeEtatError):
+    """The command was called with arguments that cannot work (exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+class DataError(IaeEtatError):
+    """Blocking data problems stopped the run (exit 1); the problems are listed."""
+
+    exit_code = EXIT_DATA
+
+    def __init__(self, message: str, problemes: list[Probleme] | None = None, conseil: str = ""):
+        super().__init__(message, conseil)
+        self.problemes = problemes or []
+
+
+@dataclass(frozen=True)
+class Probleme:
+    """One data problem, located as precisely as the source allows (columns of DESIGN.md §8)."""
+
+    fichier: str
+    regle: str
+    message: str
+    feuille: str = ""
+    cellule: str = ""
+    champ: str = ""
+    valeur: str = ""
+    attendu: str = ""
+    conseil: str = ""
+    gravite: str = GRAVITE_ERREUR
+
+    COLUMNS = ("fichier", "feuille", "cellule", "champ", "valeur", "regle", "attendu", "message",
+               "conseil", "gravite")
+
+    @property
+    def bloquant(self) -> bool:
+        return self.gravite == GRAVITE_ERREUR
+
+    def as_row(self) -> dict[str, str]:
+        """The record as an ordered row of the controls file."""
+        values = asdict(self)
+        return {name: str(values[name]) for name in self.COLUMNS}
+
+
+assert {f.name for f in fields(Probleme)} == set(Probleme.COLUMNS)

@@ -1,0 +1,58 @@
+"""Workbook helpers shared by every xlsx the tool writes: injection-safe text, stable bytes."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import datetime
+from typing import Any
+
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+FIXED_DOC_TIME = datetime(2000, 1, 1)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
+def looks_like_formula(text: str) -> bool:
+    """True when a spreadsheet could read ``text`` as a formula."""
+    return text.startswith(_FORMULA_START)
+
+
+def protect_csv_text(value: Any) -> Any:
+    """A CSV cell that no spreadsheet will run: risky text gets a leading apostrophe."""
+    if isinstance(value, str) and looks_like_formula(value):
+        return "'" + value
+    return value
+
+
+def set_cell(cell: Any, value: Any) -> None:
+    """Put ``value`` in an openpyxl cell; text always stays text, never a formula."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+
+
+def workbook_bytes(workbook: Any) -> bytes:
+    """The workbook saved as xlsx bytes that depend only on its content."""
+    workbook.properties.creator = "iae-etat"
+    workbook.properties.created = FIXED_DOC_TIME
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return stable_zip(buffer.getvalue())
+
+
+def stable_zip(data: bytes) -> bytes:
+    """Rewrite an OOXML zip with fixed timestamps so equal content gives equal bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", content)
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            dst.writestr(entry, content)
+    return out.getvalue()
