@@ -1,0 +1,64 @@
+"""Layout of the questionnaire workbook, derived from the ``raw_questionnaires`` contract.
+
+Every data sheet has one row per field: column A holds the field code (the reader finds answers
+by this code, so added rows or renamed sheets do not lose them), B the question, C the answer,
+D the unit and E the help. A very hidden sheet holds the stamp.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iae_etat.contracts import Contract, Field
+
+CONTRACT_NAME = "raw_questionnaires"
+INSTRUCTIONS_SHEET = "Instructions"
+STAMP_SHEET = "_tampon"
+LISTS_SHEET = "_listes"
+HEADER_ROW = 3
+FIRST_ROW = 4
+CODE_COL, LABEL_COL, ANSWER_COL, UNIT_COL, HELP_COL = 1, 2, 3, 4, 5
+HEADERS = ("Code", "Question", "Réponse", "Unité", "Aide")
+STAMP_KEYS = ("version_contrat", "millesime", "siret", "type_siae")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a field stands in the generated workbook."""
+
+    field: Field
+    sheet: str
+    row: int
+
+    @property
+    def answer_cell(self) -> str:
+        return f"C{self.row}"
+
+
+def sheets(contract: Contract) -> list[str]:
+    """Data sheet names, in the order of their first field in the contract."""
+    names: list[str] = []
+    for f in contract.fields:
+        sheet = f.extra.get("questionnaire", {}).get("feuille")
+        if sheet and sheet not in names:
+            names.append(sheet)
+    return names
+
+
+def placements(contract: Contract) -> list[Placement]:
+    """Every questionnaire field with its sheet and row."""
+    rows: dict[str, int] = {}
+    out = []
+    for f in contract.fields:
+        sheet = f.extra.get("questionnaire", {}).get("feuille")
+        if not sheet:
+            continue
+        row = rows.get(sheet, FIRST_ROW)
+        out.append(Placement(f, sheet, row))
+        rows[sheet] = row + 1
+    return out
+
+
+def help_text(f: Field) -> str:
+    """The help shown next to a field."""
+    return f.extra.get("questionnaire", {}).get("aide", "") or f.description

@@ -1,0 +1,132 @@
+"""Write a questionnaire workbook for one SIAE (prefilled, protected, validated)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from iae_etat.contracts import Contract, Field
+from iae_etat.questionnaire import layout
+from iae_etat.xlsx import set_cell, workbook_bytes
+
+_INSTRUCTIONS = [
+    "Questionnaire annuel de l'insertion par l'activité économique — millésime {millesime}",
+    "",
+    "Ce questionnaire est adossé au bilan de votre annexe financière. Il sert à l'état des lieux "
+    "de l'offre d'insertion du département, présenté au CDIAE. Ce n'est pas un audit.",
+    "",
+    "Comment le remplir :",
+    "1. Répondez dans la colonne « Réponse » (cases jaunes) de chaque onglet.",
+    "2. Nombres : sans unité ni symbole ; les décimales avec une virgule (12,5).",
+    "3. Laissez vide une donnée que vous ne connaissez pas (ne mettez pas 0 par défaut).",
+    "4. Les « dont » sont inclus dans le total de l'année.",
+    "5. Ne renommez pas les onglets et ne modifiez pas la colonne « Code ».",
+    "6. Renvoyez le fichier au format .xlsx ou .ods, sans le protéger par un mot de passe.",
+    "",
+    "Vos réponses ne contiennent aucune donnée nominative : ne saisissez aucun nom de salarié.",
+]
+_FILL_ANSWER = "FFF2CC"
+_FILL_HEADER = "DDEBF7"
+_FILL_CODE = "F2F2F2"
+
+
+def build_workbook(contract: Contract, millesime: int, answers: dict[str, Any],
+                   fictitious: bool = False) -> bytes:
+    """The xlsx bytes of the questionnaire of one SIAE, prefilled with ``answers``."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    intro = wb.active
+    intro.title = layout.INSTRUCTIONS_SHEET
+    lines = list(_INSTRUCTIONS)
+    if fictitious:
+        lines.insert(1, "Données fictives de démonstration.")
+    for i, line in enumerate(lines, start=1):
+        set_cell(intro.cell(row=i, column=1), line.format(millesime=millesime))
+    intro["A1"].font = Font(bold=True, size=14)
+    intro.column_dimensions["A"].width = 110
+    intro.protection.sheet = True
+
+    bold = Font(bold=True)
+    by_sheet: dict[str, Any] = {}
+    for name in layout.sheets(contract):
+        ws = wb.create_sheet(name)
+        set_cell(ws.cell(row=1, column=1), f"{name} — millésime {millesime}")
+        ws["A1"].font = Font(bold=True, size=13)
+        for col, header in enumerate(layout.HEADERS, start=1):
+            cell = ws.cell(row=layout.HEADER_ROW, column=col)
+            set_cell(cell, header)
+            cell.font = bold
+            cell.fill = PatternFill("solid", fgColor=_FILL_HEADER)
+        for letter, width in zip("ABCDE", (24, 60, 22, 12, 70), strict=True):
+            ws.column_dimensions[letter].width = width
+        ws.freeze_panes = ws.cell(row=layout.FIRST_ROW, column=1)
+        ws.protection.sheet = True
+        by_sheet[name] = ws
+    lists = wb.create_sheet(layout.LISTS_SHEET)
+    lists.sheet_state = "hidden"
+    list_col = 1
+
+    for place in layout.placements(contract):
+        ws = by_sheet[place.sheet]
+        f = place.field
+        row = place.row
+        set_cell(ws.cell(row=row, column=layout.CODE_COL), f.name)
+        ws.cell(row=row, column=layout.CODE_COL).fill = PatternFill("solid", fgColor=_FILL_CODE)
+        set_cell(ws.cell(row=row, column=layout.LABEL_COL), f.title)
+        set_cell(ws.cell(row=row, column=layout.UNIT_COL), f.unit)
+        set_cell(ws.cell(row=row, column=layout.HELP_COL), layout.help_text(f))
+        ws.cell(row=row, column=layout.HELP_COL).alignment = Alignment(wrap_text=True)
+        answer = ws.cell(row=row, column=layout.ANSWER_COL)
+        value = answers.get(f.name)
+        if value is not None:
+            set_cell(answer, value)
+        answer.fill = PatternFill("solid", fgColor=_FILL_ANSWER)
+        answer.protection = Protection(locked=False)
+        if f.type == "number":
+            answer.number_format = "#,##0.00"
+        elif f.type == "integer":
+            answer.number_format = "#,##0"
+        validation = _validation(f, DataValidation, lists, list_col)
+        if "enum" in f.constraints:
+            list_col += 1
+        if validation is not None:
+            ws.add_data_validation(validation)
+            validation.add(answer)
+
+    stamp = wb.create_sheet(layout.STAMP_SHEET)
+    stamp.sheet_state = "veryHidden"
+    values = {"version_contrat": contract.version, "millesime": str(millesime),
+              "siret": answers.get("siret", ""), "type_siae": answers.get("type_siae", "")}
+    for i, key in enumerate(layout.STAMP_KEYS, start=1):
+        set_cell(stamp.cell(row=i, column=1), key)
+        set_cell(stamp.cell(row=i, column=2), str(values[key]))
+    wb.active = 0
+    return workbook_bytes(wb)
+
+
+def _validation(f: Field, DataValidation: Any, lists: Any, list_col: int) -> Any:
+    """The data validation of a field's answer cell, or None for free text."""
+    prompt = layout.help_text(f)[:255]
+    common = {"showInputMessage": True, "promptTitle": f.title[:32], "prompt": prompt,
+              "showErrorMessage": True, "errorTitle": "Valeur refusée"}
+    if "enum" in f.constraints:
+        from openpyxl.utils import get_column_letter
+
+        letter = get_column_letter(list_col)
+        for i, choice in enumerate(f.constraints["enum"], start=1):
+            set_cell(lists.cell(row=i, column=list_col), str(choice))
+        ref = f"{layout.LISTS_SHEET}!${letter}$1:${letter}${len(f.constraints['enum'])}"
+        return DataValidation(type="list", formula1=ref, allow_blank=True,
+                              error="Choisissez une valeur de la liste.", **common)
+    minimum = f.constraints.get("minimum")
+    if f.type == "integer":
+        return DataValidation(type="whole", operator="greaterThanOrEqual",
+                              formula1=str(minimum or 0), allow_blank=True,
+                              error="Un nombre entier positif ou nul est attendu.", **common)
+    if f.type == "number":
+        return DataValidation(type="decimal", operator="greaterThanOrEqual",
+                              formula1=str(minimum or 0), allow_blank=True,
+                              error="Un nombre positif ou nul est attendu.", **common)
+    return None
