@@ -1,0 +1,1 @@
+"""Source adapters: reading the files users bring, declared in ``pipelines/*.yaml``."""
