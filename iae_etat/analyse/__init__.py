@@ -1,0 +1,1 @@
+"""The analysis: offer against needs per territory, and the secrecy applied before publishing."""

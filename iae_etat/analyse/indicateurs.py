@@ -1,0 +1,144 @@
+"""Indicators per territory: offer, needs, coverage — pure functions, no I/O.
+
+Every indicator is declared once in ``CATALOGUE`` with its French label, definition, formula and
+unit; the report's methodological annex prints this catalogue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from iae_etat.analyse.niveaux import LEVELS, level_frame
+
+ENSEMBLE = "ensemble"
+TYPES_SIAE = ("ACI", "AI", "EI", "ETTI", "EITI")
+
+
+@dataclass(frozen=True)
+class Indicateur:
+    """One indicator of the catalogue."""
+
+    code: str
+    libelle: str
+    definition: str
+    formule: str
+    unite: str
+    sources: tuple[str, ...]
+    par_type: bool = False
+    effectif: bool = False  # a count of people: primary secrecy applies
+
+
+CATALOGUE = (
+    Indicateur("nb_siae", "Nombre de SIAE",
+               "Structures conventionnées implantées dans le territoire.",
+               "nombre de couples (SIRET, type) dont la commune d'implantation est dans le "
+               "territoire", "structures", ("core_structures",), par_type=True),
+    Indicateur("etp_conventionnes", "ETP conventionnés",
+               "Postes d'insertion conventionnés, déclarés par les SIAE ayant répondu.",
+               "somme des ETP conventionnés des SIAE répondantes du territoire", "ETP",
+               ("core_structures",), par_type=True),
+    Indicateur("etp_realises", "ETP réalisés",
+               "Heures travaillées rapportées à un temps plein, SIAE ayant répondu.",
+               "somme des ETP réalisés des SIAE répondantes du territoire", "ETP",
+               ("core_structures",), par_type=True),
+    Indicateur("salaries_annee", "Salariés en insertion sur l'année",
+               "Personnes ayant eu un contrat d'insertion dans l'année, SIAE ayant répondu.",
+               "somme des salariés déclarés par les SIAE répondantes du territoire", "personnes",
+               ("core_structures",), par_type=True, effectif=True),
+    Indicateur("taux_reponse", "Part des SIAE ayant répondu au questionnaire",
+               "Couverture des indicateurs issus du questionnaire.",
+               "SIAE répondantes / SIAE du territoire × 100", "%", ("core_structures",),
+               par_type=True),
+    Indicateur("de_abc", "Demandeurs d'emploi A, B, C",
+               "Demandeurs d'emploi inscrits en catégories A, B ou C, valeur annuelle.",
+               "somme sur les communes du territoire des valeurs annuelles connues", "personnes",
+               ("core_besoins",), effectif=True),
+    Indicateur("taux_equipement_etp_de_abc", "Taux d'équipement (ETP pour 1 000 DE ABC)",
+               "Offre d'insertion rapportée aux demandeurs d'emploi du territoire.",
+               "ETP conventionnés / demandeurs d'emploi ABC × 1 000", "ETP pour 1 000 DE",
+               ("core_structures", "core_besoins")),
+)
+BY_CODE = {i.code: i for i in CATALOGUE}
+OUTPUT_COLUMNS = ["niveau", "code", "libelle", "indicateur", "unite", "type_siae", "public",
+                  "valeur"]
+
+
+def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
+               besoins: pd.DataFrame) -> pd.DataFrame:
+    """Every indicator of the catalogue for every level, type of SIAE and ``ensemble``.
+
+    Returns the long table (columns ``OUTPUT_COLUMNS``) before secrecy; ``valeur`` is NaN where
+    the data are not available.
+    """
+    offer = _offer_by_commune(structures)
+    needs = besoins.set_index("code_commune")[["de_abc"]] if not besoins.empty \
+        else pd.DataFrame({"de_abc": pd.Series(dtype="Float64")})
+    frames = []
+    for level in LEVELS:
+        table = level_frame(territoires, level)
+        if table is None:
+            continue
+        frames.append(_level_indicators(table, level, offer, needs))
+    return pd.concat(frames, ignore_index=True)[OUTPUT_COLUMNS]
+
+
+def _offer_by_commune(structures: pd.DataFrame) -> pd.DataFrame:
+    """Offer sums per (commune, type of SIAE) including the ``ensemble`` rows."""
+    data = structures.dropna(subset=["code_commune"]).copy()
+    data["repond"] = data["a_repondu"].astype(bool)
+    data["nb"] = 1
+    for column in ("etp_conventionnes", "etp_realises", "salaries_annee"):
+        data[column] = data[column].astype("Float64").where(data["repond"])
+    sums = {"nb": "sum", "repond": "sum", "etp_conventionnes": "sum", "etp_realises": "sum",
+            "salaries_annee": "sum"}
+    by_type = data.groupby(["code_commune", "type_siae"]).agg(sums).reset_index()
+    total = data.groupby("code_commune").agg(sums).reset_index()
+    total["type_siae"] = ENSEMBLE
+    return pd.concat([by_type, total], ignore_index=True)
+
+
+def _level_indicators(table: pd.DataFrame, level: str, offer: pd.DataFrame,
+                      needs: pd.DataFrame) -> pd.DataFrame:
+    """Indicators for one level; ``table`` maps each commune to its territory at that level."""
+    labels = table.drop_duplicates("code").set_index("code")["libelle"]
+    joined = offer.merge(table[["code_commune", "code"]], on="code_commune")
+    sums = joined.groupby(["code", "type_siae"])[
+        ["nb", "repond", "etp_conventionnes", "etp_realises", "salaries_annee"]].sum(min_count=1)
+    territories = labels.index
+    full = pd.MultiIndex.from_product([territories, (ENSEMBLE, *TYPES_SIAE)],
+                                      names=["code", "type_siae"])
+    sums = sums.reindex(full)
+    sums["nb"] = sums["nb"].fillna(0)
+    has_respondent = sums["repond"].fillna(0) > 0
+    for column in ("etp_conventionnes", "etp_realises", "salaries_annee"):
+        # no structure: the offer is truly zero; structures but no answer: not available
+        sums[column] = sums[column].astype(float).where(has_respondent | (sums["nb"] == 0),
+                                                        np.nan)
+        sums.loc[sums["nb"] == 0, column] = 0.0
+    sums["taux_reponse"] = np.where(sums["nb"] > 0,
+                                    sums["repond"].fillna(0) / sums["nb"].where(sums["nb"] > 0)
+                                    * 100, np.nan)
+    de = needs.reindex(table["code_commune"])["de_abc"].astype(float)
+    de_by_code = pd.Series(de.to_numpy(), index=table["code"].to_numpy()).groupby(level=0) \
+        .sum(min_count=1).reindex(territories)
+    rows = []
+    for (code, kind), values in sums.iterrows():
+        for indicator in ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee",
+                          "taux_reponse"):
+            column = "nb" if indicator == "nb_siae" else indicator
+            rows.append((code, indicator, kind, ENSEMBLE, values[column]))
+        if kind == ENSEMBLE:
+            de_value = de_by_code.get(code, np.nan)
+            rows.append((code, "de_abc", kind, ENSEMBLE, de_value))
+            etp = values["etp_conventionnes"]
+            rate = etp / de_value * 1000 if de_value and de_value > 0 else np.nan
+            rows.append((code, "taux_equipement_etp_de_abc", kind, ENSEMBLE, rate))
+    out = pd.DataFrame(rows, columns=["code", "indicateur", "type_siae", "public", "valeur"])
+    out["niveau"] = level
+    out["libelle"] = out["code"].map(labels)
+    out["unite"] = out["indicateur"].map(lambda c: BY_CODE[c].unite)
+    out["valeur"] = out["valeur"].astype(float)
+    return out

@@ -1,0 +1,26 @@
+"""The analyse stage: ``core_`` tables → ``out_indicateurs`` under statistical secrecy."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from iae_etat.analyse.indicateurs import CATALOGUE, indicators
+from iae_etat.analyse.secret import apply_secret
+from iae_etat.catalogue import Catalogue
+from iae_etat.config import Projet
+
+DERIVED = {"taux_equipement_etp_de_abc": ("de_abc", "etp_conventionnes")}
+
+
+def run_analyse(projet: Projet, catalogue: Catalogue) -> pd.DataFrame:
+    """Compute and write ``out_indicateurs``; returns it."""
+    territoires = catalogue.read("core_territoires")
+    structures = catalogue.read("core_structures")
+    besoins = catalogue.read("core_besoins") if catalogue.exists("core_besoins") \
+        else pd.DataFrame(columns=["code_commune", "de_abc"])
+    table = indicators(territoires, structures, besoins)
+    effectifs = {i.code for i in CATALOGUE if i.effectif}
+    published = apply_secret(table, territoires, projet.secret.seuil_effectifs, effectifs,
+                             DERIVED)
+    catalogue.write("out_indicateurs", published)
+    return published
