@@ -1,0 +1,48 @@
+"""Charts as inline SVG (matplotlib): one palette, French numbers, readable in black and white."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from iae_etat.report.formats import nombre
+
+PALETTE = ("#000091", "#6a6af4", "#c9191e", "#fc5d00", "#18753c")
+HATCHES = ("", "//", "..", "xx", "\\\\")
+_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
+
+
+def _setup():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"svg.hashsalt": "iae-etat", "svg.fonttype": "none",
+                         "font.family": "DejaVu Sans", "font.size": 10,
+                         "axes.spines.top": False, "axes.spines.right": False})
+    return plt
+
+
+def bar_chart(labels: list[str], values: list[float], title: str, unit: str) -> str:
+    """A horizontal bar chart as an SVG string (no XML prolog), values written on the bars."""
+    plt = _setup()
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(labels) + 1.2))
+    positions = list(range(len(labels)))[::-1]
+    bars = ax.barh(positions, values, color=[PALETTE[i % len(PALETTE)] for i in positions],
+                   edgecolor="black", linewidth=0.6)
+    for bar, hatch in zip(bars, HATCHES * (len(bars) // len(HATCHES) + 1), strict=False):
+        bar.set_hatch(hatch)
+    ax.set_yticks(positions, labels)
+    ax.set_title(title, loc="left", fontsize=11)
+    ax.set_xlabel(unit)
+    ax.xaxis.set_major_formatter(lambda x, _pos: nombre(x))
+    for bar, value in zip(bars, values, strict=True):
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, " " + nombre(value, 1),
+                va="center", fontsize=9)
+    fig.tight_layout()
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "iae-etat"})
+    plt.close(fig)
+    svg = buffer.getvalue()
+    return _METADATA.sub("", svg[svg.index("<svg"):])

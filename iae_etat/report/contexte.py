@@ -1,0 +1,84 @@
+"""The data of the report, taken from the published (``publique``) indicator rows — pure."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from iae_etat.analyse.indicateurs import BY_CODE, CATALOGUE, ENSEMBLE, TYPES_SIAE
+from iae_etat.analyse.niveaux import LEVEL_LABELS
+from iae_etat.report.formats import cellule
+
+TABLE_INDICATORS = ("nb_siae", "etp_conventionnes", "salaries_annee", "de_abc",
+                    "taux_equipement_etp_de_abc")
+KEY_FIGURES = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee", "de_abc",
+               "taux_equipement_etp_de_abc", "taux_reponse")
+
+
+def published(indicateurs: pd.DataFrame) -> pd.DataFrame:
+    """The rows a public report may show."""
+    return indicateurs[indicateurs["diffusion"] == "publique"]
+
+
+def key_figures(indicateurs: pd.DataFrame, departement: str) -> list[dict]:
+    """Figures of the synthèse for one département, formatted, with their raw value."""
+    rows = _departement_rows(indicateurs, departement)
+    rows = rows[rows["type_siae"] == ENSEMBLE].set_index("indicateur")
+    out = []
+    for code in KEY_FIGURES:
+        if code not in rows.index:
+            continue
+        value, statut = rows.at[code, "valeur"], rows.at[code, "statut"]
+        out.append({"code": code, "libelle": BY_CODE[code].libelle, "unite": BY_CODE[code].unite,
+                    "valeur": value, "texte": cellule(value, statut, BY_CODE[code].unite)})
+    return out
+
+
+def _departement_rows(indicateurs: pd.DataFrame, departement: str) -> pd.DataFrame:
+    rows = published(indicateurs)
+    return rows[(rows["niveau"] == "departement") & (rows["code"] == departement)
+                & (rows["public"] == ENSEMBLE)]
+
+
+def level_table(indicateurs: pd.DataFrame, niveau: str, codes: list[str] | None = None) -> dict:
+    """One table of the report: a row per territory, a column per indicator."""
+    rows = published(indicateurs)
+    rows = rows[(rows["niveau"] == niveau) & (rows["type_siae"] == ENSEMBLE)
+                & (rows["public"] == ENSEMBLE) & rows["indicateur"].isin(TABLE_INDICATORS)]
+    if codes is not None:
+        rows = rows[rows["code"].isin(codes)]
+    body = []
+    for (code, libelle), group in rows.groupby(["code", "libelle"], sort=True):
+        cells = {r.indicateur: cellule(r.valeur, r.statut, r.unite)
+                 for r in group.itertuples(index=False)}
+        body.append({"code": code, "libelle": libelle,
+                     "cellules": [cells.get(i, "nd") for i in TABLE_INDICATORS]})
+    return {"niveau": niveau, "titre": LEVEL_LABELS[niveau], "note": "",
+            "colonnes": [BY_CODE[i].libelle for i in TABLE_INDICATORS], "lignes": body}
+
+
+def by_type(indicateurs: pd.DataFrame, departement: str) -> dict:
+    """Offer of one département by type of SIAE."""
+    rows = _departement_rows(indicateurs, departement).set_index(["type_siae", "indicateur"])
+    indicators = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee",
+                  "taux_reponse")
+    lines, etp = [], []
+    for kind in (*TYPES_SIAE, ENSEMBLE):
+        cells = []
+        for i in indicators:
+            if (kind, i) in rows.index:
+                row = rows.loc[(kind, i)]
+                cells.append(cellule(row["valeur"], row["statut"], BY_CODE[i].unite))
+            else:
+                cells.append("nd")
+        lines.append({"libelle": "Ensemble" if kind == ENSEMBLE else kind, "cellules": cells})
+        if kind != ENSEMBLE and (kind, "etp_conventionnes") in rows.index:
+            value = rows.loc[(kind, "etp_conventionnes"), "valeur"]
+            etp.append((kind, 0.0 if pd.isna(value) else float(value)))
+    return {"colonnes": [BY_CODE[i].libelle for i in indicators], "lignes": lines, "etp": etp}
+
+
+def catalogue_rows() -> list[dict]:
+    """The indicator catalogue for the methodological annex."""
+    return [{"code": i.code, "libelle": i.libelle, "definition": i.definition,
+             "formule": i.formule, "unite": i.unite, "sources": ", ".join(i.sources)}
+            for i in CATALOGUE]

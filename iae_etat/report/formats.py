@@ -1,0 +1,36 @@
+"""French number formats (Babel, independent of the machine's locale)."""
+
+from __future__ import annotations
+
+import math
+
+from babel.numbers import format_decimal
+
+SECRET_SYMBOL = "s"
+MISSING_SYMBOL = "nd"
+
+
+def nombre(value: object, decimales: int = 0) -> str:
+    """``1234.5`` → ``1 234,5`` (narrow no-break spaces); missing → ``nd``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING_SYMBOL
+    pattern = "#,##0" + ("." + "0" * decimales if decimales else "")
+    return format_decimal(value, format=pattern, locale="fr_FR")
+
+
+def pourcentage(value: object, decimales: int = 1) -> str:
+    """``28.43`` (already in percent) → ``28,4 %``."""
+    text = nombre(value, decimales)
+    return text if text == MISSING_SYMBOL else f"{text}\u00a0%"
+
+
+def cellule(value: object, statut: str, unite: str) -> str:
+    """A published value as shown in a table: the number, ``s`` or ``nd``."""
+    if statut == "s":
+        return SECRET_SYMBOL
+    if statut == "nd":
+        return MISSING_SYMBOL
+    if unite == "%":
+        return pourcentage(value)
+    decimals = 0 if unite in ("structures", "personnes") else 1
+    return nombre(value, decimals)

@@ -1,0 +1,87 @@
+"""The report stage: the HTML état des lieux and the control files of a millésime."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from iae_etat import __version__, referentiel, resources
+from iae_etat.catalogue import Catalogue, write_bytes, write_text
+from iae_etat.config import Projet
+from iae_etat.errors import Probleme
+from iae_etat.report import charts, contexte
+from iae_etat.report.templating import environment
+from iae_etat.xlsx import protect_csv_text
+
+REPORT_NAME = "etat-des-lieux.html"
+COMMUNES_SHOWN = 40
+
+
+def run_report(projet: Projet, millesime: int, catalogue: Catalogue, reports_dir: Path) -> list[Path]:
+    """Write the report and the controls into ``reports_dir``; returns the written paths."""
+    indicateurs = catalogue.read("out_indicateurs")
+    anomalies = catalogue.read("core_anomalies")
+    html = render_report(projet, millesime, indicateurs, catalogue.read("core_structures"),
+                         anomalies, catalogue.read("core_sources"))
+    report = reports_dir / REPORT_NAME
+    write_text(report, html)
+    controls = reports_dir / "controles" / "anomalies.csv"
+    write_bytes(controls, anomalies_csv(anomalies))
+    return [report, controls]
+
+
+def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
+                  structures: pd.DataFrame, anomalies: pd.DataFrame,
+                  sources: pd.DataFrame) -> str:
+    """The self-contained HTML report (pure apart from reading the templates)."""
+    territoires = referentiel.territoires(list(projet.departements))
+    departements = []
+    for code in projet.departements:
+        libelle = territoires.loc[territoires["code_departement"] == code,
+                                  "nom_departement"].iloc[0]
+        par_type = contexte.by_type(indicateurs, code)
+        alt = (f"ETP conventionnés par type de SIAE, {libelle}, {millesime} "
+               "(SIAE ayant répondu au questionnaire)")
+        graphique = charts.bar_chart([k for k, _ in par_type["etp"]],
+                                     [v for _, v in par_type["etp"]], alt, "ETP") \
+            if par_type["etp"] else ""
+        departements.append({"code": code, "libelle": libelle,
+                             "chiffres": contexte.key_figures(indicateurs, code),
+                             "par_type": par_type, "graphique": graphique,
+                             "graphique_alt": alt})
+    with_siae = structures.dropna(subset=["code_commune"])["code_commune"].value_counts()
+    shown = sorted(with_siae.index[:COMMUNES_SHOWN])
+    tables = [contexte.level_table(indicateurs, "epci"),
+              contexte.level_table(indicateurs, "arrondissement"),
+              {**contexte.level_table(indicateurs, "commune", shown),
+               "note": "communes d'implantation d'au moins une SIAE ; toutes les communes dans "
+                       "out_indicateurs.parquet"}]
+    gravites = anomalies["gravite"].value_counts()
+    collecte = {"recus": int((sources["source"] == "questionnaires").sum()),
+                "retenus": int(structures["a_repondu"].sum()), "siae": len(structures),
+                "erreurs": int(gravites.get("erreur", 0)),
+                "avertissements": int(gravites.get("avertissement", 0)),
+                "sources_absentes": sorted(anomalies.loc[anomalies["regle"] == "source.absente",
+                                                         "message"])}
+    names = ", ".join(d["libelle"] for d in departements)
+    template = environment(projet.dir).get_template("etat-des-lieux.html.j2")
+    css = resources.locate("templates", "styles.css", projet.dir).read_text(encoding="utf-8")
+    return template.render(
+        version=__version__, millesime=millesime, territoire=names, css=css,
+        donnees_fictives=projet.donnees_fictives, departements=departements, tables=tables,
+        collecte=collecte, catalogue=contexte.catalogue_rows(),
+        secret={"seuil": projet.secret.seuil_effectifs, "source": projet.secret.source},
+        sources=sources.to_dict("records"), cog=referentiel.COG_MILLESIME)
+
+
+def anomalies_csv(anomalies: pd.DataFrame) -> bytes:
+    """The controls as CSV for Excel users: ``;``, UTF-8 with BOM, no formula can run."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(Probleme.COLUMNS)
+    for row in anomalies[list(Probleme.COLUMNS)].fillna("").itertuples(index=False):
+        writer.writerow([protect_csv_text(str(v)) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
