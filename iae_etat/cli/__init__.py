@@ -1,0 +1,69 @@
+"""The ``iae-etat`` command line: a thin skin over the Python API, one module per command.
+
+Heavy libraries (pandas, matplotlib…) are imported inside the commands so that ``--help``
+answers at once.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from iae_etat.cli import _francais, demo, init, stages
+from iae_etat.cli._options import APP_HELP, global_callback
+
+_francais.install()
+
+app = typer.Typer(
+    cls=_francais.FrenchGroup, name="iae-etat", add_completion=False,
+    pretty_exceptions_enable=False, subcommand_metavar="COMMANDE [ARGUMENTS]...",
+    context_settings={"help_option_names": ["-h", "--help"]})
+app.callback(help=APP_HELP)(global_callback)
+for function in (init.init, stages.ingest, stages.analyse, stages.report, stages.build,
+                 demo.demo):
+    app.command(cls=_francais.FrenchCommand)(function)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line and exit with the documented code."""
+    from iae_etat.errors import EXIT_USAGE, IaeEtatError
+
+    args = (sys.argv[1:] if argv is None else argv) or ["--help"]
+    debug = "--debug" in args
+    try:
+        code = app(args=args, prog_name="iae-etat", standalone_mode=False)
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except typer.TyperException as exc:
+        typer.echo(f"Erreur d'utilisation : {_francais.translate_error(exc.format_message())}",
+                   err=True)
+        typer.echo("Aide : iae-etat --help, ou iae-etat COMMANDE --help.", err=True)
+        code = EXIT_USAGE
+    except typer.Abort:
+        typer.echo("Interrompu.", err=True)
+        code = 130
+    except IaeEtatError as exc:
+        if debug:
+            raise
+        _report_error(exc)
+        code = exc.exit_code
+    except Exception:
+        if debug:
+            raise
+        import traceback
+
+        last = traceback.extract_tb(sys.exc_info()[2])[-1]
+        typer.echo("Erreur interne inattendue (relancez avec --debug pour la trace) : "
+                   f"{sys.exc_info()[0].__name__} dans {last.name}.", err=True)
+        code = 70
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _report_error(exc) -> None:
+    typer.echo(f"Erreur : {exc.message}", err=True)
+    for probleme in getattr(exc, "problemes", [])[:20]:
+        where = " ".join(x for x in (probleme.fichier, probleme.feuille, probleme.cellule) if x)
+        typer.echo(f"  - {where} : {probleme.message}", err=True)
+    if exc.conseil:
+        typer.echo(f"Conseil : {exc.conseil}", err=True)

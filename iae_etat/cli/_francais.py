@@ -1,0 +1,89 @@
+"""French for the parts of the command line that Typer and Click write themselves."""
+
+from __future__ import annotations
+
+import re
+
+import typer.core
+import typer.rich_utils
+
+_LABELS = {
+    "Options": "Options", "Commands": "Commandes", "Arguments": "Arguments", "Error": "Erreur",
+    "[default: {}]": "[défaut : {}]", "[env var: {}]": "[variable d'environnement : {}]",
+    "[required]": "[obligatoire]", "required": "obligatoire", "default: {default}":
+    "défaut : {default}", "env var: {var}": "variable d'environnement : {var}",
+    "Missing command.": "Commande manquante.", "No such command {name!r}.":
+    "Commande inconnue : {name!r}.", "Aborted!": "Interrompu.", "Aborted.": "Interrompu.",
+    "Try [blue]'{command_path} {help_option}'[/] for help.":
+    "Aide : [blue]{command_path} {help_option}[/]",
+}
+_ERRORS = (
+    (re.compile(r"^No such option: (.*?)\.?$"), "Option inconnue : {0}."),
+    (re.compile(r"^No such command '(.*)'\.$"), "Commande inconnue : {0}."),
+    (re.compile(r"^Missing argument '(.*)'\.$"), "Argument manquant : {0}."),
+    (re.compile(r"^Missing option '(.*)'\.$"), "Option obligatoire manquante : {0}."),
+    (re.compile(r"^Got unexpected extra arguments? \((.*)\)$"), "Argument(s) en trop : {0}."),
+    (re.compile(r"^Invalid value for (.*?): (.*)$"), "Valeur invalide pour {0} : {1}"),
+    (re.compile(r"^Option '(.*)' requires an argument\.$"), "L'option {0} attend une valeur."),
+    (re.compile(r"^Missing command\.$"), "Commande manquante."),
+)
+
+
+def _gettext(message: str) -> str:
+    return _LABELS.get(message, message)
+
+
+_RICH_CONSTANTS = {
+    "DEPRECATED_STRING": "(obsolète) ", "DEFAULT_STRING": "[défaut : {}]",
+    "ENVVAR_STRING": "[variable d'environnement : {}]", "REQUIRED_LONG_STRING": "[obligatoire]",
+    "ARGUMENTS_PANEL_TITLE": "Arguments", "OPTIONS_PANEL_TITLE": "Options",
+    "COMMANDS_PANEL_TITLE": "Commandes", "ERRORS_PANEL_TITLE": "Erreur",
+    "ABORTED_TEXT": "Interrompu.", "RICH_HELP": "Aide : [blue]{command_path} {help_option}[/]",
+}
+_SUGGESTION = re.compile(r" ?\(Possible options?: (.*)\)")
+
+
+def install() -> None:
+    """Put French labels in Typer's help screens and errors."""
+    typer.rich_utils._ = _gettext
+    typer.core._ = _gettext
+    for name, french in _RICH_CONSTANTS.items():
+        setattr(typer.rich_utils, name, french)
+
+
+def translate_error(message: str) -> str:
+    """A Click usage error message in French (unchanged when not recognised)."""
+    suggestion = _SUGGESTION.search(message)
+    if suggestion:
+        message = message[:suggestion.start()]
+        return f"{translate_error(message)} Options proches : {suggestion.group(1)}."
+    for pattern, french in _ERRORS:
+        match = pattern.match(message)
+        if match:
+            return french.format(*match.groups())
+    return message
+
+
+class _FrenchHelp:
+    """Mixin: French help of ``--help`` and a French usage line."""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "Afficher cette aide et quitter."
+        return option
+
+    def format_usage(self, ctx, formatter) -> None:
+        pieces = self.collect_usage_pieces(ctx)
+        formatter.write_usage(ctx.command_path, " ".join(pieces), prefix="Utilisation : ")
+
+
+class FrenchGroup(_FrenchHelp, typer.core.TyperGroup):
+    """The command group, with French help."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(self.commands)  # keep the order of the yearly workflow
+
+
+class FrenchCommand(_FrenchHelp, typer.core.TyperCommand):
+    """A command, with French help."""

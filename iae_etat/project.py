@@ -1,0 +1,65 @@
+"""Creating a new, empty project directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from iae_etat.catalogue import write_text
+from iae_etat.codes import normalise_departement
+from iae_etat.config import CONFIG_NAME, SOURCES
+from iae_etat.errors import UsageError
+
+SOURCE_HELP = {
+    "questionnaires": "questionnaires annuels renvoyés par les SIAE (.xlsx ou .ods)",
+    "structures": "liste des SIAE conventionnées (format de la liste ASP, CSV « ; »)",
+    "asp": "exports de l'extranet IAE de l'ASP (FluxIAE, bilans)",
+    "france_travail": "demandeurs d'emploi par commune (CSV par trimestre)",
+    "caf": "foyers allocataires du RSA par commune ou EPCI",
+    "insee": "zones d'emploi, taux de chômage localisés, population",
+    "qpv": "liste des quartiers prioritaires 2024 et leur population",
+    "frr": "liste des communes France Ruralités Revitalisation",
+    "clpe": "table commune → comité local pour l'emploi",
+    "geo": "contours GeoJSON des communes pour les cartes",
+}
+CONFIG_TEMPLATE = """# Configuration du projet iae-etat
+[projet]
+nom = "{nom}"
+departements = [{departements}]
+
+[secret_statistique]
+# Aucun effectif de personnes inférieur au seuil n'est publié.
+seuil_effectifs = 11
+seuil_dominance = 0.85
+source = "Insee, Guide du secret statistique (2023) ; règle des effectifs de moins de 11 personnes"
+"""
+
+
+def create_project(folder: Path, departements: list[str], nom: str = "") -> Path:
+    """Write the configuration, the ``data/raw/<source>/`` folders and a French README."""
+    codes = []
+    for value in departements:
+        code = normalise_departement(value)
+        if code is None:
+            raise UsageError(f"« {value} » n'est pas un code de département "
+                             "(01 à 95, 2A, 2B, 971 à 976).")
+        codes.append(code)
+    folder = folder.expanduser().resolve()
+    if (folder / CONFIG_NAME).exists():
+        raise UsageError(f"{folder} contient déjà un projet ({CONFIG_NAME}).")
+    from iae_etat import referentiel
+
+    names = referentiel.departements().set_index("code_departement")["nom_departement"]
+    label = nom or ", ".join(names.get(c, c) for c in codes)
+    write_text(folder / CONFIG_NAME, CONFIG_TEMPLATE.format(
+        nom=label.replace('"', "'"), departements=", ".join(f'"{c}"' for c in codes)))
+    lines = [f"# Projet iae-etat — {label}", "",
+             "Déposez chaque année les fichiers reçus dans `data/raw/<source>/<millésime>/` "
+             "(ils ne sont jamais modifiés), puis lancez `iae-etat build`.", "",
+             "| dossier | contenu attendu |", "| --- | --- |"]
+    for source in SOURCES:
+        (folder / "data" / "raw" / source).mkdir(parents=True, exist_ok=True)
+        lines.append(f"| `data/raw/{source}/` | {SOURCE_HELP[source]} |")
+    lines += ["", "Résultats : tables dans `data/processed/<millésime>/`, rapport et contrôles "
+              "dans `reports/<millésime>/`."]
+    write_text(folder / "README.md", "\n".join(lines) + "\n")
+    return folder
