@@ -1,0 +1,1 @@
+"""The demo département: fictional SIAE and statistics on a real geography."""

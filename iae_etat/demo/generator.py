@@ -1,0 +1,266 @@
+"""Seeded generator of a fictional project on a real geography.
+
+Everything it writes is invented (structures, names, SIRET, answers, counts) but laid out like
+the real files (DESIGN.md §4), so the whole pipeline runs on it. The same seed and scope give the
+same bytes. The benchmark reuses it at national scale.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from iae_etat import referentiel
+from iae_etat.catalogue import write_bytes, write_text
+from iae_etat.contracts import load_contract
+from iae_etat.questionnaire.workbook import build_workbook
+from iae_etat.sources.structures import normalise_name
+
+TYPES = ("ACI", "AI", "EI", "ETTI", "EITI")
+TYPE_WEIGHTS = (0.48, 0.2, 0.17, 0.1, 0.05)
+ETP_RANGE = {"ACI": (8, 40), "AI": (5, 30), "EI": (5, 25), "ETTI": (8, 35), "EITI": (2, 10)}
+PEOPLE_PER_ETP = {"ACI": 1.8, "AI": 4.0, "EI": 1.6, "ETTI": 3.2, "EITI": 1.3}
+NAF = {"ACI": "8899B", "AI": "7830Z", "EI": "3832Z", "ETTI": "7820Z", "EITI": "8299Z"}
+JURIDIQUE = {"ACI": "Association déclarée ", "AI": "Association déclarée ",
+             "EI": "SARL unipersonnelle ", "ETTI": "SAS, société par actions simplifiée",
+             "EITI": "Société coopérative d'intérêt collectif (SCIC)"}
+NAME_STEMS = {
+    "ACI": ["Les Jardins de", "Chantier Nature de", "Atelier Bois de", "Recyclerie de",
+            "Les Potagers de", "Chantier Patrimoine de"],
+    "AI": ["Coup de Main", "Relais Emploi de", "Services Solidaires de", "Entraide Travail de"],
+    "EI": ["Tri Valley", "Bâti Solidaire de", "Propreté Inclusive de", "Cuisine Partagée de"],
+    "ETTI": ["Intérim Tremplin de", "Passerelle Intérim de", "Ensemble Intérim de"],
+    "EITI": ["Indépendants Solidaires de", "Coop Activités de"],
+}
+SECTEURS = ("Agriculture et maraîchage", "Espaces verts et environnement",
+            "Bâtiment et travaux publics", "Recyclage et réemploi", "Services à la personne",
+            "Nettoyage et propreté", "Restauration", "Logistique et transport")
+STREETS = ("Rue des Tilleuls", "Avenue de la Gare", "Chemin des Vignes", "Rue du Moulin",
+           "Zone artisanale des Auréats", "Place de la Fontaine", "Rue des Ateliers")
+ASP_COLUMNS = ("MESURE", "CODE_DEPARTEMENT", "LIBELLE_DPT", "CODE_POSTAL", "COMMUNE",
+               "CODE_NAF2", "NATURE_JURIDIQUE", "SIRET", "DENOMINATION_SOCIALE", "NUM_RUE",
+               "NOM_RUE", "CODE_POST_COM", "LIB_COM")
+FT_HEADERS = ("Code commune", "Libellé commune", "Période", "Catégorie A", "Catégorie B",
+              "Catégorie C", "Catégories ABC", "Inscrits depuis 12 à 23 mois",
+              "Inscrits depuis 24 mois ou plus", "Moins de 26 ans", "50 ans ou plus",
+              "Travailleurs handicapés")
+FT_MASK_BELOW = 5
+RESPONSE_RATE = 0.85
+DEMO_CONFIG = """# Projet de démonstration : géographie réelle, données entièrement fictives.
+[projet]
+nom = "{nom}"
+departements = [{departements}]
+donnees_fictives = true
+
+[secret_statistique]
+# Règle usuelle de diffusion des effectifs de personnes (Insee, guide du secret statistique) :
+# pas de case de moins de 11 personnes ; dominance : une unité ne pèse pas plus de 85 %.
+seuil_effectifs = 11
+seuil_dominance = 0.85
+source = "Insee, Guide du secret statistique (2023) ; règle des effectifs de moins de 11 personnes"
+"""
+
+
+@dataclass(frozen=True)
+class Structure:
+    """A fictional SIAE."""
+
+    siret: str
+    type_siae: str
+    denomination: str
+    code_commune: str
+    etp_conventionnes: float
+
+
+def generate_demo(target: Path, departements: tuple[str, ...] = ("26",),
+                  millesimes: tuple[int, ...] = (2024, 2025), seed: int = 2026,
+                  structures_per_departement: int = 50, with_anomalies: bool = True) -> dict:
+    """Write a fictional project into ``target``; returns counts of what was written."""
+    communes = referentiel.territoires(list(departements))
+    rng = random.Random(seed)
+    structures = _structures(rng, communes, structures_per_departement * len(departements))
+    contract = load_contract("raw_questionnaires")
+    config = target / "iae-etat.toml"
+    if not config.exists():
+        names = ", ".join(sorted(set(communes["nom_departement"])))
+        write_text(config, DEMO_CONFIG.format(
+            nom=f"{names} — démonstration (données fictives)",
+            departements=", ".join(f'"{d}"' for d in departements)))
+    counts = {"structures": 0, "questionnaires": 0, "communes": len(communes)}
+    for year_index, millesime in enumerate(millesimes):
+        year_rng = random.Random(f"{seed}-{millesime}")
+        present = [s for s in structures if year_index > 0 or year_rng.random() > 0.06]
+        _write_structures_list(target, millesime, present, communes, year_rng)
+        counts["structures"] = len(present)
+        counts["questionnaires"] = _write_questionnaires(
+            target, millesime, present, communes, contract, year_rng,
+            with_anomalies and millesime == millesimes[-1])
+        _write_france_travail(target, millesime, communes, year_rng)
+    return counts
+
+
+def _structures(rng: random.Random, communes: pd.DataFrame, count: int) -> list[Structure]:
+    weights = (communes["population"].fillna(0).astype(float) ** 1.2).tolist()
+    codes = communes["code_commune"].tolist()
+    names = dict(zip(codes, communes["nom_commune"], strict=True))
+    out, used = [], set()
+    while len(out) < count:
+        kind = rng.choices(TYPES, TYPE_WEIGHTS)[0]
+        code = rng.choices(codes, weights)[0]
+        siret = _fictional_siret(rng)
+        name = f"{rng.choice(NAME_STEMS[kind])} {names[code]}"
+        if name in used:
+            name = f"{name} {len(out) + 1}"
+        used.add(name)
+        low, high = ETP_RANGE[kind]
+        out.append(Structure(siret, kind, name, code, round(rng.uniform(low, high), 1)))
+    return sorted(out, key=lambda s: (s.siret, s.type_siae))
+
+
+def _fictional_siret(rng: random.Random) -> str:
+    """A Luhn-valid, invented SIRET."""
+    digits = [rng.randrange(10) for _ in range(13)]
+    for check in range(10):
+        candidate = digits + [check]
+        total = 0
+        for i, d in enumerate(reversed(candidate)):
+            d = d * 2 if i % 2 else d
+            total += d - 9 if d > 9 else d
+        if total % 10 == 0:
+            return "".join(map(str, candidate))
+    raise AssertionError("unreachable: one check digit always fits")
+
+
+def _first_postal_code(communes: pd.DataFrame) -> dict[str, str]:
+    return {c: (p.split() or [""])[0] for c, p in
+            zip(communes["code_commune"], communes["codes_postaux"].fillna(""), strict=True)}
+
+
+def _write_structures_list(target: Path, millesime: int, structures: list[Structure],
+                           communes: pd.DataFrame, rng: random.Random) -> None:
+    cps = _first_postal_code(communes)
+    info = communes.set_index("code_commune")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
+    writer.writerow(ASP_COLUMNS)
+    for s in structures:
+        dep = info.at[s.code_commune, "code_departement"]
+        commune = normalise_name(info.at[s.code_commune, "nom_commune"])
+        writer.writerow([s.type_siae, dep.zfill(3), normalise_name(info.at[s.code_commune,
+                         "nom_departement"]), cps[s.code_commune], commune, NAF[s.type_siae],
+                         JURIDIQUE[s.type_siae], s.siret, s.denomination.upper(),
+                         rng.randint(1, 120), rng.choice(STREETS), cps[s.code_commune], commune])
+    write_text(target / "data" / "raw" / "structures" / str(millesime) / "liste_siae.csv",
+               buffer.getvalue())
+
+
+def _answers(s: Structure, millesime: int, rng: random.Random) -> dict:
+    """Coherent fictional answers of one SIAE."""
+    growth = 1 + 0.03 * (millesime - 2024)
+    etp = round(s.etp_conventionnes * growth, 1)
+    realises = round(etp * rng.uniform(0.82, 1.08), 1)
+    salaries = max(3, round(realises * PEOPLE_PER_ETP[s.type_siae] * rng.uniform(0.85, 1.15)))
+    femmes = round(salaries * rng.uniform(0.25, 0.6))
+    young = round(salaries * rng.uniform(0.15, 0.3))
+    senior = round(salaries * rng.uniform(0.1, 0.25))
+    sorties = round(salaries * rng.uniform(0.35, 0.55))
+    retraits = round(sorties * rng.uniform(0, 0.08))
+    durables = round((sorties - retraits) * rng.uniform(0.1, 0.3))
+    transition = round((sorties - retraits) * rng.uniform(0.1, 0.25))
+    positives = round((sorties - retraits) * rng.uniform(0.05, 0.15))
+    autres = sorties - retraits - durables - transition - positives
+    aide = {"ACI": 22289, "AI": 1509, "EI": 11609, "ETTI": 4454, "EITI": 1000}[s.type_siae]
+    infra = round(salaries * rng.uniform(0.3, 0.5))
+    cap = round(salaries * rng.uniform(0.2, 0.35))
+    return {
+        "siret": s.siret, "type_siae": s.type_siae, "denomination": s.denomination,
+        "code_commune_siege": s.code_commune, "etp_conventionnes": etp,
+        "etp_realises": realises, "aide_au_poste": round(etp * aide * rng.uniform(1, 1.05)),
+        "salaries_annee": salaries, "salaries_31_12": round(salaries * rng.uniform(0.45, 0.6)),
+        "femmes": femmes, "hommes": salaries - femmes, "age_moins_26": young,
+        "age_50_plus": senior, "age_26_49": salaries - young - senior,
+        "brsa": round(salaries * rng.uniform(0.2, 0.45)),
+        "ass": round(salaries * rng.uniform(0.02, 0.08)),
+        "aah": round(salaries * rng.uniform(0.01, 0.06)),
+        "rqth": round(salaries * rng.uniform(0.05, 0.15)),
+        "deld": round(salaries * rng.uniform(0.15, 0.25)),
+        "detld": round(salaries * rng.uniform(0.15, 0.3)),
+        "residents_qpv": round(salaries * rng.uniform(0.05, 0.3)),
+        "residents_frr": round(salaries * rng.uniform(0, 0.2)),
+        "niveau_infra_cap": infra, "niveau_cap_bep": cap,
+        "niveau_non_certifiant": round((salaries - infra - cap) * rng.uniform(0, 0.5)),
+        "entrees": round(salaries * rng.uniform(0.4, 0.6)), "sorties": sorties,
+        "sorties_durables": durables, "sorties_transition": transition,
+        "sorties_positives": positives, "sorties_autres": autres, "sorties_retraits": retraits,
+        "heures_accompagnement": round(salaries * rng.uniform(20, 60)),
+        "heures_formation": round(salaries * rng.uniform(10, 50)),
+        "actions_formation": round(salaries * rng.uniform(0.3, 1.2)),
+        "freins_traites": round(salaries * rng.uniform(0.5, 2)),
+        "etp_encadrement_technique": round(etp / rng.uniform(6, 10), 1),
+        "etp_accompagnement": round(etp / rng.uniform(12, 24), 1),
+        "etp_direction": round(rng.uniform(0.5, 2.5), 1), "benevoles": rng.randint(0, 15),
+        "secteur_principal": rng.choice(SECTEURS),
+        "chiffre_affaires": round(etp * rng.uniform(8000, 40000), -2),
+        "subvention_etat": round(etp * aide * rng.uniform(1, 1.1), -2),
+        "subvention_departement": round(etp * rng.uniform(1000, 6000), -2),
+        "subvention_region": round(rng.uniform(0, 30000), -2),
+        "subvention_communes": round(rng.uniform(0, 20000), -2),
+        "subvention_fse": round(rng.uniform(0, 40000), -2),
+        "subvention_autres": round(rng.uniform(0, 10000), -2),
+        "partenariats": "Partenariat fictif avec des entreprises locales et France Travail.",
+        "bonnes_pratiques": "Pratique fictive : petit-déjeuner mensuel avec les employeurs.",
+    }
+
+
+# Damage found in real returns, applied to a few demo workbooks: (field, how to damage it).
+_ANOMALIES = (
+    ("chiffre_affaires", lambda v: f"{int(v):,}".replace(",", " ")),   # « 1 234 » : repaired
+    ("etp_realises", lambda v: str(v).replace(".", ",")),               # « 12,5 » : repaired
+    ("salaries_annee", lambda v: f"environ {v}"),                       # text: refused
+    ("brsa", lambda v: "beaucoup"),                                     # text: refused
+)
+
+
+def _write_questionnaires(target: Path, millesime: int, structures: list[Structure],
+                          communes: pd.DataFrame, contract, rng: random.Random,
+                          with_anomalies: bool) -> int:
+    folder = target / "data" / "raw" / "questionnaires" / str(millesime)
+    written = 0
+    damaged = 0
+    for s in structures:
+        if rng.random() > RESPONSE_RATE:
+            continue
+        answers = _answers(s, millesime, rng)
+        if with_anomalies and damaged < len(_ANOMALIES) and rng.random() < 0.15:
+            name, damage = _ANOMALIES[damaged]
+            answers[name] = damage(answers[name])
+            damaged += 1
+        data = build_workbook(contract, millesime, answers, fictitious=True)
+        write_bytes(folder / f"{s.siret}_{s.type_siae}.xlsx", data)
+        written += 1
+    return written
+
+
+def _write_france_travail(target: Path, millesime: int, communes: pd.DataFrame,
+                          rng: random.Random) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
+    writer.writerow(FT_HEADERS)
+    for row in communes.itertuples(index=False):
+        base = max(0.0, float(row.population or 0)) * rng.uniform(0.05, 0.09)
+        for quarter in range(1, 5):
+            abc = round(base * rng.uniform(0.95, 1.05))
+            a = round(abc * rng.uniform(0.5, 0.6))
+            b = round(abc * rng.uniform(0.12, 0.18))
+            values = [a, b, abc - a - b, abc, round(abc * rng.uniform(0.2, 0.28)),
+                      round(abc * rng.uniform(0.18, 0.26)), round(abc * rng.uniform(0.1, 0.16)),
+                      round(abc * rng.uniform(0.25, 0.32)), round(abc * rng.uniform(0.08, 0.12))]
+            shown = ["s" if v < FT_MASK_BELOW else str(v) for v in values]
+            writer.writerow([row.code_commune, row.nom_commune, f"{millesime}-T{quarter}", *shown])
+    write_text(target / "data" / "raw" / "france_travail" / str(millesime)
+               / f"demandeurs_emploi_communes_{millesime}.csv", buffer.getvalue())
