@@ -1,0 +1,49 @@
+"""Shared fixtures: the repository, a mini project, the public data of ../shared."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_PUBLIC = ROOT.parent / "shared" / "data" / "public"
+
+
+def copy_project(target: Path) -> Path:
+    """A copy of the demo project (configuration and raw data) in ``target``."""
+    shutil.copy(ROOT / "iae-etat.toml", target / "iae-etat.toml")
+    shutil.copytree(ROOT / "data" / "raw", target / "data" / "raw")
+    return target
+
+
+@pytest.fixture
+def demo_project(tmp_path: Path) -> Path:
+    """A fresh copy of the demo project."""
+    return copy_project(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def built_demo(tmp_path_factory) -> Path:
+    """The demo project built once for the whole session (read-only for tests)."""
+    project = copy_project(tmp_path_factory.mktemp("demo"))
+    result = cli(["--project-dir", str(project), "build"])
+    assert result.returncode == 0, result.stderr
+    return project
+
+
+@pytest.fixture
+def shared_public() -> Path:
+    """The real public files of ../shared; the test is skipped when they are absent."""
+    if not SHARED_PUBLIC.is_dir():
+        pytest.skip("../shared/data/public absent")
+    return SHARED_PUBLIC
+
+
+def cli(args: list[str], cwd: Path | None = None, env: dict | None = None):
+    """Run the real entry point (``python -m iae_etat``) in a subprocess."""
+    return subprocess.run([sys.executable, "-m", "iae_etat", *args], cwd=cwd or ROOT,
+                          capture_output=True, text=True, env=env, timeout=600)

@@ -1,0 +1,99 @@
+"""The command line through its real entry point: help, version, errors, init."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+
+import pytest
+
+from tests.conftest import cli
+
+COMMANDS = ["init", "ingest", "analyse", "report", "build", "demo"]
+
+
+def test_main_help_is_french_and_lists_every_command():
+    result = cli(["--help"])
+    assert result.returncode == 0
+    assert "Utilisation : iae-etat" in result.stdout
+    assert "Commandes" in result.stdout
+    for command in COMMANDS:
+        assert command in result.stdout
+    for english in ("Show this message", "Usage:", "[env var"):
+        assert english not in result.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_french_help(command):
+    result = cli([command, "--help"])
+    assert result.returncode == 0, result.stderr
+    assert "Utilisation : iae-etat" in result.stdout
+    assert "Afficher cette aide et quitter." in result.stdout
+
+
+def test_help_imports_no_heavy_library():
+    code = ("import sys; sys.argv=['iae-etat','--help']\n"
+            "from iae_etat.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('pandas', 'matplotlib', 'pyarrow', 'pandera', 'openpyxl') "
+            "if m in sys.modules]\n"
+            "print('HEAVY', heavy)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "HEAVY []" in result.stdout
+
+
+def test_version():
+    from iae_etat import __version__
+
+    result = cli(["--version"])
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"iae-etat {__version__}"
+
+
+def test_unknown_option_is_a_french_usage_error():
+    result = cli(["--bogus"])
+    assert result.returncode == 2
+    assert "Erreur d'utilisation : Option inconnue : --bogus" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_no_project_is_a_configuration_error(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "IAE_ETAT_PROJECT_DIR"}
+    result = cli(["build"], cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert "Aucun projet trouvé" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_project_dir_from_environment(tmp_path):
+    (tmp_path / "iae-etat.toml").write_text('[projet]\ndepartements = ["zz"]\n', "utf-8")
+    env = {**os.environ, "IAE_ETAT_PROJECT_DIR": str(tmp_path)}
+    result = cli(["build"], env=env)
+    assert result.returncode == 2
+    assert "iae-etat.toml" in result.stderr and "« zz »" in result.stderr
+
+
+def test_init_creates_an_empty_project(tmp_path):
+    target = tmp_path / "drome"
+    result = cli(["init", str(target), "--departement", "26"])
+    assert result.returncode == 0, result.stderr
+    config = tomllib.loads((target / "iae-etat.toml").read_text("utf-8"))
+    assert config["projet"]["departements"] == ["26"]
+    assert (target / "data" / "raw" / "questionnaires").is_dir()
+    assert "data/raw/france_travail/" in (target / "README.md").read_text("utf-8")
+    again = cli(["init", str(target), "--departement", "26"])
+    assert again.returncode == 2 and "contient déjà un projet" in again.stderr
+
+
+def test_init_refuses_an_unknown_departement(tmp_path):
+    result = cli(["init", str(tmp_path / "x"), "--departement", "20"])
+    assert result.returncode == 2
+    assert "n'est pas un code de département" in result.stderr
+
+
+def test_missing_millesime_is_explained(demo_project):
+    result = cli(["--project-dir", str(demo_project), "--millesime", "1999", "build"])
+    assert result.returncode == 2
+    assert "Le millésime 1999 n'a aucune donnée" in result.stderr
