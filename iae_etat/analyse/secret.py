@@ -1,12 +1,12 @@
 """Statistical secrecy of the published indicators (pure functions).
 
 Primary rule: a count of people strictly between 0 and the threshold (default 11) is secret.
-Secondary rule: in every additive relation (communes → EPCI, arrondissement and département,
-EPCI and arrondissements → département, kinds of SIAE → ensemble), a group may not hold exactly
-one secret cell, otherwise it could be recomputed from the total; the smallest other non-zero
-cell is suppressed too (the total itself when no such cell exists). Ratios built on a secret
-count are secret as well. The ``restreinte`` rows keep every value; the ``publique`` rows carry
-an empty value and the status ``s``.
+Secondary rule: every additive equation — a territory equals the sum of its communes (EPCI,
+arrondissement, département), a département the sum of its EPCI or arrondissements, the
+``ensemble`` the sum of the kinds of SIAE — may not hold exactly one secret cell, for it could be
+solved; another cell of the equation is suppressed (the smallest non-zero part, else the total)
+until no equation has a single unknown. Ratios built on a secret count are secret as well.
+The ``restreinte`` rows keep every value; the ``publique`` rows carry an empty value and ``s``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import pandas as pd
 from iae_etat.analyse.niveaux import level_frame
 
 PUBLIE, SECRET, NON_DISPONIBLE = "publie", "s", "nd"
-_RELATIONS = (("commune", "epci"), ("commune", "arrondissement"), ("commune", "departement"),
-              ("epci", "departement"), ("arrondissement", "departement"))
-_KEY = ["niveau", "code", "indicateur", "type_siae", "public"]
+RELATIONS = (("commune", "epci"), ("commune", "arrondissement"), ("commune", "departement"),
+             ("epci", "departement"), ("arrondissement", "departement"))
+_CELL = ["niveau", "code", "indicateur", "type_siae", "public"]
 
 
 def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
@@ -30,72 +30,73 @@ def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
     data["statut"] = np.where(value.isna(), NON_DISPONIBLE, PUBLIE)
     counts = data["indicateur"].isin(effectifs)
     secret = counts & (value > 0) & (value < seuil)
-    secret = _secondary(data, secret, counts, territoires)
+    if secret.any():
+        secret = secondary(data, secret, equations(data[counts], territoires))
     secret = _propagate(data, secret, derived)
-    data.loc[secret, "statut"] = SECRET
-    restreinte = data.assign(diffusion="restreinte", statut=np.where(value.isna(),
-                                                                      NON_DISPONIBLE, PUBLIE))
+    restreinte = data.assign(diffusion="restreinte")
     publique = data.assign(diffusion="publique")
+    publique.loc[secret, "statut"] = SECRET
     publique.loc[secret, "valeur"] = np.nan
     return pd.concat([restreinte, publique], ignore_index=True)
 
 
-def _groups(data: pd.DataFrame, territoires: pd.DataFrame) -> list[tuple[pd.Series, pd.Series]]:
-    """For each additive relation: (group id of child rows, index of the parent row) pairs."""
-    rows = data.reset_index().set_index(_KEY)["index"]
-    relations = []
-    for child, parent in _RELATIONS:
-        child_map = level_frame(territoires, child)
-        parent_map = level_frame(territoires, parent)
+def equations(data: pd.DataFrame, territoires: pd.DataFrame) -> pd.DataFrame:
+    """The additive equations between rows of ``data``: columns ``equation, row, total``.
+
+    ``row`` is an index of ``data``; ``total`` is True for the left-hand side.
+    """
+    rows = pd.Series(data.index, index=pd.MultiIndex.from_frame(data[_CELL]))
+    parts = []
+    for child, parent in RELATIONS:
+        child_map, parent_map = level_frame(territoires, child), level_frame(territoires, parent)
         if child_map is None or parent_map is None:
             continue
         link = child_map[["code_commune", "code"]].merge(
             parent_map[["code_commune", "code"]], on="code_commune", suffixes=("", "_parent"))
         link = link.drop_duplicates("code").set_index("code")["code_parent"]
-        is_child = data["niveau"] == child
-        parent_code = data.loc[is_child, "code"].map(link)
-        group = (parent_code + "|" + data.loc[is_child, "indicateur"] + "|"
-                 + data.loc[is_child, "type_siae"] + "|" + data.loc[is_child, "public"])
-        keys = list(zip([parent] * len(group), parent_code, data.loc[is_child, "indicateur"],
-                        data.loc[is_child, "type_siae"], data.loc[is_child, "public"],
-                        strict=True))
-        parent_row = pd.Series([rows.get(k, -1) for k in keys], index=group.index)
-        relations.append((group.dropna(), parent_row))
-    kinds = data["type_siae"] != "ensemble"
-    group = (data.loc[kinds, "niveau"] + "|" + data.loc[kinds, "code"] + "|"
-             + data.loc[kinds, "indicateur"] + "|" + data.loc[kinds, "public"])
-    keys = list(zip(data.loc[kinds, "niveau"], data.loc[kinds, "code"],
-                    data.loc[kinds, "indicateur"], ["ensemble"] * int(kinds.sum()),
-                    data.loc[kinds, "public"], strict=True))
-    relations.append((group, pd.Series([rows.get(k, -1) for k in keys], index=group.index)))
-    return relations
+        children = data[data["niveau"] == child]
+        keys = children.assign(niveau=parent, code=children["code"].map(link))
+        parts.append(_equation_rows(children, keys, rows, f"{child}>{parent}"))
+    kinds = data[data["type_siae"] != "ensemble"]
+    parts.append(_equation_rows(kinds, kinds.assign(type_siae="ensemble"), rows, "types"))
+    return pd.concat(parts, ignore_index=True) if parts else \
+        pd.DataFrame(columns=["equation", "row", "total"])
 
 
-def _secondary(data: pd.DataFrame, secret: pd.Series, counts: pd.Series,
-               territoires: pd.DataFrame) -> pd.Series:
-    """Extend ``secret`` until no additive group holds exactly one secret cell."""
+def _equation_rows(children: pd.DataFrame, total_keys: pd.DataFrame, rows: pd.Series,
+                   relation: str) -> pd.DataFrame:
+    """Equation members: each child with the row of its total (when that row exists)."""
+    total_index = pd.MultiIndex.from_frame(total_keys[_CELL])
+    total_row = rows.reindex(total_index).to_numpy()
+    known = ~pd.isna(total_row)
+    equation = relation + "|" + pd.Series(total_row[known].astype(int).astype(str))
+    members = pd.DataFrame({"equation": equation.to_numpy(),
+                            "row": children.index[known], "total": False})
+    totals = pd.DataFrame({"equation": equation.to_numpy(),
+                           "row": total_row[known].astype(int), "total": True})
+    return pd.concat([members, totals.drop_duplicates()], ignore_index=True)
+
+
+def secondary(data: pd.DataFrame, secret: pd.Series, eqs: pd.DataFrame) -> pd.Series:
+    """Extend ``secret`` until no equation has exactly one secret cell."""
     secret = secret.copy()
-    if not secret.any():
-        return secret
-    relations = _groups(data[counts], territoires)
     value = data["valeur"]
-    changed = True
-    while changed:
-        changed = False
-        for group, parent_row in relations:
-            lone = secret[group.index].groupby(group).transform("sum") == 1
-            for gid in group[lone].unique():
-                members = group.index[group == gid]
-                candidates = value[members][(~secret[members]) & (value[members] > 0)]
-                if not candidates.empty:
-                    secret[candidates.idxmin()] = True
-                else:
-                    parent = parent_row[members[0]]
-                    if parent < 0 or secret[parent]:
-                        continue
-                    secret[parent] = True
-                changed = True
-    return secret
+    eqs = eqs[value.reindex(eqs["row"]).notna().to_numpy()].copy()
+    eqs["valeur"] = value.reindex(eqs["row"]).to_numpy()
+    while True:
+        eqs["secret"] = secret.reindex(eqs["row"]).to_numpy()
+        lone = eqs.groupby("equation")["secret"].transform("sum") == 1
+        if not lone.any():
+            return secret
+        open_cells = eqs[lone & ~eqs["secret"]]
+        parts = open_cells[~open_cells["total"] & (open_cells["valeur"] > 0)]
+        chosen = parts.loc[parts.groupby("equation")["valeur"].idxmin(), ["equation", "row"]]
+        rest = open_cells[open_cells["total"]
+                          & ~open_cells["equation"].isin(chosen["equation"])]
+        new_rows = set(chosen["row"]) | set(rest["row"])
+        if not new_rows:  # only zero parts left open: a single unknown that is already zero
+            return secret
+        secret.loc[list(new_rows)] = True
 
 
 def _propagate(data: pd.DataFrame, secret: pd.Series,

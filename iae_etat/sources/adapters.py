@@ -25,8 +25,8 @@ from iae_etat.errors import ConfigError, Probleme
 
 CODE_NORMALISERS = {"commune": normalise_commune, "departement": normalise_departement,
                     "siret": normalise_siret}
-LINE_COLUMN = "_ligne"
-FILE_COLUMN = "_fichier"
+LINE_COLUMN = "ligne_source"
+FILE_COLUMN = "fichier_source"
 
 
 @dataclass(frozen=True)
@@ -139,13 +139,13 @@ def map_columns(adapter: Adapter, frame: pd.DataFrame, millesime: int, display_n
     """Rename the file's columns to the table's, mask markers, normalise codes."""
     problems = []
     mapping = adapter.column_map(millesime)
-    available = list(frame.columns)
+    unmapped = [c for c in frame.columns if c not in set(mapping.values())]
     out = pd.DataFrame(index=frame.index)
     for target, header in mapping.items():
         if header in frame.columns:
             out[target] = frame[header].str.strip()
             continue
-        close = difflib.get_close_matches(header, available, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(header, unmapped, n=1, cutoff=0.4)
         hint = f" Vouliez-vous dire « {close[0]} » ?" if close else ""
         problems.append(Probleme(
             fichier=display_name, champ=target, regle="source.colonne_absente",

@@ -1,0 +1,102 @@
+"""Indicators on a tiny hand-computed case, reconciliation laws, and statistical secrecy."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from iae_etat.analyse.indicateurs import indicators
+from iae_etat.analyse.run import DERIVED
+from iae_etat.analyse.secret import apply_secret, equations
+
+# Three communes: A and B in EPCI E1, C in EPCI E2; all in arrondissement R1, département D.
+TERRITOIRES = pd.DataFrame({
+    "code_commune": ["A", "B", "C"], "nom_commune": ["Alpha", "Bêta", "Gamma"],
+    "code_epci": ["E1", "E1", "E2"], "nom_epci": ["CC Un", "CC Un", "CC Deux"],
+    "code_arrondissement": ["R1"] * 3, "nom_arrondissement": ["Arr"] * 3,
+    "code_departement": ["D"] * 3, "nom_departement": ["Dép"] * 3})
+# s1 ACI in A answered; s2 AI in A did not answer; s3 EI in C answered.
+STRUCTURES = pd.DataFrame({
+    "siret": ["1", "2", "3"], "type_siae": ["ACI", "AI", "EI"], "code_commune": ["A", "A", "C"],
+    "a_repondu": [True, False, True], "etp_conventionnes": [10.0, None, 5.0],
+    "etp_realises": [9.0, None, 5.0], "salaries_annee": [20, None, 8]})
+# B's demandeurs d'emploi are masked by the source.
+BESOINS = pd.DataFrame({"code_commune": ["A", "B", "C"], "de_abc": [1000.0, None, 500.0]})
+
+
+@pytest.fixture(scope="module")
+def table():
+    out = indicators(TERRITOIRES, STRUCTURES, BESOINS)
+    return out.set_index(["niveau", "code", "indicateur", "type_siae"])["valeur"]
+
+
+def test_offer_counts_and_sums(table):
+    assert table["commune", "A", "nb_siae", "ensemble"] == 2
+    assert table["commune", "A", "nb_siae", "AI"] == 1
+    assert table["commune", "A", "etp_conventionnes", "ensemble"] == 10   # respondents only
+    assert math.isnan(table["commune", "A", "etp_conventionnes", "AI"])     # no answer: nd
+    assert table["commune", "B", "etp_conventionnes", "ensemble"] == 0      # no SIAE: zero
+    assert table["commune", "A", "taux_reponse", "ensemble"] == 50          # 1 / 2 × 100
+    assert table["departement", "D", "etp_conventionnes", "ensemble"] == 15  # 10 + 5
+    assert table["departement", "D", "salaries_annee", "ensemble"] == 28     # 20 + 8
+
+
+def test_needs_and_coverage(table):
+    assert table["commune", "A", "taux_equipement_etp_de_abc", "ensemble"] == 10  # 10/1000×1000
+    assert math.isnan(table["commune", "B", "de_abc", "ensemble"])             # masked: nd
+    assert table["epci", "E1", "de_abc", "ensemble"] == 1000                   # known part only
+    assert table["departement", "D", "de_abc", "ensemble"] == 1500             # 1000 + 500
+    assert table["departement", "D", "taux_equipement_etp_de_abc", "ensemble"] == 10  # 15/1500
+
+
+def test_sum_over_communes_equals_epci_and_departement(table):
+    frame = table.reset_index()
+    nb = frame[(frame["indicateur"] == "nb_siae") & (frame["type_siae"] == "ensemble")]
+    by_level = nb.groupby("niveau")["valeur"].sum()
+    assert by_level["commune"] == by_level["epci"] == by_level["arrondissement"] == \
+        by_level["departement"] == 3
+    kinds = frame[(frame["indicateur"] == "nb_siae") & (frame["type_siae"] != "ensemble")]
+    assert kinds.groupby(["niveau", "code"])["valeur"].sum().to_dict() == \
+        nb.set_index(["niveau", "code"])["valeur"].to_dict()
+
+
+def _published(seuil=11):
+    raw = indicators(TERRITOIRES, STRUCTURES, BESOINS)
+    out = apply_secret(raw, TERRITOIRES, seuil, {"salaries_annee", "de_abc"}, DERIVED)
+    return raw, out
+
+
+def test_primary_secret_hides_small_counts_in_public_rows_only():
+    _, out = _published()
+    pub = out[out["diffusion"] == "publique"].set_index(["niveau", "code", "indicateur",
+                                                         "type_siae"])
+    res = out[out["diffusion"] == "restreinte"].set_index(["niveau", "code", "indicateur",
+                                                           "type_siae"])
+    cell = ("commune", "C", "salaries_annee", "EI")
+    assert pub.at[cell, "statut"] == "s" and math.isnan(pub.at[cell, "valeur"])
+    assert res.at[cell, "statut"] == "publie" and res.at[cell, "valeur"] == 8
+    published_counts = pub[pub.index.get_level_values("indicateur").isin(
+        ["salaries_annee", "de_abc"]) & (pub["statut"] == "publie")]["valeur"]
+    assert not ((published_counts > 0) & (published_counts < 11)).any()
+
+
+def test_no_equation_is_left_with_a_single_secret_cell():
+    raw, out = _published()
+    pub = out[out["diffusion"] == "publique"].reset_index(drop=True)
+    counts = pub["indicateur"].isin(["salaries_annee", "de_abc"])
+    eqs = equations(pub[counts], TERRITOIRES)
+    eqs = eqs[raw["valeur"].reindex(eqs["row"]).notna().to_numpy()]
+    secret_per_equation = (pub.loc[eqs["row"], "statut"].to_numpy() == "s")
+    counted = pd.Series(secret_per_equation).groupby(eqs["equation"].to_numpy()).sum()
+    assert (counted != 1).all()
+    assert (counted >= 2).any()  # the case does exercise secondary suppression
+
+
+def test_ratio_on_a_secret_count_is_secret():
+    _, out = _published(seuil=1200)  # de_abc of A (1000) becomes secret
+    pub = out[out["diffusion"] == "publique"].set_index(["niveau", "code", "indicateur",
+                                                         "type_siae"])
+    assert pub.at[("commune", "A", "de_abc", "ensemble"), "statut"] == "s"
+    assert pub.at[("commune", "A", "taux_equipement_etp_de_abc", "ensemble"), "statut"] == "s"
