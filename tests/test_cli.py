@@ -97,3 +97,23 @@ def test_missing_millesime_is_explained(demo_project):
     result = cli(["--project-dir", str(demo_project), "--millesime", "1999", "build"])
     assert result.returncode == 2
     assert "Le millésime 1999 n'a aucune donnée" in result.stderr
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    (["build", "--quiet"], ["--quiet", "build"]),
+    (["--json", "build", "--millesime", "2025", "-q"], ["--json", "--millesime", "2025", "-q",
+                                                       "build"]),
+    (["--project-dir", "p", "demo", "d", "--graine", "3", "--project-dir=q"],
+     ["--project-dir", "p", "--project-dir=q", "demo", "d", "--graine", "3"]),
+    (["init", "x", "--", "--quiet"], ["init", "x", "--", "--quiet"]),
+])
+def test_global_options_are_accepted_after_the_command(given, expected):
+    from iae_etat.cli import hoist_global_options
+
+    assert hoist_global_options(given) == expected
+
+
+def test_quiet_after_the_command_silences_the_build(built_demo):
+    result = cli(["build", "--quiet", "--project-dir", str(built_demo)])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""

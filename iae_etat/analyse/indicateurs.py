@@ -88,16 +88,20 @@ def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
 def _offer_by_commune(structures: pd.DataFrame) -> pd.DataFrame:
     """Offer sums per (commune, type of SIAE) including the ``ensemble`` rows."""
     data = structures.dropna(subset=["code_commune"]).copy()
-    data["repond"] = data["a_repondu"].astype(bool)
+    data["repond"] = data["a_repondu"].astype(bool).astype(int)
     data["nb"] = 1
-    for column in ("etp_conventionnes", "etp_realises", "salaries_annee"):
-        data[column] = data[column].astype("Float64").where(data["repond"])
-    sums = {"nb": "sum", "repond": "sum", "etp_conventionnes": "sum", "etp_realises": "sum",
-            "salaries_annee": "sum"}
-    by_type = data.groupby(["code_commune", "type_siae"]).agg(sums).reset_index()
-    total = data.groupby("code_commune").agg(sums).reset_index()
-    total["type_siae"] = ENSEMBLE
-    return pd.concat([by_type, total], ignore_index=True)
+    figures = ["etp_conventionnes", "etp_realises", "salaries_annee"]
+    for column in figures:
+        data[column] = data[column].astype("Float64").where(data["repond"] == 1).astype(float)
+    frames = []
+    for keys, kind in ((["code_commune", "type_siae"], None), (["code_commune"], ENSEMBLE)):
+        grouped = data.groupby(keys)
+        part = grouped[["nb", "repond"]].sum().join(grouped[figures].sum(min_count=1))
+        part = part.reset_index()
+        if kind is not None:
+            part["type_siae"] = kind
+        frames.append(part)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _level_indicators(table: pd.DataFrame, level: str, offer: pd.DataFrame,

@@ -25,11 +25,40 @@ for function in (init.init, stages.ingest, stages.analyse, stages.report, stages
     app.command(cls=_francais.FrenchCommand)(function)
 
 
+_GLOBAL_FLAGS = {"--quiet", "-q", "--verbose", "-v", "--debug", "--json", "--strict"}
+_GLOBAL_WITH_VALUE = {"--project-dir", "--millesime"}
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Accept the global options after the command name too: ``iae-etat build --quiet``."""
+    position = 0
+    while position < len(args) and args[position].startswith("-"):
+        position += 2 if args[position] in _GLOBAL_WITH_VALUE else 1
+    head, command, rest = args[:position], args[position:position + 1], args[position + 1:]
+    moved: list[str] = []
+    kept: list[str] = []
+    index = 0
+    while index < len(rest):
+        token = rest[index]
+        if token == "--":
+            kept += rest[index:]
+            break
+        if token in _GLOBAL_WITH_VALUE:
+            moved += rest[index:index + 2]
+            index += 2
+            continue
+        target = moved if token in _GLOBAL_FLAGS or token.split("=")[0] in _GLOBAL_WITH_VALUE \
+            else kept
+        target.append(token)
+        index += 1
+    return head + moved + command + kept
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the command line and exit with the documented code."""
     from iae_etat.errors import EXIT_USAGE, IaeEtatError
 
-    args = (sys.argv[1:] if argv is None else argv) or ["--help"]
+    args = hoist_global_options(sys.argv[1:] if argv is None else argv) or ["--help"]
     debug = "--debug" in args
     try:
         code = app(args=args, prog_name="iae-etat", standalone_mode=False)

@@ -24,8 +24,11 @@ def _setup():
     return plt
 
 
-def bar_chart(labels: list[str], values: list[float], title: str, unit: str) -> str:
-    """A horizontal bar chart as an SVG string (no XML prolog), values written on the bars."""
+def bar_chart(labels: list[str], values: list[float], unit: str) -> str:
+    """A horizontal bar chart as an SVG string (no XML prolog), values written on the bars.
+
+    The title stays in the page (figure caption), where it wraps and is read by screen readers.
+    """
     plt = _setup()
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(labels) + 1.2))
     positions = list(range(len(labels)))[::-1]
@@ -34,7 +37,6 @@ def bar_chart(labels: list[str], values: list[float], title: str, unit: str) -> 
     for bar, hatch in zip(bars, HATCHES * (len(bars) // len(HATCHES) + 1), strict=False):
         bar.set_hatch(hatch)
     ax.set_yticks(positions, labels)
-    ax.set_title(title, loc="left", fontsize=11)
     ax.set_xlabel(unit)
     ax.xaxis.set_major_formatter(lambda x, _pos: nombre(x))
     for bar, value in zip(bars, values, strict=True):

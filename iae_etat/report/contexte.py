@@ -47,7 +47,7 @@ def level_table(indicateurs: pd.DataFrame, niveau: str, codes: list[str] | None 
     if codes is not None:
         rows = rows[rows["code"].isin(codes)]
     body = []
-    for (code, libelle), group in rows.groupby(["code", "libelle"], sort=True):
+    for (libelle, code), group in rows.groupby(["libelle", "code"], sort=True):
         cells = {r.indicateur: cellule(r.valeur, r.statut, r.unite)
                  for r in group.itertuples(index=False)}
         body.append({"code": code, "libelle": libelle,

@@ -46,7 +46,7 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
         alt = (f"ETP conventionnés par type de SIAE, {libelle}, {millesime} "
                "(SIAE ayant répondu au questionnaire)")
         graphique = charts.bar_chart([k for k, _ in par_type["etp"]],
-                                     [v for _, v in par_type["etp"]], alt, "ETP") \
+                                     [v for _, v in par_type["etp"]], "ETP") \
             if par_type["etp"] else ""
         departements.append({"code": code, "libelle": libelle,
                              "chiffres": contexte.key_figures(indicateurs, code),
