@@ -36,6 +36,7 @@ class Summary:
     questionnaires_retenus: int = 0
     sources_absentes: list[str] = field(default_factory=list)
     sorties: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
     duree_s: float = 0.0
 
     def as_dict(self) -> dict:
@@ -89,6 +90,7 @@ def run(projet: Projet, millesime: int, steps: tuple[str, ...] = STEPS,
         if stage_reports is not None:
             discard(stage_reports)
         raise
+    summary.tables = sorted(p.stem for p in stage_processed.glob("*.parquet"))
     publish(stage_processed, processed)
     if stage_reports is not None:
         publish(stage_reports, reports)

@@ -58,10 +58,6 @@ class Projet:
     def reports_dir(self, millesime: int) -> Path:
         return self.dir / "reports" / str(millesime)
 
-    def option(self, section: str, key: str, default: Any) -> Any:
-        """A value of ``[section] key`` in the configuration, or ``default``."""
-        return self.options.get(section, {}).get(key, default)
-
     def millesimes(self) -> list[int]:
         """Millésimes present: the year folders found under ``data/raw/<source>/``."""
         years: set[int] = set()

@@ -19,8 +19,6 @@ from iae_etat import resources
 from iae_etat.errors import ConfigError, Probleme
 
 TYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
-TYPE_LABELS = {"string": "texte", "integer": "entier", "number": "nombre décimal",
-               "boolean": "oui/non"}
 _CONSTRAINTS = {"required", "unique", "minimum", "maximum", "pattern", "enum"}
 
 

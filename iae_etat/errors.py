@@ -7,7 +7,7 @@ collected all at once and written to the controls.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 EXIT_OK = 0
 EXIT_DATA = 1
@@ -79,5 +79,3 @@ class Probleme:
         values = asdict(self)
         return {name: str(values[name]) for name in self.COLUMNS}
 
-
-assert {f.name for f in fields(Probleme)} == set(Probleme.COLUMNS)

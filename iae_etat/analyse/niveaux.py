@@ -12,8 +12,6 @@ _COLUMNS = {"commune": ("code_commune", "nom_commune"), "epci": ("code_epci", "n
             "zone_emploi": ("code_zone_emploi", "nom_zone_emploi"),
             "clpe": ("code_clpe", "nom_clpe"),
             "departement": ("code_departement", "nom_departement")}
-PARENT = {"commune": "epci", "epci": "departement", "arrondissement": "departement",
-          "zone_emploi": "departement", "clpe": "departement"}
 
 
 def level_frame(territoires: pd.DataFrame, level: str) -> pd.DataFrame | None:

@@ -34,7 +34,7 @@ class GlobalOptions:
     def info(self, message: str) -> None:
         """A progress or result line, silenced by --quiet and by --json."""
         if not self.quiet and not self.json:
-            typer.echo(message, err=self.json)
+            typer.echo(message)
 
     def detail(self, message: str) -> None:
         """A line shown only with --verbose."""

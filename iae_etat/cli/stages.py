@@ -26,6 +26,8 @@ def _run(ctx: typer.Context, steps: tuple[str, ...]) -> int:
     if summary.erreurs or summary.avertissements:
         opts.info(f"Anomalies : {summary.erreurs} erreur(s), {summary.avertissements} "
                   f"avertissement(s) — voir reports/{millesime}/controles/anomalies.csv.")
+    for table in summary.tables:
+        opts.detail(f"Table : data/processed/{millesime}/{table}.parquet")
     for path in summary.sorties:
         opts.info(f"Écrit : {path}")
     opts.info(f"Terminé en {summary.duree_s:.1f} s.")

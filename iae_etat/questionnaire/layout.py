@@ -30,10 +30,6 @@ class Placement:
     sheet: str
     row: int
 
-    @property
-    def answer_cell(self) -> str:
-        return f"C{self.row}"
-
 
 def sheets(contract: Contract) -> list[str]:
     """Data sheet names, in the order of their first field in the contract."""
