@@ -10,7 +10,7 @@ import json
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from iae_etat import __version__
@@ -66,7 +66,7 @@ def run(projet: Projet, millesime: int, steps: tuple[str, ...] = STEPS,
     try:
         if "ingest" not in steps:
             _copy_into(processed, stage_processed)
-        catalogue = Catalogue(stage_processed, projet.dir)
+        catalogue = Catalogue(stage_processed, projet.dir, notice=notice(projet))
         if "ingest" in steps:
             result = run_ingest(projet, millesime, catalogue)
             summary.questionnaires_recus = result.questionnaires_recus
@@ -100,6 +100,11 @@ def run(projet: Projet, millesime: int, steps: tuple[str, ...] = STEPS,
     return summary
 
 
+def notice(projet: Projet) -> str:
+    """The warning every output of a fictional project carries, else an empty string."""
+    return "Données fictives de démonstration" if projet.donnees_fictives else ""
+
+
 def _copy_into(published: Path, staging: Path) -> None:
     """Start a staging folder from the published outputs (for partial runs)."""
     if published.is_dir():
@@ -117,7 +122,7 @@ def manifest(projet: Projet, millesime: int, summary: Summary, processed: Path) 
     tables = {p.stem: file_sha256(p) for p in sorted(processed.glob("*.parquet"))}
     content = {
         "iae_etat": __version__, "millesime": millesime, "projet": projet.nom,
-        "departements": list(projet.departements), "donnees_fictives": projet.donnees_fictives,
-        "date_build": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "departements": list(projet.departements), "avertissement": notice(projet),
+        "date_build": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "entrees": inputs, "tables": tables, "resume": summary.as_dict()}
     return json.dumps(content, ensure_ascii=False, indent=2) + "\n"

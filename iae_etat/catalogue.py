@@ -18,11 +18,17 @@ from iae_etat.errors import DataError
 
 
 class Catalogue:
-    """Tables of one millésime, read from and written to a processed folder."""
+    """Tables of one millésime, read from and written to a processed folder.
 
-    def __init__(self, processed_dir: Path, project_dir: Path | None = None) -> None:
+    ``notice`` (for instance « données fictives de démonstration ») is written in the metadata of
+    every table.
+    """
+
+    def __init__(self, processed_dir: Path, project_dir: Path | None = None,
+                 notice: str = "") -> None:
         self.dir = processed_dir
         self.project_dir = project_dir
+        self.notice = notice
 
     def path(self, name: str) -> Path:
         return self.dir / f"{name}.parquet"
@@ -38,7 +44,8 @@ class Catalogue:
         """Validate ``df`` against contract ``name`` and write it, rows in a stable order."""
         contract = load_contract(name, self.project_dir)
         table = conform(df, contract)
-        problems = validate(table, contract, fichier=f"data/processed/{self.dir.name}/{name}.parquet")
+        fichier = f"data/processed/{self.dir.name}/{name}.parquet"
+        problems = validate(table, contract, fichier=fichier)
         if problems:
             raise DataError(f"La table « {name} » ne respecte pas son contrat de données "
                             f"({len(problems)} problème(s)).", problems)
@@ -48,6 +55,9 @@ class Catalogue:
         import pyarrow.parquet as pq
 
         arrow = pa.Table.from_pandas(table, preserve_index=False)
+        if self.notice:
+            arrow = arrow.replace_schema_metadata({**arrow.schema.metadata,
+                                                   b"iae_etat.avertissement": self.notice.encode()})
         write_atomic(self.path(name), lambda tmp: pq.write_table(arrow, tmp, compression="zstd"))
         return self.path(name)
 

@@ -110,7 +110,8 @@ def _checked_project_dir(path: Path, origin: str) -> Path:
     if not (path / CONFIG_NAME).is_file():
         raise ConfigError(f"{path} ({origin}) n'est pas un projet iae-etat : "
                           f"le fichier {CONFIG_NAME} est absent.",
-                          conseil="Créez le projet avec « iae-etat init DOSSIER --departement CODE ».")
+                          conseil="Créez le projet avec "
+                                  "« iae-etat init DOSSIER --departement CODE ».")
     return path
 
 

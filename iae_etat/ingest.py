@@ -204,7 +204,8 @@ def _ingest_france_travail(projet: Projet, millesime: int,
     if frame is None:
         return None
     frame = frame.dropna(subset=["code_commune", "periode"])
-    frame, problems = adapters.parse_numbers(frame, ["de_a", "de_b", "de_c", *france_travail.COUNT_COLUMNS])
+    columns = ["de_a", "de_b", "de_c", *france_travail.COUNT_COLUMNS]
+    frame, problems = adapters.parse_numbers(frame, columns)
     result.problemes.extend(problems)
     return frame
 

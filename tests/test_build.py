@@ -39,6 +39,11 @@ def test_build_writes_validated_tables_report_and_manifest(built_demo):
     assert "{{" not in html and "{%" not in html
     manifest = json.loads((built_demo / "reports" / "2025" / "build.json").read_text("utf-8"))
     assert manifest["millesime"] == 2025
+    assert manifest["avertissement"] == "Données fictives de démonstration"
+    import pyarrow.parquet as pq
+
+    metadata = pq.read_schema(processed / "out_indicateurs.parquet").metadata
+    assert metadata[b"iae_etat.avertissement"].decode() == "Données fictives de démonstration"
     files = {e["fichier"]: e["sha256"] for e in manifest["entrees"]}
     raw = built_demo / "data" / "raw" / "structures" / "2025" / "liste_siae.csv"
     assert files["data/raw/structures/2025/liste_siae.csv"] == \

@@ -44,7 +44,8 @@ def test_validation_reports_each_violation_in_french():
                      ("siret", "contrat.not_nullable"), ("siret", "contrat.str_matches"),
                      ("type_siae", "contrat.isin")]
     bad_siret = next(p for p in problems if p.regle == "contrat.str_matches" and p.champ == "siret")
-    assert bad_siret.valeur == "123" and "SIRET" in bad_siret.message and "ligne 2" in bad_siret.message
+    assert bad_siret.valeur == "123"
+    assert "SIRET" in bad_siret.message and "ligne 2" in bad_siret.message
 
 
 def test_missing_column_and_duplicate_key_are_reported():

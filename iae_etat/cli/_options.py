@@ -6,7 +6,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -55,11 +55,11 @@ def _version(value: bool) -> None:
 
 def global_callback(
     ctx: typer.Context,
-    project_dir: Annotated[Optional[Path], typer.Option(
+    project_dir: Annotated[Path | None, typer.Option(
         "--project-dir", envvar="IAE_ETAT_PROJECT_DIR", show_envvar=True,
         help="Dossier du projet (celui qui contient iae-etat.toml). Par défaut : le dossier "
              "courant ou le premier parent qui en contient un.")] = None,
-    millesime: Annotated[Optional[int], typer.Option(
+    millesime: Annotated[int | None, typer.Option(
         "--millesime", help="Année des données à traiter. Par défaut : la plus récente "
                             "présente dans data/raw/.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q",

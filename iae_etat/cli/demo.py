@@ -13,8 +13,9 @@ from iae_etat.cli._options import options
 def demo(
     ctx: typer.Context,
     dossier: Annotated[Path, typer.Argument(help="Dossier du projet de démonstration.")],
-    departement: Annotated[list[str], typer.Option(
-        "--departement", "-d", help="Département dont la géographie est utilisée.")] = ["26"],
+    departement: Annotated[list[str] | None, typer.Option(
+        "--departement", "-d", help="Département dont la géographie est utilisée (défaut : 26).")
+    ] = None,
     graine: Annotated[int, typer.Option("--graine", help="Graine du générateur : même graine, "
                                                          "mêmes fichiers.")] = 2026,
     structures: Annotated[int, typer.Option("--structures", min=1,
@@ -27,7 +28,7 @@ def demo(
 
     opts = options(ctx)
     codes = []
-    for value in departement:
+    for value in departement or ["26"]:
         code = normalise_departement(value)
         if code is None:
             raise UsageError(f"« {value} » n'est pas un code de département.")

@@ -124,14 +124,16 @@ def parse_cell(raw: Any, f: Field, fichier: str, sheet: str,
         siret = normalise_siret(raw)
         if siret is None:
             return None, [problem("questionnaire.siret_invalide",
-                                  f"{f.title} : « {_shown(raw)} » n'est pas un SIRET de 14 chiffres.",
+                                  f"{f.title} : « {_shown(raw)} » n'est pas un SIRET "
+                                  "de 14 chiffres.",
                                   attendu="14 chiffres")]
         return siret, []
     if pattern == COMMUNE_PATTERN.pattern:
         code = normalise_commune(raw)
         if code is None:
             return None, [problem("questionnaire.code_commune_invalide",
-                                  f"{f.title} : « {_shown(raw)} » n'est pas un code INSEE de commune.",
+                                  f"{f.title} : « {_shown(raw)} » n'est pas un code INSEE "
+                                  "de commune.",
                                   "Saisissez le code INSEE à 5 caractères, pas le code postal.",
                                   attendu="5 caractères, ex. 26362")]
         if code != text:

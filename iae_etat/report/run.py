@@ -20,7 +20,8 @@ REPORT_NAME = "etat-des-lieux.html"
 COMMUNES_SHOWN = 40
 
 
-def run_report(projet: Projet, millesime: int, catalogue: Catalogue, reports_dir: Path) -> list[Path]:
+def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
+               reports_dir: Path) -> list[Path]:
     """Write the report and the controls into ``reports_dir``; returns the written paths."""
     indicateurs = catalogue.read("out_indicateurs")
     anomalies = catalogue.read("core_anomalies")

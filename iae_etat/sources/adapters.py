@@ -163,7 +163,8 @@ def map_columns(adapter: Adapter, frame: pd.DataFrame, millesime: int, display_n
         if column not in out.columns:
             continue
         raw = out[column]
-        normalised = raw.map(lambda v: None if pd.isna(v) else CODE_NORMALISERS[kind](v))
+        normaliser = CODE_NORMALISERS[kind]
+        normalised = raw.map(lambda v, f=normaliser: None if pd.isna(v) else f(v))
         bad = raw.notna() & normalised.isna()
         for idx in out.index[bad]:
             problems.append(Probleme(

@@ -50,7 +50,7 @@ def match_communes(structures: pd.DataFrame, index: pd.DataFrame
     by_cp = {cp: group for cp, group in index.groupby("code_postal")}
     codes, problems = [], []
     for row in out.itertuples(index=False):
-        candidates = by_cp.get(getattr(row, "code_postal"))
+        candidates = by_cp.get(row.code_postal)
         code = None
         if candidates is not None:
             named = candidates.loc[candidates["cle_nom"] == normalise_name(row.libelle_commune),
