@@ -1,6 +1,7 @@
-"""The Python API behind the commands: run stages of a millésime and publish atomically.
+"""The Python API behind the commands: run the stages of a millésime, incrementally and safely.
 
-A run writes into staging folders and swaps them in only at the end, so a failed run leaves the
+A run holds the project's lock, reruns only the stages whose inputs changed (``etat.py``),
+writes into staging folders and swaps them in only at the end: a failed or killed run leaves the
 previous ``data/processed/<millésime>/`` and ``reports/<millésime>/`` untouched.
 """
 
@@ -9,18 +10,21 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from iae_etat import __version__
-from iae_etat.catalogue import Catalogue, discard, publish, staging_dir, write_text
-from iae_etat.config import SOURCES, Projet
-from iae_etat.errors import EXIT_DATA, EXIT_OK, UsageError
-from iae_etat.sources.adapters import file_sha256
+from iae_etat import __version__, etat
+from iae_etat.config import Projet
+from iae_etat.errors import EXIT_DATA, EXIT_OK, UsageError, WriteError
+from iae_etat.fichiers import discard, publish, staging_dir, write_text
+from iae_etat.journal import Journal
+from iae_etat.verrou import project_lock
 
 STEPS = ("ingest", "analyse", "report")
 MANIFEST = "build.json"
+STAGE_LABELS = {"ingest": "ingestion", "analyse": "analyse", "report": "rapport"}
 
 
 @dataclass
@@ -29,6 +33,7 @@ class Summary:
 
     millesime: int
     etapes: list[str]
+    etapes_relancees: list[str] = field(default_factory=list)
     code_sortie: int = EXIT_OK
     erreurs: int = 0
     avertissements: int = 0
@@ -43,66 +48,167 @@ class Summary:
         return asdict(self)
 
 
-def run(projet: Projet, millesime: int, steps: tuple[str, ...] = STEPS,
-        strict: bool = False) -> Summary:
-    """Run ``steps`` for ``millesime`` and publish their outputs; never half-publish."""
+def notice(projet: Projet) -> str:
+    """The warning every output of a fictional project carries, else an empty string."""
+    return "Données fictives de démonstration" if projet.donnees_fictives else ""
+
+
+def run(projet: Projet, millesime: int, steps: tuple[str, ...] = STEPS, strict: bool = False,
+        force: bool = False, journal: Journal | None = None,
+        on_stage: Callable[[str], None] | None = None) -> Summary:
+    """Run the stale ones of ``steps`` for ``millesime`` and publish their outputs."""
+    journal = journal or Journal()
+    started = time.perf_counter()
+    summary = Summary(millesime=millesime, etapes=list(steps))
+    with project_lock(projet.dir):
+        journal.event("debut", millesime=millesime, etapes=list(steps), force=force)
+        processed, reports = projet.processed_dir(millesime), projet.reports_dir(millesime)
+        _remove_leftovers(processed, reports)
+        state = etat.load_state(processed)
+        cache = etat.HashCache(state.get("empreintes_fichiers"))
+        plan = _plan(projet, millesime, steps, state, cache, force)
+        if plan:
+            _check_prerequisites(steps, plan, processed)
+            try:
+                _execute(projet, millesime, plan, state, cache, summary, journal, on_stage)
+            except OSError as exc:
+                journal.event("echec_ecriture", millesime=millesime, errno=exc.errno)
+                raise WriteError(
+                    f"Écriture impossible ({exc.strerror or exc}) : rien n'a été publié, "
+                    "les résultats précédents sont intacts.",
+                    conseil="Libérez de la place ou vérifiez les droits du dossier du projet, "
+                            "puis relancez.") from exc
+        else:
+            _summarise_previous(state, summary)
+        summary.etapes_relancees = list(plan)
+        summary.duree_s = round(time.perf_counter() - started, 3)
+        if strict and summary.erreurs:
+            summary.code_sortie = EXIT_DATA
+        journal.event("fin", millesime=millesime, etapes_relancees=list(plan),
+                      erreurs=summary.erreurs, avertissements=summary.avertissements,
+                      code_sortie=summary.code_sortie, duree_s=summary.duree_s)
+    return summary
+
+
+def _plan(projet: Projet, millesime: int, steps: tuple[str, ...], state: dict,
+          cache: etat.HashCache, force: bool) -> dict[str, str]:
+    """Stage → new fingerprint, for the stages of ``steps`` that must run."""
+    plan: dict[str, str] = {}
+    previous = ""
+    stale_before = False
+    for stage in STEPS:
+        fp = etat.fingerprint(stage, previous, projet, millesime, cache)
+        recorded = state.get("etapes", {}).get(stage, {})
+        root = projet.reports_dir(millesime) if stage == "report" \
+            else projet.processed_dir(millesime)
+        stale = force or stale_before or recorded.get("empreinte") != fp \
+            or not etat.outputs_intact(root, recorded.get("sorties", {}), cache)
+        if stage in steps and stale:
+            plan[stage] = fp
+        stale_before = stale_before or (stale and stage in steps)
+        previous = fp
+    return plan
+
+
+def stale_stages(projet: Projet, millesime: int) -> list[str]:
+    """The stages a ``build`` of ``millesime`` would rerun now (read-only, no lock)."""
+    state = etat.load_state(projet.processed_dir(millesime))
+    return list(_plan(projet, millesime, STEPS, state, etat.HashCache(
+        state.get("empreintes_fichiers")), force=False))
+
+
+def _check_prerequisites(steps: tuple[str, ...], plan: dict[str, str], processed: Path) -> None:
+    if "ingest" not in steps and not (processed / "core_structures.parquet").is_file():
+        raise UsageError(f"Aucune table ingérée dans {processed}.",
+                         conseil="Lancez d'abord « iae-etat ingest » ou « iae-etat build ».")
+    if "report" in plan and "analyse" not in steps \
+            and not (processed / "out_indicateurs.parquet").is_file():
+        raise UsageError(f"Aucun indicateur calculé dans {processed}.",
+                         conseil="Lancez d'abord « iae-etat analyse » ou « iae-etat build ».")
+
+
+def _execute(projet: Projet, millesime: int, plan: dict[str, str], state: dict,
+             cache: etat.HashCache, summary: Summary, journal: Journal,
+             on_stage: Callable[[str], None] | None) -> None:
     from iae_etat.analyse.run import run_analyse
+    from iae_etat.catalogue import Catalogue
     from iae_etat.ingest import run_ingest
     from iae_etat.report.run import run_report
 
-    started = time.perf_counter()
-    processed = projet.processed_dir(millesime)
-    reports = projet.reports_dir(millesime)
-    if "ingest" not in steps and not (processed / "core_structures.parquet").is_file():
-        raise UsageError(f"Aucune table ingérée pour {millesime} dans {processed}.",
-                         conseil="Lancez d'abord « iae-etat ingest » ou « iae-etat build ».")
-    if "report" in steps and "analyse" not in steps \
-            and not (processed / "out_indicateurs.parquet").is_file():
-        raise UsageError(f"Aucun indicateur calculé pour {millesime} dans {processed}.",
-                         conseil="Lancez d'abord « iae-etat analyse » ou « iae-etat build ».")
-    summary = Summary(millesime=millesime, etapes=list(steps))
+    processed, reports = projet.processed_dir(millesime), projet.reports_dir(millesime)
     stage_processed = staging_dir(processed)
-    stage_reports = staging_dir(reports) if "report" in steps else None
+    stage_reports = staging_dir(reports) if "report" in plan else None
+    stages = state.setdefault("etapes", {})
     try:
-        if "ingest" not in steps:
-            _copy_into(processed, stage_processed)
+        _copy_into(processed, stage_processed)
         catalogue = Catalogue(stage_processed, projet.dir, notice=notice(projet))
-        if "ingest" in steps:
-            result = run_ingest(projet, millesime, catalogue)
-            summary.questionnaires_recus = result.questionnaires_recus
-            summary.questionnaires_retenus = result.questionnaires_retenus
-            summary.sources_absentes = result.sources_absentes
+        for stage in plan:
+            if on_stage is not None:
+                on_stage(stage)
+            begun = time.perf_counter()
+            if stage == "ingest":
+                for old in stage_processed.glob("*.parquet"):
+                    old.unlink()
+                result = run_ingest(projet, millesime, catalogue)
+                summary.questionnaires_recus = result.questionnaires_recus
+                summary.questionnaires_retenus = result.questionnaires_retenus
+                summary.sources_absentes = result.sources_absentes
+                written = [p.name for p in stage_processed.glob("*.parquet")]
+                root = stage_processed
+            elif stage == "analyse":
+                run_analyse(projet, millesime, catalogue)
+                written = [p.name for p in stage_processed.glob("out_*.parquet")]
+                root = stage_processed
+            else:
+                _copy_into(reports, stage_reports)
+                paths = run_report(projet, millesime, catalogue, stage_reports)
+                written = [p.relative_to(stage_reports).as_posix() for p in paths]
+                summary.sorties = [(reports / name).relative_to(projet.dir).as_posix()
+                                   for name in written]
+                root = stage_reports
+            stages[stage] = {"empreinte": plan[stage],
+                             "sorties": etat.output_hashes(root, written)}
+            journal.event("etape", etape=stage, duree_s=round(time.perf_counter() - begun, 3),
+                          fichiers=len(written))
         anomalies = catalogue.read("core_anomalies")["gravite"].value_counts()
         summary.erreurs = int(anomalies.get("erreur", 0))
         summary.avertissements = int(anomalies.get("avertissement", 0))
-        if "analyse" in steps:
-            run_analyse(projet, catalogue)
+        summary.tables = sorted(p.stem for p in stage_processed.glob("*.parquet"))
+        state["resume"] = {k: v for k, v in summary.as_dict().items()
+                           if k in ("erreurs", "avertissements", "questionnaires_recus",
+                                    "questionnaires_retenus", "sources_absentes", "sorties",
+                                    "tables")}
+        state["empreintes_fichiers"] = {k: v for k, v in cache.seen.items()
+                                        if k.startswith(str(projet.dir / "data" / "raw"))}
         if stage_reports is not None:
-            _copy_into(reports, stage_reports)
-            written = run_report(projet, millesime, catalogue, stage_reports)
-            summary.sorties = [(reports / p.relative_to(stage_reports)).relative_to(projet.dir)
-                               .as_posix() for p in written]
-            summary.duree_s = round(time.perf_counter() - started, 3)
             write_text(stage_reports / MANIFEST, manifest(projet, millesime, summary,
                                                           stage_processed))
+        write_text(stage_processed / etat.STATE_NAME,
+                   json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     except BaseException:
         discard(stage_processed)
         if stage_reports is not None:
             discard(stage_reports)
         raise
-    summary.tables = sorted(p.stem for p in stage_processed.glob("*.parquet"))
-    publish(stage_processed, processed)
+    # Reports first: if the run dies between the two swaps, the processed state is still the
+    # old one and the next run redoes the report.
     if stage_reports is not None:
         publish(stage_reports, reports)
-    summary.duree_s = round(time.perf_counter() - started, 3)
-    if strict and summary.erreurs:
-        summary.code_sortie = EXIT_DATA
-    return summary
+    publish(stage_processed, processed)
 
 
-def notice(projet: Projet) -> str:
-    """The warning every output of a fictional project carries, else an empty string."""
-    return "Données fictives de démonstration" if projet.donnees_fictives else ""
+def _summarise_previous(state: dict, summary: Summary) -> None:
+    """Counts of the last run, for an up-to-date project."""
+    for key, value in state.get("resume", {}).items():
+        setattr(summary, key, value)
+
+
+def _remove_leftovers(*published: Path) -> None:
+    """Remove the staging folders a killed run may have left (we hold the lock)."""
+    for folder in published:
+        if folder.parent.is_dir():
+            for leftover in folder.parent.glob(f".{folder.name}.*"):
+                shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _copy_into(published: Path, staging: Path) -> None:
@@ -113,13 +219,10 @@ def _copy_into(published: Path, staging: Path) -> None:
 
 def manifest(projet: Projet, millesime: int, summary: Summary, processed: Path) -> str:
     """``build.json``: version, inputs with their hashes, tables, counts and the build date."""
-    inputs = [{"fichier": "iae-etat.toml", "sha256": file_sha256(projet.config_path)}]
-    for source in SOURCES:
-        folder = projet.raw_dir(source, millesime)
-        if folder.is_dir():
-            inputs += [{"fichier": p.relative_to(projet.dir).as_posix(), "sha256": file_sha256(p)}
-                       for p in sorted(folder.rglob("*")) if p.is_file()]
-    tables = {p.stem: file_sha256(p) for p in sorted(processed.glob("*.parquet"))}
+    inputs = [{"fichier": "iae-etat.toml", "sha256": etat.sha256_file(projet.config_path)}]
+    inputs += [{"fichier": p.relative_to(projet.dir).as_posix(), "sha256": etat.sha256_file(p)}
+               for p in etat.raw_files(projet, millesime)]
+    tables = {p.stem: etat.sha256_file(p) for p in sorted(processed.glob("*.parquet"))}
     content = {
         "iae_etat": __version__, "millesime": millesime, "projet": projet.nom,
         "departements": list(projet.departements), "avertissement": notice(projet),

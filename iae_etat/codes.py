@@ -11,8 +11,10 @@ import math
 import numbers
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported only when a Series is normalised (fast CLI start)
+    import pandas as pd
 
 COMMUNE_PATTERN = re.compile(r"^(\d{5}|2[AB]\d{3})$", re.ASCII)
 # 01-95 except 20, Corsica as 2A/2B, and the five DROM (971-974, 976).
@@ -144,6 +146,8 @@ def normalise_epci(value: object) -> str | None:
 
 def _map_series(series: pd.Series, normaliser: Callable[[object], str | None]) -> pd.Series:
     """Apply a scalar normaliser to every cell; unnormalisable cells become missing."""
+    import pandas as pd
+
     return pd.Series([normaliser(value) for value in series], index=series.index,
                      name=series.name, dtype=str)
 

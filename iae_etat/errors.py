@@ -52,6 +52,12 @@ class DataError(IaeEtatError):
         self.problemes = problemes or []
 
 
+class WriteError(IaeEtatError):
+    """An output could not be written (disk full, permissions); nothing was published."""
+
+    exit_code = EXIT_DATA
+
+
 @dataclass(frozen=True)
 class Probleme:
     """One data problem, located as precisely as the source allows (columns of DESIGN.md §8)."""

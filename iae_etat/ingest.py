@@ -17,6 +17,7 @@ from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
 from iae_etat.contracts import load_contract
 from iae_etat.errors import GRAVITE_AVERTISSEMENT, Probleme
+from iae_etat.etat import sha256_file
 from iae_etat.questionnaire.layout import CONTRACT_NAME
 from iae_etat.questionnaire.reader import read_return
 from iae_etat.sources import adapters, france_travail, structures
@@ -81,7 +82,7 @@ def _relative(projet: Projet, path: Path) -> str:
 def _record(result: IngestResult, projet: Projet, source: str, path: Path, adapter: str,
             titre: str, licence: str) -> None:
     result.fichiers.append({"source": source, "fichier": _relative(projet, path),
-                            "sha256": adapters.file_sha256(path), "octets": path.stat().st_size,
+                            "sha256": sha256_file(path), "octets": path.stat().st_size,
                             "adaptateur": adapter, "titre": titre, "licence": licence})
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iae_etat.catalogue import write_text
 from iae_etat.codes import normalise_departement
 from iae_etat.config import CONFIG_NAME, SOURCES
 from iae_etat.errors import UsageError
+from iae_etat.fichiers import write_text
 
 SOURCE_HELP = {
     "questionnaires": "questionnaires annuels renvoyés par les SIAE (.xlsx ou .ods)",

@@ -10,7 +10,7 @@ from iae_etat.errors import ConfigError
 from tests.conftest import ROOT
 
 WRITTEN_TABLES = ["core_anomalies", "core_besoins", "core_sources", "core_structures",
-                  "core_territoires", "out_indicateurs", "raw_france_travail",
+                  "core_territoires", "out_evolution", "out_indicateurs", "raw_france_travail",
                   "raw_questionnaires", "raw_structures"]
 
 

@@ -1,19 +1,21 @@
-"""The analyse stage: ``core_`` tables → ``out_indicateurs`` under statistical secrecy."""
+"""The analyse stage: ``core_`` tables → ``out_`` tables under statistical secrecy."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from iae_etat.analyse.evolution import evolution
 from iae_etat.analyse.indicateurs import CATALOGUE, indicators
 from iae_etat.analyse.secret import apply_secret
 from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
+from iae_etat.etat import previous_indicators
 
 DERIVED = {"taux_equipement_etp_de_abc": ("de_abc", "etp_conventionnes")}
 
 
-def run_analyse(projet: Projet, catalogue: Catalogue) -> pd.DataFrame:
-    """Compute and write ``out_indicateurs``; returns it."""
+def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.DataFrame:
+    """Compute and write ``out_indicateurs`` and ``out_evolution``; returns the indicators."""
     territoires = catalogue.read("core_territoires")
     structures = catalogue.read("core_structures")
     besoins = catalogue.read("core_besoins") if catalogue.exists("core_besoins") \
@@ -23,4 +25,7 @@ def run_analyse(projet: Projet, catalogue: Catalogue) -> pd.DataFrame:
     published = apply_secret(table, territoires, projet.secret.seuil_effectifs, effectifs,
                              DERIVED)
     catalogue.write("out_indicateurs", published)
+    previous = {m: pd.read_parquet(path) for m, path in previous_indicators(projet, millesime)}
+    catalogue.write("out_evolution", evolution(published, previous))
     return published
+

@@ -10,10 +10,8 @@ import sys
 
 import typer
 
-from iae_etat.cli import _francais, demo, init, stages
+from iae_etat.cli import _francais, demo, init, stages, status
 from iae_etat.cli._options import APP_HELP, global_callback
-
-_francais.install()
 
 app = typer.Typer(
     cls=_francais.FrenchGroup, name="iae-etat", add_completion=False,
@@ -21,12 +19,12 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]})
 app.callback(help=APP_HELP)(global_callback)
 for function in (init.init, stages.ingest, stages.analyse, stages.report, stages.build,
-                 demo.demo):
+                 status.status, demo.demo):
     app.command(cls=_francais.FrenchCommand)(function)
 
 
 _GLOBAL_FLAGS = {"--quiet", "-q", "--verbose", "-v", "--debug", "--json", "--strict"}
-_GLOBAL_WITH_VALUE = {"--project-dir", "--millesime"}
+_GLOBAL_WITH_VALUE = {"--project-dir", "--millesime", "--log-file"}
 
 
 def hoist_global_options(args: list[str]) -> list[str]:
@@ -60,6 +58,8 @@ def main(argv: list[str] | None = None) -> None:
 
     args = hoist_global_options(sys.argv[1:] if argv is None else argv) or ["--help"]
     debug = "--debug" in args
+    if "--help" in args or "-h" in args:
+        _francais.install()
     try:
         code = app(args=args, prog_name="iae-etat", standalone_mode=False)
     except typer.Exit as exc:

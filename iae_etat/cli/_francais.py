@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import typer.core
-import typer.rich_utils
 
 _LABELS = {
     "Options": "Options", "Commands": "Commandes", "Arguments": "Arguments", "Error": "Erreur",
@@ -44,7 +43,9 @@ _SUGGESTION = re.compile(r" ?\(Possible options?: (.*)\)")
 
 
 def install() -> None:
-    """Put French labels in Typer's help screens and errors."""
+    """Put French labels in Typer's help screens (imports rich: call it for help only)."""
+    import typer.rich_utils
+
     typer.rich_utils._ = _gettext
     typer.core._ = _gettext
     for name, french in _RICH_CONSTANTS.items():

@@ -24,12 +24,19 @@ class GlobalOptions:
     debug: bool = False
     json: bool = False
     strict: bool = False
+    log_file: Path | None = None
 
     def projet(self):
         """The project found from the options, configuration validated."""
         from iae_etat.config import find_project_dir, load_projet
 
         return load_projet(find_project_dir(self.project_dir))
+
+    def journal(self):
+        """The JSON-lines run log asked with --log-file (a no-op otherwise)."""
+        from iae_etat.journal import Journal
+
+        return Journal(self.log_file)
 
     def info(self, message: str) -> None:
         """A progress or result line, silenced by --quiet and by --json."""
@@ -74,12 +81,16 @@ def global_callback(
     strict: Annotated[bool, typer.Option(
         "--strict", help="Sortir en erreur (code 1) si une donnée reçue a dû être écartée.")
     ] = False,
+    log_file: Annotated[Path | None, typer.Option(
+        "--log-file", help="Ajouter le journal de l'exécution à ce fichier (lignes JSON, sans "
+                           "donnée personnelle).")] = None,
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True,
         help="Afficher la version et quitter.")] = False,
 ) -> None:
     """Options common to every command, stored in the context."""
-    ctx.obj = GlobalOptions(project_dir, millesime, quiet, verbose, debug, json_output, strict)
+    ctx.obj = GlobalOptions(project_dir, millesime, quiet, verbose, debug, json_output, strict,
+                            log_file)
 
 
 APP_HELP = (

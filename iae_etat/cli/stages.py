@@ -2,22 +2,63 @@
 
 from __future__ import annotations
 
+import sys
+from contextlib import nullcontext
+from typing import Annotated
+
 import typer
 
-from iae_etat.cli._options import options
+from iae_etat.cli._options import GlobalOptions, options
 
-_MESSAGES = {"ingest": "Ingestion", "analyse": "Analyse", "report": "Rapport"}
+Force = Annotated[bool, typer.Option(
+    "--force", help="Tout recalculer, même ce qui est à jour.")]
 
 
-def _run(ctx: typer.Context, steps: tuple[str, ...]) -> int:
-    from iae_etat.build import run
+def _run(ctx: typer.Context, steps: tuple[str, ...], force: bool,
+         every_millesime: bool = False) -> int:
+    from iae_etat.build import STAGE_LABELS, run
 
     opts = options(ctx)
     projet = opts.projet()
-    millesime = projet.choose_millesime(opts.millesime)
-    opts.info(f"{projet.nom} — millésime {millesime} : "
-              f"{', '.join(_MESSAGES[s].lower() for s in steps)}…")
-    summary = run(projet, millesime, steps, strict=opts.strict)
+    millesimes = projet.millesimes() if every_millesime else \
+        [projet.choose_millesime(opts.millesime)]
+    if every_millesime and not millesimes:
+        projet.choose_millesime(None)  # raises the explanation of an empty project
+    code, results = 0, []
+    for millesime in millesimes:
+        opts.info(f"{projet.nom} — millésime {millesime}")
+        with _status(opts) as status:
+            def on_stage(stage: str, status=status) -> None:
+                if status is not None:
+                    status.update(f"{STAGE_LABELS[stage].capitalize()}…")
+                opts.detail(f"Étape : {STAGE_LABELS[stage]}")
+
+            summary = run(projet, millesime, steps, strict=opts.strict, force=force,
+                          journal=opts.journal(), on_stage=on_stage)
+        _print_summary(opts, summary)
+        results.append(summary.as_dict())
+        code = max(code, summary.code_sortie)
+    opts.result(results[0] if len(results) == 1 else {"millesimes": results})
+    return code
+
+
+def _status(opts: GlobalOptions):
+    """A spinner on an interactive terminal only (never in cron or with --quiet/--json)."""
+    if opts.quiet or opts.json or not sys.stderr.isatty():
+        return nullcontext(None)
+    from rich.console import Console
+
+    return Console(stderr=True).status("Préparation…")
+
+
+def _print_summary(opts: GlobalOptions, summary) -> None:
+    from iae_etat.build import STAGE_LABELS
+
+    if not summary.etapes_relancees:
+        opts.info("Déjà à jour : rien à recalculer (--force pour tout refaire).")
+    else:
+        opts.info("Étapes exécutées : " + ", ".join(STAGE_LABELS[s]
+                                                     for s in summary.etapes_relancees) + ".")
     if summary.questionnaires_recus:
         opts.info(f"Questionnaires : {summary.questionnaires_recus} reçus, "
                   f"{summary.questionnaires_retenus} retenus.")
@@ -25,31 +66,33 @@ def _run(ctx: typer.Context, steps: tuple[str, ...]) -> int:
         opts.info(f"Source absente : {source}.")
     if summary.erreurs or summary.avertissements:
         opts.info(f"Anomalies : {summary.erreurs} erreur(s), {summary.avertissements} "
-                  f"avertissement(s) — voir reports/{millesime}/controles/anomalies.csv.")
+                  f"avertissement(s) — voir reports/{summary.millesime}/controles/"
+                  "anomalies.csv.")
     for table in summary.tables:
-        opts.detail(f"Table : data/processed/{millesime}/{table}.parquet")
+        opts.detail(f"Table : data/processed/{summary.millesime}/{table}.parquet")
     for path in summary.sorties:
         opts.info(f"Écrit : {path}")
     opts.info(f"Terminé en {summary.duree_s:.1f} s.")
-    opts.result(summary.as_dict())
-    return summary.code_sortie
 
 
-def ingest(ctx: typer.Context) -> int:
+def ingest(ctx: typer.Context, force: Force = False) -> int:
     """Lire les fichiers de data/raw/ et écrire les tables validées de data/processed/."""
-    return _run(ctx, ("ingest",))
+    return _run(ctx, ("ingest",), force)
 
 
-def analyse(ctx: typer.Context) -> int:
+def analyse(ctx: typer.Context, force: Force = False) -> int:
     """Calculer les indicateurs (offre, besoins, couverture) sous secret statistique."""
-    return _run(ctx, ("analyse",))
+    return _run(ctx, ("analyse",), force)
 
 
-def report(ctx: typer.Context) -> int:
+def report(ctx: typer.Context, force: Force = False) -> int:
     """Produire le rapport HTML et les fichiers de contrôle dans reports/."""
-    return _run(ctx, ("report",))
+    return _run(ctx, ("report",), force)
 
 
-def build(ctx: typer.Context) -> int:
-    """Tout enchaîner : ingestion, analyse et rapport du millésime."""
-    return _run(ctx, ("ingest", "analyse", "report"))
+def build(ctx: typer.Context, force: Force = False,
+          tous: Annotated[bool, typer.Option(
+              "--all", help="Construire tous les millésimes présents, du plus ancien au plus "
+                            "récent.")] = False) -> int:
+    """Tout enchaîner : ingestion, analyse et rapport (seulement ce qui a changé)."""
+    return _run(ctx, ("ingest", "analyse", "report"), force, every_millesime=tous)

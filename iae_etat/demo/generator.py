@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from iae_etat import referentiel
-from iae_etat.catalogue import write_bytes, write_text
 from iae_etat.contracts import load_contract
+from iae_etat.fichiers import write_bytes, write_text
 from iae_etat.questionnaire.workbook import build_workbook
 from iae_etat.sources.structures import normalise_name
 

@@ -77,6 +77,24 @@ def by_type(indicateurs: pd.DataFrame, departement: str) -> dict:
     return {"colonnes": [BY_CODE[i].libelle for i in indicators], "lignes": lines, "etp": etp}
 
 
+def evolution_rows(evolution: pd.DataFrame, departement: str) -> list[dict]:
+    """Key figures of one département against each earlier millésime (publique rows)."""
+    rows = evolution[(evolution["diffusion"] == "publique") & (evolution["niveau"] == "departement")
+                     & (evolution["code"] == departement) & (evolution["type_siae"] == ENSEMBLE)
+                     & (evolution["public"] == ENSEMBLE)
+                     & evolution["indicateur"].isin(KEY_FIGURES)]
+    out = []
+    for row in rows.sort_values(["millesime_reference", "indicateur"]).itertuples(index=False):
+        unite = BY_CODE[row.indicateur].unite
+        out.append({"libelle": BY_CODE[row.indicateur].libelle,
+                    "reference": int(row.millesime_reference),
+                    "valeur_reference": cellule(row.valeur_reference, row.statut, unite),
+                    "valeur": cellule(row.valeur, row.statut, unite),
+                    "ecart": cellule(row.ecart, row.statut, unite),
+                    "ecart_pct": cellule(row.ecart_pct, row.statut, "%")})
+    return out
+
+
 def catalogue_rows() -> list[dict]:
     """The indicator catalogue for the methodological annex."""
     return [{"code": i.code, "libelle": i.libelle, "definition": i.definition,

@@ -9,9 +9,10 @@ from pathlib import Path
 import pandas as pd
 
 from iae_etat import __version__, referentiel, resources
-from iae_etat.catalogue import Catalogue, write_bytes, write_text
+from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
 from iae_etat.errors import Probleme
+from iae_etat.fichiers import write_bytes, write_text
 from iae_etat.report import charts, contexte
 from iae_etat.report.templating import environment
 from iae_etat.xlsx import protect_csv_text
@@ -25,8 +26,9 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     """Write the report and the controls into ``reports_dir``; returns the written paths."""
     indicateurs = catalogue.read("out_indicateurs")
     anomalies = catalogue.read("core_anomalies")
-    html = render_report(projet, millesime, indicateurs, catalogue.read("core_structures"),
-                         anomalies, catalogue.read("core_sources"))
+    html = render_report(projet, millesime, indicateurs, catalogue.read("out_evolution"),
+                         catalogue.read("core_structures"), anomalies,
+                         catalogue.read("core_sources"))
     report = reports_dir / REPORT_NAME
     write_text(report, html)
     controls = reports_dir / "controles" / "anomalies.csv"
@@ -35,7 +37,7 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
 
 
 def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
-                  structures: pd.DataFrame, anomalies: pd.DataFrame,
+                  evolution: pd.DataFrame, structures: pd.DataFrame, anomalies: pd.DataFrame,
                   sources: pd.DataFrame) -> str:
     """The self-contained HTML report (pure apart from reading the templates)."""
     territoires = referentiel.territoires(list(projet.departements))
@@ -52,6 +54,7 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
         departements.append({"code": code, "libelle": libelle,
                              "chiffres": contexte.key_figures(indicateurs, code),
                              "par_type": par_type, "graphique": graphique,
+                             "evolution": contexte.evolution_rows(evolution, code),
                              "graphique_alt": alt})
     with_siae = structures.dropna(subset=["code_commune"])["code_commune"].value_counts()
     shown = sorted(with_siae.index[:COMMUNES_SHOWN])

@@ -9,7 +9,6 @@ of YAML, never code.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -104,15 +103,6 @@ def find_files(adapter: Adapter, folder: Path) -> list[Path]:
         return []
     found = {p for pattern in adapter.fichiers for p in folder.glob(pattern) if p.is_file()}
     return sorted(found, key=lambda p: p.name)
-
-
-def file_sha256(path: Path) -> str:
-    """Content hash of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_csv_source(adapter: Adapter, path: Path, millesime: int,

@@ -1,0 +1,121 @@
+"""Incremental builds: a fingerprint of each stage's inputs, kept with the stage's outputs.
+
+A stage reruns when its fingerprint changed (raw files, configuration, contracts, adapters,
+templates, code) or when one of its recorded outputs is missing or altered. Only ``hashlib``
+and the standard library are used here, so an up-to-date check answers without loading pandas.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from iae_etat import __version__, resources
+from iae_etat.config import CONFIG_NAME, SOURCES, Projet
+
+STATE_NAME = "etat.json"
+STAGE_RESOURCES = {"ingest": ("pipelines", "schemas"), "analyse": ("schemas",),
+                   "report": ("templates", "schemas")}
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def sha256_file(path: Path) -> str:
+    """Content hash of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class HashCache:
+    """File hashes reused while a file's size and modification time are unchanged."""
+
+    def __init__(self, known: dict[str, list] | None = None) -> None:
+        self.known = known or {}
+        self.seen: dict[str, list] = {}
+
+    def hash(self, path: Path) -> str:
+        stat = path.stat()
+        key = str(path)
+        entry = self.known.get(key)
+        if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
+            digest = entry[2]
+        else:
+            digest = sha256_file(path)
+        self.seen[key] = [stat.st_size, stat.st_mtime_ns, digest]
+        return digest
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """The version and the source of the package: a change of code reruns every stage."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(_PACKAGE.rglob("*.py")):
+        digest.update(path.relative_to(_PACKAGE).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def raw_files(projet: Projet, millesime: int) -> list[Path]:
+    """Every file under ``data/raw/<source>/<millésime>/``, sorted."""
+    files: list[Path] = []
+    for source in SOURCES:
+        folder = projet.raw_dir(source, millesime)
+        if folder.is_dir():
+            files += sorted(p for p in folder.rglob("*") if p.is_file())
+    return files
+
+
+def fingerprint(stage: str, previous: str, projet: Projet, millesime: int,
+                cache: HashCache) -> str:
+    """The fingerprint of ``stage``: its own inputs chained to the previous stage's."""
+    digest = hashlib.sha256(f"{stage}|{previous}|{code_fingerprint()}".encode())
+    digest.update(cache.hash(projet.dir / CONFIG_NAME).encode())
+    for kind in STAGE_RESOURCES[stage]:
+        for folder in resources.search_path(kind, projet.dir):
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                digest.update(f"{kind}/{path.relative_to(folder).as_posix()}".encode())
+                digest.update(cache.hash(path).encode())
+    if stage == "ingest":
+        for path in raw_files(projet, millesime):
+            digest.update(path.relative_to(projet.dir).as_posix().encode())
+            digest.update(cache.hash(path).encode())
+    if stage == "analyse":  # the evolution compares with every earlier millésime built
+        for earlier, path in previous_indicators(projet, millesime):
+            digest.update(f"{earlier}:{sha256_file(path)}".encode())
+    return digest.hexdigest()
+
+
+def previous_indicators(projet: Projet, millesime: int) -> list[tuple[int, Path]]:
+    """(millésime, path) of the indicator tables built for earlier millésimes."""
+    found = []
+    for earlier in projet.millesimes():
+        path = projet.processed_dir(earlier) / "out_indicateurs.parquet"
+        if earlier < millesime and path.is_file():
+            found.append((earlier, path))
+    return found
+
+
+def load_state(processed: Path) -> dict:
+    """The recorded state of a processed folder (empty when absent or unreadable)."""
+    try:
+        return json.loads((processed / STATE_NAME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def outputs_intact(root: Path, recorded: dict[str, str], cache: HashCache) -> bool:
+    """True when every recorded output exists with the recorded hash."""
+    for name, digest in recorded.items():
+        path = root / name
+        if not path.is_file() or cache.hash(path) != digest:
+            return False
+    return True
+
+
+def output_hashes(root: Path, names: list[str]) -> dict[str, str]:
+    """Hashes of ``names`` (relative to ``root``)."""
+    return {name: sha256_file(root / name) for name in sorted(names)}
