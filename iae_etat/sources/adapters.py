@@ -1,14 +1,18 @@
 """Declarative source adapters (``pipelines/<source>.yaml``) and the code that runs them.
 
-An adapter says how to read a source: file patterns, reader, encoding, separator, masked-value
-markers, and the column map from the normalised headers of the file to the columns of its table.
-The map can change per millésime (``millesimes:``), so a renamed column in a new year is one line
-of YAML, never code.
+An adapter says how to read a source: file patterns, reader (``csv``, ``xlsx``, ``json``,
+``fluxiae``), encoding, separator, masked-value markers, personal columns to drop at load, and
+the column map from the normalised headers of the file to the columns of its table. The map can
+change per millésime (``millesimes:``), so a renamed column in a new year is one line of YAML,
+never code.
 """
 
 from __future__ import annotations
 
 import difflib
+import gzip
+import io
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -36,7 +40,7 @@ class Adapter:
     source: str
     titre: str
     table: str
-    lecteur: str
+    lecteur: str | dict[str, str]
     fichiers: tuple[str, ...]
     encodage: str = "utf-8-sig"
     separateur: str = ";"
@@ -46,6 +50,13 @@ class Adapter:
     codes: dict[str, str] = field(default_factory=dict)
     description: str = ""
     licence: str = ""
+    vintage: str = ""
+    facultatives: tuple[str, ...] = ()
+    entetes_par_prefixe: bool = False
+    donnees_personnelles: tuple[str, ...] = ()
+    feuille: str | None = None
+    entete_contient: str | None = None
+    enregistrements: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
 
     def column_map(self, millesime: int) -> dict[str, str]:
@@ -54,7 +65,27 @@ class Adapter:
         for year in sorted(self.millesimes):
             if year <= millesime:
                 mapping.update(self.millesimes[year])
-        return mapping
+        return {k: normalise_header(str(v).format(millesime=millesime))
+                for k, v in mapping.items()}
+
+    def reader_for(self, path: Path) -> str:
+        """The reader of ``path``: the adapter's, or the one of its extension."""
+        if isinstance(self.lecteur, str):
+            return self.lecteur
+        name = path.name.lower().removesuffix(".gz")
+        for suffix, reader in self.lecteur.items():
+            if name.endswith(suffix):
+                return reader
+        return next(iter(self.lecteur.values()))
+
+    def vintage_for(self, millesime: int) -> str:
+        """The vintage of the source's data for ``millesime``, in French."""
+        text = self.vintage or "{millesime}"
+        return text.format(millesime=millesime, millesime_suivant=millesime + 1)
+
+    def is_personal(self, header: str) -> bool:
+        """Whether a normalised header names personal data (dropped at load)."""
+        return any(word in header for word in self.donnees_personnelles)
 
 
 def load_adapter(name: str, project_dir: Path | None = None) -> Adapter:
@@ -72,22 +103,43 @@ def load_adapter(name: str, project_dir: Path | None = None) -> Adapter:
     if missing:
         raise ConfigError(f"{path} : clé(s) obligatoire(s) absente(s) : {', '.join(missing)}.")
     known = {"source", "titre", "table", "lecteur", "fichiers", "encodage", "separateur",
-             "valeurs_masquees", "colonnes", "millesimes", "codes", "description", "licence"}
+             "valeurs_masquees", "colonnes", "millesimes", "codes", "description", "licence",
+             "vintage", "facultatives", "entetes_par_prefixe", "donnees_personnelles", "feuille",
+             "entete_contient", "enregistrements"}
+    readers = data["lecteur"].values() if isinstance(data["lecteur"], dict) \
+        else [data["lecteur"]]
+    for reader in readers:
+        if reader not in READERS:
+            raise ConfigError(f"{path} : lecteur « {reader} » inconnu "
+                              f"(attendu : {', '.join(READERS)}).")
     for column, kind in (data.get("codes") or {}).items():
         if kind not in CODE_NORMALISERS:
             raise ConfigError(f"{path} : codes.{column} : type de code « {kind} » inconnu "
                               f"(attendu : {', '.join(CODE_NORMALISERS)}).")
-    return Adapter(
+    adapter = Adapter(
         name=name, source=data["source"], titre=data.get("titre", name), table=data["table"],
         lecteur=data["lecteur"], fichiers=tuple(data["fichiers"]),
         encodage=data.get("encodage", "utf-8-sig"), separateur=data.get("separateur", ";"),
         valeurs_masquees=tuple(str(v) for v in data.get("valeurs_masquees", ())),
-        colonnes={k: normalise_header(v) for k, v in data["colonnes"].items()},
-        millesimes={int(y): {k: normalise_header(v) for k, v in m.items()}
+        colonnes={k: str(v) for k, v in data["colonnes"].items()},
+        millesimes={int(y): {k: str(v) for k, v in m.items()}
                     for y, m in (data.get("millesimes") or {}).items()},
         codes=dict(data.get("codes") or {}), description=data.get("description", ""),
-        licence=data.get("licence", ""),
+        licence=data.get("licence", ""), vintage=str(data.get("vintage", "")),
+        facultatives=tuple(data.get("facultatives", ())),
+        entetes_par_prefixe=bool(data.get("entetes_par_prefixe", False)),
+        donnees_personnelles=tuple(normalise_header(w)
+                                   for w in data.get("donnees_personnelles", ())),
+        feuille=data.get("feuille"),
+        entete_contient=normalise_header(data["entete_contient"])
+        if data.get("entete_contient") else None,
+        enregistrements=data.get("enregistrements"),
         options={k: v for k, v in data.items() if k not in known})
+    personal = [k for k, v in adapter.colonnes.items() if adapter.is_personal(normalise_header(v))]
+    if personal:
+        raise ConfigError(f"{path} : les colonnes {', '.join(personal)} sont des données "
+                          "personnelles et ne peuvent pas être lues.")
+    return adapter
 
 
 def normalise_header(header: Any) -> str:
@@ -105,23 +157,205 @@ def find_files(adapter: Adapter, folder: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.name)
 
 
+def read_source(adapter: Adapter, path: Path, millesime: int,
+                display_name: str) -> tuple[pd.DataFrame, list[Probleme]]:
+    """Read one file of the adapter with its reader, into the table's columns (text)."""
+    return READERS[adapter.reader_for(path)](adapter, path, millesime, display_name)
+
+
+def _open_text(path: Path, encoding: str) -> str:
+    """The text of a file, gunzipped when its name ends with ``.gz``."""
+    data = path.read_bytes()
+    if path.name.endswith(".gz"):
+        data = gzip.decompress(data)
+    return data.decode(encoding)
+
+
+def _encoding_problem(adapter: Adapter, display_name: str) -> Probleme:
+    return Probleme(
+        fichier=display_name, regle="source.encodage",
+        message=f"Le fichier n'est pas encodé en {adapter.encodage}.",
+        conseil=f"Enregistrez-le en {adapter.encodage} ou modifiez « encodage » dans "
+                f"pipelines/{adapter.name}.yaml.")
+
+
+def _drop_personal(adapter: Adapter, frame: pd.DataFrame) -> pd.DataFrame:
+    """Personal columns never leave the reader."""
+    return frame[[c for c in frame.columns if not adapter.is_personal(c)]]
+
+
+def read_fluxiae_source(adapter: Adapter, path: Path, millesime: int,
+                        display_name: str) -> tuple[pd.DataFrame, list[Probleme]]:
+    """Read an ASP FluxIAE export: ``|``, optional ``DEB``/``FIN`` lines, BOM, no quoting.
+
+    A physical line that does not have the header's number of fields belongs to the previous
+    record (a line break inside a field) and is joined to it.
+    """
+    try:
+        text = _open_text(path, adapter.encodage)
+    except UnicodeDecodeError:
+        return pd.DataFrame(), [_encoding_problem(adapter, display_name)]
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    first = 1
+    if lines and lines[0].startswith("DEB"):
+        lines, first = lines[1:], 2
+    while lines and not lines[-1]:
+        lines.pop()
+    if lines and lines[-1].startswith("FIN"):
+        lines.pop()
+    if not lines:
+        return pd.DataFrame(), [Probleme(fichier=display_name, regle="source.fichier_vide",
+                                         message="Le fichier ne contient pas d'en-tête.")]
+    sep = adapter.separateur
+    header = [normalise_header(h) for h in lines[0].split(sep)]
+    records: list[list[str]] = []
+    numbers: list[int] = []
+    problems: list[Probleme] = []
+    pending, start = "", 0
+    for offset, line in enumerate(lines[1:], start=first + 1):
+        if pending:
+            pending += line
+        else:
+            pending, start = line, offset
+        count = pending.count(sep) + 1
+        if count < len(header):
+            continue
+        fields = pending.split(sep)
+        if count > len(header):
+            problems.append(Probleme(
+                fichier=display_name, cellule=f"ligne {start}", regle="source.champs_en_trop",
+                valeur=str(count), attendu=str(len(header)),
+                message=f"Ligne {start} : {count} champs au lieu de {len(header)} ; "
+                        "la ligne est écartée."))
+        else:
+            records.append(fields)
+            numbers.append(start)
+        pending = ""
+    if pending:
+        problems.append(Probleme(
+            fichier=display_name, cellule=f"ligne {start}", regle="source.ligne_incomplete",
+            message=f"Ligne {start} : enregistrement incomplet en fin de fichier ; écarté."))
+    frame = pd.DataFrame(records, columns=header, dtype=object).astype("string")
+    frame = _drop_personal(adapter, frame)
+    out, mapped = map_columns(adapter, frame, millesime, display_name, first_line=first + 1)
+    if not out.empty:
+        out[LINE_COLUMN] = pd.Series(numbers, dtype="int64")
+    return out, problems + mapped
+
+
+def read_xlsx_source(adapter: Adapter, path: Path, millesime: int,
+                     display_name: str) -> tuple[pd.DataFrame, list[Probleme]]:
+    """Read one sheet of a workbook (calamine), as text, the header row found by content."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises several private error types
+        return pd.DataFrame(), [Probleme(fichier=display_name, regle="source.classeur_illisible",
+                                         message=f"Le classeur ne peut pas être lu ({exc}).")]
+    sheet = adapter.feuille or workbook.sheet_names[0]
+    if sheet not in workbook.sheet_names:
+        return pd.DataFrame(), [Probleme(
+            fichier=display_name, feuille=sheet, regle="source.feuille_absente",
+            message=f"La feuille « {sheet} » est absente du classeur "
+                    f"(feuilles : {', '.join(workbook.sheet_names)}).",
+            conseil=f"Indiquez le nom de la feuille sous « feuille » dans "
+                    f"pipelines/{adapter.name}.yaml.")]
+    rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    header_index = 0
+    if adapter.entete_contient:
+        found = [i for i, row in enumerate(rows[:30])
+                 if adapter.entete_contient in {normalise_header(c) for c in row}]
+        if not found:
+            return pd.DataFrame(), [Probleme(
+                fichier=display_name, feuille=sheet, regle="source.entete_introuvable",
+                attendu=adapter.entete_contient,
+                message=f"Aucune ligne d'en-tête contenant « {adapter.entete_contient} » dans "
+                        "les 30 premières lignes.")]
+        header_index = found[0]
+    if not rows:
+        return pd.DataFrame(), [Probleme(fichier=display_name, feuille=sheet,
+                                         regle="source.fichier_vide",
+                                         message="La feuille est vide.")]
+    header = [normalise_header(c) for c in rows[header_index]]
+    body = [[_cell_text(c) for c in row] for row in rows[header_index + 1:]]
+    frame = pd.DataFrame(body, columns=header, dtype=object).astype("string")
+    frame = _drop_personal(adapter, frame.loc[:, [bool(h) for h in header]])
+    out, problems = map_columns(adapter, frame, millesime, display_name,
+                                first_line=header_index + 2)
+    return out, [_with_sheet(p, sheet) for p in problems]
+
+
+def _with_sheet(probleme: Probleme, sheet: str) -> Probleme:
+    from dataclasses import replace
+
+    return replace(probleme, feuille=sheet)
+
+
+def _cell_text(value: Any) -> str:
+    """A workbook cell as text: integral floats without ``.0``, empty cells empty."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_json_source(adapter: Adapter, path: Path, millesime: int,
+                     display_name: str) -> tuple[pd.DataFrame, list[Probleme]]:
+    """Read a JSON document: the list of records under ``enregistrements`` (or the root)."""
+    try:
+        data = json.loads(_open_text(path, adapter.encodage))
+    except UnicodeDecodeError:
+        return pd.DataFrame(), [_encoding_problem(adapter, display_name)]
+    except json.JSONDecodeError as exc:
+        return pd.DataFrame(), [Probleme(
+            fichier=display_name, cellule=f"ligne {exc.lineno}", regle="source.json_invalide",
+            message=f"Le fichier JSON est invalide ligne {exc.lineno} ({exc.msg}).")]
+    records = data.get(adapter.enregistrements) if adapter.enregistrements and \
+        isinstance(data, dict) else data
+    if not isinstance(records, list):
+        return pd.DataFrame(), [Probleme(
+            fichier=display_name, regle="source.json_invalide",
+            attendu=adapter.enregistrements or "liste",
+            message="Le fichier JSON ne contient pas de liste d'enregistrements.")]
+    flat = [{normalise_header(k): _cell_text(v) for k, v in r.items()
+             if not isinstance(v, list | dict)} for r in records if isinstance(r, dict)]
+    frame = pd.DataFrame(flat, dtype=object).astype("string").fillna("")
+    frame = _drop_personal(adapter, frame)
+    return map_columns(adapter, frame, millesime, display_name, first_line=1)
+
+
 def read_csv_source(adapter: Adapter, path: Path, millesime: int,
                     display_name: str) -> tuple[pd.DataFrame, list[Probleme]]:
     """Read one CSV file of the adapter into the table's columns (text), with problems."""
     try:
-        frame = pd.read_csv(path, sep=adapter.separateur, dtype=str, keep_default_na=False,
-                            encoding=adapter.encodage, engine="c")
+        frame = pd.read_csv(io.StringIO(_open_text(path, adapter.encodage)),
+                            sep=adapter.separateur, dtype=str, keep_default_na=False,
+                            engine="c")
     except UnicodeDecodeError:
-        return pd.DataFrame(), [Probleme(
-            fichier=display_name, regle="source.encodage",
-            message=f"Le fichier n'est pas encodé en {adapter.encodage}.",
-            conseil=f"Enregistrez-le en {adapter.encodage} ou modifiez « encodage » dans "
-                    f"pipelines/{adapter.name}.yaml.")]
+        return pd.DataFrame(), [_encoding_problem(adapter, display_name)]
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         return pd.DataFrame(), [Probleme(fichier=display_name, regle="source.csv_illisible",
                                          message=f"Le fichier CSV ne peut pas être lu ({exc}).")]
     frame.columns = [normalise_header(c) for c in frame.columns]
+    frame = _drop_personal(adapter, frame)
     return map_columns(adapter, frame, millesime, display_name, first_line=2)
+
+
+READERS = {"csv": read_csv_source, "xlsx": read_xlsx_source, "json": read_json_source,
+           "fluxiae": read_fluxiae_source}
+
+
+def _find_header(adapter: Adapter, header: str, columns: list[str]) -> str | None:
+    """The file column for a configured header: equal, or (option) starting with it."""
+    if header in columns:
+        return header
+    if adapter.entetes_par_prefixe:
+        matches = [c for c in columns if c.startswith(header) or header.startswith(c)]
+        if len(matches) == 1:
+            return matches[0]
+    return None
 
 
 def map_columns(adapter: Adapter, frame: pd.DataFrame, millesime: int, display_name: str,
@@ -131,9 +365,14 @@ def map_columns(adapter: Adapter, frame: pd.DataFrame, millesime: int, display_n
     mapping = adapter.column_map(millesime)
     unmapped = [c for c in frame.columns if c not in set(mapping.values())]
     out = pd.DataFrame(index=frame.index)
+    columns = list(frame.columns)
     for target, header in mapping.items():
-        if header in frame.columns:
-            out[target] = frame[header].str.strip()
+        found = _find_header(adapter, header, columns)
+        if found is not None:
+            out[target] = frame[found].astype("string").str.strip()
+            continue
+        if target in adapter.facultatives:
+            out[target] = pd.Series(pd.NA, index=frame.index, dtype="string")
             continue
         close = difflib.get_close_matches(header, unmapped, n=1, cutoff=0.4)
         hint = f" Vouliez-vous dire « {close[0]} » ?" if close else ""
