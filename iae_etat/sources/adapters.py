@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import gzip
+import hashlib
 import io
 import json
 import re
@@ -23,11 +24,29 @@ import pandas as pd
 import yaml
 
 from iae_etat import resources
-from iae_etat.codes import normalise_commune, normalise_departement, normalise_siret
+from iae_etat.codes import (
+    normalise_commune,
+    normalise_departement,
+    normalise_epci,
+    normalise_siret,
+    normalise_zone_emploi,
+)
 from iae_etat.errors import ConfigError, Probleme
 
 CODE_NORMALISERS = {"commune": normalise_commune, "departement": normalise_departement,
-                    "siret": normalise_siret}
+                    "siret": normalise_siret, "zone_emploi": normalise_zone_emploi,
+                    "epci": normalise_epci}
+# Personal columns of the ASP exports, matched as substrings of the normalised header: the list
+# the GIP Plateforme de l'inclusion drops from FluxIAE, plus the contact and address columns it
+# keeps. Applied to every FluxIAE file whatever its adapter says.
+PERSONNEL_FLUXIAE = (
+    "courriel", "telephone", "prenom", "nom_usage", "nom_naissance", "responsable_nom",
+    "urgence_nom", "referent_nom", "representant_nom", "date_naissance", "adr_mail",
+    "nationalite", "titre_sejour", "observations", "salarie_agrement", "salarie_nir",
+    "salarie_adr_point_remise", "salarie_adr_cplt_point_geo", "salarie_adr_numero_voie",
+    "salarie_codeextensionvoie", "salarie_codetypevoie", "salarie_adr_libelle_voie",
+    "salarie_adr_cplt_distribution", "salarie_adr_qpv_nom", "bban", "bic", "nom_bqe",
+    "mail_corresp", "nom_corresp", "identifiant_corresp", "contrat_adr_")
 LINE_COLUMN = "ligne_source"
 FILE_COLUMN = "fichier_source"
 
@@ -57,6 +76,8 @@ class Adapter:
     feuille: str | None = None
     entete_contient: str | None = None
     enregistrements: str | None = None
+    hachees: tuple[str, ...] = ()
+    annee_de: dict[str, str] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
 
     def column_map(self, millesime: int) -> dict[str, str]:
@@ -85,7 +106,9 @@ class Adapter:
 
     def is_personal(self, header: str) -> bool:
         """Whether a normalised header names personal data (dropped at load)."""
-        return any(word in header for word in self.donnees_personnelles)
+        words = self.donnees_personnelles + (PERSONNEL_FLUXIAE if self.lecteur == "fluxiae"
+                                             else ())
+        return any(word in header for word in words)
 
 
 def load_adapter(name: str, project_dir: Path | None = None) -> Adapter:
@@ -105,7 +128,7 @@ def load_adapter(name: str, project_dir: Path | None = None) -> Adapter:
     known = {"source", "titre", "table", "lecteur", "fichiers", "encodage", "separateur",
              "valeurs_masquees", "colonnes", "millesimes", "codes", "description", "licence",
              "vintage", "facultatives", "entetes_par_prefixe", "donnees_personnelles", "feuille",
-             "entete_contient", "enregistrements"}
+             "entete_contient", "enregistrements", "hachees", "annee_de"}
     readers = data["lecteur"].values() if isinstance(data["lecteur"], dict) \
         else [data["lecteur"]]
     for reader in readers:
@@ -134,6 +157,9 @@ def load_adapter(name: str, project_dir: Path | None = None) -> Adapter:
         entete_contient=normalise_header(data["entete_contient"])
         if data.get("entete_contient") else None,
         enregistrements=data.get("enregistrements"),
+        hachees=tuple(data.get("hachees", ())),
+        annee_de={normalise_header(k): normalise_header(v)
+                  for k, v in (data.get("annee_de") or {}).items()},
         options={k: v for k, v in data.items() if k not in known})
     personal = [k for k, v in adapter.colonnes.items() if adapter.is_personal(normalise_header(v))]
     if personal:
@@ -180,8 +206,17 @@ def _encoding_problem(adapter: Adapter, display_name: str) -> Probleme:
 
 
 def _drop_personal(adapter: Adapter, frame: pd.DataFrame) -> pd.DataFrame:
-    """Personal columns never leave the reader."""
+    """Personal columns never leave the reader; a year may be kept from a personal date first."""
+    frame = frame.copy()
+    for target, date_column in adapter.annee_de.items():
+        if date_column in frame.columns and target not in frame.columns:
+            frame[target] = frame[date_column].astype("string").str.strip().str[-4:]
     return frame[[c for c in frame.columns if not adapter.is_personal(c)]]
+
+
+def pseudonym(value: str) -> str:
+    """A stable pseudonym of an identifier (SHA-256, 16 hexadecimal characters)."""
+    return hashlib.sha256(f"iae-etat|{value}".encode()).hexdigest()[:16]
 
 
 def read_fluxiae_source(adapter: Adapter, path: Path, millesime: int,
@@ -352,7 +387,7 @@ def _find_header(adapter: Adapter, header: str, columns: list[str]) -> str | Non
     if header in columns:
         return header
     if adapter.entetes_par_prefixe:
-        matches = [c for c in columns if c.startswith(header) or header.startswith(c)]
+        matches = [c for c in columns if c.startswith(header)]
         if len(matches) == 1:
             return matches[0]
     return None
@@ -401,6 +436,9 @@ def map_columns(adapter: Adapter, frame: pd.DataFrame, millesime: int, display_n
                 valeur=str(raw[idx]), regle=f"source.code_{kind}_invalide",
                 message=f"« {raw[idx]} » n'est pas un code de {kind} valide (ligne {lines[idx]})."))
         out[column] = normalised
+    for column in adapter.hachees:
+        if column in out.columns:
+            out[column] = out[column].map(lambda v: v if pd.isna(v) else pseudonym(v))
     out[LINE_COLUMN] = lines
     out[FILE_COLUMN] = display_name
     return out.reset_index(drop=True), problems
