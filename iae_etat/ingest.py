@@ -17,10 +17,9 @@ from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
 from iae_etat.contracts import load_contract
 from iae_etat.errors import GRAVITE_AVERTISSEMENT, Probleme
-from iae_etat.etat import sha256_file
 from iae_etat.questionnaire.layout import CONTRACT_NAME
 from iae_etat.questionnaire.reader import read_return
-from iae_etat.sources import adapters, france_travail, structures
+from iae_etat.sources import adapters, ingestion, lecture, structures
 
 MISSING_EFFECT = {
     "structures": "la liste des SIAE manque : l'offre ne compte que les SIAE ayant répondu au "
@@ -44,7 +43,8 @@ class IngestResult:
 def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue) -> IngestResult:
     """Read every source of ``millesime`` and write the ingest tables into ``catalogue``."""
     result = IngestResult()
-    territoires = referentiel.territoires(list(projet.departements))
+    territoires = ingestion.territoires_with_levels(
+        projet, millesime, result, referentiel.territoires(list(projet.departements)))
     catalogue.write("core_territoires", territoires)
 
     liste = _ingest_structures(projet, millesime, result)
@@ -58,18 +58,11 @@ def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue) -> IngestRe
         catalogue.write(CONTRACT_NAME, reponses)
     catalogue.write("core_structures", core_structures(liste, reponses, territoires))
 
-    trimestres = _ingest_france_travail(projet, millesime, result)
-    if trimestres is not None:
-        catalogue.write("raw_france_travail", trimestres)
-        method = adapters.load_adapter("france_travail", projet.dir).options.get(
-            "valeur_annuelle", "moyenne")
-        annual = france_travail.annual_values(trimestres, millesime, method)
-        annual = annual[annual["code_commune"].isin(territoires["code_commune"])]
-        besoins = territoires[["code_commune"]].merge(annual, on="code_commune", how="left")
-        catalogue.write("core_besoins", besoins)
+    ingestion.ingest_besoins(projet, millesime, catalogue, result, territoires)
+    ingestion.ingest_asp(projet, millesime, catalogue, result, territoires, reponses)
 
-    catalogue.write("core_sources", pd.DataFrame(result.fichiers, columns=[
-        "source", "fichier", "sha256", "octets", "adaptateur", "titre", "licence"]))
+    catalogue.write("core_sources", pd.DataFrame(result.fichiers,
+                                                 columns=lecture.SOURCES_COLUMNS))
     catalogue.write("core_anomalies", pd.DataFrame(
         [p.as_row() for p in result.problemes], columns=list(Probleme.COLUMNS)))
     return result
@@ -80,44 +73,28 @@ def _relative(projet: Projet, path: Path) -> str:
 
 
 def _record(result: IngestResult, projet: Projet, source: str, path: Path, adapter: str,
-            titre: str, licence: str) -> None:
-    result.fichiers.append({"source": source, "fichier": _relative(projet, path),
-                            "sha256": sha256_file(path), "octets": path.stat().st_size,
-                            "adaptateur": adapter, "titre": titre, "licence": licence})
+            titre: str, licence: str, table: str, vintage: str) -> None:
+    lecture.record(result, projet, source, path, adapter, titre, licence, table, vintage)
 
 
 def _missing(result: IngestResult, projet: Projet, source: str, millesime: int) -> None:
-    result.sources_absentes.append(source)
-    result.problemes.append(Probleme(
-        fichier=_relative(projet, projet.raw_dir(source, millesime)), regle="source.absente",
-        gravite=GRAVITE_AVERTISSEMENT,
-        message=f"Source « {source} » absente pour {millesime} : {MISSING_EFFECT[source]}.",
-        conseil=f"Déposez les fichiers dans data/raw/{source}/{millesime}/."))
-
-
-def _read_csv_adapter(projet: Projet, millesime: int, result: IngestResult,
-                      name: str) -> pd.DataFrame | None:
-    """Read every file of a CSV adapter; None when the source has no file."""
-    adapter = adapters.load_adapter(name, projet.dir)
-    files = adapters.find_files(adapter, projet.raw_dir(adapter.source, millesime))
-    if not files:
-        _missing(result, projet, adapter.source, millesime)
-        return None
-    frames = []
-    for path in files:
-        _record(result, projet, adapter.source, path, adapter.name, adapter.titre,
-                adapter.licence)
-        frame, problems = adapters.read_csv_source(adapter, path, millesime,
-                                                   _relative(projet, path))
-        result.problemes.extend(problems)
-        if not frame.empty:
-            frames.append(frame)
-    return pd.concat(frames, ignore_index=True) if frames else None
+    lecture.report_missing(result, projet, source, millesime, MISSING_EFFECT[source])
 
 
 def _ingest_structures(projet: Projet, millesime: int,
                        result: IngestResult) -> pd.DataFrame | None:
-    liste = _read_csv_adapter(projet, millesime, result, "structures")
+    """The ASP list and the emplois de l'inclusion files; the ASP list wins on duplicates."""
+    liste, _, found = lecture.read_adapter(projet, millesime, result, "structures")
+    emplois = ingestion.structures_emplois(projet, millesime, result)
+    if not found and emplois is None:
+        _missing(result, projet, "structures", millesime)
+    if emplois is not None:
+        if liste is not None:
+            listed = set(zip(liste["siret"], liste["type_siae"].str.upper(), strict=True))
+            emplois = emplois[[k not in listed for k in zip(emplois["siret"],
+                                                              emplois["type_siae"],
+                                                              strict=True)]]
+        liste = pd.concat([x for x in (liste, emplois) if x is not None], ignore_index=True)
     if liste is None:
         return None
     liste = liste.dropna(subset=["siret", "type_siae"])
@@ -150,7 +127,8 @@ def _ingest_questionnaires(projet: Projet, millesime: int, result: IngestResult,
     rows: dict[tuple[str, str], dict] = {}
     for path in files:
         name = _relative(projet, path)
-        _record(result, projet, "questionnaires", path, "questionnaire", contract.title, "")
+        _record(result, projet, "questionnaires", path, "questionnaire", contract.title, "",
+                CONTRACT_NAME, str(millesime))
         result.questionnaires_recus += 1
         retour = read_return(path, contract, name)
         result.problemes.extend(retour.problemes)
@@ -197,18 +175,6 @@ def _rejection(retour, contract, millesime: int, known: set | None) -> Probleme 
                                 "dans la liste des structures du périmètre.",
                         conseil="Vérifiez le SIRET et le type, ou complétez la liste des SIAE.")
     return None
-
-
-def _ingest_france_travail(projet: Projet, millesime: int,
-                           result: IngestResult) -> pd.DataFrame | None:
-    frame = _read_csv_adapter(projet, millesime, result, "france_travail")
-    if frame is None:
-        return None
-    frame = frame.dropna(subset=["code_commune", "periode"])
-    columns = ["de_a", "de_b", "de_c", *france_travail.COUNT_COLUMNS]
-    frame, problems = adapters.parse_numbers(frame, columns)
-    result.problemes.extend(problems)
-    return frame
 
 
 def core_structures(liste: pd.DataFrame | None, reponses: pd.DataFrame | None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from iae_etat.sources import adapters, france_travail
+from iae_etat.sources import adapters, besoins
 from iae_etat.sources.structures import commune_index, match_communes, normalise_name
 from tests.conftest import ROOT
 
@@ -50,11 +50,13 @@ def test_annual_value_is_the_mean_of_known_quarters():
     quarterly = pd.DataFrame({"code_commune": ["26362"] * 4 + ["26001"] * 4,
                               "periode": [f"2025-T{q}" for q in range(1, 5)] * 2,
                               **{c: [10, 20, None, 30, None, None, None, None]
-                                 for c in france_travail.COUNT_COLUMNS}})
-    annual = france_travail.annual_values(quarterly, 2025, "moyenne").set_index("code_commune")
+                                 for c in besoins.DE_COLUMNS}})
+    annual = besoins.annual_mean(quarterly, "code_commune", besoins.DE_COLUMNS, 2025,
+                                  "moyenne").set_index("code_commune")
     assert annual.at["26362", "de_abc"] == 20.0  # (10 + 20 + 30) / 3
     assert pd.isna(annual.at["26001", "de_abc"])  # masked everywhere: missing, not zero
-    t4 = france_travail.annual_values(quarterly, 2025, "T4").set_index("code_commune")
+    t4 = besoins.annual_mean(quarterly, "code_commune", besoins.DE_COLUMNS, 2025, "T4")
+    t4 = t4.set_index("code_commune")
     assert t4.at["26362", "de_abc"] == 30.0
 
 
