@@ -17,6 +17,7 @@ import pandas as pd
 
 from iae_etat import referentiel
 from iae_etat.contracts import load_contract
+from iae_etat.demo.sources import write_sources
 from iae_etat.fichiers import write_bytes, write_text
 from iae_etat.questionnaire.workbook import build_workbook
 from iae_etat.sources.structures import normalise_name
@@ -101,6 +102,7 @@ def generate_demo(target: Path, departements: tuple[str, ...] = ("26",),
             target, millesime, present, communes, contract, year_rng,
             with_anomalies and millesime == millesimes[-1])
         _write_france_travail(target, millesime, communes, year_rng)
+        write_sources(target, millesime, present, communes, seed)
     return counts
 
 

@@ -66,14 +66,20 @@ def frr_flags(frr: pd.DataFrame, classes_retenues: list[str]) -> pd.DataFrame:
         data[["code_commune", "communes_frr"]], on="code_commune")
 
 
-def besoins_communes(territoires: pd.DataFrame, parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Every commune of the project with every needs column (missing when unknown)."""
+def besoins_communes(territoires: pd.DataFrame, parts: list[pd.DataFrame],
+                     listed: list[str] = ()) -> pd.DataFrame:
+    """Every commune of the project with every needs column (missing when unknown).
+
+    ``listed`` columns come from lists (QPV, FRR): a commune absent from the list has zero.
+    """
     out = territoires[["code_commune"]].copy()
     for part in parts:
         out = out.merge(part, on="code_commune", how="left")
     for column in BESOINS_COLUMNS:
         if column not in out.columns:
             out[column] = np.nan
+    for column in listed:
+        out[column] = out[column].fillna(0.0)
     return out[BESOINS_COLUMNS]
 
 

@@ -101,6 +101,7 @@ def ingest_besoins(projet: Projet, millesime: int, catalogue: Catalogue, result,
     mapping = _cog(projet)
     deps = projet.departements
     parts: list[pd.DataFrame] = []
+    listed: list[str] = []  # columns of a list source: a commune not listed has zero
     overrides: dict[str, pd.DataFrame] = {}
 
     ft = read_group(projet, millesime, result, "france_travail",
@@ -173,6 +174,7 @@ def ingest_besoins(projet: Projet, millesime: int, catalogue: Catalogue, result,
         result.problemes.extend(problems)
         parts.append(links.groupby("code_commune")["code_qp"].nunique().rename("nb_qpv")
                      .astype(float).reset_index())
+        listed.append("nb_qpv")
     if qpv["qpv_population"] is not None:
         pop = _numbers(result, qpv["qpv_population"].dropna(subset=["code_commune"]),
                        ["population"])
@@ -180,6 +182,7 @@ def ingest_besoins(projet: Projet, millesime: int, catalogue: Catalogue, result,
                                           ["population"])
         result.problemes.extend(problems)
         parts.append(pop.rename(columns={"population": "population_qpv"}))
+        listed.append("population_qpv")
 
     frr_frames = read_group(projet, millesime, result, "frr", ["frr"], EFFECTS["frr"])
     if frr_frames["frr"] is not None:
@@ -189,8 +192,9 @@ def ingest_besoins(projet: Projet, millesime: int, catalogue: Catalogue, result,
         result.problemes.extend(problems)
         parts.append(besoins.frr_flags(data, adapter.options.get(
             "classes_retenues", ["FRR+", "FRR socle"])))
+        listed.append("communes_frr")
 
-    communes = besoins.besoins_communes(territoires, parts)
+    communes = besoins.besoins_communes(territoires, parts, listed)
     catalogue.write("core_besoins", communes)
     catalogue.write("core_besoins_territoires",
                     besoins.besoins_niveaux(territoires, communes, overrides))
@@ -209,7 +213,8 @@ def _rules(projet: Projet) -> dict:
 
 def ingest_asp(projet: Projet, millesime: int, catalogue: Catalogue, result,
                territoires: pd.DataFrame, reponses: pd.DataFrame | None) -> None:
-    """Write ``core_asp`` (FluxIAE) and ``core_asp_bilan``; reconcile with the questionnaires."""
+    """Write ``core_asp`` (FluxIAE) and ``core_asp_bilan``; reconcile with the questionnaires
+    (with FluxIAE when present, the more detailed source, else with the bilan)."""
     frames = read_group(projet, millesime, result, "asp", ASP_VIEWS, EFFECTS["asp"])
     scope = set(territoires["code_commune"])
     needed = ("asp_structures", "asp_annexes_financieres", "asp_etats_mensuels")
@@ -244,6 +249,6 @@ def ingest_asp(projet: Projet, millesime: int, catalogue: Catalogue, result,
         bilan = bilan[bilan["siret"].isin(set(catalogue.read("core_structures")["siret"]))]
         catalogue.write("core_asp_bilan", bilan[["siret", "type_siae", "denomination",
                                                  *figures]])
-        if reponses is not None:
+        if reponses is not None and not catalogue.exists("core_asp"):
             result.problemes.extend(rapprochement.reconcile(
                 bilan, reponses, "le bilan annuel de l'ASP"))

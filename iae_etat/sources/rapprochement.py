@@ -14,14 +14,14 @@ from iae_etat.errors import GRAVITE_AVERTISSEMENT, Probleme
 FIGURES = {
     "etp_conventionnes": "ETP conventionnés",
     "etp_realises": "ETP réalisés",
-    "salaries_annee": "salariés en insertion sur l'année",
-    "sorties": "sorties",
-    "sorties_durables": "sorties en emploi durable",
-    "sorties_transition": "sorties en emploi de transition",
-    "sorties_positives": "sorties positives",
+    "salaries_annee": "Salariés en insertion sur l'année",
+    "sorties": "Sorties",
+    "sorties_durables": "Sorties en emploi durable",
+    "sorties_transition": "Sorties en emploi de transition",
+    "sorties_positives": "Sorties positives",
 }
 TOLERANCE_RELATIVE = 0.10
-TOLERANCE_ABSOLUE = 1.0
+TOLERANCE_ABSOLUE = 2.0
 
 
 def _french(value: float) -> str:
@@ -59,7 +59,7 @@ def reconcile(asp: pd.DataFrame, reponses: pd.DataFrame, source: str,
                 fichier=f"questionnaire {row['siret']} {row['type_siae']}", champ=figure,
                 valeur=_french(ours), attendu=_french(theirs), regle=f"rapprochement.{figure}",
                 gravite=GRAVITE_AVERTISSEMENT,
-                message=f"{FIGURES[figure].capitalize()} : {_french(ours)} dans le "
+                message=f"{FIGURES[figure]} : {_french(ours)} dans le "
                         f"questionnaire, {_french(theirs)} selon {source} ; écart de "
                         f"{_french(gap)}{share}.",
                 conseil="Vérifiez le chiffre avec la structure ; l'ASP compte selon les règles "
