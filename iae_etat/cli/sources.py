@@ -1,0 +1,36 @@
+"""``iae-etat sources``: the source adapters, what each expects and where, what was found."""
+
+from __future__ import annotations
+
+import typer
+
+from iae_etat.cli._options import options
+
+
+def sources(ctx: typer.Context) -> int:
+    """Lister les sources : fichiers attendus, colonnes lues, fichiers trouvés."""
+    from iae_etat.sources.inventaire import inventory
+
+    opts = options(ctx)
+    projet = opts.projet()
+    present = projet.millesimes()
+    millesime = projet.choose_millesime(opts.millesime) if opts.millesime or present else None
+    entries = inventory(projet, millesime)
+    opts.info(f"Projet : {projet.nom} — "
+              + (f"millésime {millesime}" if millesime else "aucun millésime déposé"))
+    for entry in entries:
+        found = entry["fichiers_trouves"]
+        state = f"{len(found)} fichier(s) trouvé(s)" if found else "aucun fichier"
+        opts.info(f"\n{entry['titre']} [{entry['adaptateur']}] — {state}")
+        opts.info(f"  Dossier : {entry['dossier']}/ — fichiers "
+                  + ", ".join(entry["fichiers_attendus"]) + f" (lecteur {entry['lecteur']}"
+                  + (f", feuille {entry['feuille']}" if entry["feuille"] else "") + ")")
+        columns = ", ".join(f"« {v} »" + (" (facultative)" if k in entry["facultatives"] else "")
+                            for k, v in entry["colonnes"].items())
+        opts.info(f"  Colonnes lues : {columns}")
+        opts.info(f"  Alimente : {entry['table']} — licence : {entry['licence'] or 'non précisée'}"
+                  + (f" — données : {entry['vintage']}" if entry["vintage"] else ""))
+        for name in found:
+            opts.detail(f"  Trouvé : {name}")
+    opts.result({"millesime": millesime, "adaptateurs": entries})
+    return 0
