@@ -99,7 +99,9 @@ def _ingest_structures(projet: Projet, millesime: int,
         return None
     liste = liste.dropna(subset=["siret", "type_siae"])
     liste["type_siae"] = liste["type_siae"].str.upper()
-    index = structures.commune_index(referentiel.communes(), referentiel.communes_anciennes())
+    renamed = adapters.load_adapter("structures", projet.dir).options.get("noms_anciens") or {}
+    index = structures.commune_index(referentiel.communes(), referentiel.communes_anciennes(),
+                                     {str(k): list(v) for k, v in renamed.items()})
     liste, problems = structures.match_communes(liste, index)
     result.problemes.extend(problems)
     duplicated = liste.duplicated(["siret", "type_siae"], keep="first")

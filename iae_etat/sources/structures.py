@@ -15,51 +15,85 @@ _ABBREVIATIONS = {"SAINT": "ST", "SAINTE": "STE"}
 
 def normalise_name(name: object) -> str:
     """Commune name for matching: upper case, no accents, ``SAINT`` → ``ST``, single spaces."""
-    text = unicodedata.normalize("NFKD", str(name or ""))
+    text = str(name or "").replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae") \
+        .replace("Æ", "AE")
+    text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).upper()
     text = re.sub(r"\bCEDEX\b.*$", "", text)
     words = re.sub(r"[^A-Z0-9]+", " ", text).split()
     return " ".join(_ABBREVIATIONS.get(w, w) for w in words)
 
 
-def commune_index(communes: pd.DataFrame, anciennes: pd.DataFrame) -> pd.DataFrame:
+def commune_index(communes: pd.DataFrame, anciennes: pd.DataFrame,
+                  renamed: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """One row per (postal code, normalised name) → current commune code.
 
     Former and delegated communes are matched by their own name within the postal codes of the
-    commune they now belong to.
+    commune they now belong to, and so are the former names of renamed communes (``renamed``:
+    code → names, from the configuration).
     """
-    current = communes[["code_commune", "nom_commune", "codes_postaux"]].rename(
-        columns={"nom_commune": "nom"})
-    former = anciennes[["code_commune", "nom_ancien"]].dropna(subset=["nom_ancien"]).merge(
-        communes[["code_commune", "codes_postaux"]], on="code_commune")
+    current = communes[["code_commune", "nom_commune", "codes_postaux", "code_departement"]] \
+        .rename(columns={"nom_commune": "nom"})
+    former = anciennes[["code_commune", "nom_ancien"]].dropna(subset=["nom_ancien"])
+    if renamed:
+        former = pd.concat([former, pd.DataFrame(
+            [(str(code), name) for code, names in renamed.items() for name in names],
+            columns=["code_commune", "nom_ancien"])], ignore_index=True)
+    former = former.merge(communes[["code_commune", "codes_postaux", "code_departement"]],
+                          on="code_commune")
     former = former.rename(columns={"nom_ancien": "nom"})
     index = pd.concat([current, former], ignore_index=True)
     index["cle_nom"] = index["nom"].map(normalise_name)
     index["code_postal"] = index["codes_postaux"].fillna("").str.split()
     index = index.explode("code_postal").dropna(subset=["code_postal"])
-    return index[["code_postal", "cle_nom", "code_commune"]].drop_duplicates(ignore_index=True)
+    return index[["code_postal", "cle_nom", "code_commune", "code_departement"]] \
+        .drop_duplicates(ignore_index=True)
+
+
+def _by_name(candidates: pd.DataFrame, key: str) -> str | None:
+    """The one commune of ``candidates`` named ``key``, else the one whose name extends it or
+    is extended by it (« HERBLAY » for Herblay-sur-Seine), else None."""
+    named = candidates.loc[candidates["cle_nom"] == key, "code_commune"].unique()
+    if len(named) == 1:
+        return named[0]
+    if len(named) > 1 or not key:
+        return None
+    names = candidates["cle_nom"]
+    close = candidates.loc[names.str.startswith(key + " ")
+                           | names.map(lambda n: key.startswith(n + " ")),
+                           "code_commune"].unique()
+    return close[0] if len(close) == 1 else None
+
+
+def _departement_of(row) -> str | None:
+    code = getattr(row, "code_departement", None)
+    return None if code is None or pd.isna(code) else str(code)
 
 
 def match_communes(structures: pd.DataFrame, index: pd.DataFrame
                    ) -> tuple[pd.DataFrame, list[Probleme]]:
-    """Fill ``code_commune``: name within the postal code, else the only commune of the code.
+    """Fill ``code_commune``: the name within the postal code (exactly, then as a prefix), else
+    the only commune of the postal code, else the name within the département (CEDEX and
+    changed postal codes).
 
     Unmatched rows keep an empty code and are reported.
     """
     out = structures.copy()
     by_cp = {cp: group for cp, group in index.groupby("code_postal")}
+    by_dep = {dep: group for dep, group in index.groupby("code_departement")}
     codes, problems = [], []
     for row in out.itertuples(index=False):
+        key = normalise_name(row.libelle_commune)
         candidates = by_cp.get(row.code_postal)
         code = None
         if candidates is not None:
-            named = candidates.loc[candidates["cle_nom"] == normalise_name(row.libelle_commune),
-                                   "code_commune"].unique()
+            code = _by_name(candidates, key)
             distinct = candidates["code_commune"].unique()
-            if len(named) == 1:
-                code = named[0]
-            elif len(distinct) == 1:
+            if code is None and len(distinct) == 1:
                 code = distinct[0]
+        departement = _departement_of(row)
+        if code is None and departement in by_dep:
+            code = _by_name(by_dep[departement], key)
         if code is None:
             problems.append(Probleme(
                 fichier=getattr(row, FILE_COLUMN), cellule=f"ligne {getattr(row, LINE_COLUMN)}",
