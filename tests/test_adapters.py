@@ -64,7 +64,8 @@ def test_structures_are_placed_by_postal_code_and_name():
     communes = pd.DataFrame({"code_commune": ["26362", "26281", "26313"],
                              "nom_commune": ["Valence", "Romans-sur-Isère",
                                              "Saint-Paul-Trois-Châteaux"],
-                             "codes_postaux": ["26000", "26100", "26130 26131"]})
+                             "codes_postaux": ["26000", "26100", "26130 26131"],
+                             "code_departement": ["26", "26", "26"]})
     anciennes = pd.DataFrame({"code_commune": ["26281"], "nom_ancien": ["Vieux Bourg"]})
     liste = pd.DataFrame({"code_postal": ["26130", "26100", "26100", "99999"],
                           "libelle_commune": ["ST PAUL TROIS CHATEAUX", "VIEUX BOURG",
