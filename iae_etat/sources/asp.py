@@ -207,7 +207,7 @@ def _sorties(months: pd.DataFrame, motifs: pd.DataFrame | None,
     ended["annee_sortie"] = ended["fin"].dt.year.fillna(ended["annee"])
     ended = ended[ended["annee_sortie"] == millesime]
     ended = ended.drop_duplicates([*keys, "id_personne", "id_contrat"], keep="last")
-    ended = ended.join(path, on=[*keys, "id_personne", "id_contrat"], rsuffix="_parcours")
+    ended = ended.join(path.add_suffix("_parcours"), on=[*keys, "id_personne", "id_contrat"])
     minimum = rules["parcours_minimum"]
     keep = []
     for kind, hours, count in zip(ended["type_siae"], ended["heures_parcours"].fillna(0),
