@@ -13,9 +13,9 @@ import pandas as pd
 
 from tests.conftest import cli
 
-TABLES = ["core_anomalies", "core_besoins", "core_sources", "core_structures",
-          "core_territoires", "out_evolution", "out_indicateurs", "raw_france_travail",
-          "raw_questionnaires",
+TABLES = ["core_anomalies", "core_asp", "core_asp_bilan", "core_besoins",
+          "core_besoins_territoires", "core_sources", "core_structures", "core_territoires",
+          "out_evolution", "out_indicateurs", "raw_france_travail", "raw_questionnaires",
           "raw_structures"]
 
 
@@ -30,7 +30,8 @@ def test_build_writes_validated_tables_report_and_manifest(built_demo):
     out = pd.read_parquet(processed / "out_indicateurs.parquet")
     assert {"niveau", "code", "libelle", "indicateur", "unite", "type_siae", "public", "valeur",
             "statut", "diffusion"} <= set(out.columns)
-    assert set(out["niveau"]) == {"commune", "epci", "arrondissement", "departement"}
+    assert set(out["niveau"]) == {"commune", "epci", "arrondissement", "zone_emploi", "clpe",
+                                  "departement"}
     territoires = pd.read_parquet(processed / "core_territoires.parquet")
     assert territoires["code_commune"].str.match(r"^26\d{3}$").all()
     html = (built_demo / "reports" / "2025" / "etat-des-lieux.html").read_text("utf-8")
