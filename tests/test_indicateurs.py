@@ -100,3 +100,12 @@ def test_ratio_on_a_secret_count_is_secret():
                                                          "type_siae"])
     assert pub.at[("commune", "A", "de_abc", "ensemble"), "statut"] == "s"
     assert pub.at[("commune", "A", "taux_equipement_etp_de_abc", "ensemble"), "statut"] == "s"
+
+
+def test_coverage_of_rsa_households():
+    besoins = BESOINS.assign(foyers_rsa=[200.0, 100.0, None])
+    out = indicators(TERRITOIRES, STRUCTURES, besoins)
+    table = out.set_index(["niveau", "code", "indicateur", "type_siae"])["valeur"]
+    assert table["epci", "E1", "foyers_rsa", "ensemble"] == 300
+    assert table["epci", "E1", "taux_equipement_etp_brsa", "ensemble"] == 10 / 300 * 1000
+    assert math.isnan(table["epci", "E2", "taux_equipement_etp_brsa", "ensemble"])

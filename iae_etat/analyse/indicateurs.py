@@ -60,7 +60,18 @@ CATALOGUE = (
                "Offre d'insertion rapportée aux demandeurs d'emploi du territoire.",
                "ETP conventionnés / demandeurs d'emploi ABC × 1 000", "ETP pour 1 000 DE",
                ("core_structures", "core_besoins")),
+    Indicateur("foyers_rsa", "Foyers allocataires du RSA",
+               "Foyers bénéficiaires du RSA ayant un droit versable en décembre (CAF, valeurs "
+               "arrondies à 5).",
+               "somme sur les communes du territoire des valeurs connues", "foyers",
+               ("core_besoins",), effectif=True),
+    Indicateur("taux_equipement_etp_brsa", "Taux d'équipement (ETP pour 1 000 foyers BRSA)",
+               "Offre d'insertion rapportée aux foyers allocataires du RSA du territoire.",
+               "ETP conventionnés / foyers allocataires du RSA × 1 000",
+               "ETP pour 1 000 foyers", ("core_structures", "core_besoins")),
 )
+# Needs summed per territory, and the coverage rate built on each.
+NEEDS = {"de_abc": "taux_equipement_etp_de_abc", "foyers_rsa": "taux_equipement_etp_brsa"}
 BY_CODE = {i.code: i for i in CATALOGUE}
 OUTPUT_COLUMNS = ["niveau", "code", "libelle", "indicateur", "unite", "type_siae", "public",
                   "valeur"]
@@ -74,8 +85,8 @@ def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
     the data are not available.
     """
     offer = _offer_by_commune(structures)
-    needs = besoins.set_index("code_commune")[["de_abc"]] if not besoins.empty \
-        else pd.DataFrame({"de_abc": pd.Series(dtype="Float64")})
+    needs = besoins.set_index("code_commune").reindex(columns=list(NEEDS)) \
+        if not besoins.empty else pd.DataFrame({n: pd.Series(dtype="Float64") for n in NEEDS})
     frames = []
     for level in LEVELS:
         table = level_frame(territoires, level)
@@ -125,9 +136,11 @@ def _level_indicators(table: pd.DataFrame, level: str, offer: pd.DataFrame,
     sums["taux_reponse"] = np.where(sums["nb"] > 0,
                                     sums["repond"].fillna(0) / sums["nb"].where(sums["nb"] > 0)
                                     * 100, np.nan)
-    de = needs.reindex(table["code_commune"])["de_abc"].astype(float)
-    de_by_code = pd.Series(de.to_numpy(), index=table["code"].to_numpy()).groupby(level=0) \
-        .sum(min_count=1).reindex(territories)
+    by_code = {}
+    for need in NEEDS:
+        values = needs.reindex(table["code_commune"])[need].astype(float)
+        by_code[need] = pd.Series(values.to_numpy(), index=table["code"].to_numpy()) \
+            .groupby(level=0).sum(min_count=1).reindex(territories)
     rows = []
     for (code, kind), values in sums.iterrows():
         for indicator in ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee",
@@ -135,11 +148,12 @@ def _level_indicators(table: pd.DataFrame, level: str, offer: pd.DataFrame,
             column = "nb" if indicator == "nb_siae" else indicator
             rows.append((code, indicator, kind, ENSEMBLE, values[column]))
         if kind == ENSEMBLE:
-            de_value = de_by_code.get(code, np.nan)
-            rows.append((code, "de_abc", kind, ENSEMBLE, de_value))
             etp = values["etp_conventionnes"]
-            rate = etp / de_value * 1000 if de_value and de_value > 0 else np.nan
-            rows.append((code, "taux_equipement_etp_de_abc", kind, ENSEMBLE, rate))
+            for need, rate_code in NEEDS.items():
+                need_value = by_code[need].get(code, np.nan)
+                rows.append((code, need, kind, ENSEMBLE, need_value))
+                rate = etp / need_value * 1000 if need_value and need_value > 0 else np.nan
+                rows.append((code, rate_code, kind, ENSEMBLE, rate))
     out = pd.DataFrame(rows, columns=["code", "indicateur", "type_siae", "public", "valeur"])
     out["niveau"] = level
     out["libelle"] = out["code"].map(labels)

@@ -11,7 +11,8 @@ from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
 from iae_etat.etat import previous_indicators
 
-DERIVED = {"taux_equipement_etp_de_abc": ("de_abc", "etp_conventionnes")}
+DERIVED = {"taux_equipement_etp_de_abc": ("de_abc", "etp_conventionnes"),
+           "taux_equipement_etp_brsa": ("foyers_rsa", "etp_conventionnes")}
 
 
 def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.DataFrame:

@@ -11,7 +11,8 @@ from iae_etat.report.formats import cellule
 TABLE_INDICATORS = ("nb_siae", "etp_conventionnes", "salaries_annee", "de_abc",
                     "taux_equipement_etp_de_abc")
 KEY_FIGURES = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee", "de_abc",
-               "taux_equipement_etp_de_abc", "taux_reponse")
+               "taux_equipement_etp_de_abc", "foyers_rsa", "taux_equipement_etp_brsa",
+               "taux_reponse")
 
 
 def published(indicateurs: pd.DataFrame) -> pd.DataFrame:
