@@ -41,14 +41,14 @@ def _method(adapter: adapters.Adapter) -> str:
     return method
 
 
-def _cog(projet: Projet) -> dict[str, str]:
+def _cog() -> dict[str, str]:
     return cog.code_map(referentiel.communes(), referentiel.communes_anciennes())
 
 
 def territoires_with_levels(projet: Projet, millesime: int, result,
                             territoires: pd.DataFrame) -> pd.DataFrame:
     """The project's communes with their zone d'emploi and CLPE when those tables are given."""
-    mapping = _cog(projet)
+    mapping = _cog()
     levels = {}
     for source, name, columns in (("insee", "insee_zones_emploi", referentiel.ZONE_EMPLOI_COLUMNS),
                                   ("clpe", "clpe", referentiel.CLPE_COLUMNS)):
@@ -98,7 +98,7 @@ def _numbers(result, frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 def ingest_besoins(projet: Projet, millesime: int, catalogue: Catalogue, result,
                    territoires: pd.DataFrame) -> None:
     """Write ``core_besoins`` (every commune) and ``core_besoins_territoires`` (every level)."""
-    mapping = _cog(projet)
+    mapping = _cog()
     deps = projet.departements
     parts: list[pd.DataFrame] = []
     listed: list[str] = []  # columns of a list source: a commune not listed has zero
@@ -225,6 +225,8 @@ def ingest_asp(projet: Projet, millesime: int, catalogue: Catalogue, result,
             frames["asp_motifs_sortie"], frames["asp_categories_sortie"],
             frames["asp_montants"], millesime, _rules(projet))
         result.problemes.extend(problems)
+        mapping = _cog()  # a structure of a merged commune belongs to the new one
+        figures["code_commune"] = figures["code_commune"].map(lambda c: mapping.get(c, c))
         figures = figures[figures["code_commune"].isin(scope)
                           & figures["type_siae"].isin(["ACI", "AI", "EI", "ETTI", "EITI"])]
         catalogue.write("core_asp", figures)
