@@ -201,7 +201,7 @@ def _sorties(months: pd.DataFrame, motifs: pd.DataFrame | None,
         return pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=keys)), []
     problems = []
     path = months[months["heures"] > 0].groupby([*keys, "id_personne", "id_contrat"]).agg(
-        heures=("heures", "sum"), mois=("mois", lambda m: m.nunique()))
+        heures=("heures", "sum"), mois=("mois", "nunique"))
     ended = months.dropna(subset=["id_motif_sortie"]).copy()
     ended["fin"] = _dates(ended["date_fin_reelle"])
     ended["annee_sortie"] = ended["fin"].dt.year.fillna(ended["annee"])

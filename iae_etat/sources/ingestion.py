@@ -7,6 +7,8 @@ reconciliation against the questionnaires.
 
 from __future__ import annotations
 
+from functools import cache
+
 import pandas as pd
 
 from iae_etat import referentiel
@@ -41,7 +43,9 @@ def _method(adapter: adapters.Adapter) -> str:
     return method
 
 
+@cache
 def _cog() -> dict[str, str]:
+    """Known commune codes → current code (shared, never modified)."""
     return cog.code_map(referentiel.communes(), referentiel.communes_anciennes())
 
 
