@@ -423,6 +423,10 @@ def map_columns(adapter: Adapter, frame: pd.DataFrame, millesime: int, display_n
         out = out.mask(out.isin(adapter.valeurs_masquees))
     out = out.mask(out == "")
     lines = pd.Series(range(first_line, first_line + len(out)), index=out.index)
+    ignored = [str(c) for c in adapter.options.get("codes_ignores", [])]
+    for column in adapter.codes:
+        if ignored and column in out.columns:
+            out = out[~out[column].isin(ignored)]
     for column, kind in adapter.codes.items():
         if column not in out.columns:
             continue

@@ -134,10 +134,7 @@ def ingest_besoins(projet: Projet, millesime: int, catalogue: Catalogue, result,
     caf = read_group(projet, millesime, result, "caf", ["caf", "caf_epci"], EFFECTS["caf"])
     if caf["caf"] is not None:
         adapter = adapters.load_adapter("caf", projet.dir)
-        data = caf["caf"][~caf["caf"]["code_commune"].isin(
-            adapter.options.get("codes_ignores", []))].copy()
-        data["code_commune"] = normalise_commune_series(data["code_commune"])
-        data = _numbers(result, data.dropna(subset=["code_commune"]), ["foyers_rsa"])
+        data = _numbers(result, caf["caf"].dropna(subset=["code_commune"]), ["foyers_rsa"])
         summed, problems = cog.harmonise_sum(data, mapping, deps, adapter.titre, ["foyers_rsa"])
         result.problemes.extend(problems)
         parts.append(summed)
