@@ -58,9 +58,10 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                              "graphique_alt": alt})
     with_siae = structures.dropna(subset=["code_commune"])["code_commune"].value_counts()
     shown = sorted(with_siae.index[:COMMUNES_SHOWN])
-    tables = [contexte.level_table(indicateurs, "epci"),
-              contexte.level_table(indicateurs, "arrondissement"),
-              {**contexte.level_table(indicateurs, "commune", shown),
+    tables = [contexte.level_table(indicateurs, niveau)
+              for niveau in ("epci", "arrondissement", "zone_emploi", "clpe")
+              if (indicateurs["niveau"] == niveau).any()]
+    tables += [{**contexte.level_table(indicateurs, "commune", shown),
                "note": "communes d'implantation d'au moins une SIAE ; toutes les communes dans "
                        "out_indicateurs.parquet"}]
     gravites = anomalies["gravite"].value_counts()
