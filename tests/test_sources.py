@@ -96,3 +96,48 @@ def test_needs_of_a_level_sum_communes_unless_the_source_gives_the_level():
     assert table.at[("departement", "26"), "de_abc"] == 250.0
     assert table.at[("epci", "E1"), "de_abc"] == 100.0
     assert set(levels["niveau"]) == {"commune", "epci", "departement"}
+
+
+def _workbook(path, sheets: dict) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    workbook.save(path)
+
+
+def test_unemployment_sheet_found_by_name_and_header_by_content(tmp_path):
+    path = tmp_path / "chomage-zone-t1-2003-t2-2025.xlsx"
+    _workbook(path, {"Sommaire": [["x"]], "txcho_ze": [
+        ["Taux de chômage"], [], [], [], [],
+        ["ZE2020", "LIBZE2020", "REG", "LIBREG", "2025-T1", "2025-T2"],
+        [51, "Zone A", 84, "ARA", 7.1, 7.3]]})
+    frame, problems = adapters.read_source(adapters.load_adapter("insee_chomage"), path, 2025,
+                                           path.name)
+    assert not problems
+    assert frame.at[0, "code_zone_emploi"] == "0051"  # a number in Excel: zero restored
+    assert frame.at[0, "ligne_source"] == 7
+    rates = besoins.chomage_annuel(adapters.parse_numbers(
+        frame, ["taux_t1", "taux_t2", "taux_t3", "taux_t4"])[0], "moyenne")
+    assert rates.at[0, "taux_chomage_ze"] == pytest.approx(7.2)  # known quarters only
+
+
+def test_bad_workbooks_give_located_french_problems(tmp_path):
+    path = tmp_path / "chomage-zone-2025.xlsx"
+    _workbook(path, {"txcho_dep": [["DEP", "2025-T1"]]})
+    _, problems = adapters.read_source(adapters.load_adapter("insee_chomage"), path, 2025,
+                                       path.name)
+    assert [(p.regle, p.feuille) for p in problems] == [("source.feuille_absente", "txcho_ze")]
+    assert "txcho_dep" in problems[0].message
+    _workbook(path, {"txcho_ze": [["rien"], ["ici"]]})
+    _, problems = adapters.read_source(adapters.load_adapter("insee_chomage"), path, 2025,
+                                       path.name)
+    assert [p.regle for p in problems] == ["source.entete_introuvable"]
+    path.write_bytes(b"not a workbook")
+    _, problems = adapters.read_source(adapters.load_adapter("insee_chomage"), path, 2025,
+                                       path.name)
+    assert [p.regle for p in problems] == ["source.classeur_illisible"]
