@@ -141,3 +141,17 @@ def test_bad_workbooks_give_located_french_problems(tmp_path):
     _, problems = adapters.read_source(adapters.load_adapter("insee_chomage"), path, 2025,
                                        path.name)
     assert [p.regle for p in problems] == ["source.classeur_illisible"]
+
+
+def test_workbooks_with_macros_or_encryption_are_refused(tmp_path):
+    import zipfile
+
+    path = tmp_path / "Liste communes FRR_2025.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/vbaProject.bin", b"macro")
+    _, problems = adapters.read_source(adapters.load_adapter("frr"), path, 2025, path.name)
+    assert [p.regle for p in problems] == ["source.classeur_refuse"]
+    assert "macros" in problems[0].message
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
+    _, problems = adapters.read_source(adapters.load_adapter("frr"), path, 2025, path.name)
+    assert "chiffré" in problems[0].message

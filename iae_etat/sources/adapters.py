@@ -16,6 +16,7 @@ import io
 import json
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -283,6 +284,10 @@ def read_xlsx_source(adapter: Adapter, path: Path, millesime: int,
     """Read one sheet of a workbook (calamine), as text, the header row found by content."""
     from python_calamine import CalamineWorkbook
 
+    refused = _unsafe_workbook(path)
+    if refused:
+        return pd.DataFrame(), [Probleme(fichier=display_name, regle="source.classeur_refuse",
+                                         message=f"Classeur refusé : {refused}.")]
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several private error types
@@ -319,6 +324,28 @@ def read_xlsx_source(adapter: Adapter, path: Path, millesime: int,
     out, problems = map_columns(adapter, frame, millesime, display_name,
                                 first_line=header_index + 2)
     return out, [_with_sheet(p, sheet) for p in problems]
+
+
+MAX_UNZIPPED = 512 * 1024 * 1024
+MAX_RATIO = 200
+
+
+def _unsafe_workbook(path: Path) -> str | None:
+    """Why a workbook must not be parsed (encrypted, macros, zip bomb), or None."""
+    with path.open("rb") as handle:
+        if handle.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+            return "fichier chiffré ou ancien format Excel (.xls), enregistrez-le en .xlsx"
+    if not zipfile.is_zipfile(path):
+        return None  # not a zip: calamine reports it
+    with zipfile.ZipFile(path) as archive:
+        entries = archive.infolist()
+        if any(e.filename.lower().endswith("vbaproject.bin") for e in entries):
+            return "il contient des macros"
+        unzipped = sum(e.file_size for e in entries)
+        packed = sum(e.compress_size for e in entries) or 1
+        if unzipped > MAX_UNZIPPED or unzipped / packed > MAX_RATIO or len(entries) > 10_000:
+            return "archive anormalement volumineuse une fois décompressée"
+    return None
 
 
 def _with_sheet(probleme: Probleme, sheet: str) -> Probleme:
