@@ -159,3 +159,15 @@ def test_structures_from_the_emplois_api_are_added_without_non_siae(built):
     text = io.StringIO()
     listed.to_csv(text)
     assert "courriel" not in text.getvalue() and "0100000000" not in text.getvalue()
+
+
+def test_fluxiae_figures_agree_with_the_bilan_of_the_same_demo(built):
+    """The generator writes the bilan from its own counts: the FluxIAE rules must find them."""
+    both = _table(built, "core_asp").merge(_table(built, "core_asp_bilan"),
+                                           on=["siret", "type_siae"], suffixes=("", "_bilan"))
+    assert len(both) >= 40
+    for column in ("salaries_annee", "femmes", "hommes", "age_moins_26", "age_50_plus", "brsa",
+                   "rqth", "deld", "detld", "residents_qpv", "residents_frr",
+                   "sorties_durables", "sorties_transition", "sorties_positives"):
+        assert (both[column] == both[f"{column}_bilan"]).all(), column
+    assert (both["sorties"] - both["sorties_retraits"] == both["sorties_bilan"]).all()

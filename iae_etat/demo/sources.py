@@ -33,6 +33,10 @@ MOTIFS = ((301, "10", "Embauche en CDI", 11), (302, "11", "Embauche en CDD de pl
           (307, "31", "Inactivité", 14), (308, "50", "Déménagement", 15),
           (309, "96", "Embauche en CDI Inclusion", 11))
 MOTIF_WEIGHTS = (8, 5, 14, 5, 6, 40, 10, 4, 3)
+# Registration lengths at hiring (labels of the ASP allocation-length referential; ids invented).
+DUREES = ((61, "NON"), (62, "MOINS DE 6 MOIS"), (63, "DE 6 A 11 MOIS"), (64, "DE 12 A 23 MOIS"),
+          (65, "24 MOIS ET PLUS"))
+DUREE_WEIGHTS = (20, 25, 20, 18, 17)
 CATEGORIES = ((11, "1", "Emploi durable"), (12, "2", "Emploi de transition"),
               (13, "3", "Sorties positives"), (14, "4", "Autres sorties"),
               (15, "5", "Retrait des sorties constatées"))
@@ -350,6 +354,7 @@ def _write_asp(folder: Path, millesime: int, structures: list, communes: pd.Data
         hours = realised * HOURS_PER_ETP / month_total
         counts = dict.fromkeys(("salaries_annee", "hommes", "femmes", "brsa", "rqth",
                                 "residents_qpv", "residents_frr", "age_moins_26", "age_50_plus",
+                                "deld", "detld",
                                 "sorties", "sorties_durables", "sorties_transition",
                                 "sorties_positives"), 0)
         for start, end in spans:
@@ -362,6 +367,7 @@ def _write_asp(folder: Path, millesime: int, structures: list, communes: pd.Data
             zrr = rng.random() < 0.1
             rsa = rng.choice(("OUI-M", "OUI-NM", "NON", "NON", "NON"))
             rqth = rng.random() < 0.1
+            duree = rng.choices(DUREES, DUREE_WEIGHTS)[0][0]
             nir = f"{2 if femme else 1}{birth % 100:02d}{rng.randint(1, 12):02d}{dep}" \
                   f"{rng.randint(1, 999):03d}{rng.randint(1, 999):03d}{rng.randint(1, 97):02d}"
             commune = s.code_commune
@@ -374,13 +380,15 @@ def _write_asp(folder: Path, millesime: int, structures: list, communes: pd.Data
                                  "true" if zrr else "false", f"02/{start:02d}/{millesime}"])
             contrat_rows.append([id_contract, id_person, id_structure, mesure,
                                  f"01/{start:02d}/{millesime}", rsa,
-                                 "true" if rqth else "false", rng.choice(VOIES),
+                                 "true" if rqth else "false", duree, rng.choice(VOIES),
                                  normalise_name(info.at[commune, "nom_commune"])])
             exit_motif = None
             if end < 12:
                 exit_motif = rng.choices(MOTIFS, MOTIF_WEIGHTS)[0]
+            total_hours = 0
             for month in range(start, end + 1):
                 worked = max(1, round(hours * rng.uniform(0.85, 1.15)))
+                total_hours += worked
                 last = month == end and exit_motif is not None
                 emi_rows.append([f"05/{month % 12 + 1:02d}/{millesime + (month == 12)} 10:00:00",
                                  "", id_af, month, millesime, 3, "VALIDE", 1, "", id_person,
@@ -393,11 +401,17 @@ def _write_asp(folder: Path, millesime: int, structures: list, communes: pd.Data
             counts["femmes" if femme else "hommes"] += 1
             counts["brsa"] += rsa != "NON"
             counts["rqth"] += rqth
+            counts["deld"] += duree == 64
+            counts["detld"] += duree == 65
             counts["residents_qpv"] += qpv
             counts["residents_frr"] += zrr
             counts["age_moins_26"] += millesime - birth < 26
             counts["age_50_plus"] += millesime - birth >= 50
-            if exit_motif is not None and exit_motif[3] != 15:
+            # the bilan counts an exit after the minimum path: 3 months (ACI, EI), 150 hours
+            # (AI, ETTI), 1 hour (EITI); retraits are not exits
+            path_done = end - start + 1 >= 3 if s.type_siae in ("ACI", "EI") else \
+                total_hours >= (1 if s.type_siae == "EITI" else 150)
+            if exit_motif is not None and exit_motif[3] != 15 and path_done:
                 counts["sorties"] += 1
                 key = {11: "sorties_durables", 12: "sorties_transition",
                        13: "sorties_positives"}.get(exit_motif[3])
@@ -409,8 +423,7 @@ def _write_asp(folder: Path, millesime: int, structures: list, communes: pd.Data
                            "type_siae": s.type_siae,
                            "numero_af": f"{s.type_siae} 0{dep} {yy} {index:04d} A0 M0",
                            "siret": s.siret, "denomination": s.denomination.upper(), **counts,
-                           "ass": 0, "aah": 0, "deld": round(people * 0.2),
-                           "detld": round(people * 0.25)})
+                           "ass": 0, "aah": 0})
     write_bytes(folder / f"fluxIAE_Structure_{stamp}.csv", _flux("Structure", [
         "structure_id_siae", "structure_siret_actualise", "structure_siret_signature",
         "structure_denomination", "structure_code_naf", "structure_adresse_admin_numero",
@@ -447,7 +460,11 @@ def _write_asp(folder: Path, millesime: int, structures: list, communes: pd.Data
     write_bytes(folder / f"fluxIAE_ContratMission_{stamp}.csv", _flux("ContratMission", [
         "contrat_id_ctr", "contrat_id_pph", "contrat_id_structure", "contrat_mesure_disp_code",
         "contrat_date_embauche", "contrat_salarie_rsa", "contrat_salarie_rqth",
-        "contrat_adr_libelle_voie", "contrat_commune"], contrat_rows, millesime))
+        "contrat_salarie_pe_duree_id", "contrat_adr_libelle_voie", "contrat_commune"],
+        contrat_rows, millesime))
+    write_bytes(folder / f"fluxIAE_RefDureePoleEmploi_{stamp}.csv", _flux(
+        "RefDureePoleEmploi", ["rdp_id", "rdp_lib_duree_pe"], [list(d) for d in DUREES],
+        millesime))
     write_bytes(folder / f"fluxIAE_RefMotifSort_{stamp}.csv", _flux(
         "RefMotifSort", ["rms_id", "rms_code", "rms_libelle", "rcs_id"],
         [list(m) for m in MOTIFS], millesime))

@@ -25,8 +25,8 @@ from iae_etat.sources.adapters import FILE_COLUMN, LINE_COLUMN, normalise_header
 
 SORTIE_COLUMNS = ["sorties_durables", "sorties_transition", "sorties_positives",
                   "sorties_autres", "sorties_retraits"]
-PUBLIC_COLUMNS = ["femmes", "hommes", "age_moins_26", "age_50_plus", "brsa", "rqth",
-                  "residents_qpv", "residents_frr"]
+PUBLIC_COLUMNS = ["femmes", "hommes", "age_moins_26", "age_50_plus", "brsa", "rqth", "deld",
+                  "detld", "residents_qpv", "residents_frr"]
 RESULT_COLUMNS = ["siret", "type_siae", "denomination", "code_commune", "nb_annexes",
                   "etp_conventionnes", "etp_realises", "salaries_annee", *PUBLIC_COLUMNS,
                   "sorties", *SORTIE_COLUMNS]
@@ -90,12 +90,13 @@ def _exit_categories(motifs: pd.DataFrame, categories: pd.DataFrame,
 def indicators(structures: pd.DataFrame, af: pd.DataFrame, emi: pd.DataFrame,
                salaries: pd.DataFrame | None, contrats: pd.DataFrame | None,
                motifs: pd.DataFrame | None, categories: pd.DataFrame | None,
-               montants: pd.DataFrame | None, millesime: int, rules: dict
-               ) -> tuple[pd.DataFrame, list[Probleme]]:
+               montants: pd.DataFrame | None, millesime: int, rules: dict,
+               durees: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[Probleme]]:
     """One row per (SIRET, type of SIAE) with the ASP figures of ``millesime``.
 
     ``rules`` holds ``etats_retenus``, ``parcours_minimum`` (kind → ``mois`` or ``heures``),
-    ``categories`` (column → label), ``valeurs_femme``, ``valeurs_vrai``, ``valeurs_rsa``.
+    ``categories`` (column → label), ``valeurs_femme``, ``valeurs_vrai``, ``valeurs_rsa`` and
+    ``libelles_deld``/``libelles_detld`` (labels of ``durees``, the registration lengths).
     """
     annexes, problems = annexes_of_year(af, millesime, rules["etats_retenus"])
     structure_info = structures.drop_duplicates("id_structure")[
@@ -140,7 +141,7 @@ def indicators(structures: pd.DataFrame, af: pd.DataFrame, emi: pd.DataFrame,
     people = year[[*keys, "id_personne"]].drop_duplicates()
     out = out.join(people.groupby(keys).size().rename("salaries_annee"))
     out["salaries_annee"] = out["salaries_annee"].fillna(0)
-    out = out.join(_publics(people, salaries, contrats, millesime, rules))
+    out = out.join(_publics(people, salaries, contrats, millesime, rules, durees))
     exits, exit_problems = _sorties(months, motifs, categories, millesime, rules)
     problems += exit_problems
     out = out.join(exits)
@@ -159,8 +160,22 @@ def _flag(series: pd.Series, values: list[str]) -> pd.Series:
     return series.astype("string").str.strip().str.lower().isin(wanted).fillna(False)
 
 
+def _duration_class(durees: pd.DataFrame, rules: dict) -> pd.DataFrame:
+    """Registration-length id → ``deld``/``detld`` flags, from the configured labels."""
+    labels = durees["libelle_duree"].fillna("").map(normalise_header)
+
+    def matches(key: str) -> pd.Series:
+        wanted = [normalise_header(v) for v in rules.get(key, [])]
+        return labels.map(lambda text: any(w and w in text for w in wanted))
+
+    return pd.DataFrame({"duree_inscription": durees["id_duree"],
+                         "deld": matches("libelles_deld").astype(float),
+                         "detld": matches("libelles_detld").astype(float)})
+
+
 def _publics(people: pd.DataFrame, salaries: pd.DataFrame | None,
-             contrats: pd.DataFrame | None, millesime: int, rules: dict) -> pd.DataFrame:
+             contrats: pd.DataFrame | None, millesime: int, rules: dict,
+             durees: pd.DataFrame | None) -> pd.DataFrame:
     """Salariés by public per (SIRET, type): from the Salarie and ContratMission views."""
     keys = ["siret", "type_siae"]
     frame = people.copy()
@@ -184,9 +199,15 @@ def _publics(people: pd.DataFrame, salaries: pd.DataFrame | None,
         flags = contrats.assign(
             brsa=_flag(contrats["rsa"], rules["valeurs_rsa"]).astype(float),
             rqth=_flag(contrats["rqth"], rules["valeurs_vrai"]).astype(float))
-        flags = flags.groupby("id_personne")[["brsa", "rqth"]].max().reset_index()
+        flagged = ["brsa", "rqth"]
+        if durees is not None and flags["duree_inscription"].notna().any():
+            flags = flags.merge(_duration_class(durees, rules), on="duree_inscription",
+                                how="left")
+            flags[["deld", "detld"]] = flags[["deld", "detld"]].fillna(0.0)
+            flagged += ["deld", "detld"]
+        flags = flags.groupby("id_personne")[flagged].max().reset_index()
         frame = frame.merge(flags, on="id_personne", how="left")
-        columns += ["brsa", "rqth"]
+        columns += flagged
     if not columns:
         return pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=keys))
     return frame.groupby(keys)[columns].sum(min_count=1)

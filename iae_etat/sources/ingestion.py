@@ -29,8 +29,8 @@ EFFECTS = {
     "asp": "pas de chiffres de l'ASP : ETP, publics et sorties viennent des seuls questionnaires",
 }
 ASP_VIEWS = ["asp_structures", "asp_annexes_financieres", "asp_etats_mensuels", "asp_salaries",
-             "asp_contrats", "asp_motifs_sortie", "asp_categories_sortie", "asp_montants",
-             "asp_bilan"]
+             "asp_contrats", "asp_durees_inscription", "asp_motifs_sortie",
+             "asp_categories_sortie", "asp_montants", "asp_bilan"]
 VALEURS_ANNUELLES = ("moyenne", "T4")
 LINE = adapters.LINE_COLUMN
 
@@ -209,7 +209,9 @@ def _rules(projet: Projet) -> dict:
             "categories": load("asp_categories_sortie").get("categories", {}),
             "valeurs_femme": load("asp_salaries").get("valeurs_femme", ["MME"]),
             "valeurs_vrai": load("asp_salaries").get("valeurs_vrai", ["true"]),
-            "valeurs_rsa": load("asp_contrats").get("valeurs_rsa", ["OUI-M", "OUI-NM"])}
+            "valeurs_rsa": load("asp_contrats").get("valeurs_rsa", ["OUI-M", "OUI-NM"]),
+            "libelles_deld": load("asp_durees_inscription").get("libelles_deld", []),
+            "libelles_detld": load("asp_durees_inscription").get("libelles_detld", [])}
 
 
 def ingest_asp(projet: Projet, millesime: int, catalogue: Catalogue, result,
@@ -224,7 +226,7 @@ def ingest_asp(projet: Projet, millesime: int, catalogue: Catalogue, result,
             frames["asp_structures"], frames["asp_annexes_financieres"],
             frames["asp_etats_mensuels"], frames["asp_salaries"], frames["asp_contrats"],
             frames["asp_motifs_sortie"], frames["asp_categories_sortie"],
-            frames["asp_montants"], millesime, _rules(projet))
+            frames["asp_montants"], millesime, _rules(projet), frames["asp_durees_inscription"])
         result.problemes.extend(problems)
         mapping = _cog()  # a structure of a merged commune belongs to the new one
         figures["code_commune"] = figures["code_commune"].map(lambda c: mapping.get(c, c))
