@@ -25,7 +25,6 @@ MISSING_EFFECT = {
     "structures": "la liste des SIAE manque : l'offre ne compte que les SIAE ayant répondu au "
                   "questionnaire",
     "questionnaires": "aucun questionnaire : pas d'ETP ni de salariés, seulement le nombre de SIAE",
-    "france_travail": "pas de demandeurs d'emploi : pas de besoins ni de taux d'équipement",
 }
 
 

@@ -17,7 +17,7 @@ import json
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -349,8 +349,6 @@ def _unsafe_workbook(path: Path) -> str | None:
 
 
 def _with_sheet(probleme: Probleme, sheet: str) -> Probleme:
-    from dataclasses import replace
-
     return replace(probleme, feuille=sheet)
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from iae_etat.analyse.niveaux import LEVELS, level_frame
+from iae_etat.sources.adapters import normalise_header
 
 DE_COLUMNS = ["de_a", "de_b", "de_c", "de_abc", "deld", "detld", "de_moins_26", "de_50_plus",
               "de_rqth"]
@@ -53,8 +54,6 @@ def qpv_communes(qpv: pd.DataFrame) -> pd.DataFrame:
 
 def frr_flags(frr: pd.DataFrame, classes_retenues: list[str]) -> pd.DataFrame:
     """``classement_frr`` and ``communes_frr`` (1 when the class is one of the retained ones)."""
-    from iae_etat.sources.adapters import normalise_header
-
     wanted = {normalise_header(c) for c in classes_retenues}
     data = frr.dropna(subset=["classement"]).copy()
     data["communes_frr"] = data["classement"].map(
