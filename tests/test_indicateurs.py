@@ -109,3 +109,21 @@ def test_coverage_of_rsa_households():
     assert table["epci", "E1", "foyers_rsa", "ensemble"] == 300
     assert table["epci", "E1", "taux_equipement_etp_brsa", "ensemble"] == 10 / 300 * 1000
     assert math.isnan(table["epci", "E2", "taux_equipement_etp_brsa", "ensemble"])
+
+
+def test_asp_indicators_cover_every_territory_and_give_the_dynamic_exit_rate():
+    asp = pd.DataFrame({
+        "siret": ["1", "3"], "type_siae": ["ACI", "EI"], "code_commune": ["A", "C"],
+        "etp_conventionnes": [12.0, 6.0], "etp_realises": [11.0, 5.5],
+        "salaries_annee": [25.0, 9.0], "sorties": [12.0, 4.0], "sorties_retraits": [2.0, 0.0],
+        "sorties_durables": [2.0, 1.0], "sorties_transition": [1.0, 0.0],
+        "sorties_positives": [1.0, 0.0]})
+    out = indicators(TERRITOIRES, STRUCTURES, BESOINS, asp)
+    table = out.set_index(["niveau", "code", "indicateur", "type_siae"])["valeur"]
+    assert table["commune", "B", "etp_conventionnes_asp", "ensemble"] == 0  # no SIAE: zero
+    assert table["departement", "D", "salaries_asp", "ensemble"] == 34
+    assert table["commune", "A", "taux_sortie_dynamique_asp", "ACI"] == 40  # 4 / (12 − 2)
+    assert table["departement", "D", "taux_sortie_dynamique_asp", "ensemble"] == 5 / 14 * 100
+    assert math.isnan(table["commune", "B", "taux_sortie_dynamique_asp", "ensemble"])
+    assert not indicators(TERRITOIRES, STRUCTURES, BESOINS)["indicateur"].str.endswith(
+        "_asp").any()

@@ -69,6 +69,31 @@ CATALOGUE = (
                "Offre d'insertion rapportée aux foyers allocataires du RSA du territoire.",
                "ETP conventionnés / foyers allocataires du RSA × 1 000",
                "ETP pour 1 000 foyers", ("core_structures", "core_besoins")),
+    Indicateur("etp_conventionnes_asp", "ETP conventionnés (ASP)",
+               "Postes d'insertion des annexes financières de l'année, selon l'extranet de l'ASP "
+               "(toutes les SIAE conventionnées, qu'elles aient répondu ou non).",
+               "somme des postes × mois de l'année / 12 des SIAE du territoire", "ETP",
+               ("core_asp",), par_type=True),
+    Indicateur("etp_realises_asp", "ETP réalisés (ASP)",
+               "Heures travaillées par les salariés en insertion, rapportées à un temps plein.",
+               "heures travaillées dans l'année / heures annuelles d'un temps plein (ASP)", "ETP",
+               ("core_asp",), par_type=True),
+    Indicateur("salaries_asp", "Salariés en insertion (ASP)",
+               "Personnes ayant travaillé dans l'année selon les états mensuels de l'ASP.",
+               "somme des salariés des SIAE du territoire", "personnes", ("core_asp",),
+               par_type=True, effectif=True),
+    Indicateur("sorties_asp", "Sorties hors retraits (ASP)",
+               "Sorties de l'année après le parcours minimal, hors retraits des sorties "
+               "constatées.", "sorties − retraits", "personnes", ("core_asp",), par_type=True,
+               effectif=True),
+    Indicateur("sorties_dynamiques_asp", "Sorties dynamiques (ASP)",
+               "Sorties en emploi durable, en emploi de transition et sorties positives.",
+               "durables + transition + positives", "personnes", ("core_asp",), par_type=True,
+               effectif=True),
+    Indicateur("taux_sortie_dynamique_asp", "Taux de sortie dynamique (ASP)",
+               "Part des sorties dynamiques parmi les sorties hors retraits.",
+               "sorties dynamiques / (sorties − retraits) × 100", "%", ("core_asp",),
+               par_type=True),
 )
 # Needs summed per territory, and the coverage rate built on each.
 NEEDS = {"de_abc": "taux_equipement_etp_de_abc", "foyers_rsa": "taux_equipement_etp_brsa"}
@@ -78,11 +103,12 @@ OUTPUT_COLUMNS = ["niveau", "code", "libelle", "indicateur", "unite", "type_siae
 
 
 def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
-               besoins: pd.DataFrame) -> pd.DataFrame:
+               besoins: pd.DataFrame, asp: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every indicator of the catalogue for every level, type of SIAE and ``ensemble``.
 
     Returns the long table (columns ``OUTPUT_COLUMNS``) before secrecy; ``valeur`` is NaN where
-    the data are not available.
+    the data are not available. The ``…_asp`` indicators are computed only when ``asp`` (the
+    table ``core_asp``) is given.
     """
     offer = _offer_by_commune(structures)
     needs = besoins.set_index("code_commune").reindex(columns=list(NEEDS)) \
@@ -93,7 +119,52 @@ def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
         if table is None:
             continue
         frames.append(_level_indicators(table, level, offer, needs))
+        if asp is not None:
+            frames.append(_asp_indicators(table, level, asp))
     return pd.concat(frames, ignore_index=True)[OUTPUT_COLUMNS]
+
+
+ASP_SUMS = {"etp_conventionnes_asp": "etp_conventionnes", "etp_realises_asp": "etp_realises",
+            "salaries_asp": "salaries_annee", "sorties_asp": "sorties_hors_retraits",
+            "sorties_dynamiques_asp": "sorties_dynamiques"}
+
+
+def _asp_indicators(table: pd.DataFrame, level: str, asp: pd.DataFrame) -> pd.DataFrame:
+    """The ASP figures of one level: the export covers every conventioned SIAE, so a territory
+    without any has zero."""
+    data = asp.dropna(subset=["code_commune"]).copy()
+    for column in ("sorties", "sorties_retraits", "sorties_durables", "sorties_transition",
+                   "sorties_positives", "etp_conventionnes", "etp_realises", "salaries_annee"):
+        data[column] = data[column].astype(float)
+    data["sorties_hors_retraits"] = data["sorties"] - data["sorties_retraits"]
+    data["sorties_dynamiques"] = data[["sorties_durables", "sorties_transition",
+                                       "sorties_positives"]].sum(axis=1, min_count=3)
+    data = data.merge(table[["code_commune", "code"]], on="code_commune")
+    columns = list(ASP_SUMS.values())
+    by_type = data.groupby(["code", "type_siae"])[columns].sum(min_count=1)
+    ensemble = data.groupby("code")[columns].sum(min_count=1)
+    ensemble.index = pd.MultiIndex.from_arrays([ensemble.index, [ENSEMBLE] * len(ensemble)],
+                                               names=["code", "type_siae"])
+    labels = table.drop_duplicates("code").set_index("code")["libelle"]
+    full = pd.MultiIndex.from_product([labels.index, (ENSEMBLE, *TYPES_SIAE)],
+                                      names=["code", "type_siae"])
+    sums = pd.concat([by_type, ensemble]).reindex(full)
+    present = sums.notna().any(axis=1)
+    sums = sums.where(present, 0.0)
+    rows = []
+    for (code, kind), values in sums.iterrows():
+        for indicator, column in ASP_SUMS.items():
+            rows.append((code, indicator, kind, values[column]))
+        base = values["sorties_hors_retraits"]
+        rate = values["sorties_dynamiques"] / base * 100 if base and base > 0 else np.nan
+        rows.append((code, "taux_sortie_dynamique_asp", kind, rate))
+    out = pd.DataFrame(rows, columns=["code", "indicateur", "type_siae", "valeur"])
+    out["public"] = ENSEMBLE
+    out["niveau"] = level
+    out["libelle"] = out["code"].map(labels)
+    out["unite"] = out["indicateur"].map(lambda c: BY_CODE[c].unite)
+    out["valeur"] = out["valeur"].astype(float)
+    return out
 
 
 def _offer_by_commune(structures: pd.DataFrame) -> pd.DataFrame:

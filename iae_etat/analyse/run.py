@@ -12,7 +12,8 @@ from iae_etat.config import Projet
 from iae_etat.etat import previous_indicators
 
 DERIVED = {"taux_equipement_etp_de_abc": ("de_abc", "etp_conventionnes"),
-           "taux_equipement_etp_brsa": ("foyers_rsa", "etp_conventionnes")}
+           "taux_equipement_etp_brsa": ("foyers_rsa", "etp_conventionnes"),
+           "taux_sortie_dynamique_asp": ("sorties_dynamiques_asp", "sorties_asp")}
 
 
 def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.DataFrame:
@@ -21,7 +22,8 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
     structures = catalogue.read("core_structures")
     besoins = catalogue.read("core_besoins") if catalogue.exists("core_besoins") \
         else pd.DataFrame(columns=["code_commune", "de_abc"])
-    table = indicators(territoires, structures, besoins)
+    asp = catalogue.read("core_asp") if catalogue.exists("core_asp") else None
+    table = indicators(territoires, structures, besoins, asp)
     effectifs = {i.code for i in CATALOGUE if i.effectif}
     published = apply_secret(table, territoires, projet.secret.seuil_effectifs, effectifs,
                              DERIVED)

@@ -12,7 +12,8 @@ TABLE_INDICATORS = ("nb_siae", "etp_conventionnes", "salaries_annee", "de_abc",
                     "taux_equipement_etp_de_abc")
 KEY_FIGURES = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee", "de_abc",
                "taux_equipement_etp_de_abc", "foyers_rsa", "taux_equipement_etp_brsa",
-               "taux_reponse")
+               "taux_reponse", "etp_conventionnes_asp", "etp_realises_asp", "salaries_asp",
+               "taux_sortie_dynamique_asp")
 
 
 def published(indicateurs: pd.DataFrame) -> pd.DataFrame:
