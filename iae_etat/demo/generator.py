@@ -18,7 +18,7 @@ import pandas as pd
 from iae_etat import referentiel
 from iae_etat.contracts import load_contract
 from iae_etat.fichiers import write_bytes, write_text
-from iae_etat.questionnaire.workbook import build_workbook
+from iae_etat.questionnaire.remplissage import WorkbookTemplate
 from iae_etat.sources.structures import normalise_name
 
 TYPES = ("ACI", "AI", "EI", "ETTI", "EITI")
@@ -232,6 +232,7 @@ def _write_questionnaires(target: Path, millesime: int, structures: list[Structu
     folder = target / "data" / "raw" / "questionnaires" / str(millesime)
     written = 0
     damaged = 0
+    template = WorkbookTemplate(contract, millesime, fictitious=True)
     for s in structures:
         if rng.random() > RESPONSE_RATE:
             continue
@@ -240,8 +241,7 @@ def _write_questionnaires(target: Path, millesime: int, structures: list[Structu
             name, damage = _ANOMALIES[damaged]
             answers[name] = damage(answers[name])
             damaged += 1
-        data = build_workbook(contract, millesime, answers, fictitious=True)
-        write_bytes(folder / f"{s.siret}_{s.type_siae}.xlsx", data)
+        write_bytes(folder / f"{s.siret}_{s.type_siae}.xlsx", template.fill(answers))
         written += 1
     return written
 
