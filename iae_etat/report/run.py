@@ -42,19 +42,23 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
     """The self-contained HTML report (pure apart from reading the templates)."""
     territoires = referentiel.territoires(list(projet.departements))
     departements = []
+    libelles = dict(zip(territoires["code_departement"], territoires["nom_departement"],
+                        strict=True))
+    rows = contexte.by_departement(indicateurs)
+    evolutions = contexte.by_departement(evolution)
     for code in projet.departements:
-        libelle = territoires.loc[territoires["code_departement"] == code,
-                                  "nom_departement"].iloc[0]
-        par_type = contexte.by_type(indicateurs, code)
+        libelle = libelles[code]
+        par_type = contexte.by_type(rows.get(code, indicateurs.iloc[:0]))
         alt = (f"ETP conventionnés par type de SIAE, {libelle}, {millesime} "
                "(SIAE ayant répondu au questionnaire)")
         graphique = charts.bar_chart([k for k, _ in par_type["etp"]],
                                      [v for _, v in par_type["etp"]], "ETP") \
             if par_type["etp"] else ""
         departements.append({"code": code, "libelle": libelle,
-                             "chiffres": contexte.key_figures(indicateurs, code),
+                             "chiffres": contexte.key_figures(rows.get(code, indicateurs.iloc[:0])),
                              "par_type": par_type, "graphique": graphique,
-                             "evolution": contexte.evolution_rows(evolution, code),
+                             "evolution": contexte.evolution_rows(
+                                 evolutions.get(code, evolution.iloc[:0])),
                              "graphique_alt": alt})
     with_siae = structures.dropna(subset=["code_commune"])["code_commune"].value_counts()
     shown = sorted(with_siae.index[:COMMUNES_SHOWN])
