@@ -62,6 +62,8 @@ CATALOGUE = (
                ("core_structures", "core_besoins")),
 )
 BY_CODE = {i.code: i for i in CATALOGUE}
+OFFER_INDICATORS = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee",
+                    "taux_reponse")
 OUTPUT_COLUMNS = ["niveau", "code", "libelle", "indicateur", "unite", "type_siae", "public",
                   "valeur"]
 
@@ -128,21 +130,21 @@ def _level_indicators(table: pd.DataFrame, level: str, offer: pd.DataFrame,
     de = needs.reindex(table["code_commune"])["de_abc"].astype(float)
     de_by_code = pd.Series(de.to_numpy(), index=table["code"].to_numpy()).groupby(level=0) \
         .sum(min_count=1).reindex(territories)
-    rows = []
-    for (code, kind), values in sums.iterrows():
-        for indicator in ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee",
-                          "taux_reponse"):
-            column = "nb" if indicator == "nb_siae" else indicator
-            rows.append((code, indicator, kind, ENSEMBLE, values[column]))
-        if kind == ENSEMBLE:
-            de_value = de_by_code.get(code, np.nan)
-            rows.append((code, "de_abc", kind, ENSEMBLE, de_value))
-            etp = values["etp_conventionnes"]
-            rate = etp / de_value * 1000 if de_value and de_value > 0 else np.nan
-            rows.append((code, "taux_equipement_etp_de_abc", kind, ENSEMBLE, rate))
-    out = pd.DataFrame(rows, columns=["code", "indicateur", "type_siae", "public", "valeur"])
+    offer_rows = sums.rename(columns={"nb": "nb_siae"})[list(OFFER_INDICATORS)]
+    offer_rows.columns.name = "indicateur"
+    offer_rows = offer_rows.stack(future_stack=True).rename("valeur").reset_index()
+    etp = sums.xs(ENSEMBLE, level="type_siae")["etp_conventionnes"]
+    de_value = de_by_code.reindex(etp.index)
+    needs_rows = pd.DataFrame({
+        "de_abc": de_value,
+        "taux_equipement_etp_de_abc": etp / de_value.where(de_value > 0) * 1000})
+    needs_rows.columns.name = "indicateur"
+    needs_rows = needs_rows.stack(future_stack=True).rename("valeur").reset_index()
+    needs_rows["type_siae"] = ENSEMBLE
+    out = pd.concat([offer_rows, needs_rows], ignore_index=True)
+    out["public"] = ENSEMBLE
     out["niveau"] = level
     out["libelle"] = out["code"].map(labels)
-    out["unite"] = out["indicateur"].map(lambda c: BY_CODE[c].unite)
+    out["unite"] = out["indicateur"].map({c: i.unite for c, i in BY_CODE.items()})
     out["valeur"] = out["valeur"].astype(float)
     return out
