@@ -87,7 +87,8 @@ def generate_demo(target: Path, departements: tuple[str, ...] = ("26",),
     contract = load_contract("raw_questionnaires")
     config = target / "iae-etat.toml"
     if not config.exists():
-        names = ", ".join(sorted(set(communes["nom_departement"])))
+        names = ", ".join(sorted(set(communes["nom_departement"]))) if len(departements) <= 3 \
+            else f"{len(departements)} départements"
         write_text(config, DEMO_CONFIG.format(
             nom=f"{names} — démonstration (données fictives)",
             departements=", ".join(f'"{d}"' for d in departements)))
