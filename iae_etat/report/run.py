@@ -13,7 +13,7 @@ from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
 from iae_etat.errors import Probleme
 from iae_etat.fichiers import write_bytes, write_text
-from iae_etat.report import charts, contexte
+from iae_etat.report import charts, contexte, sorties
 from iae_etat.report.templating import environment
 from iae_etat.xlsx import protect_csv_text
 
@@ -33,7 +33,7 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     write_text(report, html)
     controls = reports_dir / "controles" / "anomalies.csv"
     write_bytes(controls, anomalies_csv(anomalies))
-    return [report, controls]
+    return [report, controls, *sorties.write_outputs(projet, millesime, catalogue, reports_dir)]
 
 
 def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
