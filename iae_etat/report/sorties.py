@@ -8,7 +8,7 @@ from iae_etat import referentiel
 from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
 from iae_etat.fichiers import write_bytes
-from iae_etat.report import tableau_de_bord
+from iae_etat.report import annexe4, tableau_de_bord
 from iae_etat.report.reglages import reglages
 
 
@@ -29,7 +29,7 @@ def territoire_label(projet: Projet) -> str:
 
 def write_outputs(projet: Projet, millesime: int, catalogue: Catalogue,
                   reports_dir: Path) -> list[Path]:
-    """Write the dashboard (and the other outputs of this module) into ``reports_dir``."""
+    """Write the dashboard and the annexe 4 tables into ``reports_dir``."""
     from iae_etat.build import notice
 
     settings = reglages(projet)
@@ -40,4 +40,28 @@ def write_outputs(projet: Projet, millesime: int, catalogue: Catalogue,
         catalogue.read("core_territoires"), territoire=territoire_label(projet),
         millesime=millesime, diffusion=settings.diffusion, notice=notice(projet),
         secret_rule=secret_rule(projet)))
-    return [dashboard]
+    return [dashboard, *write_annexe4(projet, millesime, indicateurs, reports_dir)]
+
+
+def write_annexe4(projet: Projet, millesime: int, indicateurs, reports_dir: Path) -> list[Path]:
+    """``annexe4-<département>-<millésime>.csv`` and ``.xlsx`` for each département."""
+    from iae_etat.build import notice
+    from iae_etat.contracts import load_contract
+
+    version = load_contract("out_indicateurs", projet.dir).version
+    departements = referentiel.departements().set_index("code_departement")
+    regions = referentiel.regions().set_index("code_region")["nom_region"]
+    written = []
+    for code in projet.departements:
+        region = str(departements.at[code, "code_region"])
+        table = annexe4.annexe4_table(
+            indicateurs, departement=code, nom_departement=departements.at[code,
+                                                                            "nom_departement"],
+            code_region=region, nom_region=regions.get(region, region), millesime=millesime,
+            version_contrat=version, donnees_fictives=projet.donnees_fictives)
+        stem = reports_dir / annexe4.file_stem(code, millesime)
+        csv_path, xlsx_path = stem.with_suffix(".csv"), stem.with_suffix(".xlsx")
+        write_bytes(csv_path, annexe4.to_csv(table))
+        write_bytes(xlsx_path, annexe4.to_xlsx(table, notice(projet)))
+        written += [csv_path, xlsx_path]
+    return written
