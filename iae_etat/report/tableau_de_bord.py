@@ -83,19 +83,8 @@ def build_dashboard(indicateurs: pd.DataFrame, evolution: pd.DataFrame,
         if not level_rows.empty:
             _level_sheet(wb.create_sheet(sheet_name(LEVEL_SHEETS[level], taken)), level,
                          level_rows, millesime, restreinte)
-    epci = rows[rows["niveau"] == "epci"]
-    departement = rows[rows["niveau"] == "departement"]
-    names = territoires.drop_duplicates("code_epci").set_index("code_epci")["nom_epci"] \
-        if "code_epci" in territoires.columns else pd.Series(dtype=str)
-    for code, libelle in sorted(names.dropna().items(), key=lambda item: (item[1], item[0])):
-        ws = wb.create_sheet(sheet_name(f"Fiche {libelle}", taken))
-        communes = territoires.loc[territoires["code_epci"] == code, "code_commune"]
-        dep_code = territoires.loc[territoires["code_epci"] == code,
-                                   "code_departement"].iloc[0]
-        _fiche(ws, code, libelle, epci[epci["code"] == code],
-               departement[departement["code"] == dep_code],
-               rows[(rows["niveau"] == "commune") & rows["code"].isin(communes)], millesime,
-               restreinte)
+    if "code_epci" in territoires.columns:
+        _fiches(wb, taken, rows, territoires, millesime, restreinte)
     _evolution_sheet(wb.create_sheet(sheet_name("Évolution", taken)),
                      evolution[evolution["diffusion"] == diffusion], millesime, restreinte)
     if diffusion == "restreinte":
@@ -172,6 +161,28 @@ def _level_sheet(ws, level: str, rows: pd.DataFrame, millesime: int,
     table(ws, start, titles, line, [12, 34, 12, 10, *[18] * len(indicators)])
 
 
+def _fiches(wb, taken: set[str], rows: pd.DataFrame, territoires: pd.DataFrame,
+            millesime: int, restreinte: bool) -> None:
+    """A « fiche territoire » sheet per EPCI, sorted by name."""
+    members = territoires.dropna(subset=["code_epci"])
+    epci_of = dict(zip(members["code_commune"], members["code_epci"], strict=True))
+    departement_of = dict(zip(members["code_epci"], members["code_departement"], strict=True))
+    names = dict(zip(members["code_epci"], members["nom_epci"], strict=True))
+    by_epci = {code: group for code, group in rows[rows["niveau"] == "epci"].groupby("code")}
+    by_departement = {code: group for code, group in
+                      rows[rows["niveau"] == "departement"].groupby("code")}
+    communes = rows[(rows["niveau"] == "commune") & (rows["type_siae"] == ENSEMBLE)
+                    & (rows["public"] == ENSEMBLE)]
+    communes_by_epci = {code: group for code, group in
+                        communes.groupby(communes["code"].map(epci_of))}
+    empty = rows.iloc[0:0]
+    for code, libelle in sorted(names.items(), key=lambda item: (item[1], item[0])):
+        ws = wb.create_sheet(sheet_name(f"Fiche {libelle}", taken))
+        _fiche(ws, code, libelle, by_epci.get(code, empty),
+               by_departement.get(departement_of[code], empty),
+               communes_by_epci.get(code, empty), millesime, restreinte)
+
+
 def _fiche(ws, code: str, libelle: str, epci: pd.DataFrame, departement: pd.DataFrame,
            communes: pd.DataFrame, millesime: int, restreinte: bool) -> None:
     """The « fiche territoire » of one EPCI."""
@@ -198,8 +209,7 @@ def _fiche(ws, code: str, libelle: str, epci: pd.DataFrame, departement: pd.Data
     line += 2
     put(ws, line, 1, "Communes de l'EPCI (ensemble des SIAE)").font = Font(bold=True)
     line += 1
-    commune_rows = communes[(communes["type_siae"] == ENSEMBLE)
-                            & (communes["public"] == ENSEMBLE)]
+    commune_rows = communes
     commune_indicators = _indicator_order(commune_rows) if not commune_rows.empty else []
     header_row(ws, line, ["Commune", "Code", *[_label(i) for i in commune_indicators]],
                freeze=False)
