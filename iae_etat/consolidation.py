@@ -166,7 +166,7 @@ def comparison(table: pd.DataFrame) -> pd.DataFrame:
 def render_html(table: pd.DataFrame, wide: pd.DataFrame, sources: list[str]) -> str:
     """The short, self-contained HTML comparison."""
     from iae_etat import __version__, resources
-    from iae_etat.report.templating import environment
+    from iae_etat.report.templating import environment, inline_css
 
     columns = [c for c in SUMMARY_INDICATORS if c in wide.columns]
     lines = []
@@ -186,7 +186,7 @@ def render_html(table: pd.DataFrame, wide: pd.DataFrame, sources: list[str]) -> 
         type_lines.append({"code": code, "libelle": nom,
                            "cellules": [cellule(by.at[k, "valeur"], by.at[k, "statut"], "ETP")
                                         if k in by.index else "nd" for k in kinds]})
-    css = resources.locate("templates", "styles.css", None).read_text(encoding="utf-8")
+    css = inline_css(resources.locate("templates", "styles.css", None).read_text(encoding="utf-8"))
     template = environment(None).get_template("consolidation.html.j2")
     return template.render(
         version=__version__, css=css, millesime=int(table["millesime"].iloc[0]),

@@ -13,8 +13,8 @@ from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
 from iae_etat.errors import Probleme
 from iae_etat.fichiers import write_bytes, write_text
-from iae_etat.report import charts, contexte, sorties
-from iae_etat.report.templating import environment
+from iae_etat.report import charts, contexte, sommaire, sorties
+from iae_etat.report.templating import environment, inline_css
 from iae_etat.xlsx import protect_csv_text
 
 REPORT_NAME = "etat-des-lieux.html"
@@ -72,13 +72,14 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                                                          "message"])}
     names = ", ".join(d["libelle"] for d in departements)
     template = environment(projet.dir).get_template("etat-des-lieux.html.j2")
-    css = resources.locate("templates", "styles.css", projet.dir).read_text(encoding="utf-8")
-    return template.render(
+    css = inline_css(resources.locate("templates", "styles.css", projet.dir)
+                     .read_text(encoding="utf-8"))
+    return sommaire.with_toc(template.render(
         version=__version__, millesime=millesime, territoire=names, css=css,
         donnees_fictives=projet.donnees_fictives, departements=departements, tables=tables,
         collecte=collecte, catalogue=contexte.catalogue_rows(),
         secret={"seuil": projet.secret.seuil_effectifs, "source": projet.secret.source},
-        sources=sources.to_dict("records"), cog=referentiel.COG_MILLESIME)
+        sources=sources.to_dict("records"), cog=referentiel.COG_MILLESIME))
 
 
 def anomalies_csv(anomalies: pd.DataFrame) -> bytes:
