@@ -13,7 +13,7 @@ from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
 from iae_etat.errors import Probleme
 from iae_etat.fichiers import write_bytes, write_text
-from iae_etat.report import charts, contexte, sommaire, sorties
+from iae_etat.report import cartes, charts, contexte, sommaire, sorties
 from iae_etat.report.templating import environment, inline_css
 from iae_etat.xlsx import protect_csv_text
 
@@ -71,11 +71,12 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                 "sources_absentes": sorted(anomalies.loc[anomalies["regle"] == "source.absente",
                                                          "message"])}
     names = ", ".join(d["libelle"] for d in departements)
+    maps = cartes.report_maps(projet.dir, millesime, indicateurs, territoires)
     template = environment(projet.dir).get_template("etat-des-lieux.html.j2")
     css = inline_css(resources.locate("templates", "styles.css", projet.dir)
                      .read_text(encoding="utf-8"))
     return sommaire.with_toc(template.render(
-        version=__version__, millesime=millesime, territoire=names, css=css,
+        version=__version__, millesime=millesime, territoire=names, css=css, cartes=maps,
         donnees_fictives=projet.donnees_fictives, departements=departements, tables=tables,
         collecte=collecte, catalogue=contexte.catalogue_rows(),
         secret={"seuil": projet.secret.seuil_effectifs, "source": projet.secret.source},
