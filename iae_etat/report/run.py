@@ -13,7 +13,15 @@ from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
 from iae_etat.errors import Probleme
 from iae_etat.fichiers import write_bytes, write_text
-from iae_etat.report import cartes, charts, contexte, sommaire, sorties
+from iae_etat.report import (
+    cartes,
+    charts,
+    contexte,
+    contexte_structures,
+    dictionnaire,
+    sommaire,
+    sorties,
+)
 from iae_etat.report.templating import environment, inline_css
 from iae_etat.xlsx import protect_csv_text
 
@@ -77,6 +85,8 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                      .read_text(encoding="utf-8"))
     return sommaire.with_toc(template.render(
         version=__version__, millesime=millesime, territoire=names, css=css, cartes=maps,
+        dictionnaire=dictionnaire.data_dictionary(projet.dir),
+        liste_structures=contexte_structures.structure_list(structures, territoires),
         donnees_fictives=projet.donnees_fictives, departements=departements, tables=tables,
         collecte=collecte, catalogue=contexte.catalogue_rows(),
         secret={"seuil": projet.secret.seuil_effectifs, "source": projet.secret.source},

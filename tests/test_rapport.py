@@ -1,0 +1,108 @@
+"""The HTML report: overrides, escaping, synthèse against the tables, annexes, accessibility."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from iae_etat.config import load_projet
+from iae_etat.report import contexte
+from iae_etat.report.formats import cellule
+from iae_etat.report.run import render_report
+from tests.conftest import ROOT
+
+PROCESSED = "data/processed/2025"
+SCRIPT = "<script>alert(1)</script>"
+
+
+def _tables(project: Path) -> dict[str, pd.DataFrame]:
+    return {name: pd.read_parquet(project / PROCESSED / f"{name}.parquet")
+            for name in ("out_indicateurs", "out_evolution", "core_structures",
+                         "core_anomalies", "core_sources")}
+
+
+def _render(project: Path, tables: dict[str, pd.DataFrame]) -> str:
+    return render_report(load_projet(project), 2025, tables["out_indicateurs"],
+                         tables["out_evolution"], tables["core_structures"],
+                         tables["core_anomalies"], tables["core_sources"])
+
+
+def test_no_template_syntax_left_and_self_contained(built_demo):
+    page = (built_demo / "reports/2025/etat-des-lieux.html").read_text("utf-8")
+    assert "{{" not in page and "{%" not in page and "{#" not in page
+    assert "&#34;" not in page.split("</style>")[0]  # the CSS is not HTML-escaped
+    assert not re.search(r"""(src|href)=["']?(https?:)?//|@import|<link|<script""", page)
+
+
+def test_every_figure_of_the_synthese_equals_the_tables(built_demo):
+    out = pd.read_parquet(built_demo / PROCESSED / "out_indicateurs.parquet")
+    dep = out[(out["diffusion"] == "publique") & (out["niveau"] == "departement")
+              & (out["type_siae"] == "ensemble") & (out["public"] == "ensemble")]
+    dep = dep.set_index("indicateur")
+    page = (built_demo / "reports/2025/etat-des-lieux.html").read_text("utf-8")
+    shown = dict(re.findall(r'<li data-indicateur="([^"]+)"><span class="valeur">([^<]+)</span>',
+                            page))
+    assert set(shown) == set(contexte.KEY_FIGURES) & set(dep.index)
+    for code, text in shown.items():
+        row = dep.loc[code]
+        assert html.unescape(text) == cellule(row["valeur"], row["statut"], row["unite"]), code
+
+
+def test_structure_names_are_escaped(built_demo):
+    tables = _tables(built_demo)
+    structures = tables["core_structures"].copy()
+    structures.loc[0, "denomination"] = SCRIPT
+    tables["core_structures"] = structures
+    page = _render(built_demo, tables)
+    assert SCRIPT not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_project_overrides_a_block_and_extends_the_default(built_demo, tmp_path):
+    project = tmp_path / "projet"
+    shutil.copytree(built_demo, project)
+    (project / "templates").mkdir()
+    (project / "templates" / "etat-des-lieux.html.j2").write_text(
+        '{% extends "default:etat-des-lieux.html.j2" %}\n'
+        '{% block synthese %}<p id="mot-du-cdiae">Mot du président du CDIAE.</p>\n'
+        "{{ super() }}{% endblock %}\n", "utf-8")
+    page = _render(project, _tables(project))
+    assert '<p id="mot-du-cdiae">Mot du président du CDIAE.</p>' in page
+    assert page.index("mot-du-cdiae") < page.index('data-indicateur="nb_siae"')
+    assert "Annexe méthodologique" in page  # the rest of the default template is kept
+
+
+def test_toc_lists_every_section(built_demo):
+    page = (built_demo / "reports/2025/etat-des-lieux.html").read_text("utf-8")
+    nav = page[page.index('<nav class="sommaire"'):page.index("</nav>")]
+    body = page[page.index("</nav>"):]
+    for anchor in re.findall(r'<h2 id="([^"]+)"', body):
+        assert f'href="#{anchor}"' in nav
+
+
+def test_data_dictionary_and_method_annex_come_from_contracts_and_catalogue(built_demo):
+    page = html.unescape((built_demo / "reports/2025/etat-des-lieux.html").read_text("utf-8"))
+    for contract in sorted((ROOT / "schemas").glob("*.yaml")):
+        assert f'id="table-{contract.stem}"' in page
+    from iae_etat.analyse.indicateurs import CATALOGUE
+
+    for indicateur in CATALOGUE:
+        assert indicateur.formule in page
+    assert "Aucun effectif de personnes compris entre 1 et 10" in page
+
+
+def test_tables_have_captions_and_header_scopes(built_demo):
+    page = (built_demo / "reports/2025/etat-des-lieux.html").read_text("utf-8")
+    page = re.sub(r"<svg.*?</svg>", "", page, flags=re.DOTALL)
+    tables = re.findall(r"<table.*?</table>", page, flags=re.DOTALL)
+    assert tables
+    for table in tables:
+        assert "<caption>" in table
+        assert not re.search(r"<th(?=[\s>])(?![^>]*scope=)", table)
+    assert re.findall(r"<h1[ >]", page) and len(re.findall(r"<h1[ >]", page)) == 1
+    for figure in re.findall(r"<figure.*?</figure>", page, flags=re.DOTALL):
+        assert 'role="img" aria-label="' in figure and "<figcaption>" in figure
