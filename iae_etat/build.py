@@ -121,9 +121,11 @@ def _plan(projet: Projet, millesime: int, steps: tuple[str, ...], state: dict,
 
 def stale_stages(projet: Projet, millesime: int) -> list[str]:
     """The stages a ``build`` of ``millesime`` would rerun now (read-only, no lock)."""
+    from iae_etat.report.reglages import reglages
+
     state = etat.load_state(projet.processed_dir(millesime))
     return list(_plan(projet, millesime, STEPS, state, etat.HashCache(
-        state.get("empreintes_fichiers")), force=False))
+        state.get("empreintes_fichiers")), force=False, pdf=reglages(projet).pdf))
 
 
 def _check_prerequisites(steps: tuple[str, ...], plan: dict[str, str], processed: Path) -> None:
