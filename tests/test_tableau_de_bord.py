@@ -106,6 +106,29 @@ def test_formula_injection_stays_text(tmp_path):
             assert all(c.data_type != "f" for c in row)
 
 
+def test_evolution_sheet_with_missing_and_secret_values(tmp_path):
+    evolution = pd.DataFrame({
+        "niveau": ["epci", "epci", "commune"], "code": ["200000001", "200000001", "26001"],
+        "libelle": ["@CC du Test"] * 2 + ["X"], "indicateur": ["salaries_annee", "nb_siae",
+                                                             "nb_siae"],
+        "unite": ["personnes", "structures", "structures"], "type_siae": ["ensemble"] * 3,
+        "public": ["ensemble"] * 3, "millesime_reference": [2024] * 3,
+        "valeur_reference": pd.array([None, 2.0, 1.0], dtype="Float64"),
+        "valeur": pd.array([None, 1.0, 1.0], dtype="Float64"),
+        "ecart": pd.array([None, -1.0, 0.0], dtype="Float64"),
+        "ecart_pct": pd.array([None, -50.0, 0.0], dtype="Float64"),
+        "statut": ["s", "publie", "publie"], "diffusion": ["publique"] * 3})
+    data = build_dashboard(_indicateurs(), evolution, _structures(), _territoires(),
+                           territoire="Drôme", millesime=2025, diffusion="publique")
+    path = tmp_path / "evolution.xlsx"
+    path.write_bytes(data)
+    rows = _sheet(path, "Évolution")[4:]
+    assert [r[3] for r in rows] == ["Nombre de SIAE (structures)",
+                                    "Salariés en insertion sur l'année (personnes)"]
+    assert rows[0][7:] == [2.0, 1.0, -1.0, -50.0]
+    assert rows[1][7:] == ["s"] * 4
+
+
 def test_same_tables_give_same_bytes(tmp_path):
     assert _workbook(tmp_path, "publique")[1] == _workbook(tmp_path, "publique")[1]
 

@@ -19,10 +19,17 @@ NUMBER_FORMATS = {"structures": "#,##0", "personnes": "#,##0", "%": '0.0" %"',
 DEFAULT_NUMBER_FORMAT = "#,##0.0"
 
 
+def missing(value: Any) -> bool:
+    """None, NaN or pandas' NA."""
+    if value is None or type(value).__name__ == "NAType":
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
 def put(ws: Any, row: int, column: int, value: Any, unite: str | None = None) -> Any:
     """Write ``value`` in a cell: numbers with a French-readable format, text never a formula."""
     cell = ws.cell(row=row, column=column)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if missing(value):
         return cell
     if isinstance(value, bool):
         cell.value = "oui" if value else "non"
@@ -48,10 +55,10 @@ def put_value(ws: Any, row: int, column: int, value: Any, statut: str, unite: st
 
     In ``restreinte`` diffusion a value under secrecy is shown, on a grey background.
     """
-    missing = value is None or (isinstance(value, float) and math.isnan(value))
-    if statut == "s" and (missing or not restreinte):
+    absent = missing(value)
+    if statut == "s" and (absent or not restreinte):
         return put(ws, row, column, SECRET_SYMBOL)
-    if statut == "nd" or missing:
+    if statut == "nd" or absent:
         return put(ws, row, column, MISSING_SYMBOL)
     cell = put(ws, row, column, float(value), unite)
     if statut == "s":

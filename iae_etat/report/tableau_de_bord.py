@@ -285,8 +285,7 @@ def _structures_sheet(ws, structures: pd.DataFrame, territoires: pd.DataFrame,
         line += 1
         for column, (field, _) in enumerate(STRUCTURE_COLUMNS, start=1):
             value = record.get(field)
-            if value is pd.NA or (value is not None and not isinstance(value, str)
-                                  and pd.isna(value)):
+            if classeur.missing(value):
                 value = None
             if field == "salaries_annee" and value is not None:
                 value = int(value)
