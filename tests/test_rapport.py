@@ -106,3 +106,21 @@ def test_tables_have_captions_and_header_scopes(built_demo):
     assert re.findall(r"<h1[ >]", page) and len(re.findall(r"<h1[ >]", page)) == 1
     for figure in re.findall(r"<figure.*?</figure>", page, flags=re.DOTALL):
         assert 'role="img" aria-label="' in figure and "<figcaption>" in figure
+
+
+def test_plan_action_ranks_published_rates_only():
+    from iae_etat.report.plan_action import least_equipped
+
+    rows = []
+    for code, rate, statut in (("A", 30.0, "publie"), ("B", 5.0, "publie"), ("C", None, "s"),
+                               ("D", 12.5, "publie")):
+        rows.append(("epci", code, f"EPCI {code}", "taux_equipement_etp_de_abc",
+                     "ETP pour 1 000 DE", "ensemble", "ensemble", rate, statut, "publique"))
+        rows.append(("epci", code, f"EPCI {code}", "taux_equipement_etp_de_abc",
+                     "ETP pour 1 000 DE", "ensemble", "ensemble", 1.0, statut, "restreinte"))
+    table = pd.DataFrame(rows, columns=["niveau", "code", "libelle", "indicateur", "unite",
+                                        "type_siae", "public", "valeur", "statut", "diffusion"])
+    result = least_equipped(table)
+    assert [line["code"] for line in result["lignes"]] == ["B", "D", "A"]
+    assert result["lignes"][1]["cellules"][0] == "12,5"
+    assert result["ecartes"] == 1

@@ -19,6 +19,7 @@ from iae_etat.report import (
     contexte,
     contexte_structures,
     dictionnaire,
+    plan_action,
     sommaire,
     sorties,
 )
@@ -86,6 +87,7 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
     return sommaire.with_toc(template.render(
         version=__version__, millesime=millesime, territoire=names, css=css, cartes=maps,
         dictionnaire=dictionnaire.data_dictionary(projet.dir),
+        plan_action=plan_action.least_equipped(indicateurs),
         liste_structures=contexte_structures.structure_list(structures, territoires),
         donnees_fictives=projet.donnees_fictives, departements=departements, tables=tables,
         collecte=collecte, catalogue=contexte.catalogue_rows(),
