@@ -8,6 +8,7 @@ apostrophe), so it is shown and edited as text and never evaluated.
 from __future__ import annotations
 
 import math
+from functools import cache
 from typing import Any
 
 from iae_etat.report.formats import MISSING_SYMBOL, SECRET_SYMBOL
@@ -68,15 +69,20 @@ def put_value(ws: Any, row: int, column: int, value: Any, statut: str, unite: st
     return cell
 
 
-def header_row(ws: Any, row: int, titles: list[str], freeze: bool = True) -> None:
-    """Bold, coloured column titles; the rows above and the titles stay visible when scrolling."""
+@cache
+def _header_styles() -> tuple:
     from openpyxl.styles import Alignment, Font, PatternFill
 
+    return (Font(bold=True), PatternFill("solid", fgColor=HEADER_FILL),
+            Alignment(wrap_text=True, vertical="top"))
+
+
+def header_row(ws: Any, row: int, titles: list[str], freeze: bool = True) -> None:
+    """Bold, coloured column titles; the rows above and the titles stay visible when scrolling."""
+    font, fill, alignment = _header_styles()
     for column, title in enumerate(titles, start=1):
         cell = put(ws, row, column, title)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.font, cell.fill, cell.alignment = font, fill, alignment
     if freeze:
         ws.freeze_panes = ws.cell(row=row + 1, column=1)
 

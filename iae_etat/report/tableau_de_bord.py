@@ -195,8 +195,8 @@ def _fiche(ws, code: str, libelle: str, epci: pd.DataFrame, departement: pd.Data
     titles = ["Indicateur", *[_kind_label(k) for k in KINDS], "Département (ensemble)"]
     header_row(ws, line, titles)
     values = _lookup(epci[epci["public"] == ENSEMBLE], ["indicateur", "type_siae"])
-    dep = departement[(departement["type_siae"] == ENSEMBLE)
-                      & (departement["public"] == ENSEMBLE)].set_index("indicateur")
+    dep = _lookup(departement[(departement["type_siae"] == ENSEMBLE)
+                              & (departement["public"] == ENSEMBLE)], ["indicateur"])
     for indicator in indicators:
         line += 1
         unite = BY_CODE[indicator].unite if indicator in BY_CODE else ""
@@ -205,9 +205,9 @@ def _fiche(ws, code: str, libelle: str, epci: pd.DataFrame, departement: pd.Data
             if (indicator, kind) in values:
                 value, statut = values[(indicator, kind)]
                 classeur.put_value(ws, line, column, value, statut, unite, restreinte)
-        if indicator in dep.index:
-            classeur.put_value(ws, line, len(KINDS) + 2, dep.at[indicator, "valeur"],
-                               dep.at[indicator, "statut"], unite, restreinte)
+        if (indicator,) in dep:
+            value, statut = dep[(indicator,)]
+            classeur.put_value(ws, line, len(KINDS) + 2, value, statut, unite, restreinte)
     line += 2
     put(ws, line, 1, "Communes de l'EPCI (ensemble des SIAE)").font = Font(bold=True)
     line += 1
@@ -216,7 +216,8 @@ def _fiche(ws, code: str, libelle: str, epci: pd.DataFrame, departement: pd.Data
     header_row(ws, line, ["Commune", "Code", *[_label(i) for i in commune_indicators]],
                freeze=False)
     wide = _lookup(commune_rows, ["code", "indicateur"])
-    for (name, commune), _group in commune_rows.groupby(["libelle", "code"], sort=True):
+    names = sorted(set(zip(commune_rows["libelle"], commune_rows["code"], strict=True)))
+    for name, commune in names:
         line += 1
         put(ws, line, 1, name)
         put(ws, line, 2, commune)
