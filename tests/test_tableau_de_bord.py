@@ -158,3 +158,21 @@ def test_libreoffice_converts_the_dashboard(built_demo, tmp_path):
                             timeout=300)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "tableau-de-bord.ods").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_restricted_project_keeps_report_and_annexe4_public(demo_project, built_demo):
+    from tests.conftest import cli
+
+    config = demo_project / "iae-etat.toml"
+    config.write_text(config.read_text("utf-8") + '\n[rapport]\ndiffusion = "restreinte"\n',
+                      "utf-8")
+    result = cli(["--project-dir", str(demo_project), "build"])
+    assert result.returncode == 0, result.stderr
+    ours, public = demo_project / "reports/2025", built_demo / "reports/2025"
+    book = CalamineWorkbook.from_path(str(ours / "tableau-de-bord.xlsx"))
+    assert "Structures" in book.sheet_names
+    assert (ours / "annexe4-26-2025.csv").read_bytes() == \
+        (public / "annexe4-26-2025.csv").read_bytes()
+    assert (ours / "etat-des-lieux.html").read_text("utf-8") == \
+        (public / "etat-des-lieux.html").read_text("utf-8")
