@@ -50,7 +50,7 @@ def test_build_pdf_has_sections_page_numbers_and_a_toc(demo_project):
     assert f"Page 1 sur {len(pages)}" in pages[0]
     toc = pages[0][pages[0].index("Sommaire"):]
     assert "Annexe méthodologique ...." in toc  # leader dots then the page number
-    assert "Données fictives de démonstration" in text
+    assert all("Données fictives de démonstration" in page for page in pages)
     # A rebuild of the report without --pdf removes the PDF of the previous report.
     result = cli(["--project-dir", str(demo_project), "build", "--force"])
     assert result.returncode == 0, result.stderr
