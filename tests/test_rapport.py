@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from iae_etat.config import load_projet
 from iae_etat.report import contexte
@@ -124,3 +125,25 @@ def test_plan_action_ranks_published_rates_only():
     assert [line["code"] for line in result["lignes"]] == ["B", "D", "A"]
     assert result["lignes"][1]["cellules"][0] == "12,5"
     assert result["ecartes"] == 1
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+@pytest.mark.skipif(_chromium() is None, reason="Chromium absent")
+def test_report_renders_in_headless_chromium(built_demo, tmp_path):
+    import subprocess
+
+    from matplotlib.image import imread
+
+    shot = tmp_path / "rapport.png"
+    page = (built_demo / "reports/2025/etat-des-lieux.html").as_uri()
+    subprocess.run([_chromium(), "--headless", "--disable-gpu", "--no-sandbox",
+                    f"--screenshot={shot}", "--window-size=1200,1600", page],
+                   check=True, capture_output=True, timeout=120)
+    pixels = imread(str(shot))
+    assert pixels.std() > 0.01  # not a blank page
