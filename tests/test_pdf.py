@@ -78,3 +78,16 @@ def test_pdf_stage_reports_missing_library(tmp_path, monkeypatch):
     paths, message = pdf_stage(tmp_path, "r.html", wanted=True)
     assert paths == [] and "Pango" in message
     assert not (tmp_path / PDF_NAME).exists()
+
+
+@needs_weasyprint
+def test_a_weasyprint_failure_is_a_warning(tmp_path, monkeypatch):
+    import weasyprint
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("feuille de style illisible")
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", fail)
+    (tmp_path / "r.html").write_text("<p>x</p>", "utf-8")
+    paths, message = pdf_stage(tmp_path, "r.html", wanted=True)
+    assert paths == [] and "feuille de style illisible" in message

@@ -34,7 +34,11 @@ def html_to_pdf(html: str) -> bytes:
         raise PdfIndisponible(f"PDF non produit : une bibliothèque système manque à WeasyPrint "
                               f"({exc}) ; {INSTALL_HINT}.") from exc
     with _fixed_font_timestamps():
-        return HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+        try:
+            return HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+        except Exception as exc:  # noqa: BLE001 - a PDF failure must not stop the other outputs
+            raise PdfIndisponible(f"PDF non produit : WeasyPrint a échoué ({type(exc).__name__} : "
+                                  f"{exc}) ; les autres sorties sont produites.") from exc
 
 
 @contextmanager
