@@ -17,8 +17,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-build: $(STAMP) ## Installer si besoin puis construire le département de démonstration
-	$(BIN)/iae-etat build
+build: $(STAMP) ## Installer si besoin puis construire le département de démonstration (avec le PDF)
+	$(BIN)/iae-etat build --pdf
 
 test: $(STAMP) ## Installer si besoin puis lancer les tests
 	$(BIN)/python -m pytest

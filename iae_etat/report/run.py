@@ -13,8 +13,17 @@ from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
 from iae_etat.errors import Probleme
 from iae_etat.fichiers import write_bytes, write_text
-from iae_etat.report import charts, contexte
-from iae_etat.report.templating import environment
+from iae_etat.report import (
+    cartes,
+    charts,
+    contexte,
+    contexte_structures,
+    dictionnaire,
+    plan_action,
+    sommaire,
+    sorties,
+)
+from iae_etat.report.templating import environment, inline_css
 from iae_etat.xlsx import protect_csv_text
 
 REPORT_NAME = "etat-des-lieux.html"
@@ -33,7 +42,7 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     write_text(report, html)
     controls = reports_dir / "controles" / "anomalies.csv"
     write_bytes(controls, anomalies_csv(anomalies))
-    return [report, controls]
+    return [report, controls, *sorties.write_outputs(projet, millesime, catalogue, reports_dir)]
 
 
 def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
@@ -75,14 +84,19 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                 "sources_absentes": sorted(anomalies.loc[anomalies["regle"] == "source.absente",
                                                          "message"])}
     names = ", ".join(d["libelle"] for d in departements)
+    maps = cartes.report_maps(projet.dir, millesime, indicateurs, territoires)
     template = environment(projet.dir).get_template("etat-des-lieux.html.j2")
-    css = resources.locate("templates", "styles.css", projet.dir).read_text(encoding="utf-8")
-    return template.render(
-        version=__version__, millesime=millesime, territoire=names, css=css,
+    css = inline_css(resources.locate("templates", "styles.css", projet.dir)
+                     .read_text(encoding="utf-8"))
+    return sommaire.with_toc(template.render(
+        version=__version__, millesime=millesime, territoire=names, css=css, cartes=maps,
+        dictionnaire=dictionnaire.data_dictionary(projet.dir),
+        plan_action=plan_action.least_equipped(indicateurs),
+        liste_structures=contexte_structures.structure_list(structures, territoires),
         donnees_fictives=projet.donnees_fictives, departements=departements, tables=tables,
         collecte=collecte, catalogue=contexte.catalogue_rows(),
         secret={"seuil": projet.secret.seuil_effectifs, "source": projet.secret.source},
-        sources=sources.to_dict("records"), cog=referentiel.COG_MILLESIME)
+        sources=sources.to_dict("records"), cog=referentiel.COG_MILLESIME))
 
 
 def anomalies_csv(anomalies: pd.DataFrame) -> bytes:
