@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from iae_etat.codes import normalise_siret
 from iae_etat.contracts import Contract, Field
 from iae_etat.questionnaire import layout
 from iae_etat.xlsx import set_cell, workbook_bytes
@@ -124,7 +125,8 @@ def build_workbook(contract: Contract, millesime: int, answers: dict[str, Any],
     stamp = wb.create_sheet(layout.STAMP_SHEET)
     stamp.sheet_state = "veryHidden"
     values = {"version_contrat": contract.version, "millesime": str(millesime),
-              "siret": answers.get("siret", ""), "type_siae": answers.get("type_siae", "")}
+              "siret": normalise_siret(answers.get("siret")) or "",
+              "type_siae": answers.get("type_siae", "")}
     for i, key in enumerate(layout.STAMP_KEYS, start=1):
         set_cell(stamp.cell(row=i, column=1), key)
         set_cell(stamp.cell(row=i, column=2), str(values[key]))
