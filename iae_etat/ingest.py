@@ -41,6 +41,8 @@ class IngestResult:
     sources_absentes: list[str] = field(default_factory=list)
     questionnaires_recus: int = 0
     questionnaires_retenus: int = 0
+    questionnaires_manquants: int = 0
+    questionnaires_ecartes: int = 0
 
 
 def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue) -> IngestResult:
@@ -60,6 +62,8 @@ def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue) -> IngestRe
         catalogue.write(CONTRACT_NAME, reponses)
         catalogue.write(RESIDENCE_CONTRACT, residence)
     catalogue.write("core_collecte", collecte)
+    result.questionnaires_manquants = int((collecte["statut"] == "manquant").sum())
+    result.questionnaires_ecartes = int(collecte["statut"].isin(["ecarte", "illisible"]).sum())
     catalogue.write("core_structures", core_structures(liste, reponses, territoires))
 
     trimestres = _ingest_france_travail(projet, millesime, result)

@@ -58,8 +58,8 @@ def cross_checks(answers: dict[str, Any], residence: dict[str, int],
                 attendu=f"≤ {_shown(answers[total])} ({title(total)})",
                 message=f"« {title(part)} » ({_shown(kept[part])}) dépasse « {title(total)} » "
                         f"({_shown(answers[total])}) : la valeur est écartée.",
-                conseil=f"Un « dont » est compris dans son total : vérifiez les deux cellules "
-                        f"({cells.get(total, ('', ''))[1]})."))
+                conseil="Un « dont » est compris dans son total : vérifiez les deux cellules "
+                        f"({'!'.join(cells.get(total, ('', '')))})."))
             del kept[part]
     for total, parts, label in SPLITS:
         if total in kept and all(p in kept for p in parts):
