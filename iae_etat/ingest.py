@@ -51,11 +51,8 @@ def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue) -> IngestRe
     territoires = referentiel.territoires(list(projet.departements))
     catalogue.write("core_territoires", territoires)
 
-    liste = _ingest_structures(projet, millesime, result)
+    liste = structures_in_scope(projet, millesime, result, territoires)
     if liste is not None:
-        liste = liste[liste["code_commune"].isin(territoires["code_commune"])
-                      | (liste["code_commune"].isna()
-                         & liste["code_departement"].isin(projet.departements))]
         catalogue.write("raw_structures", liste)
     reponses, residence, collecte = _ingest_questionnaires(projet, millesime, result, liste)
     if reponses is not None:
@@ -81,6 +78,32 @@ def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue) -> IngestRe
     catalogue.write("core_anomalies", pd.DataFrame(
         [p.as_row() for p in result.problemes], columns=list(Probleme.COLUMNS)))
     return result
+
+
+def structures_in_scope(projet: Projet, millesime: int, result: IngestResult,
+                        territoires: pd.DataFrame) -> pd.DataFrame | None:
+    """The SIAE list of ``millesime`` restricted to the project's territory (None if absent)."""
+    liste = _ingest_structures(projet, millesime, result)
+    if liste is None:
+        return None
+    return liste[liste["code_commune"].isin(territoires["code_commune"])
+                 | (liste["code_commune"].isna()
+                    & liste["code_departement"].isin(projet.departements))]
+
+
+def previous_answers(projet: Projet, millesime: int) -> dict[tuple[str, str], dict]:
+    """The kept answers of the returns of ``millesime`` by (SIRET, type), read from data/raw/."""
+    folder = projet.raw_dir("questionnaires", millesime)
+    if not folder.is_dir():
+        return {}
+    contract = load_contract(CONTRACT_NAME, projet.dir)
+    residence_contract = load_contract(RESIDENCE_CONTRACT, projet.dir)
+    envois = [read_envoi(path, _relative(projet, path), contract, residence_contract, millesime,
+                         None)[0]
+              for path in sorted(folder.glob("*")) if path.is_file()
+              and not path.name.startswith(".")]
+    choose_latest(envois)
+    return {e.key: e.answers for e in envois if e.statut == "retenu"}
 
 
 def _relative(projet: Projet, path: Path) -> str:
