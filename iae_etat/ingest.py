@@ -20,7 +20,7 @@ from iae_etat.contracts import load_contract
 from iae_etat.errors import GRAVITE_AVERTISSEMENT, GRAVITE_ERREUR, Probleme
 from iae_etat.etat import sha256_file
 from iae_etat.questionnaire.controles import cross_checks
-from iae_etat.questionnaire.layout import CONTRACT_NAME, RESIDENCE_CONTRACT, STAMP_SHEET
+from iae_etat.questionnaire.layout import CONTRACT_NAME, RESIDENCE_CONTRACT
 from iae_etat.questionnaire.reader import read_return
 from iae_etat.sources import adapters, france_travail, structures
 
@@ -303,7 +303,8 @@ def _rejection(retour, contract, millesime: int, known: set | None) -> Probleme 
     key = (retour.answers["siret"], retour.answers["type_siae"])
     stamped = retour.stamp.get("millesime")
     if stamped and stamped != str(millesime):
-        return Probleme(fichier=retour.fichier, feuille=STAMP_SHEET, champ="millesime",
+        sheet, cell = retour.stamp_cells["millesime"]
+        return Probleme(fichier=retour.fichier, feuille=sheet, cellule=cell, champ="millesime",
                         valeur=stamped, attendu=str(millesime),
                         regle="questionnaire.millesime_errone",
                         message=f"Questionnaire écarté : il porte sur {stamped}, "
@@ -311,8 +312,9 @@ def _rejection(retour, contract, millesime: int, known: set | None) -> Probleme 
                         conseil="Déposez-le dans le dossier de son millésime.")
     version = retour.stamp.get("version_contrat")
     if version and version != contract.version:
-        return Probleme(fichier=retour.fichier, feuille=STAMP_SHEET, champ="version_contrat",
-                        valeur=version, attendu=contract.version,
+        sheet, cell = retour.stamp_cells["version_contrat"]
+        return Probleme(fichier=retour.fichier, feuille=sheet, cellule=cell,
+                        champ="version_contrat", valeur=version, attendu=contract.version,
                         regle="questionnaire.version_contrat",
                         message=f"Questionnaire écarté : modèle de questionnaire {version}, "
                                 f"alors que le modèle en vigueur est {contract.version}.",

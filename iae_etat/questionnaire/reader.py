@@ -35,6 +35,7 @@ class Retour:
     cells: dict[str, tuple[str, str]] = field(default_factory=dict)
     stamp: dict[str, str] = field(default_factory=dict)
     residence: dict[str, int] = field(default_factory=dict)
+    stamp_cells: dict[str, tuple[str, str]] = field(default_factory=dict)
     enregistre_le: str = ""
     problemes: list[Probleme] = field(default_factory=list)
 
@@ -64,7 +65,7 @@ def read_return(path: Path, contract: Contract, display_name: str,
             message=f"Le classeur ne peut pas être lu ({type(exc).__name__}).",
             conseil="Ouvrez-le dans un tableur, enregistrez-le au format .xlsx et renvoyez-le."))
         return retour
-    retour.stamp = _find_stamp(sheets)
+    retour.stamp, retour.stamp_cells = _find_stamp(sheets)
     if not retour.stamp:
         retour.problemes.append(Probleme(
             fichier=display_name, regle="questionnaire.tampon_absent",
@@ -157,25 +158,21 @@ def _code(value: Any) -> str:
     return str(value).strip()
 
 
-def _find_stamp(sheets: dict[str, list[list[Any]]]) -> dict[str, str]:
-    """The stamp, from its sheet, or from any sheet that holds its keys (a moved stamp)."""
-    if layout.STAMP_SHEET in sheets:
-        stamp = _stamp(sheets[layout.STAMP_SHEET])
-        if stamp:
-            return stamp
-    for rows in sheets.values():
-        stamp = _stamp(rows)
+def _find_stamp(sheets: dict[str, list[list[Any]]]) -> tuple[dict[str, str],
+                                                            dict[str, tuple[str, str]]]:
+    """The stamp and the cell of each value, from its sheet or from any sheet holding its keys."""
+    ordered = sorted(sheets, key=lambda name: name != layout.STAMP_SHEET)
+    for name in ordered:
+        stamp: dict[str, str] = {}
+        cells: dict[str, tuple[str, str]] = {}
+        for index, row in enumerate(sheets[name]):
+            if len(row) >= 2 and str(row[0]).strip() in layout.STAMP_KEYS:
+                key = str(row[0]).strip()
+                stamp[key] = _code(row[1])
+                cells[key] = (name, f"B{index + 1}")
         if "version_contrat" in stamp:
-            return stamp
-    return {}
-
-
-def _stamp(rows: list[list[Any]]) -> dict[str, str]:
-    stamp = {}
-    for row in rows:
-        if len(row) >= 2 and str(row[0]).strip() in layout.STAMP_KEYS:
-            stamp[str(row[0]).strip()] = _code(row[1])
-    return stamp
+            return stamp, cells
+    return {}, {}
 
 
 def parse_cell(raw: Any, f: Field, fichier: str, sheet: str, cell: str,
