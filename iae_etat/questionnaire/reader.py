@@ -257,14 +257,14 @@ def _parse_number(raw: Any, f: Field, problem: Any) -> tuple[Any, list[Probleme]
         number = float(compact.replace(",", "."))
     minimum = f.constraints.get("minimum")
     if minimum is not None and number < minimum:
-        return None, problems + [problem("questionnaire.nombre_negatif",
-                                         f"{f.title} : {_shown(raw)} est inférieur à {minimum}.",
-                                         attendu=f"≥ {minimum}")]
+        return None, [problem("questionnaire.nombre_negatif",
+                              f"{f.title} : {_shown(raw)} est inférieur à {minimum}.",
+                              attendu=f"≥ {minimum}")]
     if f.type == "integer":
         if not number.is_integer():
-            return None, problems + [problem("questionnaire.entier_attendu",
-                                             f"{f.title} : « {_shown(raw)} » n'est pas un "
-                                             "nombre entier.", attendu="nombre entier")]
+            return None, [problem("questionnaire.entier_attendu",
+                                  f"{f.title} : « {_shown(raw)} » n'est pas un nombre entier.",
+                                  attendu="nombre entier")]
         return int(number), problems
     return number, problems
 
