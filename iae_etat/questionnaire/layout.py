@@ -47,8 +47,20 @@ def sheets(contract: Contract) -> list[str]:
     return names
 
 
+_PLACEMENTS: dict[int, tuple[Contract, list[Placement]]] = {}
+
+
 def placements(contract: Contract) -> list[Placement]:
-    """Every questionnaire field with its sheet and row."""
+    """Every questionnaire field with its sheet and row (computed once per contract)."""
+    known = _PLACEMENTS.get(id(contract))
+    if known is not None and known[0] is contract:
+        return known[1]
+    out = _placements(contract)
+    _PLACEMENTS[id(contract)] = (contract, out)
+    return out
+
+
+def _placements(contract: Contract) -> list[Placement]:
     rows: dict[str, int] = {}
     out = []
     for f in contract.fields:

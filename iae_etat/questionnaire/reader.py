@@ -24,6 +24,7 @@ from iae_etat.questionnaire.securite import inspect_file
 _GROUPED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}([ \u00a0\u202f]\d{3})+([.,]\d+)?$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?$")
 _SPACES = re.compile(r"[ \u00a0\u202f]")
+_NO_ANSWERS = (layout.INSTRUCTIONS_SHEET, layout.LISTS_SHEET)  # never parsed
 
 
 @dataclass
@@ -58,7 +59,7 @@ def read_return(path: Path, contract: Contract, display_name: str,
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(inspection.data))
         sheets = {name: workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                  for name in workbook.sheet_names}
+                  for name in workbook.sheet_names if name not in _NO_ANSWERS}
     except Exception as exc:  # calamine raises several error types for damaged files
         retour.problemes.append(Probleme(
             fichier=display_name, regle="questionnaire.fichier_illisible",
@@ -100,7 +101,7 @@ def _read_answers(sheets: dict[str, list[list[Any]]], contract: Contract,
     moved: dict[str, list[str]] = {}
     renamed: dict[str, str] = {}
     for sheet, rows in sheets.items():
-        if sheet in (layout.STAMP_SHEET, layout.LISTS_SHEET, layout.INSTRUCTIONS_SHEET):
+        if sheet == layout.STAMP_SHEET:
             continue
         for index, row in enumerate(rows):
             if not row or row[0] is None or row[0] == "":

@@ -24,6 +24,7 @@ MAX_ENTRIES = 1000
 MAX_RATIO = 100
 RATIO_MIN_BYTES = 1024 * 1024  # small entries may compress a lot without harm
 PROLOG_SCAN_BYTES = 64 * 1024
+HEAD_BYTES = 1024
 
 CFB_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_SIGNATURE = b"PK\x03\x04"
@@ -37,6 +38,7 @@ _REL = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"')
 _REL_REVERSED = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
 _CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.DOTALL)
 _VALUE = re.compile(rb"<v>[^<]|<is>", re.DOTALL)
+_FORMULA = re.compile(rb"<f[ >/]")
 
 CONSEIL_RENVOI = "Enregistrez le questionnaire au format .xlsx ou .ods, sans mot de passe ni " \
                  "macro, et renvoyez-le."
@@ -132,14 +134,20 @@ def inspect_file(path: Path, display_name: str) -> Inspection:
                 b"encryption-data" in archive.read("META-INF/manifest.xml"):
             return refuse("questionnaire.fichier_chiffre",
                           "Fichier refusé : il est protégé par un mot de passe (chiffré).")
+        sheets = _sheet_files(archive, names) if suffix == ".xlsx" else {}
         for entry in entries:
-            if entry.filename.endswith((".xml", ".rels")) and _entity_declared(archive, entry):
+            if not entry.filename.endswith((".xml", ".rels")):
+                continue
+            sheet = sheets.get(entry.filename)
+            head = archive.read(entry) if sheet is not None else _head(archive, entry)
+            if _entity_declared(head):
                 return refuse("questionnaire.xml_dangereux",
                               f"Fichier refusé : l'élément {entry.filename} déclare des "
                               "entités XML (risque de « bombe » XML).", entry.filename)
+            if sheet is not None:
+                out.formules_sans_valeur += _formulas_without_value(head, sheet)
         if suffix == ".xlsx":
             out.enregistre_le = _first(archive, names, "docProps/core.xml", _CORE_MODIFIED)
-            out.formules_sans_valeur = _formulas_without_value(archive, names)
         else:
             out.enregistre_le = _first(archive, names, "meta.xml", _ODS_DATE)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
@@ -149,15 +157,24 @@ def inspect_file(path: Path, display_name: str) -> Inspection:
     return out
 
 
-def _entity_declared(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bool:
-    """True when the XML prolog declares a DOCTYPE or entities (or is absurdly long)."""
+def _head(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes:
+    """The beginning of an entry: enough to hold its prolog, decompressed in small steps."""
     with archive.open(entry) as stream:
-        head = stream.read(PROLOG_SCAN_BYTES)
+        head = stream.read(HEAD_BYTES)
+        while len(head) < PROLOG_SCAN_BYTES and _ROOT_START.search(head) is None:
+            more = stream.read(HEAD_BYTES)
+            if not more:
+                break
+            head += more
+    return head
+
+
+def _entity_declared(xml: bytes) -> bool:
+    """True when the XML prolog declares a DOCTYPE or entities (or is absurdly long)."""
+    head = xml[:PROLOG_SCAN_BYTES]
     if not head:
         return False
-    start = 0
-    if head.startswith(b"<?xml"):
-        start = head.find(b"?>") + 2
+    start = head.find(b"?>") + 2 if head.startswith(b"<?xml") else 0
     root = _ROOT_START.search(head, start)
     if root is None:
         return len(head) >= PROLOG_SCAN_BYTES or bool(_DOCTYPE.search(head))
@@ -171,21 +188,15 @@ def _first(archive: zipfile.ZipFile, names: set[str], name: str, pattern: re.Pat
     return found.group(1).decode("utf-8", "replace").strip() if found else ""
 
 
-def _formulas_without_value(archive: zipfile.ZipFile,
-                            names: set[str]) -> list[tuple[str, str]]:
+def _formulas_without_value(xml: bytes, sheet: str) -> list[tuple[str, str]]:
     """(sheet name, A1 cell) of every formula whose result was never computed and saved."""
-    sheets = _sheet_files(archive, names)
+    if _FORMULA.search(xml) is None:
+        return []
     out = []
-    for target, sheet in sheets.items():
-        if target not in names:
-            continue
-        xml = archive.read(target)
-        if b"<f" not in xml:
-            continue
-        for match in _CELL.finditer(xml):
-            inner = match.group(2) or b""
-            if b"<f" in inner and not _VALUE.search(inner):
-                out.append((sheet, match.group(1).decode()))
+    for match in _CELL.finditer(xml):
+        inner = match.group(2) or b""
+        if _FORMULA.search(inner) and not _VALUE.search(inner):
+            out.append((sheet, match.group(1).decode()))
     return out
 
 
