@@ -12,7 +12,9 @@ from __future__ import annotations
 import html
 import io
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +26,6 @@ MAX_ENTRIES = 1000
 MAX_RATIO = 100
 RATIO_MIN_BYTES = 1024 * 1024  # small entries may compress a lot without harm
 PROLOG_SCAN_BYTES = 64 * 1024
-HEAD_BYTES = 1024
 
 CFB_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_SIGNATURE = b"PK\x03\x04"
@@ -134,12 +135,12 @@ def inspect_file(path: Path, display_name: str) -> Inspection:
                 b"encryption-data" in archive.read("META-INF/manifest.xml"):
             return refuse("questionnaire.fichier_chiffre",
                           "Fichier refusé : il est protégé par un mot de passe (chiffré).")
-        sheets = _sheet_files(archive, names) if suffix == ".xlsx" else {}
+        sheets = _sheet_files(data, archive, names) if suffix == ".xlsx" else {}
         for entry in entries:
             if not entry.filename.endswith((".xml", ".rels")):
                 continue
             sheet = sheets.get(entry.filename)
-            head = archive.read(entry) if sheet is not None else _head(archive, entry)
+            head = _entry_bytes(data, entry)
             if _entity_declared(head):
                 return refuse("questionnaire.xml_dangereux",
                               f"Fichier refusé : l'élément {entry.filename} déclare des "
@@ -150,23 +151,35 @@ def inspect_file(path: Path, display_name: str) -> Inspection:
             out.enregistre_le = _first(archive, names, "docProps/core.xml", _CORE_MODIFIED)
         else:
             out.enregistre_le = _first(archive, names, "meta.xml", _ODS_DATE)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError, zlib.error, struct.error):
         return refuse("questionnaire.fichier_illisible",
                       "Fichier refusé : l'archive du classeur est endommagée.")
     out.data = data
     return out
 
 
-def _head(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes:
-    """The beginning of an entry: enough to hold its prolog, decompressed in small steps."""
-    with archive.open(entry) as stream:
-        head = stream.read(HEAD_BYTES)
-        while len(head) < PROLOG_SCAN_BYTES and _ROOT_START.search(head) is None:
-            more = stream.read(HEAD_BYTES)
-            if not more:
-                break
-            head += more
-    return head
+def _entry_bytes(data: bytes, entry: zipfile.ZipInfo) -> bytes:
+    """The content of one zip entry, decompressed straight from ``data``.
+
+    Faster than ``ZipFile.open`` for many small entries, and safe against a lying directory: the
+    output may not exceed the declared size (which the limits above already checked).
+    """
+    offset = entry.header_offset
+    if data[offset:offset + 4] != ZIP_SIGNATURE:
+        raise zipfile.BadZipFile(entry.filename)
+    name_length, extra_length = struct.unpack("<HH", data[offset + 26:offset + 30])
+    start = offset + 30 + name_length + extra_length
+    raw = data[start:start + entry.compress_size]
+    if entry.compress_type == zipfile.ZIP_STORED:
+        content = raw
+    elif entry.compress_type == zipfile.ZIP_DEFLATED:
+        inflater = zlib.decompressobj(-15)
+        content = inflater.decompress(raw, entry.file_size + 1)
+    else:
+        raise zipfile.BadZipFile(entry.filename)
+    if len(content) > entry.file_size:
+        raise zipfile.BadZipFile(entry.filename)
+    return content
 
 
 def _entity_declared(xml: bytes) -> bool:
@@ -184,7 +197,7 @@ def _entity_declared(xml: bytes) -> bool:
 def _first(archive: zipfile.ZipFile, names: set[str], name: str, pattern: re.Pattern) -> str:
     if name not in names:
         return ""
-    found = pattern.search(archive.read(name))
+    found = pattern.search(archive.read(name)[:PROLOG_SCAN_BYTES])
     return found.group(1).decode("utf-8", "replace").strip() if found else ""
 
 
@@ -200,15 +213,15 @@ def _formulas_without_value(xml: bytes, sheet: str) -> list[tuple[str, str]]:
     return out
 
 
-def _sheet_files(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
+def _sheet_files(data: bytes, archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
     """Zip path of each worksheet → its sheet name."""
     if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
         return {}
-    rels_xml = archive.read("xl/_rels/workbook.xml.rels")
+    rels_xml = _entry_bytes(data, archive.getinfo("xl/_rels/workbook.xml.rels"))
     rels = {i: t for i, t in _REL.findall(rels_xml)}
     rels.update({i: t for t, i in _REL_REVERSED.findall(rels_xml)})
     out = {}
-    for name, rid in _SHEET.findall(archive.read("xl/workbook.xml")):
+    for name, rid in _SHEET.findall(_entry_bytes(data, archive.getinfo("xl/workbook.xml"))):
         target = rels.get(rid, b"").decode()
         if not target:
             continue
