@@ -12,8 +12,7 @@ SHOWN = 50
 def check(ctx: typer.Context) -> int:
     """Contrôler les fichiers reçus sans rien construire (code 1 si une erreur bloque).
 
-    Lit et contrôle toutes les sources du millésime comme « iae-etat ingest », n'écrit rien dans
-    le projet, et liste les problèmes avec leur fichier, leur onglet et leur cellule.
+    Rien n'est écrit dans le projet. Chaque problème cite son fichier, son onglet, sa cellule.
     """
     import tempfile
     from pathlib import Path

@@ -10,9 +10,7 @@ from iae_etat.cli._options import options
 def questionnaire(ctx: typer.Context) -> int:
     """Préparer le questionnaire annuel prérempli de chaque SIAE de la liste.
 
-    Un classeur par SIAE dans reports/<millésime>/questionnaires/<siret>.xlsx : identité et
-    réponses stables de l'an dernier préremplies, rappel des réponses de l'an dernier, aide sur
-    chaque case, listes et contrôles de saisie, cellules de libellés verrouillées.
+    Un classeur par SIAE : reports/<millésime>/questionnaires/<siret>.xlsx.
     """
     from iae_etat import referentiel
     from iae_etat.contracts import load_contract
