@@ -268,3 +268,30 @@ def test_check_exits_zero_without_blocking_problem(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert not (tmp_path / "data/processed/2025").exists()
     assert io.StringIO(result.stdout).read().count('"erreurs": 0') == 1
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
+def test_retour_marks_and_comments_the_problem_cells(tmp_path, suffix):
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from iae_etat.report.controles import retour_workbook
+
+    data = workbook({**VALID, "brsa": 61})
+    if suffix == ".ods":
+        data = ods_bytes(sheets_of(data))
+    name = f"{SIRET}_{KIND}{suffix}"
+    _, problems = _ingest(tmp_path, data, name=name)
+    before = hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
+    frame = pd.DataFrame([p.as_row() for p in problems])
+    copy = retour_workbook(tmp_path / name, frame)
+    assert copy == retour_workbook(tmp_path / name, frame)
+    assert hashlib.sha256((tmp_path / name).read_bytes()).hexdigest() == before
+    wb = load_workbook(io.BytesIO(copy))
+    assert wb.sheetnames[0] == "Anomalies"
+    cell = wb["Publics"]["C4"]
+    assert cell.value == 61 and cell.fill.fgColor.rgb.endswith("F8CBAD")
+    assert "questionnaire.part_superieure" in cell.comment.text
+    assert wb["_tampon"].sheet_state != "visible"
+    listed = [row[5] for row in wb["Anomalies"].iter_rows(min_row=3, values_only=True)]
+    assert listed == ["questionnaire.part_superieure"]

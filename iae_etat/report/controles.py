@@ -2,7 +2,8 @@
 
 ``retour_workbook`` copies a returned workbook and marks every cell a problem names: red for an
 error, orange for a warning, with the message and the hint as a cell comment; problems without
-a cell are listed on a first sheet « Anomalies ». The raw file is only read.
+a cell are listed on a first sheet « Anomalies ». An .ods return (which openpyxl cannot open)
+is copied cell by cell, values only. The raw file is only read.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from iae_etat.errors import GRAVITE_ERREUR, Probleme
+from iae_etat.questionnaire import layout
 from iae_etat.xlsx import set_cell, workbook_bytes
 
 ANOMALIES_SHEET = "Anomalies"
@@ -66,7 +68,7 @@ def retour_workbook(path: Path, problemes: pd.DataFrame, notice: str = "") -> by
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
-    wb = load_workbook(path)
+    wb = _values_workbook(path) if path.suffix.lower() == ".ods" else load_workbook(path)
     problemes = problemes[list(Probleme.COLUMNS)].fillna("").astype(str)
     for row in problemes.itertuples(index=False):
         if row.feuille in wb.sheetnames and row.cellule[:1].isalpha() and \
@@ -91,3 +93,22 @@ def retour_workbook(path: Path, problemes: pd.DataFrame, notice: str = "") -> by
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = ws.title == ANOMALIES_SHEET
     return workbook_bytes(wb)
+
+
+def _values_workbook(path: Path):
+    """An openpyxl workbook holding the values of every sheet of ``path`` (read by calamine)."""
+    from openpyxl import Workbook
+    from python_calamine import CalamineWorkbook
+
+    source = CalamineWorkbook.from_path(str(path))
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name in source.sheet_names:
+        ws = wb.create_sheet(name)
+        for r, row in enumerate(source.get_sheet_by_name(name).to_python(), start=1):
+            for c, value in enumerate(row, start=1):
+                if value is not None and value != "":
+                    set_cell(ws.cell(row=r, column=c), value)
+        if name in (layout.STAMP_SHEET, layout.LISTS_SHEET):
+            ws.sheet_state = "hidden"
+    return wb

@@ -47,9 +47,9 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
 
 def write_retours(projet: Projet, collecte: pd.DataFrame, anomalies: pd.DataFrame,
                   folder: Path, notice: str) -> list[Path]:
-    """One annotated copy of each .xlsx return that has problems, named by its SIRET."""
+    """One annotated .xlsx copy of each return that has problems, named by its SIRET."""
     sent = collecte[collecte["statut"].isin(["retenu", "ecarte"]) & collecte["siret"].notna()
-                    & collecte["fichier"].fillna("").str.lower().str.endswith(".xlsx")
+                    & collecte["fichier"].fillna("").str.lower().str.endswith((".xlsx", ".ods"))
                     & collecte["fichier"].isin(anomalies["fichier"])].copy()
     # One copy per SIAE: its kept return, else its last file set aside.
     sent["rang"] = sent["statut"] == "retenu"
