@@ -257,6 +257,7 @@ def _residence(s: Structure, salaries: int, epci_of: dict[str, str], epcis: list
     return {k: v for k, v in split.items() if v > 0}
 
 
+SIRET_DAMAGE = "SIRET saisi comme un nombre"
 # Damage found in real returns, each applied to one demo workbook of the last millésime:
 # (what it shows, how it changes the answers). Files are damaged on top of that below.
 _DAMAGES = (
@@ -270,7 +271,7 @@ _DAMAGES = (
         sorties_autres=a["sorties_autres"] + 3)),
     ("ETP réalisés très éloignés", lambda a: a.update(
         etp_realises=round(a["etp_conventionnes"] * 0.55, 1))),
-    ("SIRET saisi comme un nombre", lambda a: a.update(siret=int(a["siret"]))),
+    (SIRET_DAMAGE, lambda a: a.update(siret=int(a["siret"]))),
     ("texte libre", lambda a: a.update(benevoles="une dizaine")),
 )
 RESAVED_AT = "2026-03-16T09:12:00Z"
@@ -298,8 +299,8 @@ def _write_questionnaires(target: Path, millesime: int, structures: list[Structu
         # A SIRET with a leading zero shows the damage of a number-typed SIRET best.
         zero = [i for i, (s, _, _) in enumerate(responding) if s.siret.startswith("0")]
         slots = [i for i in range(3, len(responding), 4) if i not in zero]
-        for n, (_, damage) in enumerate(_DAMAGES):
-            index = zero[0] if damage is _DAMAGES[6][1] and zero else slots[n]
+        for n, (label, damage) in enumerate(_DAMAGES):
+            index = zero[0] if label == SIRET_DAMAGE and zero else slots[n]
             damaged[index] = damage
     for index, (s, answers, residence) in enumerate(responding):
         name = f"{s.siret}_{s.type_siae}.xlsx"
@@ -324,7 +325,7 @@ def _write_damaged_files(folder: Path, millesime: int, responding: list, contrac
         return build_workbook(contract, year, answers, fictitious=True,
                               residence_contract=residence_contract, epcis=epcis)
 
-    s, answers, _ = responding[1]
+    answers = responding[1][1]
     # Sent again under a mail client's name, re-saved later with one figure corrected.
     corrected = {**answers, "heures_formation": answers["heures_formation"] + 12}
     write_bytes(folder / "questionnaire IAE (1).xlsx", resaved(workbook(corrected), RESAVED_AT))
