@@ -106,3 +106,19 @@ def test_formula_with_cached_value_is_not_reported(tmp_path):
     assert cached != xml
     path = write(tmp_path, "cache.xlsx", rewrite_zip(data, replace={sheet: cached}))
     assert securite.inspect_file(path, "cache.xlsx").formules_sans_valeur == []
+
+
+def test_entry_larger_than_its_declared_size_is_refused(tmp_path):
+    import struct
+
+    data = bytearray(workbook())
+    name = b"xl/worksheets/sheet3.xml"
+    start = 0
+    while True:  # patch the uncompressed size in the central directory (offset 24)
+        start = data.index(b"PK\x01\x02", start + 1)
+        length = struct.unpack("<H", data[start + 28:start + 30])[0]
+        if bytes(data[start + 46:start + 46 + length]) == name:
+            data[start + 24:start + 28] = struct.pack("<I", 100)
+            break
+    path = write(tmp_path, "menteur.xlsx", bytes(data))
+    assert _only_rule(path) == "questionnaire.fichier_illisible"
