@@ -189,7 +189,7 @@ def test_duplicate_the_most_recent_save_wins():
 
 def test_save_date_is_read_from_the_workbook(tmp_path):
     envoi, _ = _ingest(tmp_path, resaved(workbook(), "2026-03-20T08:00:00Z"))
-    assert envoi.enregistre_le == "2026-03-20T08:00:00Z"
+    assert envoi.enregistre_le == "2026-03-20T08:00:00"
 
 
 def test_formula_injection_text_stays_text(tmp_path):

@@ -195,10 +195,11 @@ def _entity_declared(xml: bytes) -> bool:
 
 
 def _first(archive: zipfile.ZipFile, names: set[str], name: str, pattern: re.Pattern) -> str:
+    """The save date found by ``pattern`` in entry ``name``, as ``YYYY-MM-DDTHH:MM:SS``."""
     if name not in names:
         return ""
     found = pattern.search(archive.read(name)[:PROLOG_SCAN_BYTES])
-    return found.group(1).decode("utf-8", "replace").strip() if found else ""
+    return found.group(1).decode("utf-8", "replace").strip()[:19] if found else ""
 
 
 def _formulas_without_value(xml: bytes, sheet: str) -> list[tuple[str, str]]:
