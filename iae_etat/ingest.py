@@ -222,7 +222,7 @@ def read_envoi(path: Path, name: str, contract, residence_contract, millesime: i
     key = None
     if "siret" in retour.answers and "type_siae" in retour.answers:
         key = (retour.answers["siret"], retour.answers["type_siae"])
-    envoi = Envoi(name, "ecarte", key, retour.enregistre_le)
+    envoi = Envoi(name, "ecarte", key, retour.enregistre_le, retour.answers)
     rejection = _rejection(retour, contract, millesime, known)
     if rejection is not None:
         return envoi, problems + [rejection]

@@ -22,6 +22,8 @@ from iae_etat.xlsx import protect_csv_text
 
 REPORT_NAME = "etat-des-lieux.html"
 COMMUNES_SHOWN = 40
+STATUTS = {"retenu": "retenu, cellules en erreur écartées", "ecarte": "écarté",
+           "illisible": "refusé avant lecture", "remplace": "remplacé", "manquant": "manquant"}
 
 
 def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
@@ -113,6 +115,7 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                 .fillna("").to_dict("records"),
                 "liste_bloques": bloques[["siret", "type_siae", "denomination", "fichier",
                                           "statut", "erreurs"]].fillna("")
+                .assign(statut=lambda d: d["statut"].map(STATUTS))
                 .sort_values(["fichier"]).to_dict("records"),
                 "erreurs": int(gravites.get("erreur", 0)),
                 "avertissements": int(gravites.get("avertissement", 0)),
