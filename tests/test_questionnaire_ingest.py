@@ -65,6 +65,20 @@ def test_commune_typed_as_number_is_completed(tmp_path):
                                  "avertissement")]
 
 
+@pytest.mark.parametrize(("raw", "value", "rule"), [
+    ("26281;26362", "26281 ; 26362", None),
+    ("1001, 26362", "01001 ; 26362", "questionnaire.code_complete"),
+    (1001, "01001", "questionnaire.code_complete"),
+    ("2A004 26281", "2A004 ; 26281", None),
+    ("26281 ; Valence", None, "questionnaire.code_commune_invalide"),
+])
+def test_communes_of_the_sites_are_checked_one_by_one(tmp_path, raw, value, rule):
+    envoi, problems = _ingest(tmp_path, workbook({**VALID, "communes_sites": raw}))
+    assert envoi.answers.get("communes_sites") == value
+    assert [(p.regle, p.feuille, p.cellule) for p in problems] == (
+        [(rule, "Identité", "C8")] if rule else [])
+
+
 @pytest.mark.parametrize(("field", "raw", "rule", "cell"), [
     ("salaries_31_12", "environ 30", "questionnaire.nombre_invalide", ("Salariés", "C5")),
     ("benevoles", "12,5", "questionnaire.entier_attendu", ("Personnel permanent", "C7")),

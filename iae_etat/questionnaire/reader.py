@@ -24,6 +24,7 @@ from iae_etat.questionnaire.securite import inspect_file
 _GROUPED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}([ \u00a0\u202f]\d{3})+([.,]\d+)?$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?$")
 _SPACES = re.compile(r"[ \u00a0\u202f]")
+_LIST_SEPARATORS = re.compile(r"[;,\s]+")
 _NO_ANSWERS = (layout.INSTRUCTIONS_SHEET, layout.LISTS_SHEET)  # never parsed
 
 
@@ -219,6 +220,8 @@ def parse_cell(raw: Any, f: Field, fichier: str, sheet: str, cell: str,
                                   f"{f.title} : « {_shown(raw)} » lu comme le code {code}.",
                                   gravite=GRAVITE_AVERTISSEMENT, attendu=code)]
         return code, []
+    if f.extra.get("questionnaire", {}).get("format") == "codes_communes":
+        return _parse_commune_list(text, f, problem)
     if "enum" in f.constraints:
         for choice in f.constraints["enum"]:
             if text.casefold() == str(choice).casefold():
@@ -228,6 +231,25 @@ def parse_cell(raw: Any, f: Field, fichier: str, sheet: str, cell: str,
                               "Choisissez une valeur dans la liste déroulante.",
                               attendu=" | ".join(map(str, f.constraints["enum"])))]
     return text, []
+
+
+def _parse_commune_list(text: str, f: Field, problem: Any) -> tuple[Any, list[Probleme]]:
+    """Commune codes separated by « ; » (or commas, spaces): each one checked and completed."""
+    parts = [p for p in _LIST_SEPARATORS.split(text) if p]
+    codes = [normalise_commune(p) for p in parts]
+    bad = [p for p, code in zip(parts, codes, strict=True) if code is None]
+    if bad:
+        return None, [problem("questionnaire.code_commune_invalide",
+                              f"{f.title} : « {' ; '.join(bad)} » n'est pas un code INSEE de "
+                              "commune.",
+                              "Saisissez des codes INSEE à 5 caractères séparés par « ; », pas "
+                              "des codes postaux.", attendu="ex. 26362 ; 26281")]
+    value = " ; ".join(dict.fromkeys(codes))
+    if value != " ; ".join(parts):
+        return value, [problem("questionnaire.code_complete",
+                               f"{f.title} : « {text} » lu comme {value}.",
+                               gravite=GRAVITE_AVERTISSEMENT, attendu=value)]
+    return value, []
 
 
 def _parse_number(raw: Any, f: Field, problem: Any) -> tuple[Any, list[Probleme]]:
