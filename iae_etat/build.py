@@ -40,6 +40,8 @@ class Summary:
     avertissements: int = 0
     questionnaires_recus: int = 0
     questionnaires_retenus: int = 0
+    questionnaires_manquants: int = 0
+    questionnaires_ecartes: int = 0
     sources_absentes: list[str] = field(default_factory=list)
     sorties: list[str] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
@@ -164,6 +166,8 @@ def _execute(projet: Projet, millesime: int, plan: dict[str, str], state: dict,
                 result = run_ingest(projet, millesime, catalogue)
                 summary.questionnaires_recus = result.questionnaires_recus
                 summary.questionnaires_retenus = result.questionnaires_retenus
+                summary.questionnaires_manquants = result.questionnaires_manquants
+                summary.questionnaires_ecartes = result.questionnaires_ecartes
                 summary.sources_absentes = result.sources_absentes
                 written = [p.name for p in stage_processed.glob("*.parquet")]
                 root = stage_processed
@@ -191,7 +195,8 @@ def _execute(projet: Projet, millesime: int, plan: dict[str, str], state: dict,
         summary.tables = sorted(p.stem for p in stage_processed.glob("*.parquet"))
         state["resume"] = {k: v for k, v in summary.as_dict().items()
                            if k in ("erreurs", "avertissements", "questionnaires_recus",
-                                    "questionnaires_retenus", "sources_absentes", "sorties",
+                                    "questionnaires_retenus", "questionnaires_manquants",
+                                    "questionnaires_ecartes", "sources_absentes", "sorties",
                                     "tables")}
         state["empreintes_fichiers"] = {k: v for k, v in cache.seen.items()
                                         if k.startswith(str(projet.dir / "data" / "raw"))}

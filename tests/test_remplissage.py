@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from iae_etat.contracts import load_contract
+from iae_etat.questionnaire.layout import RESIDENCE_CONTRACT
 from iae_etat.questionnaire.reader import read_return
 from iae_etat.questionnaire.remplissage import WorkbookTemplate
 from iae_etat.questionnaire.workbook import build_workbook
@@ -22,10 +23,15 @@ def contract():
     return load_contract("raw_questionnaires")
 
 
+EPCIS = [("200040491", "CC du Diois"), ("242600252", "CA Valence Romans Agglo")]
+RESIDENCE = {"200040491": 20, "hors": 3}
+PREVIOUS = {"salaries_annee": 28, "denomination": "Tri Valley"}
+
+
 def _read(tmp_path, name, data, contract):
     path = tmp_path / name
     path.write_bytes(data)
-    retour = read_return(path, contract, "q.xlsx")
+    retour = read_return(path, contract, "q.xlsx", load_contract(RESIDENCE_CONTRACT))
     return dataclasses.replace(retour, fichier="")
 
 
@@ -45,3 +51,14 @@ def test_template_is_reusable_and_deterministic(contract):
     other = template.fill({**ANSWERS, "siret": "98765432109876", "salaries_annee": 7})
     assert first != other
     assert template.fill(ANSWERS) == first
+
+
+def test_residence_and_last_year_are_filled_like_a_built_workbook(tmp_path, contract):
+    residence = load_contract(RESIDENCE_CONTRACT)
+    template = WorkbookTemplate(contract, 2025, False, residence, EPCIS, with_previous=True)
+    filled = _read(tmp_path, "a.xlsx", template.fill(ANSWERS, RESIDENCE, PREVIOUS), contract)
+    built = _read(tmp_path, "b.xlsx", build_workbook(
+        contract, 2025, ANSWERS, residence_contract=residence, epcis=EPCIS, residence=RESIDENCE,
+        previous=PREVIOUS), contract)
+    assert filled == built
+    assert filled.residence == RESIDENCE

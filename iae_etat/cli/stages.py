@@ -63,18 +63,25 @@ def _print_summary(opts: GlobalOptions, summary) -> None:
         opts.info("Étapes exécutées : " + ", ".join(STAGE_LABELS[s]
                                                      for s in summary.etapes_relancees) + ".")
     if summary.questionnaires_recus:
-        opts.info(f"Questionnaires : {summary.questionnaires_recus} reçus, "
-                  f"{summary.questionnaires_retenus} retenus.")
+        opts.info(f"Suivi de la collecte : {summary.questionnaires_recus} questionnaire(s) "
+                  f"reçu(s), {summary.questionnaires_retenus} retenu(s), "
+                  f"{summary.questionnaires_ecartes} écarté(s) pour erreur bloquante, "
+                  f"{summary.questionnaires_manquants} SIAE sans questionnaire.")
     for source in summary.sources_absentes:
         opts.info(f"Source absente : {source}.")
     if summary.erreurs or summary.avertissements:
         opts.info(f"Anomalies : {summary.erreurs} erreur(s), {summary.avertissements} "
                   f"avertissement(s) — voir reports/{summary.millesime}/controles/"
-                  "anomalies.csv.")
+                  "anomalies.xlsx et controles/retours/.")
     for table in summary.tables:
         opts.detail(f"Table : data/processed/{summary.millesime}/{table}.parquet")
+    retours = [path for path in summary.sorties if "/controles/retours/" in path]
     for path in summary.sorties:
-        opts.info(f"Écrit : {path}")
+        if path not in retours:
+            opts.info(f"Écrit : {path}")
+    if retours:
+        opts.info(f"Écrit : reports/{summary.millesime}/controles/retours/ ({len(retours)} "
+                  "classeur(s) annoté(s) à renvoyer aux SIAE)")
     for message in summary.messages:
         if not opts.quiet and not opts.json:
             typer.echo(f"Avertissement : {message}", err=True)

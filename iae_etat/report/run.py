@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +14,7 @@ from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
 from iae_etat.errors import Probleme
 from iae_etat.fichiers import write_bytes, write_text
+from iae_etat.questionnaire.securite import inspect_file
 from iae_etat.report import (
     cartes,
     charts,
@@ -23,11 +25,14 @@ from iae_etat.report import (
     sommaire,
     sorties,
 )
+from iae_etat.report.controles import anomalies_xlsx, retour_workbook
 from iae_etat.report.templating import environment, inline_css
 from iae_etat.xlsx import protect_csv_text
 
 REPORT_NAME = "etat-des-lieux.html"
 COMMUNES_SHOWN = 40
+STATUTS = {"retenu": "retenu, cellules en erreur écartées", "ecarte": "écarté",
+           "illisible": "refusé avant lecture", "remplace": "remplacé", "manquant": "manquant"}
 
 
 def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
@@ -35,19 +40,54 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     """Write the report and the controls into ``reports_dir``; returns the written paths."""
     indicateurs = catalogue.read("out_indicateurs")
     anomalies = catalogue.read("core_anomalies")
+    collecte = catalogue.read("core_collecte")
     html = render_report(projet, millesime, indicateurs, catalogue.read("out_evolution"),
                          catalogue.read("core_structures"), anomalies,
-                         catalogue.read("core_sources"))
+                         catalogue.read("core_sources"), collecte)
     report = reports_dir / REPORT_NAME
     write_text(report, html)
+    notice = "Données fictives de démonstration" if projet.donnees_fictives else ""
     controls = reports_dir / "controles" / "anomalies.csv"
     write_bytes(controls, anomalies_csv(anomalies))
-    return [report, controls, *sorties.write_outputs(projet, millesime, catalogue, reports_dir)]
+    workbook = reports_dir / "controles" / "anomalies.xlsx"
+    write_bytes(workbook, anomalies_xlsx(anomalies, notice))
+    return [report, controls, workbook,
+            *write_retours(projet, collecte, anomalies, reports_dir / "controles" / "retours",
+                           notice),
+            *sorties.write_outputs(projet, millesime, catalogue, reports_dir)]
+
+
+def write_retours(projet: Projet, collecte: pd.DataFrame, anomalies: pd.DataFrame,
+                  folder: Path, notice: str) -> list[Path]:
+    """One annotated .xlsx copy of each return that has problems, named by its SIRET."""
+    sent = collecte[collecte["statut"].isin(["retenu", "ecarte"]) & collecte["siret"].notna()
+                    & collecte["fichier"].fillna("").str.lower().str.endswith((".xlsx", ".ods"))
+                    & collecte["fichier"].isin(anomalies["fichier"])].copy()
+    # One copy per SIAE: its kept return, else its last file set aside.
+    sent["rang"] = sent["statut"] == "retenu"
+    sent = sent.sort_values(["siret", "type_siae", "rang", "fichier"]).drop_duplicates(
+        ["siret", "type_siae"], keep="last")
+    shared = sent["siret"].duplicated(keep=False)
+    shutil.rmtree(folder, ignore_errors=True)  # the staging copy of the last run's retours
+    written = []
+    for row, twin in zip(sent.itertuples(index=False), shared, strict=True):
+        problems = anomalies[anomalies["fichier"] == row.fichier]
+        raw = projet.dir / row.fichier
+        if not inspect_file(raw, row.fichier).sure:
+            continue
+        name = f"{row.siret}_{row.type_siae}.xlsx" if twin else f"{row.siret}.xlsx"
+        try:
+            data = retour_workbook(raw, problems, notice)
+        except Exception:  # a workbook openpyxl cannot load gets no copy; it stays listed
+            continue
+        write_bytes(folder / name, data)
+        written.append(folder / name)
+    return written
 
 
 def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                   evolution: pd.DataFrame, structures: pd.DataFrame, anomalies: pd.DataFrame,
-                  sources: pd.DataFrame) -> str:
+                  sources: pd.DataFrame, suivi: pd.DataFrame) -> str:
     """The self-contained HTML report (pure apart from reading the templates)."""
     territoires = referentiel.territoires(list(projet.departements))
     departements = []
@@ -77,8 +117,20 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                "note": "communes d'implantation d'au moins une SIAE ; toutes les communes dans "
                        "out_indicateurs.parquet"}]
     gravites = anomalies["gravite"].value_counts()
+    statuts = suivi["statut"].value_counts()
+    bloques = suivi[(suivi["erreurs"] > 0) & (suivi["statut"] != "manquant")]
     collecte = {"recus": int((sources["source"] == "questionnaires").sum()),
                 "retenus": int(structures["a_repondu"].sum()), "siae": len(structures),
+                "manquants": int(statuts.get("manquant", 0)),
+                "ecartes": int(statuts.get("ecarte", 0) + statuts.get("illisible", 0)),
+                "remplaces": int(statuts.get("remplace", 0)),
+                "liste_manquants": suivi.loc[suivi["statut"] == "manquant",
+                                             ["siret", "type_siae", "denomination"]]
+                .fillna("").to_dict("records"),
+                "liste_bloques": bloques[["siret", "type_siae", "denomination", "fichier",
+                                          "statut", "erreurs"]].fillna("")
+                .assign(statut=lambda d: d["statut"].map(STATUTS))
+                .sort_values(["fichier"]).to_dict("records"),
                 "erreurs": int(gravites.get("erreur", 0)),
                 "avertissements": int(gravites.get("avertissement", 0)),
                 "sources_absentes": sorted(anomalies.loc[anomalies["regle"] == "source.absente",
