@@ -17,8 +17,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-build: $(STAMP) ## Installer si besoin puis construire le département de démonstration
-	$(BIN)/iae-etat build
+build: $(STAMP) ## Installer si besoin puis construire le département de démonstration (avec le PDF)
+	$(BIN)/iae-etat build --pdf
 
 test: $(STAMP) ## Installer si besoin puis lancer les tests
 	$(BIN)/python -m pytest
@@ -26,6 +26,9 @@ test: $(STAMP) ## Installer si besoin puis lancer les tests
 lint: $(STAMP) ## Vérifier le style du code (ruff)
 	$(BIN)/python -m pip install --quiet ruff
 	$(BIN)/ruff check iae_etat tests scripts
+
+bench: $(STAMP) ## Mesurer les performances à l'échelle nationale (environ 8 min) : reports/bench/
+	$(BIN)/python scripts/bench.py
 
 demo: $(STAMP) ## Régénérer les données fictives de démonstration dans data/raw/
 	$(BIN)/iae-etat demo .

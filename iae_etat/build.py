@@ -20,6 +20,7 @@ from iae_etat.config import Projet
 from iae_etat.errors import EXIT_DATA, EXIT_OK, UsageError, WriteError
 from iae_etat.fichiers import discard, publish, staging_dir, write_text
 from iae_etat.journal import Journal
+from iae_etat.report.pdf import PDF_NAME
 from iae_etat.verrou import project_lock
 
 STEPS = ("ingest", "analyse", "report")
@@ -39,9 +40,12 @@ class Summary:
     avertissements: int = 0
     questionnaires_recus: int = 0
     questionnaires_retenus: int = 0
+    questionnaires_manquants: int = 0
+    questionnaires_ecartes: int = 0
     sources_absentes: list[str] = field(default_factory=list)
     sorties: list[str] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
     duree_s: float = 0.0
 
     def as_dict(self) -> dict:
@@ -55,8 +59,14 @@ def notice(projet: Projet) -> str:
 
 def run(projet: Projet, millesime: int, steps: tuple[str, ...] = STEPS, strict: bool = False,
         force: bool = False, journal: Journal | None = None,
-        on_stage: Callable[[str], None] | None = None) -> Summary:
-    """Run the stale ones of ``steps`` for ``millesime`` and publish their outputs."""
+        on_stage: Callable[[str], None] | None = None, pdf: bool = False) -> Summary:
+    """Run the stale ones of ``steps`` for ``millesime`` and publish their outputs.
+
+    ``pdf`` (or ``[rapport] pdf = true``) adds ``etat-des-lieux.pdf`` to the report stage.
+    """
+    from iae_etat.report.reglages import reglages
+
+    pdf = pdf or reglages(projet).pdf
     journal = journal or Journal()
     started = time.perf_counter()
     summary = Summary(millesime=millesime, etapes=list(steps))
@@ -66,11 +76,11 @@ def run(projet: Projet, millesime: int, steps: tuple[str, ...] = STEPS, strict: 
         _remove_leftovers(processed, reports)
         state = etat.load_state(processed)
         cache = etat.HashCache(state.get("empreintes_fichiers"))
-        plan = _plan(projet, millesime, steps, state, cache, force)
+        plan = _plan(projet, millesime, steps, state, cache, force, pdf)
         if plan:
             _check_prerequisites(steps, plan, processed)
             try:
-                _execute(projet, millesime, plan, state, cache, summary, journal, on_stage)
+                _execute(projet, millesime, plan, state, cache, summary, journal, on_stage, pdf)
             except OSError as exc:
                 journal.event("echec_ecriture", millesime=millesime, errno=exc.errno)
                 raise WriteError(
@@ -91,7 +101,7 @@ def run(projet: Projet, millesime: int, steps: tuple[str, ...] = STEPS, strict: 
 
 
 def _plan(projet: Projet, millesime: int, steps: tuple[str, ...], state: dict,
-          cache: etat.HashCache, force: bool) -> dict[str, str]:
+          cache: etat.HashCache, force: bool, pdf: bool = False) -> dict[str, str]:
     """Stage → new fingerprint, for the stages of ``steps`` that must run."""
     plan: dict[str, str] = {}
     previous = ""
@@ -102,7 +112,8 @@ def _plan(projet: Projet, millesime: int, steps: tuple[str, ...], state: dict,
         root = projet.reports_dir(millesime) if stage == "report" \
             else projet.processed_dir(millesime)
         stale = force or stale_before or recorded.get("empreinte") != fp \
-            or not etat.outputs_intact(root, recorded.get("sorties", {}), cache)
+            or not etat.outputs_intact(root, recorded.get("sorties", {}), cache) \
+            or (stage == "report" and pdf and PDF_NAME not in recorded.get("sorties", {}))
         if stage in steps and stale:
             plan[stage] = fp
         stale_before = stale_before or (stale and stage in steps)
@@ -112,9 +123,11 @@ def _plan(projet: Projet, millesime: int, steps: tuple[str, ...], state: dict,
 
 def stale_stages(projet: Projet, millesime: int) -> list[str]:
     """The stages a ``build`` of ``millesime`` would rerun now (read-only, no lock)."""
+    from iae_etat.report.reglages import reglages
+
     state = etat.load_state(projet.processed_dir(millesime))
     return list(_plan(projet, millesime, STEPS, state, etat.HashCache(
-        state.get("empreintes_fichiers")), force=False))
+        state.get("empreintes_fichiers")), force=False, pdf=reglages(projet).pdf))
 
 
 def _check_prerequisites(steps: tuple[str, ...], plan: dict[str, str], processed: Path) -> None:
@@ -129,11 +142,12 @@ def _check_prerequisites(steps: tuple[str, ...], plan: dict[str, str], processed
 
 def _execute(projet: Projet, millesime: int, plan: dict[str, str], state: dict,
              cache: etat.HashCache, summary: Summary, journal: Journal,
-             on_stage: Callable[[str], None] | None) -> None:
+             on_stage: Callable[[str], None] | None, pdf: bool = False) -> None:
     from iae_etat.analyse.run import run_analyse
     from iae_etat.catalogue import Catalogue
     from iae_etat.ingest import run_ingest
-    from iae_etat.report.run import run_report
+    from iae_etat.report.pdf import pdf_stage
+    from iae_etat.report.run import REPORT_NAME, run_report
 
     processed, reports = projet.processed_dir(millesime), projet.reports_dir(millesime)
     stage_processed = staging_dir(processed)
@@ -152,6 +166,8 @@ def _execute(projet: Projet, millesime: int, plan: dict[str, str], state: dict,
                 result = run_ingest(projet, millesime, catalogue)
                 summary.questionnaires_recus = result.questionnaires_recus
                 summary.questionnaires_retenus = result.questionnaires_retenus
+                summary.questionnaires_manquants = result.questionnaires_manquants
+                summary.questionnaires_ecartes = result.questionnaires_ecartes
                 summary.sources_absentes = result.sources_absentes
                 written = [p.name for p in stage_processed.glob("*.parquet")]
                 root = stage_processed
@@ -162,6 +178,9 @@ def _execute(projet: Projet, millesime: int, plan: dict[str, str], state: dict,
             else:
                 _copy_into(reports, stage_reports)
                 paths = run_report(projet, millesime, catalogue, stage_reports)
+                pdf_paths, message = pdf_stage(stage_reports, REPORT_NAME, pdf)
+                paths += pdf_paths
+                summary.messages += [message] if message else []
                 written = [p.relative_to(stage_reports).as_posix() for p in paths]
                 summary.sorties = [(reports / name).relative_to(projet.dir).as_posix()
                                    for name in written]
@@ -176,7 +195,8 @@ def _execute(projet: Projet, millesime: int, plan: dict[str, str], state: dict,
         summary.tables = sorted(p.stem for p in stage_processed.glob("*.parquet"))
         state["resume"] = {k: v for k, v in summary.as_dict().items()
                            if k in ("erreurs", "avertissements", "questionnaires_recus",
-                                    "questionnaires_retenus", "sources_absentes", "sorties",
+                                    "questionnaires_retenus", "questionnaires_manquants",
+                                    "questionnaires_ecartes", "sources_absentes", "sorties",
                                     "tables")}
         state["empreintes_fichiers"] = {k: v for k, v in cache.seen.items()
                                         if k.startswith(str(projet.dir / "data" / "raw"))}

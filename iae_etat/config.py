@@ -125,10 +125,13 @@ def load_projet(project_dir: Path) -> Projet:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path} : le fichier doit être encodé en UTF-8.") from exc
     projet = _section(data, "projet", path)
-    departements = projet.get("departements")
-    if not isinstance(departements, list) or not departements:
+    departements = projet.get("departements", [])
+    regions = projet.get("regions", [])
+    if not isinstance(departements, list) or not isinstance(regions, list) \
+            or not (departements or regions):
         raise ConfigError(f"{path} : [projet] departements doit être une liste non vide de codes "
-                          "de département, par exemple [\"26\"].")
+                          "de département, par exemple [\"26\"], ou regions une liste de codes "
+                          "de région, par exemple [\"84\"].")
     codes = []
     for value in departements:
         code = normalise_departement(value)
@@ -136,6 +139,7 @@ def load_projet(project_dir: Path) -> Projet:
             raise ConfigError(f"{path} : [projet] departements contient « {value} », "
                               "qui n'est pas un code de département (01 à 95, 2A, 2B, 971 à 976).")
         codes.append(code)
+    codes += [c for c in _region_departements(regions, path) if c not in codes]
     secret = _section(data, "secret_statistique", path, required=False)
     seuil = secret.get("seuil_effectifs", 11)
     dominance = secret.get("seuil_dominance", 0.85)
@@ -151,6 +155,22 @@ def load_projet(project_dir: Path) -> Projet:
         secret=SecretConfig(seuil, float(dominance), str(secret.get("source", ""))),
         options=data,
     )
+
+
+def _region_departements(regions: list, path: Path) -> list[str]:
+    """The départements of the régions listed in the configuration, in referential order."""
+    if not regions:
+        return []
+    from iae_etat import referentiel
+
+    table = referentiel.departements()
+    known = set(table["code_region"])
+    wanted = [str(r).strip() for r in regions]
+    unknown = [r for r in wanted if r not in known]
+    if unknown:
+        raise ConfigError(f"{path} : [projet] regions contient « {unknown[0]} », qui n'est pas un "
+                          f"code de région du COG (codes connus : {', '.join(sorted(known))}).")
+    return table.loc[table["code_region"].isin(wanted), "code_departement"].tolist()
 
 
 def _section(data: dict, name: str, path: Path, required: bool = True) -> dict:

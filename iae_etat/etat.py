@@ -83,6 +83,11 @@ def fingerprint(stage: str, previous: str, projet: Projet, millesime: int,
         for path in raw_files(projet, millesime):
             digest.update(path.relative_to(projet.dir).as_posix().encode())
             digest.update(cache.hash(path).encode())
+    if stage == "report":  # the maps' outlines may sit directly in data/raw/geo/
+        geo = projet.dir / "data" / "raw" / "geo"
+        for path in sorted(geo.glob("*.geojson")) if geo.is_dir() else []:
+            digest.update(path.relative_to(projet.dir).as_posix().encode())
+            digest.update(cache.hash(path).encode())
     if stage == "analyse":  # the evolution compares with every earlier millésime built
         for earlier, path in previous_indicators(projet, millesime):
             digest.update(f"{earlier}:{sha256_file(path)}".encode())

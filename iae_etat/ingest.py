@@ -14,10 +14,12 @@ import pandas as pd
 
 from iae_etat import referentiel
 from iae_etat.catalogue import Catalogue
+from iae_etat.codes import normalise_siret
 from iae_etat.config import Projet
 from iae_etat.contracts import load_contract
-from iae_etat.errors import GRAVITE_AVERTISSEMENT, Probleme
-from iae_etat.questionnaire.layout import CONTRACT_NAME
+from iae_etat.errors import GRAVITE_AVERTISSEMENT, GRAVITE_ERREUR, Probleme
+from iae_etat.questionnaire.controles import cross_checks
+from iae_etat.questionnaire.layout import CONTRACT_NAME, RESIDENCE_CONTRACT
 from iae_etat.questionnaire.reader import read_return
 from iae_etat.sources import adapters, ingestion, lecture, structures
 
@@ -37,6 +39,8 @@ class IngestResult:
     sources_absentes: list[str] = field(default_factory=list)
     questionnaires_recus: int = 0
     questionnaires_retenus: int = 0
+    questionnaires_manquants: int = 0
+    questionnaires_ecartes: int = 0
 
 
 def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue) -> IngestResult:
@@ -46,15 +50,16 @@ def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue) -> IngestRe
         projet, millesime, result, referentiel.territoires(list(projet.departements)))
     catalogue.write("core_territoires", territoires)
 
-    liste = _ingest_structures(projet, millesime, result)
+    liste = structures_in_scope(projet, millesime, result, territoires)
     if liste is not None:
-        liste = liste[liste["code_commune"].isin(territoires["code_commune"])
-                      | (liste["code_commune"].isna()
-                         & liste["code_departement"].isin(projet.departements))]
         catalogue.write("raw_structures", liste)
-    reponses = _ingest_questionnaires(projet, millesime, result, liste)
+    reponses, residence, collecte = _ingest_questionnaires(projet, millesime, result, liste)
     if reponses is not None:
         catalogue.write(CONTRACT_NAME, reponses)
+        catalogue.write(RESIDENCE_CONTRACT, residence)
+    catalogue.write("core_collecte", collecte)
+    result.questionnaires_manquants = int((collecte["statut"] == "manquant").sum())
+    result.questionnaires_ecartes = int(collecte["statut"].isin(["ecarte", "illisible"]).sum())
     catalogue.write("core_structures", core_structures(liste, reponses, territoires))
 
     ingestion.ingest_besoins(projet, millesime, catalogue, result, territoires)
@@ -65,6 +70,32 @@ def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue) -> IngestRe
     catalogue.write("core_anomalies", pd.DataFrame(
         [p.as_row() for p in result.problemes], columns=list(Probleme.COLUMNS)))
     return result
+
+
+def structures_in_scope(projet: Projet, millesime: int, result: IngestResult,
+                        territoires: pd.DataFrame) -> pd.DataFrame | None:
+    """The SIAE list of ``millesime`` restricted to the project's territory (None if absent)."""
+    liste = _ingest_structures(projet, millesime, result)
+    if liste is None:
+        return None
+    return liste[liste["code_commune"].isin(territoires["code_commune"])
+                 | (liste["code_commune"].isna()
+                    & liste["code_departement"].isin(projet.departements))]
+
+
+def previous_answers(projet: Projet, millesime: int) -> dict[tuple[str, str], dict]:
+    """The kept answers of the returns of ``millesime`` by (SIRET, type), read from data/raw/."""
+    folder = projet.raw_dir("questionnaires", millesime)
+    if not folder.is_dir():
+        return {}
+    contract = load_contract(CONTRACT_NAME, projet.dir)
+    residence_contract = load_contract(RESIDENCE_CONTRACT, projet.dir)
+    envois = [read_envoi(path, _relative(projet, path), contract, residence_contract, millesime,
+                         None)[0]
+              for path in sorted(folder.glob("*")) if path.is_file()
+              and not path.name.startswith(".")]
+    choose_latest(envois)
+    return {e.key: e.answers for e in envois if e.statut == "retenu"}
 
 
 def _relative(projet: Projet, path: Path) -> str:
@@ -114,42 +145,130 @@ def _ingest_structures(projet: Projet, millesime: int,
     return liste[~duplicated].reset_index(drop=True)
 
 
+@dataclass
+class Envoi:
+    """One returned file and what became of it."""
+
+    fichier: str
+    statut: str
+    key: tuple[str, str] | None = None
+    enregistre_le: str = ""
+    answers: dict = field(default_factory=dict)
+    residence: dict = field(default_factory=dict)
+
+
 def _ingest_questionnaires(projet: Projet, millesime: int, result: IngestResult,
-                           liste: pd.DataFrame | None) -> pd.DataFrame | None:
+                           liste: pd.DataFrame | None
+                           ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame]:
+    """Returns of ``millesime`` → (answers, residence by EPCI, suivi de la collecte)."""
     folder = projet.raw_dir("questionnaires", millesime)
     files = sorted(p for p in folder.glob("*") if p.is_file() and not p.name.startswith(".")) \
         if folder.is_dir() else []
     if not files:
         _missing(result, projet, "questionnaires", millesime)
-        return None
+        return None, None, collecte_table([], liste, [])
     contract = load_contract(CONTRACT_NAME, projet.dir)
+    residence_contract = load_contract(RESIDENCE_CONTRACT, projet.dir)
     known = set(zip(liste["siret"], liste["type_siae"], strict=True)) if liste is not None \
         else None
-    rows: dict[tuple[str, str], dict] = {}
+    envois = []
     for path in files:
         name = _relative(projet, path)
         _record(result, projet, "questionnaires", path, "questionnaire", contract.title, "",
                 CONTRACT_NAME, str(millesime))
         result.questionnaires_recus += 1
-        retour = read_return(path, contract, name)
-        result.problemes.extend(retour.problemes)
-        if not retour.readable:
-            continue
-        rejection = _rejection(retour, contract, millesime, known)
-        if rejection is not None:
-            result.problemes.append(rejection)
-            continue
+        envoi, problems = read_envoi(path, name, contract, residence_contract, millesime, known)
+        result.problemes.extend(problems)
+        envois.append(envoi)
+    result.problemes.extend(choose_latest(envois))
+    kept = [e for e in envois if e.statut == "retenu"]
+    result.questionnaires_retenus = len(kept)
+    reponses = pd.DataFrame([e.answers for e in kept], columns=contract.columns)
+    residence = pd.DataFrame(
+        [{"siret": e.key[0], "type_siae": e.key[1], "code_epci": code, "salaries": n}
+         for e in kept for code, n in sorted(e.residence.items())],
+        columns=residence_contract.columns)
+    return reponses, residence, collecte_table(envois, liste, result.problemes)
+
+
+def read_envoi(path: Path, name: str, contract, residence_contract, millesime: int,
+               known: set | None) -> tuple[Envoi, list[Probleme]]:
+    """Read, check and judge one returned file; never raises on a bad file."""
+    retour = read_return(path, contract, name, residence_contract)
+    problems = list(retour.problemes)
+    if not retour.readable:
+        return Envoi(name, "illisible"), problems
+    key = None
+    if "siret" in retour.answers and "type_siae" in retour.answers:
         key = (retour.answers["siret"], retour.answers["type_siae"])
-        if key in rows:
-            result.problemes.append(Probleme(
-                fichier=name, champ="siret", valeur=key[0], regle="questionnaire.doublon",
-                gravite=GRAVITE_AVERTISSEMENT,
-                message=f"Deuxième questionnaire pour {key[0]} ({key[1]}) : celui-ci remplace "
-                        f"{rows[key]['_fichier']}."))
-        rows[key] = {**retour.answers, "_fichier": name}
-    result.questionnaires_retenus = len(rows)
-    frame = pd.DataFrame(list(rows.values()), columns=[*contract.columns, "_fichier"])
-    return frame.drop(columns="_fichier")
+    envoi = Envoi(name, "ecarte", key, retour.enregistre_le, retour.answers)
+    rejection = _rejection(retour, contract, millesime, known)
+    if rejection is not None:
+        return envoi, problems + [rejection]
+    if key[0] not in path.name:
+        problems.append(Probleme(
+            fichier=name, champ="siret", valeur=path.name, regle="questionnaire.fichier_renomme",
+            gravite=GRAVITE_AVERTISSEMENT, attendu=f"{key[0]}_{key[1]}.xlsx",
+            message=f"Le nom du fichier ne contient pas le SIRET {key[0]} : la structure est "
+                    "identifiée par son questionnaire.",
+            conseil="Gardez le nom du fichier envoyé (SIRET_type.xlsx)."))
+    titles = {f.name: f.title for f in contract.fields}
+    answers, residence, cross = cross_checks(retour.answers, retour.residence, retour.cells,
+                                             name, titles)
+    problems.extend(cross)
+    envoi.statut, envoi.answers, envoi.residence = "retenu", answers, residence
+    return envoi, problems
+
+
+def choose_latest(envois: list[Envoi]) -> list[Probleme]:
+    """Two kept returns for one SIAE: the most recently saved wins, the others are reported."""
+    by_key: dict[tuple[str, str], list[Envoi]] = {}
+    for envoi in envois:
+        if envoi.statut == "retenu":
+            by_key.setdefault(envoi.key, []).append(envoi)
+    problems = []
+    for key, group in sorted(by_key.items()):
+        group.sort(key=lambda e: (e.enregistre_le, e.fichier))
+        winner = group[-1]
+        for loser in group[:-1]:
+            loser.statut = "remplace"
+            problems.append(Probleme(
+                fichier=loser.fichier, champ="siret", valeur=key[0],
+                regle="questionnaire.doublon", gravite=GRAVITE_AVERTISSEMENT,
+                attendu=winner.fichier,
+                message=f"Deux questionnaires pour {key[0]} ({key[1]}) : celui-ci "
+                        f"(enregistré le {loser.enregistre_le or 'date inconnue'}) est remplacé "
+                        f"par {winner.fichier} (enregistré le "
+                        f"{winner.enregistre_le or 'date inconnue'}).",
+                conseil="Retirez de data/raw/ l'envoi périmé pour lever l'avertissement."))
+    return problems
+
+
+def collecte_table(envois: list[Envoi], liste: pd.DataFrame | None,
+                   problemes: list[Probleme]) -> pd.DataFrame:
+    """Suivi de la collecte: each file with its status, and each SIAE that sent nothing (pure)."""
+    counts: dict[tuple[str, str], int] = {}
+    for p in problemes:
+        counts[(p.fichier, p.gravite)] = counts.get((p.fichier, p.gravite), 0) + 1
+    names = {} if liste is None else dict(zip(zip(liste["siret"], liste["type_siae"],
+                                                  strict=True), liste["denomination"],
+                                              strict=True))
+    rows = []
+    for e in envois:
+        siret, kind = e.key if e.key else (None, None)
+        rows.append({"siret": siret, "type_siae": kind,
+                     "denomination": names.get(e.key, e.answers.get("denomination")),
+                     "fichier": e.fichier, "statut": e.statut, "enregistre_le": e.enregistre_le,
+                     "erreurs": counts.get((e.fichier, GRAVITE_ERREUR), 0),
+                     "avertissements": counts.get((e.fichier, GRAVITE_AVERTISSEMENT), 0)})
+    sent = {e.key for e in envois if e.key}
+    for key, denomination in sorted(names.items()):
+        if key not in sent:
+            rows.append({"siret": key[0], "type_siae": key[1], "denomination": denomination,
+                         "fichier": None, "statut": "manquant", "enregistre_le": None,
+                         "erreurs": 0, "avertissements": 0})
+    return pd.DataFrame(rows, columns=["siret", "type_siae", "denomination", "fichier",
+                                       "statut", "enregistre_le", "erreurs", "avertissements"])
 
 
 def _rejection(retour, contract, millesime: int, known: set | None) -> Probleme | None:
@@ -160,18 +279,42 @@ def _rejection(retour, contract, millesime: int, known: set | None) -> Probleme 
                         message="Questionnaire écarté : identification incomplète ("
                                 + ", ".join(missing) + ").",
                         conseil="Complétez l'onglet Identité et renvoyez le classeur.")
+    key = (retour.answers["siret"], retour.answers["type_siae"])
     stamped = retour.stamp.get("millesime")
     if stamped and stamped != str(millesime):
-        return Probleme(fichier=retour.fichier, feuille="_tampon", champ="millesime",
+        sheet, cell = retour.stamp_cells["millesime"]
+        return Probleme(fichier=retour.fichier, feuille=sheet, cellule=cell, champ="millesime",
                         valeur=stamped, attendu=str(millesime),
                         regle="questionnaire.millesime_errone",
                         message=f"Questionnaire écarté : il porte sur {stamped}, "
                                 f"pas sur {millesime}.",
                         conseil="Déposez-le dans le dossier de son millésime.")
-    key = (retour.answers["siret"], retour.answers["type_siae"])
+    version = retour.stamp.get("version_contrat")
+    if version and version != contract.version:
+        sheet, cell = retour.stamp_cells["version_contrat"]
+        return Probleme(fichier=retour.fichier, feuille=sheet, cellule=cell,
+                        champ="version_contrat", valeur=version, attendu=contract.version,
+                        regle="questionnaire.version_contrat",
+                        message=f"Questionnaire écarté : modèle de questionnaire {version}, "
+                                f"alors que le modèle en vigueur est {contract.version}.",
+                        conseil="Envoyez à la structure le questionnaire de l'année (iae-etat "
+                                "questionnaire) et demandez-lui de le remplir.")
+    stamped_id = (normalise_siret(retour.stamp.get("siret")), retour.stamp.get("type_siae"))
+    if all(stamped_id) and stamped_id != key:
+        sheet, cell = retour.cells.get("siret", ("", ""))
+        return Probleme(fichier=retour.fichier, feuille=sheet, cellule=cell, champ="siret",
+                        valeur=f"{key[0]} ({key[1]})",
+                        attendu=f"{stamped_id[0]} ({stamped_id[1]})",
+                        regle="questionnaire.identite_incoherente",
+                        message=f"Questionnaire écarté : il a été envoyé à {stamped_id[0]} "
+                                f"({stamped_id[1]}) mais l'onglet Identité indique {key[0]} "
+                                f"({key[1]}) ; impossible de savoir quelle structure a répondu.",
+                        conseil="Faites confirmer par la structure et renvoyez son propre "
+                                "questionnaire.")
     if known is not None and key not in known:
-        return Probleme(fichier=retour.fichier, champ="siret", valeur=key[0],
-                        regle="questionnaire.siae_inconnue",
+        sheet, cell = retour.cells.get("siret", ("", ""))
+        return Probleme(fichier=retour.fichier, feuille=sheet, cellule=cell, champ="siret",
+                        valeur=key[0], regle="questionnaire.siae_inconnue",
                         message=f"Questionnaire écarté : la SIAE {key[0]} ({key[1]}) n'est pas "
                                 "dans la liste des structures du périmètre.",
                         conseil="Vérifiez le SIRET et le type, ou complétez la liste des SIAE.")

@@ -31,6 +31,11 @@ departements = [{departements}]
 seuil_effectifs = 11
 seuil_dominance = 0.85
 source = "Insee, Guide du secret statistique (2023) ; règle des effectifs de moins de 11 personnes"
+
+[rapport]
+# diffusion = "restreinte"  # tableau de bord complet (valeurs secrètes, chiffres par structure) :
+#                           # réservé au comité de pilotage restreint ; par défaut « publique »
+# pdf = true                # produire aussi etat-des-lieux.pdf à chaque construction
 """
 
 

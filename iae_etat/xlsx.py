@@ -44,14 +44,20 @@ def workbook_bytes(workbook: Any) -> bytes:
 
 def stable_zip(data: bytes) -> bytes:
     """Rewrite an OOXML zip with fixed timestamps so equal content gives equal bytes."""
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        parts = {name: src.read(name) for name in src.namelist()}
+    if "docProps/core.xml" in parts:
+        parts["docProps/core.xml"] = _MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>",
+                                                   parts["docProps/core.xml"])
+    return zip_parts(parts)
+
+
+def zip_parts(parts: dict[str, bytes]) -> bytes:
+    """A deflated zip of ``parts`` (name → content, in order) with fixed timestamps."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = _MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", content)
-            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, content in parts.items():
+            entry = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
             dst.writestr(entry, content)

@@ -14,9 +14,9 @@ import pandas as pd
 from tests.conftest import cli
 
 TABLES = ["core_anomalies", "core_asp", "core_asp_bilan", "core_besoins",
-          "core_besoins_territoires", "core_sources", "core_structures", "core_territoires",
-          "out_evolution", "out_indicateurs", "raw_france_travail", "raw_questionnaires",
-          "raw_structures"]
+          "core_besoins_territoires", "core_collecte", "core_sources", "core_structures",
+          "core_territoires", "out_evolution", "out_indicateurs", "raw_france_travail",
+          "raw_questionnaires", "raw_questionnaires_residence", "raw_structures"]
 
 
 def _hashes(folder: Path) -> dict[str, str]:
@@ -70,10 +70,24 @@ def test_build_reports_bad_cells_and_goes_on(built_demo):
                             dtype=str, encoding="utf-8-sig")
     errors = anomalies[anomalies["gravite"] == "erreur"]
     assert not errors.empty
-    assert errors["cellule"].str.match(r"^C\d+$").all()
+    assert errors["cellule"].str.match(r"^[A-Z]+\d+$").all()
     assert errors["feuille"].notna().all()
+    assert set(anomalies.loc[anomalies["fichier"].str.contains("questionnaires/"), "regle"]) == {
+        "questionnaire.espaces_retires", "questionnaire.virgule_decimale",
+        "questionnaire.nombre_invalide", "questionnaire.part_superieure",
+        "questionnaire.somme_sorties", "questionnaire.etp_ecart",
+        "questionnaire.siret_complete", "questionnaire.doublon",
+        "questionnaire.fichier_renomme", "questionnaire.siae_inconnue",
+        "questionnaire.millesime_errone"}
     reponses = pd.read_parquet(built_demo / "data/processed/2025/raw_questionnaires.parquet")
-    assert len(reponses) == len(list((built_demo / "data/raw/questionnaires/2025").iterdir()))
+    collecte = pd.read_parquet(built_demo / "data/processed/2025/core_collecte.parquet")
+    received = len(list((built_demo / "data/raw/questionnaires/2025").iterdir()))
+    assert len(reponses) == received - collecte["statut"].isin(["ecarte", "remplace"]).sum()
+    assert set(collecte["statut"]) == {"retenu", "ecarte", "remplace", "manquant"}
+    retours = built_demo / "reports/2025/controles/retours"
+    flagged = collecte[collecte["fichier"].isin(anomalies["fichier"])
+                       & (collecte["statut"] != "remplace")]
+    assert sorted(p.stem for p in retours.iterdir()) == sorted(set(flagged["siret"]))
 
 
 def test_raw_files_are_never_modified(demo_project):

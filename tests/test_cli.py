@@ -11,7 +11,8 @@ import pytest
 
 from tests.conftest import cli
 
-COMMANDS = ["init", "ingest", "analyse", "report", "build", "sources", "status", "demo"]
+COMMANDS = ["init", "questionnaire", "check", "ingest", "analyse", "report", "build", "sources",
+            "status", "consolidate", "demo"]
 
 
 def test_main_help_is_french_and_lists_every_command():

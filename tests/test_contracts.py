@@ -9,9 +9,10 @@ from iae_etat.contracts import TYPES, all_contracts, conform, load_contract, tab
 from iae_etat.errors import ConfigError
 from tests.conftest import ROOT
 
-WRITTEN_TABLES = ["core_anomalies", "core_besoins", "core_sources", "core_structures",
-                  "core_territoires", "out_evolution", "out_indicateurs", "raw_france_travail",
-                  "raw_questionnaires", "raw_structures"]
+WRITTEN_TABLES = ["core_anomalies", "core_besoins", "core_collecte", "core_sources",
+                  "core_structures", "core_territoires", "out_evolution", "out_indicateurs",
+                  "raw_france_travail", "raw_questionnaires", "raw_questionnaires_residence",
+                  "raw_structures"]
 
 
 def test_every_written_table_has_a_contract_with_french_titles():

@@ -35,7 +35,10 @@ def test_another_seed_gives_other_structures(generated, tmp_path):
 
 
 def test_committed_demo_is_the_generator_output(generated):
-    assert _hashes(ROOT / "data" / "raw") == _hashes(generated / "data" / "raw")
+    # data/raw/geo/ holds outlines derived by scripts/build_contours.py, not generated
+    committed = {k: v for k, v in _hashes(ROOT / "data" / "raw").items()
+                 if not k.startswith("geo/")}
+    assert committed == _hashes(generated / "data" / "raw")
 
 
 def test_demo_size_and_content(generated):

@@ -62,7 +62,7 @@ def test_number_cells_are_repaired_or_refused(tmp_path, contract, raw, expected,
     assert retour.answers.get(field) == expected
     problem = next(p for p in retour.problemes if p.champ == field)
     assert (problem.regle, problem.gravite) == (rule, gravite)
-    assert problem.feuille == "Activité économique" and problem.cellule == "C5"
+    assert problem.feuille == "Activité économique" and problem.cellule == "C6"
 
 
 def test_integer_field_refuses_decimals(tmp_path, contract):

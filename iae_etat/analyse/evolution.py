@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 KEY = ["diffusion", "niveau", "code", "indicateur", "type_siae", "public"]
+REFERENCE_COLUMNS = [*KEY, "valeur", "statut"]
 
 
 def evolution(current: pd.DataFrame, previous: dict[int, pd.DataFrame]) -> pd.DataFrame:
@@ -16,7 +17,7 @@ def evolution(current: pd.DataFrame, previous: dict[int, pd.DataFrame]) -> pd.Da
     """
     frames = []
     for millesime, reference in sorted(previous.items()):
-        ref = reference[KEY + ["valeur", "statut"]].rename(
+        ref = reference[REFERENCE_COLUMNS].rename(
             columns={"valeur": "valeur_reference", "statut": "statut_reference"})
         merged = current.merge(ref, on=KEY, how="inner")
         merged["millesime_reference"] = millesime

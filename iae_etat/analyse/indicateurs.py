@@ -98,6 +98,8 @@ CATALOGUE = (
 # Needs summed per territory, and the coverage rate built on each.
 NEEDS = {"de_abc": "taux_equipement_etp_de_abc", "foyers_rsa": "taux_equipement_etp_brsa"}
 BY_CODE = {i.code: i for i in CATALOGUE}
+OFFER_INDICATORS = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee",
+                    "taux_reponse")
 OUTPUT_COLUMNS = ["niveau", "code", "libelle", "indicateur", "unite", "type_siae", "public",
                   "valeur"]
 
@@ -207,27 +209,25 @@ def _level_indicators(table: pd.DataFrame, level: str, offer: pd.DataFrame,
     sums["taux_reponse"] = np.where(sums["nb"] > 0,
                                     sums["repond"].fillna(0) / sums["nb"].where(sums["nb"] > 0)
                                     * 100, np.nan)
-    by_code = {}
-    for need in NEEDS:
+    offer_rows = sums.rename(columns={"nb": "nb_siae"})[list(OFFER_INDICATORS)]
+    offer_rows.columns.name = "indicateur"
+    offer_rows = offer_rows.stack(future_stack=True).rename("valeur").reset_index()
+    etp = sums.xs(ENSEMBLE, level="type_siae")["etp_conventionnes"]
+    need_columns = {}
+    for need, rate_code in NEEDS.items():
         values = needs.reindex(table["code_commune"])[need].astype(float)
-        by_code[need] = pd.Series(values.to_numpy(), index=table["code"].to_numpy()) \
-            .groupby(level=0).sum(min_count=1).reindex(territories)
-    rows = []
-    for (code, kind), values in sums.iterrows():
-        for indicator in ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee",
-                          "taux_reponse"):
-            column = "nb" if indicator == "nb_siae" else indicator
-            rows.append((code, indicator, kind, ENSEMBLE, values[column]))
-        if kind == ENSEMBLE:
-            etp = values["etp_conventionnes"]
-            for need, rate_code in NEEDS.items():
-                need_value = by_code[need].get(code, np.nan)
-                rows.append((code, need, kind, ENSEMBLE, need_value))
-                rate = etp / need_value * 1000 if need_value and need_value > 0 else np.nan
-                rows.append((code, rate_code, kind, ENSEMBLE, rate))
-    out = pd.DataFrame(rows, columns=["code", "indicateur", "type_siae", "public", "valeur"])
+        by_code = pd.Series(values.to_numpy(), index=table["code"].to_numpy()) \
+            .groupby(level=0).sum(min_count=1).reindex(etp.index)
+        need_columns[need] = by_code
+        need_columns[rate_code] = etp / by_code.where(by_code > 0) * 1000
+    needs_rows = pd.DataFrame(need_columns)
+    needs_rows.columns.name = "indicateur"
+    needs_rows = needs_rows.stack(future_stack=True).rename("valeur").reset_index()
+    needs_rows["type_siae"] = ENSEMBLE
+    out = pd.concat([offer_rows, needs_rows], ignore_index=True)
+    out["public"] = ENSEMBLE
     out["niveau"] = level
     out["libelle"] = out["code"].map(labels)
-    out["unite"] = out["indicateur"].map(lambda c: BY_CODE[c].unite)
+    out["unite"] = out["indicateur"].map({c: i.unite for c, i in BY_CODE.items()})
     out["valeur"] = out["valeur"].astype(float)
     return out

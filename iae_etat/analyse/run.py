@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from iae_etat.analyse.evolution import evolution
+from iae_etat.analyse.evolution import REFERENCE_COLUMNS, evolution
 from iae_etat.analyse.indicateurs import CATALOGUE, indicators
 from iae_etat.analyse.secret import apply_secret
 from iae_etat.catalogue import Catalogue
@@ -28,7 +28,8 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
     published = apply_secret(table, territoires, projet.secret.seuil_effectifs, effectifs,
                              DERIVED)
     catalogue.write("out_indicateurs", published)
-    previous = {m: pd.read_parquet(path) for m, path in previous_indicators(projet, millesime)}
+    previous = {m: pd.read_parquet(path, columns=REFERENCE_COLUMNS)
+                for m, path in previous_indicators(projet, millesime)}
     catalogue.write("out_evolution", evolution(published, previous))
     return published
 

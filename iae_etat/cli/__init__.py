@@ -10,7 +10,17 @@ import sys
 
 import typer
 
-from iae_etat.cli import _francais, demo, init, sources, stages, status
+from iae_etat.cli import (
+    _francais,
+    check,
+    consolidate,
+    demo,
+    init,
+    questionnaire,
+    sources,
+    stages,
+    status,
+)
 from iae_etat.cli._options import APP_HELP, global_callback
 
 app = typer.Typer(
@@ -18,8 +28,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False, subcommand_metavar="COMMANDE [ARGUMENTS]...",
     context_settings={"help_option_names": ["-h", "--help"]})
 app.callback(help=APP_HELP)(global_callback)
-for function in (init.init, stages.ingest, stages.analyse, stages.report, stages.build,
-                 sources.sources, status.status, demo.demo):
+for function in (init.init, questionnaire.questionnaire, check.check, stages.ingest,
+                 stages.analyse, stages.report, stages.build, sources.sources, status.status,
+                 consolidate.consolidate, demo.demo):
     app.command(cls=_francais.FrenchCommand)(function)
 
 

@@ -12,10 +12,13 @@ from iae_etat.cli._options import GlobalOptions, options
 
 Force = Annotated[bool, typer.Option(
     "--force", help="Tout recalculer, même ce qui est à jour.")]
+Pdf = Annotated[bool, typer.Option(
+    "--pdf", help="Produire aussi etat-des-lieux.pdf (WeasyPrint ; plus lent). Réglable dans "
+                  "iae-etat.toml : [rapport] pdf = true.")]
 
 
 def _run(ctx: typer.Context, steps: tuple[str, ...], force: bool,
-         every_millesime: bool = False) -> int:
+         every_millesime: bool = False, pdf: bool = False) -> int:
     from iae_etat.build import STAGE_LABELS, run
 
     opts = options(ctx)
@@ -34,7 +37,7 @@ def _run(ctx: typer.Context, steps: tuple[str, ...], force: bool,
                 opts.detail(f"Étape : {STAGE_LABELS[stage]}")
 
             summary = run(projet, millesime, steps, strict=opts.strict, force=force,
-                          journal=opts.journal(), on_stage=on_stage)
+                          journal=opts.journal(), on_stage=on_stage, pdf=pdf)
         _print_summary(opts, summary)
         results.append(summary.as_dict())
         code = max(code, summary.code_sortie)
@@ -60,18 +63,28 @@ def _print_summary(opts: GlobalOptions, summary) -> None:
         opts.info("Étapes exécutées : " + ", ".join(STAGE_LABELS[s]
                                                      for s in summary.etapes_relancees) + ".")
     if summary.questionnaires_recus:
-        opts.info(f"Questionnaires : {summary.questionnaires_recus} reçus, "
-                  f"{summary.questionnaires_retenus} retenus.")
+        opts.info(f"Suivi de la collecte : {summary.questionnaires_recus} questionnaire(s) "
+                  f"reçu(s), {summary.questionnaires_retenus} retenu(s), "
+                  f"{summary.questionnaires_ecartes} écarté(s) pour erreur bloquante, "
+                  f"{summary.questionnaires_manquants} SIAE sans questionnaire.")
     for source in summary.sources_absentes:
         opts.info(f"Source absente : {source}.")
     if summary.erreurs or summary.avertissements:
         opts.info(f"Anomalies : {summary.erreurs} erreur(s), {summary.avertissements} "
                   f"avertissement(s) — voir reports/{summary.millesime}/controles/"
-                  "anomalies.csv.")
+                  "anomalies.xlsx et controles/retours/.")
     for table in summary.tables:
         opts.detail(f"Table : data/processed/{summary.millesime}/{table}.parquet")
+    retours = [path for path in summary.sorties if "/controles/retours/" in path]
     for path in summary.sorties:
-        opts.info(f"Écrit : {path}")
+        if path not in retours:
+            opts.info(f"Écrit : {path}")
+    if retours:
+        opts.info(f"Écrit : reports/{summary.millesime}/controles/retours/ ({len(retours)} "
+                  "classeur(s) annoté(s) à renvoyer aux SIAE)")
+    for message in summary.messages:
+        if not opts.quiet and not opts.json:
+            typer.echo(f"Avertissement : {message}", err=True)
     opts.info(f"Terminé en {summary.duree_s:.1f} s.")
 
 
@@ -85,14 +98,14 @@ def analyse(ctx: typer.Context, force: Force = False) -> int:
     return _run(ctx, ("analyse",), force)
 
 
-def report(ctx: typer.Context, force: Force = False) -> int:
-    """Produire le rapport HTML et les fichiers de contrôle dans reports/."""
-    return _run(ctx, ("report",), force)
+def report(ctx: typer.Context, force: Force = False, pdf: Pdf = False) -> int:
+    """Produire le rapport (HTML, tableau de bord, annexe 4) et les contrôles dans reports/."""
+    return _run(ctx, ("report",), force, pdf=pdf)
 
 
-def build(ctx: typer.Context, force: Force = False,
+def build(ctx: typer.Context, force: Force = False, pdf: Pdf = False,
           tous: Annotated[bool, typer.Option(
               "--all", help="Construire tous les millésimes présents, du plus ancien au plus "
                             "récent.")] = False) -> int:
     """Tout enchaîner : ingestion, analyse et rapport (seulement ce qui a changé)."""
-    return _run(ctx, ("ingest", "analyse", "report"), force, every_millesime=tous)
+    return _run(ctx, ("ingest", "analyse", "report"), force, every_millesime=tous, pdf=pdf)

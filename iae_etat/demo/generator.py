@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import random
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,8 @@ from iae_etat import referentiel
 from iae_etat.contracts import load_contract
 from iae_etat.demo.sources import write_sources
 from iae_etat.fichiers import write_bytes, write_text
+from iae_etat.questionnaire.layout import RESIDENCE_CONTRACT
+from iae_etat.questionnaire.remplissage import WorkbookTemplate
 from iae_etat.questionnaire.workbook import build_workbook
 from iae_etat.sources.structures import normalise_name
 
@@ -93,14 +97,16 @@ def generate_demo(target: Path, departements: tuple[str, ...] = ("26",),
             nom=f"{names} — démonstration (données fictives)",
             departements=", ".join(f'"{d}"' for d in departements)))
     counts = {"structures": 0, "questionnaires": 0, "communes": len(communes)}
+    previous: dict[str, dict] = {}
     for year_index, millesime in enumerate(millesimes):
         year_rng = random.Random(f"{seed}-{millesime}")
         present = [s for s in structures if year_index > 0 or year_rng.random() > 0.06]
         _write_structures_list(target, millesime, present, communes, year_rng)
         counts["structures"] = len(present)
-        counts["questionnaires"] = _write_questionnaires(
+        previous = _write_questionnaires(
             target, millesime, present, communes, contract, year_rng,
-            with_anomalies and millesime == millesimes[-1])
+            with_anomalies and millesime == millesimes[-1], previous)
+        counts["questionnaires"] = len(previous)
         _write_france_travail(target, millesime, communes, year_rng)
         write_sources(target, millesime, present, communes, seed)
     return counts
@@ -179,14 +185,34 @@ def _answers(s: Structure, millesime: int, rng: random.Random) -> dict:
     aide = {"ACI": 22289, "AI": 1509, "EI": 11609, "ETTI": 4454, "EITI": 1000}[s.type_siae]
     infra = round(salaries * rng.uniform(0.3, 0.5))
     cap = round(salaries * rng.uniform(0.2, 0.35))
+    present = round(salaries * rng.uniform(0.45, 0.6))
+    femmes_p = round(present * femmes / salaries)
+    young_p = round(present * young / salaries)
+    senior_p = round(present * senior / salaries)
+    entrees = round(salaries * rng.uniform(0.4, 0.6))
+    brsa = round(salaries * rng.uniform(0.2, 0.45))
+    at_end = {
+        "salaries_31_12": present, "femmes_31_12": femmes_p, "hommes_31_12": present - femmes_p,
+        "age_moins_26_31_12": young_p, "age_50_plus_31_12": senior_p,
+        "age_26_49_31_12": present - young_p - senior_p,
+        "brsa_31_12": round(present * brsa / salaries),
+        "rqth_31_12": round(present * rng.uniform(0.05, 0.15)),
+        "detld_31_12": round(present * rng.uniform(0.15, 0.3)),
+        "residents_qpv_31_12": round(present * rng.uniform(0.05, 0.3)),
+        "niveau_infra_cap_31_12": round(present * rng.uniform(0.3, 0.5)),
+        "entrees": entrees, "entrees_brsa": min(brsa, round(entrees * rng.uniform(0.2, 0.45))),
+        "secteur_secondaire": rng.choice(SECTEURS) if rng.random() < 0.4 else None,
+        "entreprises_partenaires": rng.randint(2, 40),
+    }
     return {
+        **at_end,
         "siret": s.siret, "type_siae": s.type_siae, "denomination": s.denomination,
         "code_commune_siege": s.code_commune, "etp_conventionnes": etp,
         "etp_realises": realises, "aide_au_poste": round(etp * aide * rng.uniform(1, 1.05)),
-        "salaries_annee": salaries, "salaries_31_12": round(salaries * rng.uniform(0.45, 0.6)),
+        "salaries_annee": salaries,
         "femmes": femmes, "hommes": salaries - femmes, "age_moins_26": young,
         "age_50_plus": senior, "age_26_49": salaries - young - senior,
-        "brsa": round(salaries * rng.uniform(0.2, 0.45)),
+        "brsa": brsa,
         "ass": round(salaries * rng.uniform(0.02, 0.08)),
         "aah": round(salaries * rng.uniform(0.01, 0.06)),
         "rqth": round(salaries * rng.uniform(0.05, 0.15)),
@@ -196,7 +222,7 @@ def _answers(s: Structure, millesime: int, rng: random.Random) -> dict:
         "residents_frr": round(salaries * rng.uniform(0, 0.2)),
         "niveau_infra_cap": infra, "niveau_cap_bep": cap,
         "niveau_non_certifiant": round((salaries - infra - cap) * rng.uniform(0, 0.5)),
-        "entrees": round(salaries * rng.uniform(0.4, 0.6)), "sorties": sorties,
+        "sorties": sorties,
         "sorties_durables": durables, "sorties_transition": transition,
         "sorties_positives": positives, "sorties_autres": autres, "sorties_retraits": retraits,
         "heures_accompagnement": round(salaries * rng.uniform(20, 60)),
@@ -219,33 +245,124 @@ def _answers(s: Structure, millesime: int, rng: random.Random) -> dict:
     }
 
 
-# Damage found in real returns, applied to a few demo workbooks: (field, how to damage it).
-_ANOMALIES = (
-    ("chiffre_affaires", lambda v: f"{int(v):,}".replace(",", " ")),   # « 1 234 » : repaired
-    ("etp_realises", lambda v: str(v).replace(".", ",")),               # « 12,5 » : repaired
-    ("salaries_annee", lambda v: f"environ {v}"),                       # text: refused
-    ("brsa", lambda v: "beaucoup"),                                     # text: refused
+def _residence(s: Structure, salaries: int, epci_of: dict[str, str], epcis: list[str],
+               rng: random.Random) -> dict[str, int]:
+    """Where the salariés of one SIAE live: mostly in its own EPCI, some around."""
+    own = epci_of[s.code_commune]
+    others = rng.sample([e for e in epcis if e != own], k=min(2, len(epcis) - 1))
+    split = {own: round(salaries * rng.uniform(0.6, 0.85))}
+    rest = salaries - split[own]
+    for code in others:
+        share = round(rest * rng.uniform(0.3, 0.6))
+        split[code] = share
+        rest -= share
+    split["hors"] = rest
+    return {k: v for k, v in split.items() if v > 0}
+
+
+SIRET_DAMAGE = "SIRET saisi comme un nombre"
+# Damage found in real returns, each applied to one demo workbook of the last millésime:
+# (what it shows, how it changes the answers). Files are damaged on top of that below.
+_DAMAGES = (
+    ("milliers avec espaces", lambda a: a.update(chiffre_affaires=f"{int(a['chiffre_affaires']):,}"
+                                                 .replace(",", " "))),
+    ("virgule décimale", lambda a: a.update(etp_realises=str(a["etp_realises"])
+                                            .replace(".", ","))),
+    ("texte dans un nombre", lambda a: a.update(salaries_annee=f"environ {a['salaries_annee']}")),
+    ("dont supérieur au total", lambda a: a.update(brsa=a["salaries_annee"] + 4)),
+    ("sorties qui ne s'additionnent pas", lambda a: a.update(
+        sorties_autres=a["sorties_autres"] + 3)),
+    ("ETP réalisés très éloignés", lambda a: a.update(
+        etp_realises=round(a["etp_conventionnes"] * 0.55, 1))),
+    (SIRET_DAMAGE, lambda a: a.update(siret=int(a["siret"]))),
+    ("texte libre", lambda a: a.update(benevoles="une dizaine")),
 )
+RESAVED_AT = "2026-03-16T09:12:00Z"
 
 
 def _write_questionnaires(target: Path, millesime: int, structures: list[Structure],
                           communes: pd.DataFrame, contract, rng: random.Random,
-                          with_anomalies: bool) -> int:
+                          with_anomalies: bool, previous: dict[str, dict]) -> dict[str, dict]:
+    """Write the returns of ``millesime``; returns the answers by file name (for next year)."""
     folder = target / "data" / "raw" / "questionnaires" / str(millesime)
-    written = 0
-    damaged = 0
+    residence_contract = load_contract(RESIDENCE_CONTRACT)
+    epci_of = dict(zip(communes["code_commune"], communes["code_epci"], strict=True))
+    departement_of = dict(zip(communes["code_commune"], communes["code_departement"],
+                              strict=True))
+    # The « Résidence » sheet lists the EPCI of the SIAE's own département.
+    epcis: dict[str, list[tuple[str, str]]] = {}
+    for dep, group in communes.groupby("code_departement", sort=True):
+        epcis[dep] = sorted(set(zip(group["code_epci"], group["nom_epci"], strict=True)))
+    written: dict[str, dict] = {}
+    responding = []
     for s in structures:
         if rng.random() > RESPONSE_RATE:
             continue
         answers = _answers(s, millesime, rng)
-        if with_anomalies and damaged < len(_ANOMALIES) and rng.random() < 0.15:
-            name, damage = _ANOMALIES[damaged]
-            answers[name] = damage(answers[name])
-            damaged += 1
-        data = build_workbook(contract, millesime, answers, fictitious=True)
-        write_bytes(folder / f"{s.siret}_{s.type_siae}.xlsx", data)
-        written += 1
+        codes = [code for code, _ in epcis[departement_of[s.code_commune]]]
+        residence = _residence(s, answers["salaries_annee"], epci_of, codes, rng)
+        responding.append((s, answers, residence))
+    damaged = {}
+    if with_anomalies:
+        # A SIRET with a leading zero shows the damage of a number-typed SIRET best.
+        zero = [i for i, (s, _, _) in enumerate(responding) if s.siret.startswith("0")]
+        slots = [i for i in range(3, len(responding), 4) if i not in zero]
+        for n, (label, damage) in enumerate(_DAMAGES):
+            index = zero[0] if label == SIRET_DAMAGE and zero else slots[n]
+            damaged[index] = damage
+    templates: dict[tuple[str, bool], WorkbookTemplate] = {}
+    for index, (s, answers, residence) in enumerate(responding):
+        name = f"{s.siret}_{s.type_siae}.xlsx"
+        written[name] = answers
+        shown = dict(answers)
+        if index in damaged:
+            damaged[index](shown)
+        dep = departement_of[s.code_commune]
+        key = (dep, name in previous)
+        if key not in templates:
+            templates[key] = WorkbookTemplate(contract, millesime, True, residence_contract,
+                                              epcis[dep], with_previous=key[1])
+        write_bytes(folder / name, templates[key].fill(shown, residence, previous.get(name)))
+    if with_anomalies and len(responding) > 8:
+        dep = departement_of[responding[1][0].code_commune]
+        _write_damaged_files(folder, millesime, responding, contract, residence_contract,
+                             epcis[dep], rng)
     return written
+
+
+def _write_damaged_files(folder: Path, millesime: int, responding: list, contract,
+                         residence_contract, epcis: list, rng: random.Random) -> None:
+    """Files a real collection receives: a renamed copy, a re-sent correction, strangers."""
+    def workbook(answers: dict, year: int = millesime) -> bytes:
+        return build_workbook(contract, year, answers, fictitious=True,
+                              residence_contract=residence_contract, epcis=epcis)
+
+    answers = responding[1][1]
+    # Sent again under a mail client's name, re-saved later with one figure corrected.
+    corrected = {**answers, "heures_formation": answers["heures_formation"] + 12}
+    write_bytes(folder / "questionnaire IAE (1).xlsx", resaved(workbook(corrected), RESAVED_AT))
+    # A structure that is not conventionnée in the département answered anyway.
+    stranger = {**responding[2][1], "siret": _fictional_siret(rng), "type_siae": "EI",
+                "denomination": "Entreprise non conventionnée (fictive)"}
+    write_bytes(folder / f"{stranger['siret']}_EI.xlsx", workbook(stranger))
+    # Last year's workbook dropped in this year's folder.
+    s, answers, _ = responding[5]
+    write_bytes(folder / f"{s.siret}_{s.type_siae}_ancien.xlsx",
+                workbook(answers, millesime - 1))
+
+
+def resaved(data: bytes, when: str) -> bytes:
+    """The workbook as a spreadsheet saving it at ``when`` (ISO time) would date it."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)",
+                                 rb"\g<1>" + when.encode() + rb"\g<2>", content)
+            dst.writestr(info, content)
+    return out.getvalue()
 
 
 def _write_france_travail(target: Path, millesime: int, communes: pd.DataFrame,

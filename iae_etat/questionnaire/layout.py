@@ -2,7 +2,9 @@
 
 Every data sheet has one row per field: column A holds the field code (the reader finds answers
 by this code, so added rows or renamed sheets do not lose them), B the question, C the answer,
-D the unit and E the help. A very hidden sheet holds the stamp.
+D the unit, E the help and F last year's answer. The « Résidence » sheet has one row per EPCI
+of the project (code ``residence_<SIREN>``, plus ``residence_hors``), described by the
+``raw_questionnaires_residence`` contract. A very hidden sheet holds the stamp.
 """
 
 from __future__ import annotations
@@ -17,8 +19,12 @@ STAMP_SHEET = "_tampon"
 LISTS_SHEET = "_listes"
 HEADER_ROW = 3
 FIRST_ROW = 4
-CODE_COL, LABEL_COL, ANSWER_COL, UNIT_COL, HELP_COL = 1, 2, 3, 4, 5
+CODE_COL, LABEL_COL, ANSWER_COL, UNIT_COL, HELP_COL, PREVIOUS_COL = 1, 2, 3, 4, 5, 6
 HEADERS = ("Code", "Question", "Réponse", "Unité", "Aide")
+RESIDENCE_CONTRACT = "raw_questionnaires_residence"
+RESIDENCE_PREFIX = "residence_"
+RESIDENCE_OUTSIDE = "hors"
+RESIDENCE_OUTSIDE_LABEL = "Hors du périmètre (autres départements)"
 STAMP_KEYS = ("version_contrat", "millesime", "siret", "type_siae")
 
 
@@ -41,8 +47,20 @@ def sheets(contract: Contract) -> list[str]:
     return names
 
 
+_PLACEMENTS: dict[int, tuple[Contract, list[Placement]]] = {}
+
+
 def placements(contract: Contract) -> list[Placement]:
-    """Every questionnaire field with its sheet and row."""
+    """Every questionnaire field with its sheet and row (computed once per contract)."""
+    known = _PLACEMENTS.get(id(contract))
+    if known is not None and known[0] is contract:
+        return known[1]
+    out = _placements(contract)
+    _PLACEMENTS[id(contract)] = (contract, out)
+    return out
+
+
+def _placements(contract: Contract) -> list[Placement]:
     rows: dict[str, int] = {}
     out = []
     for f in contract.fields:
@@ -58,3 +76,25 @@ def placements(contract: Contract) -> list[Placement]:
 def help_text(f: Field) -> str:
     """The help shown next to a field."""
     return f.extra.get("questionnaire", {}).get("aide", "") or f.description
+
+
+def prefilled(f: Field) -> bool:
+    """True for the stable answers copied from last year's return into the new workbook."""
+    return bool(f.extra.get("questionnaire", {}).get("prerempli", False))
+
+
+def residence_field(residence_contract: Contract) -> Field:
+    """The field of the residence contract that the « Résidence » rows answer."""
+    return next(f for f in residence_contract.fields if f.extra.get("questionnaire"))
+
+
+def residence_code(code_epci: str) -> str:
+    """The column-A code of the residence row of an EPCI (or of ``hors``)."""
+    return f"{RESIDENCE_PREFIX}{code_epci}"
+
+
+def residence_rows(epcis: list[tuple[str, str]]) -> list[tuple[str, str, int]]:
+    """(code_epci, label, row) of the residence sheet: the EPCI by name, then « hors »."""
+    rows = sorted(epcis, key=lambda e: (e[1], e[0])) + [(RESIDENCE_OUTSIDE,
+                                                         RESIDENCE_OUTSIDE_LABEL)]
+    return [(code, label, FIRST_ROW + i) for i, (code, label) in enumerate(rows)]

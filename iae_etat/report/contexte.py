@@ -21,9 +21,15 @@ def published(indicateurs: pd.DataFrame) -> pd.DataFrame:
     return indicateurs[indicateurs["diffusion"] == "publique"]
 
 
-def key_figures(indicateurs: pd.DataFrame, departement: str) -> list[dict]:
-    """Figures of the synthèse for one département, formatted, with their raw value."""
-    rows = _departement_rows(indicateurs, departement)
+def by_departement(indicateurs: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The published all-publics rows of each département, split once (large scopes)."""
+    rows = published(indicateurs)
+    rows = rows[(rows["niveau"] == "departement") & (rows["public"] == ENSEMBLE)]
+    return {str(code): group for code, group in rows.groupby("code", sort=True)}
+
+
+def key_figures(rows: pd.DataFrame) -> list[dict]:
+    """Figures of the synthèse from one département's rows, formatted, with their raw value."""
     rows = rows[rows["type_siae"] == ENSEMBLE].set_index("indicateur")
     out = []
     for code in KEY_FIGURES:
@@ -33,12 +39,6 @@ def key_figures(indicateurs: pd.DataFrame, departement: str) -> list[dict]:
         out.append({"code": code, "libelle": BY_CODE[code].libelle, "unite": BY_CODE[code].unite,
                     "valeur": value, "texte": cellule(value, statut, BY_CODE[code].unite)})
     return out
-
-
-def _departement_rows(indicateurs: pd.DataFrame, departement: str) -> pd.DataFrame:
-    rows = published(indicateurs)
-    return rows[(rows["niveau"] == "departement") & (rows["code"] == departement)
-                & (rows["public"] == ENSEMBLE)]
 
 
 def level_table(indicateurs: pd.DataFrame, niveau: str, codes: list[str] | None = None) -> dict:
@@ -58,9 +58,9 @@ def level_table(indicateurs: pd.DataFrame, niveau: str, codes: list[str] | None 
             "colonnes": [BY_CODE[i].libelle for i in TABLE_INDICATORS], "lignes": body}
 
 
-def by_type(indicateurs: pd.DataFrame, departement: str) -> dict:
-    """Offer of one département by type of SIAE."""
-    rows = _departement_rows(indicateurs, departement).set_index(["type_siae", "indicateur"])
+def by_type(rows: pd.DataFrame) -> dict:
+    """Offer of one département by type of SIAE, from its rows."""
+    rows = rows.set_index(["type_siae", "indicateur"])
     indicators = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee",
                   "taux_reponse")
     lines, etp = [], []
@@ -79,12 +79,9 @@ def by_type(indicateurs: pd.DataFrame, departement: str) -> dict:
     return {"colonnes": [BY_CODE[i].libelle for i in indicators], "lignes": lines, "etp": etp}
 
 
-def evolution_rows(evolution: pd.DataFrame, departement: str) -> list[dict]:
-    """Key figures of one département against each earlier millésime (publique rows)."""
-    rows = evolution[(evolution["diffusion"] == "publique") & (evolution["niveau"] == "departement")
-                     & (evolution["code"] == departement) & (evolution["type_siae"] == ENSEMBLE)
-                     & (evolution["public"] == ENSEMBLE)
-                     & evolution["indicateur"].isin(KEY_FIGURES)]
+def evolution_rows(rows: pd.DataFrame) -> list[dict]:
+    """Key figures of one département against each earlier millésime, from its rows."""
+    rows = rows[(rows["type_siae"] == ENSEMBLE) & rows["indicateur"].isin(KEY_FIGURES)]
     out = []
     for row in rows.sort_values(["millesime_reference", "indicateur"]).itertuples(index=False):
         unite = BY_CODE[row.indicateur].unite

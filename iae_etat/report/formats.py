@@ -10,9 +10,17 @@ SECRET_SYMBOL = "s"
 MISSING_SYMBOL = "nd"
 
 
+def _missing(value: object) -> bool:
+    """None, NaN, and pandas' ``NA`` (from nullable columns) are missing."""
+    try:
+        return value is None or math.isnan(float(value))  # type: ignore[arg-type]
+    except TypeError:
+        return True
+
+
 def nombre(value: object, decimales: int = 0) -> str:
     """``1234.5`` → ``1 234,5`` (narrow no-break spaces); missing → ``nd``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return MISSING_SYMBOL
     pattern = "#,##0" + ("." + "0" * decimales if decimales else "")
     return format_decimal(value, format=pattern, locale="fr_FR")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -13,12 +14,25 @@ from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
 from iae_etat.errors import Probleme
 from iae_etat.fichiers import write_bytes, write_text
-from iae_etat.report import charts, contexte
-from iae_etat.report.templating import environment
+from iae_etat.questionnaire.securite import inspect_file
+from iae_etat.report import (
+    cartes,
+    charts,
+    contexte,
+    contexte_structures,
+    dictionnaire,
+    plan_action,
+    sommaire,
+    sorties,
+)
+from iae_etat.report.controles import anomalies_xlsx, retour_workbook
+from iae_etat.report.templating import environment, inline_css
 from iae_etat.xlsx import protect_csv_text
 
 REPORT_NAME = "etat-des-lieux.html"
 COMMUNES_SHOWN = 40
+STATUTS = {"retenu": "retenu, cellules en erreur écartées", "ecarte": "écarté",
+           "illisible": "refusé avant lecture", "remplace": "remplacé", "manquant": "manquant"}
 
 
 def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
@@ -26,35 +40,74 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     """Write the report and the controls into ``reports_dir``; returns the written paths."""
     indicateurs = catalogue.read("out_indicateurs")
     anomalies = catalogue.read("core_anomalies")
+    collecte = catalogue.read("core_collecte")
     html = render_report(projet, millesime, indicateurs, catalogue.read("out_evolution"),
                          catalogue.read("core_structures"), anomalies,
-                         catalogue.read("core_sources"))
+                         catalogue.read("core_sources"), collecte)
     report = reports_dir / REPORT_NAME
     write_text(report, html)
+    notice = "Données fictives de démonstration" if projet.donnees_fictives else ""
     controls = reports_dir / "controles" / "anomalies.csv"
     write_bytes(controls, anomalies_csv(anomalies))
-    return [report, controls]
+    workbook = reports_dir / "controles" / "anomalies.xlsx"
+    write_bytes(workbook, anomalies_xlsx(anomalies, notice))
+    return [report, controls, workbook,
+            *write_retours(projet, collecte, anomalies, reports_dir / "controles" / "retours",
+                           notice),
+            *sorties.write_outputs(projet, millesime, catalogue, reports_dir)]
+
+
+def write_retours(projet: Projet, collecte: pd.DataFrame, anomalies: pd.DataFrame,
+                  folder: Path, notice: str) -> list[Path]:
+    """One annotated .xlsx copy of each return that has problems, named by its SIRET."""
+    sent = collecte[collecte["statut"].isin(["retenu", "ecarte"]) & collecte["siret"].notna()
+                    & collecte["fichier"].fillna("").str.lower().str.endswith((".xlsx", ".ods"))
+                    & collecte["fichier"].isin(anomalies["fichier"])].copy()
+    # One copy per SIAE: its kept return, else its last file set aside.
+    sent["rang"] = sent["statut"] == "retenu"
+    sent = sent.sort_values(["siret", "type_siae", "rang", "fichier"]).drop_duplicates(
+        ["siret", "type_siae"], keep="last")
+    shared = sent["siret"].duplicated(keep=False)
+    shutil.rmtree(folder, ignore_errors=True)  # the staging copy of the last run's retours
+    written = []
+    for row, twin in zip(sent.itertuples(index=False), shared, strict=True):
+        problems = anomalies[anomalies["fichier"] == row.fichier]
+        raw = projet.dir / row.fichier
+        if not inspect_file(raw, row.fichier).sure:
+            continue
+        name = f"{row.siret}_{row.type_siae}.xlsx" if twin else f"{row.siret}.xlsx"
+        try:
+            data = retour_workbook(raw, problems, notice)
+        except Exception:  # a workbook openpyxl cannot load gets no copy; it stays listed
+            continue
+        write_bytes(folder / name, data)
+        written.append(folder / name)
+    return written
 
 
 def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                   evolution: pd.DataFrame, structures: pd.DataFrame, anomalies: pd.DataFrame,
-                  sources: pd.DataFrame) -> str:
+                  sources: pd.DataFrame, suivi: pd.DataFrame) -> str:
     """The self-contained HTML report (pure apart from reading the templates)."""
     territoires = referentiel.territoires(list(projet.departements))
     departements = []
+    libelles = dict(zip(territoires["code_departement"], territoires["nom_departement"],
+                        strict=True))
+    rows = contexte.by_departement(indicateurs)
+    evolutions = contexte.by_departement(evolution)
     for code in projet.departements:
-        libelle = territoires.loc[territoires["code_departement"] == code,
-                                  "nom_departement"].iloc[0]
-        par_type = contexte.by_type(indicateurs, code)
+        libelle = libelles[code]
+        par_type = contexte.by_type(rows.get(code, indicateurs.iloc[:0]))
         alt = (f"ETP conventionnés par type de SIAE, {libelle}, {millesime} "
                "(SIAE ayant répondu au questionnaire)")
         graphique = charts.bar_chart([k for k, _ in par_type["etp"]],
                                      [v for _, v in par_type["etp"]], "ETP") \
             if par_type["etp"] else ""
         departements.append({"code": code, "libelle": libelle,
-                             "chiffres": contexte.key_figures(indicateurs, code),
+                             "chiffres": contexte.key_figures(rows.get(code, indicateurs.iloc[:0])),
                              "par_type": par_type, "graphique": graphique,
-                             "evolution": contexte.evolution_rows(evolution, code),
+                             "evolution": contexte.evolution_rows(
+                                 evolutions.get(code, evolution.iloc[:0])),
                              "graphique_alt": alt})
     with_siae = structures.dropna(subset=["code_commune"])["code_commune"].value_counts()
     shown = sorted(with_siae.index[:COMMUNES_SHOWN])
@@ -65,21 +118,38 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                "note": "communes d'implantation d'au moins une SIAE ; toutes les communes dans "
                        "out_indicateurs.parquet"}]
     gravites = anomalies["gravite"].value_counts()
+    statuts = suivi["statut"].value_counts()
+    bloques = suivi[(suivi["erreurs"] > 0) & (suivi["statut"] != "manquant")]
     collecte = {"recus": int((sources["source"] == "questionnaires").sum()),
                 "retenus": int(structures["a_repondu"].sum()), "siae": len(structures),
+                "manquants": int(statuts.get("manquant", 0)),
+                "ecartes": int(statuts.get("ecarte", 0) + statuts.get("illisible", 0)),
+                "remplaces": int(statuts.get("remplace", 0)),
+                "liste_manquants": suivi.loc[suivi["statut"] == "manquant",
+                                             ["siret", "type_siae", "denomination"]]
+                .fillna("").to_dict("records"),
+                "liste_bloques": bloques[["siret", "type_siae", "denomination", "fichier",
+                                          "statut", "erreurs"]].fillna("")
+                .assign(statut=lambda d: d["statut"].map(STATUTS))
+                .sort_values(["fichier"]).to_dict("records"),
                 "erreurs": int(gravites.get("erreur", 0)),
                 "avertissements": int(gravites.get("avertissement", 0)),
                 "sources_absentes": sorted(anomalies.loc[anomalies["regle"] == "source.absente",
                                                          "message"])}
     names = ", ".join(d["libelle"] for d in departements)
+    maps = cartes.report_maps(projet.dir, millesime, indicateurs, territoires)
     template = environment(projet.dir).get_template("etat-des-lieux.html.j2")
-    css = resources.locate("templates", "styles.css", projet.dir).read_text(encoding="utf-8")
-    return template.render(
-        version=__version__, millesime=millesime, territoire=names, css=css,
+    css = inline_css(resources.locate("templates", "styles.css", projet.dir)
+                     .read_text(encoding="utf-8"))
+    return sommaire.with_toc(template.render(
+        version=__version__, millesime=millesime, territoire=names, css=css, cartes=maps,
+        dictionnaire=dictionnaire.data_dictionary(projet.dir),
+        plan_action=plan_action.least_equipped(indicateurs),
+        liste_structures=contexte_structures.structure_list(structures, territoires),
         donnees_fictives=projet.donnees_fictives, departements=departements, tables=tables,
         collecte=collecte, catalogue=contexte.catalogue_rows(),
         secret={"seuil": projet.secret.seuil_effectifs, "source": projet.secret.source},
-        sources=sources.to_dict("records"), cog=referentiel.COG_MILLESIME)
+        sources=sources.to_dict("records"), cog=referentiel.COG_MILLESIME))
 
 
 def anomalies_csv(anomalies: pd.DataFrame) -> bytes:

@@ -22,3 +22,13 @@ def environment(project_dir: Path | None):
     env.filters["nombre"] = nombre
     env.filters["pourcentage"] = pourcentage
     return env
+
+
+def inline_css(text: str):
+    """A style sheet to put inside ``<style>`` as is (quotes kept), unable to close the element.
+
+    Autoescaping would turn ``"`` into ``&#34;``, which CSS does not decode inside ``<style>``.
+    """
+    from markupsafe import Markup
+
+    return Markup(text.replace("</", "<\\/"))

@@ -1,0 +1,54 @@
+"""``iae-etat check``: validate the files of a millésime without building anything."""
+
+from __future__ import annotations
+
+import typer
+
+from iae_etat.cli._options import options
+
+SHOWN = 50
+
+
+def check(ctx: typer.Context) -> int:
+    """Contrôler les fichiers reçus sans rien construire (code 1 si une erreur bloque).
+
+    Rien n'est écrit dans le projet. Chaque problème cite son fichier, son onglet, sa cellule.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from iae_etat.catalogue import Catalogue
+    from iae_etat.errors import EXIT_DATA, EXIT_OK
+    from iae_etat.ingest import run_ingest
+
+    opts = options(ctx)
+    projet = opts.projet()
+    millesime = projet.choose_millesime(opts.millesime)
+    with tempfile.TemporaryDirectory(prefix="iae-etat-check-") as tmp:
+        result = run_ingest(projet, millesime, Catalogue(Path(tmp), projet.dir))
+    erreurs = [p for p in result.problemes if p.bloquant]
+    avertissements = [p for p in result.problemes if not p.bloquant]
+    opts.info(f"{projet.nom} — contrôle du millésime {millesime}")
+    opts.info(f"Questionnaires : {result.questionnaires_recus} reçu(s), "
+              f"{result.questionnaires_retenus} retenu(s), {result.questionnaires_ecartes} "
+              f"écarté(s), {result.questionnaires_manquants} SIAE sans questionnaire.")
+    for probleme in erreurs[:SHOWN]:
+        opts.info(f"  erreur : {_where(probleme)} : {probleme.message}")
+    if len(erreurs) > SHOWN:
+        opts.info(f"  … et {len(erreurs) - SHOWN} autre(s) erreur(s).")
+    for probleme in avertissements:
+        opts.detail(f"  avertissement : {_where(probleme)} : {probleme.message}")
+    opts.info(f"Bilan : {len(erreurs)} erreur(s) bloquante(s), {len(avertissements)} "
+              "avertissement(s)" + ("" if opts.verbose or not avertissements
+                                    else " (--verbose pour les lire)") + ".")
+    code = EXIT_DATA if erreurs else EXIT_OK
+    opts.result({"millesime": millesime, "erreurs": len(erreurs),
+                 "avertissements": len(avertissements), "code_sortie": code,
+                 "questionnaires_recus": result.questionnaires_recus,
+                 "questionnaires_retenus": result.questionnaires_retenus,
+                 "problemes": [p.as_row() for p in result.problemes]})
+    return code
+
+
+def _where(probleme) -> str:
+    return " › ".join(x for x in (probleme.fichier, probleme.feuille, probleme.cellule) if x)

@@ -1,0 +1,30 @@
+"""``iae-etat consolidate``: the regional comparison of several départements (annexe 4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from iae_etat.cli._options import options
+
+
+def consolidate(
+    ctx: typer.Context,
+    entrees: Annotated[list[Path], typer.Argument(
+        metavar="PROJET...",
+        help="Dossiers de projet iae-etat (ou fichiers annexe4-<département>-<millésime>.csv "
+             "reçus des départements).")],
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="Dossier où écrire la comparaison régionale.")],
+) -> int:
+    """Comparer les départements : tableau régional de l'annexe 4 (CSV, Excel) et page HTML."""
+    from iae_etat.consolidation import run_consolidate
+
+    opts = options(ctx)
+    paths = run_consolidate(list(entrees), output, opts.millesime)
+    for path in paths:
+        opts.info(f"Écrit : {path}")
+    opts.result({"sorties": [str(p) for p in paths]})
+    return 0

@@ -1,0 +1,46 @@
+"""``iae-etat questionnaire``: write the prefilled questionnaire of every SIAE in scope."""
+
+from __future__ import annotations
+
+import typer
+
+from iae_etat.cli._options import options
+
+
+def questionnaire(ctx: typer.Context) -> int:
+    """Préparer le questionnaire annuel prérempli de chaque SIAE de la liste.
+
+    Un classeur par SIAE : reports/<millésime>/questionnaires/<siret>.xlsx.
+    """
+    from iae_etat import referentiel
+    from iae_etat.contracts import load_contract
+    from iae_etat.errors import UsageError
+    from iae_etat.fichiers import write_bytes
+    from iae_etat.ingest import IngestResult, previous_answers, structures_in_scope
+    from iae_etat.questionnaire.generation import questionnaires
+    from iae_etat.questionnaire.layout import CONTRACT_NAME, RESIDENCE_CONTRACT
+    from iae_etat.verrou import project_lock
+
+    opts = options(ctx)
+    projet = opts.projet()
+    millesime = projet.choose_millesime(opts.millesime)
+    territoires = referentiel.territoires(list(projet.departements))
+    liste = structures_in_scope(projet, millesime, IngestResult(), territoires)
+    if liste is None or liste.empty:
+        raise UsageError(f"Aucune SIAE dans la liste des structures de {millesime}.",
+                         conseil=f"Déposez la liste des SIAE dans data/raw/structures/"
+                                 f"{millesime}/ puis relancez.")
+    epcis = sorted(set(territoires[["code_epci", "nom_epci"]].dropna().itertuples(
+        index=False, name=None)))
+    files = questionnaires(load_contract(CONTRACT_NAME, projet.dir),
+                           load_contract(RESIDENCE_CONTRACT, projet.dir), millesime, liste,
+                           epcis, previous_answers(projet, millesime - 1),
+                           projet.donnees_fictives)
+    folder = projet.reports_dir(millesime) / "questionnaires"
+    with project_lock(projet.dir):
+        for name, data in files.items():
+            write_bytes(folder / name, data)
+    where = folder.relative_to(projet.dir).as_posix()
+    opts.info(f"{len(files)} questionnaire(s) écrit(s) dans {where}/.")
+    opts.result({"millesime": millesime, "questionnaires": len(files), "dossier": where})
+    return 0

@@ -1,0 +1,288 @@
+"""Benchmark of iae-etat (``make bench``): the demo, then a national synthetic project.
+
+The national project is written by the demo generator: every commune of the 101 départements,
+3 millésimes, about 5,000 questionnaire workbooks a year, France Travail figures for every
+commune. Projects of 500, 1,000 and 5,000 questionnaires share its files (hard links) and are
+built cold by the real command line, one process per run, so that wall time and peak memory are
+those a user sees. On the same workbooks the script times two references: the floor (unzipping
+every part of every workbook) and the naive peer (``pandas.read_excel(sheet_name=None,
+engine="openpyxl")``, on an evenly spaced sample because it is slow).
+
+Writes ``reports/bench/bench.json`` and the table ``reports/bench/bench.md``.
+Usage: ``python scripts/bench.py [--tailles 500,1000,5000] [--travail DIR] [--garder]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CLI = str(Path(sys.executable).with_name("iae-etat"))
+MILLESIMES = (2023, 2024, 2025)
+STRUCTURES_PER_DEPARTEMENT = 59     # × 101 départements × 85 % of answers ≈ 5,070 a year
+NAIVE_SAMPLE = 150
+TARGETS = {  # issue 7, on 2 cores
+    "national_build_s": ("≤", 60.0), "national_peak_rss_mib": ("≤", 1536.0),
+    "ingest_speedup_vs_openpyxl": ("≥", 15.0), "ingest_vs_floor": ("≤", 3.0),
+    "demo_cold_s": ("≤", 10.0), "demo_noop_s": ("≤", 0.5), "help_s": ("≤", 0.3),
+}
+
+
+def run_cli(*args: str, project: Path | None = None) -> dict:
+    """Run ``iae-etat`` once; wall time, peak RSS, per-stage durations and exit code."""
+    command = [CLI]
+    log = None
+    if project is not None:
+        log = project / ".bench-journal.jsonl"
+        log.unlink(missing_ok=True)
+        command += ["--project-dir", str(project), "--quiet", "--log-file", str(log)]
+    command += list(args)
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        errors.seek(0)
+        message = errors.read().decode("utf-8", "replace")
+    if process.returncode != 0:
+        raise SystemExit(f"iae-etat {' '.join(args)} : code {process.returncode}\n{message}")
+    stages = {}
+    if log is not None and log.exists():
+        for line in log.read_text("utf-8").splitlines():
+            event = json.loads(line)
+            if event.get("evenement") == "etape":
+                stages[event["etape"]] = event["duree_s"]
+    return {"s": round(wall, 3), "rss_mib": round(usage.ru_maxrss / 1024, 1), "etapes": stages}
+
+
+def link_tree(source: Path, target: Path, keep) -> None:
+    """Hard-link the files of ``source`` under ``target`` when ``keep(path)`` is true."""
+    for path in sorted(source.rglob("*")):
+        if path.is_file() and keep(path):
+            destination = target / path.relative_to(source)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, destination)
+
+
+def sized_project(national: Path, target: Path, size: int) -> Path:
+    """A project holding the first ``size`` questionnaires of each millésime of ``national``."""
+    chosen = set()
+    for millesime in MILLESIMES:
+        files = sorted((national / "data/raw/questionnaires" / str(millesime)).glob("*.xlsx"))
+        chosen.update(files[:size])
+    target.mkdir(parents=True)
+    shutil.copy(national / "iae-etat.toml", target / "iae-etat.toml")
+    link_tree(national / "data" / "raw", target / "data" / "raw",
+              lambda p: "questionnaires" not in p.parts or p in chosen)
+    return target
+
+
+def change_one_questionnaire(project: Path, millesime: int) -> None:
+    """Rewrite one return with one more salarié, as a corrected return would be."""
+    from iae_etat.contracts import load_contract
+    from iae_etat.questionnaire.reader import read_return
+    from iae_etat.questionnaire.remplissage import WorkbookTemplate
+
+    contract = load_contract("raw_questionnaires")
+    path = sorted((project / "data/raw/questionnaires" / str(millesime)).glob("*.xlsx"))[0]
+    answers = dict(read_return(path, contract, path.name).answers)
+    answers["salaries_annee"] = int(answers.get("salaries_annee") or 0) + 1
+    data = WorkbookTemplate(contract, millesime, fictitious=True).fill(answers)
+    path.unlink()                                    # break the hard link first
+    path.write_bytes(data)
+
+
+def per_questionnaire_ms(files: list[Path], read) -> float:
+    started = time.perf_counter()
+    for path in files:
+        read(path)
+    return round((time.perf_counter() - started) * 1000 / len(files), 3)
+
+
+def unzip_everything(path: Path) -> None:
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            archive.read(name)
+
+
+def references(files: list[Path]) -> dict:
+    """The reader of iae-etat against the unzip floor and the pandas peers, same workbooks."""
+    import pandas as pd
+
+    from iae_etat.contracts import load_contract
+    from iae_etat.questionnaire.reader import read_return
+
+    contract = load_contract("raw_questionnaires")
+    sample = files[:: max(1, len(files) // NAIVE_SAMPLE)][:NAIVE_SAMPLE]
+    for path in files[:50]:                          # warm the page cache and the imports
+        unzip_everything(path)
+        read_return(path, contract, path.name)
+    return {
+        "unzip_floor_ms_per_questionnaire": per_questionnaire_ms(files, unzip_everything),
+        "lecture_ms_per_questionnaire": per_questionnaire_ms(
+            files, lambda p: read_return(p, contract, p.name)),
+        "naive_openpyxl_ms_per_questionnaire": per_questionnaire_ms(
+            sample, lambda p: pd.read_excel(p, sheet_name=None, engine="openpyxl")),
+        "pandas_calamine_ms_per_questionnaire": per_questionnaire_ms(
+            sample, lambda p: pd.read_excel(p, sheet_name=None, engine="calamine")),
+        "echantillon_pandas": len(sample),
+    }
+
+
+def slope(xs: list[float], ys: list[float]) -> tuple[float, float]:
+    """Least-squares slope and coefficient of determination."""
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    sxx = sum((x - mean_x) ** 2 for x in xs)
+    sxy = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
+    b = sxy / sxx
+    ss_res = sum((y - mean_y - b * (x - mean_x)) ** 2 for x, y in zip(xs, ys, strict=True))
+    ss_tot = sum((y - mean_y) ** 2 for y in ys)
+    return b, (1 - ss_res / ss_tot) if ss_tot else 1.0
+
+
+def bench_demo(work: Path) -> dict:
+    from iae_etat.demo.generator import generate_demo
+
+    demo = work / "demo"
+    generate_demo(demo)
+    cold = run_cli("build", project=demo)
+    noop = min(run_cli("build", project=demo)["s"] for _ in range(3))
+    return {"demo_cold_s": cold["s"], "demo_noop_s": noop, "demo_etapes": cold["etapes"],
+            "demo_pdf_s": None,
+            "demo_pdf_note": "le rapport PDF n'est pas encore produit par iae-etat"}
+
+
+def bench_national(work: Path, sizes: list[int]) -> dict:
+    from iae_etat import referentiel
+    from iae_etat.demo.generator import generate_demo
+
+    national = work / "national"
+    departements = tuple(referentiel.departements()["code_departement"])
+    started = time.perf_counter()
+    counts = generate_demo(national, departements=departements, millesimes=MILLESIMES,
+                           structures_per_departement=STRUCTURES_PER_DEPARTEMENT)
+    generation_s = round(time.perf_counter() - started, 1)
+    available = len(list((national / "data/raw/questionnaires" / str(MILLESIMES[-1]))
+                         .glob("*.xlsx")))
+    series = []
+    for size in sorted(sizes):
+        if size > available:
+            raise SystemExit(f"{size} questionnaires demandés, {available} générés.")
+        project = sized_project(national, work / f"q{size}", size)
+        cold = run_cli("build", project=project)
+        series.append({"questionnaires": size, "build_s": cold["s"], "rss_mib": cold["rss_mib"],
+                       **{f"{k}_s": v for k, v in cold["etapes"].items()}})
+    largest = work / f"q{max(sizes)}"
+    build_all = run_cli("build", "--all", project=largest)
+    noop = min(run_cli("build", project=largest)["s"] for _ in range(3))
+    change_one_questionnaire(largest, MILLESIMES[-1])
+    one = run_cli("build", project=largest)
+    files = sorted((largest / "data/raw/questionnaires" / str(MILLESIMES[-1])).glob("*.xlsx"))
+    build_slope, r2 = slope([s["questionnaires"] for s in series], [s["build_s"] for s in series])
+    ingest_slope, ingest_r2 = slope([s["questionnaires"] for s in series],
+                                    [s["ingest_s"] for s in series])
+    top = series[-1]
+    refs = references(files)
+    return {
+        "questionnaires": top["questionnaires"], "communes": counts["communes"],
+        "departements": len(departements), "millesimes": list(MILLESIMES),
+        "generation_s": generation_s,
+        "national_build_s": top["build_s"], "national_peak_rss_mib": max(
+            [s["rss_mib"] for s in series] + [build_all["rss_mib"], one["rss_mib"]]),
+        "national_etapes": {k: top[k] for k in top if k.endswith("_s") and k != "build_s"},
+        "national_build_all_s": build_all["s"], "national_noop_s": noop,
+        "national_un_questionnaire_modifie_s": one["s"],
+        "national_un_questionnaire_etapes": one["etapes"],
+        "tailles": series,
+        "pente_build_ms_par_questionnaire": round(build_slope * 1000, 3), "pente_build_r2":
+            round(r2, 4),
+        "ingest_ms_per_questionnaire": round(ingest_slope * 1000, 3),
+        "pente_ingest_r2": round(ingest_r2, 4),
+        **refs,
+        "ingest_speedup_vs_openpyxl": round(
+            refs["naive_openpyxl_ms_per_questionnaire"] / (ingest_slope * 1000), 1),
+        "ingest_vs_floor": round(ingest_slope * 1000
+                                 / refs["unzip_floor_ms_per_questionnaire"], 2),
+    }
+
+
+def verdicts(results: dict) -> dict:
+    out = {}
+    for key, (sense, limit) in TARGETS.items():
+        value = results.get(key)
+        if value is None:
+            out[key] = "non mesuré"
+        else:
+            ok = value <= limit if sense == "≤" else value >= limit
+            out[key] = f"{'atteint' if ok else 'manqué'} ({value} {sense} {limit})"
+    return out
+
+
+def table(results: dict) -> str:
+    lines = ["# Banc d'essai iae-etat", "",
+             f"{results['machine']['coeurs']} cœurs, Python {results['machine']['python']}, "
+             f"{results['date']}.", "",
+             "| questionnaires | build à froid (s) | ingest (s) | analyse (s) | report (s) "
+             "| mémoire max (Mio) |", "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for s in results["tailles"]:
+        lines.append(f"| {s['questionnaires']} | {s['build_s']} | {s.get('ingest_s', '')} | "
+                     f"{s.get('analyse_s', '')} | {s.get('report_s', '')} | {s['rss_mib']} |")
+    lines += ["", f"Pente : {results['pente_build_ms_par_questionnaire']} ms par questionnaire "
+              f"(R² {results['pente_build_r2']}) ; ingestion "
+              f"{results['ingest_ms_per_questionnaire']} ms par questionnaire "
+              f"(R² {results['pente_ingest_r2']}).", "",
+              "| mesure | valeur |", "| --- | ---: |"]
+    for key in ("national_build_all_s", "national_noop_s", "national_un_questionnaire_modifie_s",
+                "unzip_floor_ms_per_questionnaire", "lecture_ms_per_questionnaire",
+                "naive_openpyxl_ms_per_questionnaire", "pandas_calamine_ms_per_questionnaire",
+                "demo_cold_s", "demo_noop_s", "demo_pdf_s", "help_s"):
+        lines.append(f"| {key} | {results.get(key)} |")
+    lines += ["", "| objectif | résultat |", "| --- | --- |"]
+    lines += [f"| {k} | {v} |" for k, v in results["objectifs"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tailles", default="500,1000,5000")
+    parser.add_argument("--travail", type=Path, help="dossier de travail (défaut : temporaire)")
+    parser.add_argument("--garder", action="store_true", help="garder le dossier de travail")
+    parser.add_argument("--sortie", type=Path, default=REPO / "reports" / "bench")
+    options = parser.parse_args()
+    sizes = [int(s) for s in options.tailles.split(",")]
+    work = options.travail or Path(tempfile.mkdtemp(prefix="iae-etat-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        help_s = min(run_cli("--help")["s"] for _ in range(5))
+        print("démonstration…", flush=True)
+        results = {"help_s": help_s, **bench_demo(work)}
+        print("échelle nationale…", flush=True)
+        results.update(bench_national(work, sizes))
+    finally:
+        if not options.garder:
+            shutil.rmtree(work, ignore_errors=True)
+    results["machine"] = {"coeurs": os.cpu_count(), "python": platform.python_version(),
+                          "systeme": platform.platform()}
+    results["date"] = time.strftime("%Y-%m-%d %H:%M")
+    results["objectifs"] = verdicts(results)
+    options.sortie.mkdir(parents=True, exist_ok=True)
+    (options.sortie / "bench.json").write_text(
+        json.dumps(results, ensure_ascii=False, indent=2, sort_keys=True) + "\n", "utf-8")
+    (options.sortie / "bench.md").write_text(table(results), "utf-8")
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
