@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import io
 import shutil
 
@@ -91,7 +92,12 @@ def test_command_writes_the_questionnaires_of_the_demo(tmp_path):
     assert result.returncode == 0, result.stderr
     folder = tmp_path / "reports/2025/questionnaires"
     liste = (tmp_path / "data/raw/structures/2025/liste_siae.csv").read_text("utf-8")
-    assert len(list(folder.iterdir())) == len(liste.splitlines()) - 1
+    emplois = json.loads((tmp_path / "data/raw/structures/2025/emplois_siaes_2025.json")
+                         .read_text("utf-8"))["results"]
+    # the scope: the ASP list and the SIAE kinds of the emplois de l'inclusion export
+    sirets = {line.split(";")[7] for line in liste.splitlines()[1:]} \
+        | {s["siret"] for s in emplois if s["type"] in ("ACI", "AI", "EI", "ETTI", "EITI")}
+    assert {p.name.split(".")[0].split("_")[0] for p in folder.iterdir()} == sirets
     digest = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
     assert cli(["--project-dir", str(tmp_path), "questionnaire"]).returncode == 0
     assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
