@@ -1,10 +1,11 @@
 """Benchmark of iae-etat (``make bench``): the demo, then a national synthetic project.
 
 The national project is written by the demo generator: every commune of the 101 départements,
-3 millésimes, about 5,000 questionnaire workbooks a year, France Travail figures for every
-commune. Projects of 500, 1,000 and 5,000 questionnaires share its files (hard links) and are
-built cold by the real command line, one process per run, so that wall time and peak memory are
-those a user sees. On the same workbooks the script times two references: the floor (unzipping
+3 millésimes, about 5,000 questionnaire workbooks a year, the needs sources for every commune
+(France Travail, CAF, INSEE, QPV, FRR, CLPE); the ASP extranet files are left out (their reader
+is sized for a département's extraction). Projects of 500, 1,000 and 5,000 questionnaires share
+its files (hard links) and are built cold by the real command line, one process per run, so that
+wall time and peak memory are those a user sees. On the same workbooks the script times two references: the floor (unzipping
 every part of every workbook) and the naive peer (``pandas.read_excel(sheet_name=None,
 engine="openpyxl")``, on an evenly spaced sample because it is slow).
 
@@ -91,15 +92,25 @@ def sized_project(national: Path, target: Path, size: int) -> Path:
 
 def change_one_questionnaire(project: Path, millesime: int) -> None:
     """Rewrite one return with one more salarié, as a corrected return would be."""
+    from iae_etat import referentiel
     from iae_etat.contracts import load_contract
+    from iae_etat.questionnaire.layout import RESIDENCE_CONTRACT
     from iae_etat.questionnaire.reader import read_return
     from iae_etat.questionnaire.remplissage import WorkbookTemplate
 
     contract = load_contract("raw_questionnaires")
+    residence = load_contract(RESIDENCE_CONTRACT)
     path = sorted((project / "data/raw/questionnaires" / str(millesime)).glob("*.xlsx"))[0]
-    answers = dict(read_return(path, contract, path.name).answers)
+    retour = read_return(path, contract, path.name, residence)
+    answers = dict(retour.answers)
     answers["salaries_annee"] = int(answers.get("salaries_annee") or 0) + 1
-    data = WorkbookTemplate(contract, millesime, fictitious=True).fill(answers)
+    communes = referentiel.communes()
+    departement = communes.loc[communes["code_commune"] == answers["code_commune_siege"],
+                               "code_departement"].iloc[0]
+    territoires = referentiel.territoires([departement])
+    epcis = sorted(set(zip(territoires["code_epci"], territoires["nom_epci"], strict=True)))
+    data = WorkbookTemplate(contract, millesime, True, residence, epcis).fill(
+        answers, retour.residence)
     path.unlink()                                    # break the hard link first
     path.write_bytes(data)
 
@@ -122,17 +133,22 @@ def references(files: list[Path]) -> dict:
     import pandas as pd
 
     from iae_etat.contracts import load_contract
-    from iae_etat.questionnaire.reader import read_return
+    from iae_etat.ingest import read_envoi
+    from iae_etat.questionnaire.layout import RESIDENCE_CONTRACT
 
     contract = load_contract("raw_questionnaires")
+    residence = load_contract(RESIDENCE_CONTRACT)
+
+    def read_and_check(path: Path) -> None:     # what ingest does for one return
+        read_envoi(path, path.name, contract, residence, MILLESIMES[-1], None)
+
     sample = files[:: max(1, len(files) // NAIVE_SAMPLE)][:NAIVE_SAMPLE]
     for path in files[:50]:                          # warm the page cache and the imports
         unzip_everything(path)
-        read_return(path, contract, path.name)
+        read_and_check(path)
     return {
         "unzip_floor_ms_per_questionnaire": per_questionnaire_ms(files, unzip_everything),
-        "lecture_ms_per_questionnaire": per_questionnaire_ms(
-            files, lambda p: read_return(p, contract, p.name)),
+        "lecture_ms_per_questionnaire": per_questionnaire_ms(files, read_and_check),
         "naive_openpyxl_ms_per_questionnaire": per_questionnaire_ms(
             sample, lambda p: pd.read_excel(p, sheet_name=None, engine="openpyxl")),
         "pandas_calamine_ms_per_questionnaire": per_questionnaire_ms(
@@ -172,7 +188,7 @@ def bench_national(work: Path, sizes: list[int]) -> dict:
     departements = tuple(referentiel.departements()["code_departement"])
     started = time.perf_counter()
     counts = generate_demo(national, departements=departements, millesimes=MILLESIMES,
-                           structures_per_departement=STRUCTURES_PER_DEPARTEMENT)
+                           structures_per_departement=STRUCTURES_PER_DEPARTEMENT, with_asp=False)
     generation_s = round(time.perf_counter() - started, 1)
     available = len(list((national / "data/raw/questionnaires" / str(MILLESIMES[-1]))
                          .glob("*.xlsx")))

@@ -84,15 +84,21 @@ class Structure:
 
 def generate_demo(target: Path, departements: tuple[str, ...] = ("26",),
                   millesimes: tuple[int, ...] = (2024, 2025), seed: int = 2026,
-                  structures_per_departement: int = 50, with_anomalies: bool = True) -> dict:
-    """Write a fictional project into ``target``; returns counts of what was written."""
+                  structures_per_departement: int = 50, with_anomalies: bool = True,
+                  with_asp: bool = True) -> dict:
+    """Write a fictional project into ``target``; returns counts of what was written.
+
+    ``with_asp=False`` leaves out the ASP extranet files (the national benchmark: their reader is
+    sized for a département's extraction).
+    """
     communes = referentiel.territoires(list(departements))
     rng = random.Random(seed)
     structures = _structures(rng, communes, structures_per_departement * len(departements))
     contract = load_contract("raw_questionnaires")
     config = target / "iae-etat.toml"
     if not config.exists():
-        names = ", ".join(sorted(set(communes["nom_departement"])))
+        names = ", ".join(sorted(set(communes["nom_departement"]))) if len(departements) <= 3 \
+            else f"{len(departements)} départements"
         write_text(config, DEMO_CONFIG.format(
             nom=f"{names} — démonstration (données fictives)",
             departements=", ".join(f'"{d}"' for d in departements)))
@@ -108,7 +114,7 @@ def generate_demo(target: Path, departements: tuple[str, ...] = ("26",),
             with_anomalies and millesime == millesimes[-1], previous)
         counts["questionnaires"] = len(previous)
         _write_france_travail(target, millesime, communes, year_rng)
-        write_sources(target, millesime, present, communes, seed)
+        write_sources(target, millesime, present, communes, seed, with_asp)
     return counts
 
 

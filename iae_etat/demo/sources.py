@@ -67,7 +67,7 @@ BILAN_HEADERS = {
 
 
 def write_sources(target: Path, millesime: int, structures: list, communes: pd.DataFrame,
-                  seed: int) -> None:
+                  seed: int, with_asp: bool = True) -> None:
     """Write the fictional source files of ``millesime`` under ``target/data/raw``."""
     rng = random.Random(f"{seed}-{millesime}-sources")
     raw = target / "data" / "raw"
@@ -81,7 +81,8 @@ def write_sources(target: Path, millesime: int, structures: list, communes: pd.D
     _write_frr(raw / "frr" / str(millesime), communes)
     _write_ft_departements(raw / "france_travail" / str(millesime), millesime, communes, rng)
     _write_emplois(raw / "structures" / str(millesime), millesime, structures, communes, rng)
-    _write_asp(raw / "asp" / str(millesime), millesime, structures, communes, rng)
+    if with_asp:
+        _write_asp(raw / "asp" / str(millesime), millesime, structures, communes, rng)
 
 
 def _csv(rows: list, delimiter: str = ";") -> str:
