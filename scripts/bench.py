@@ -6,8 +6,9 @@ The national project is written by the demo generator: every commune of the 101 
 is sized for a département's extraction). Projects of 500, 1,000 and 5,000 questionnaires share
 its files (hard links) and are built cold by the real command line, one process per run, so that
 wall time and peak memory are those a user sees. On the same workbooks the script times two
-references: the floor (unzipping every part of every workbook) and the naive peer (``pandas.read_excel(sheet_name=None,
-engine="openpyxl")``, on an evenly spaced sample because it is slow).
+references: the floor (unzipping every part of every workbook) and the naive peer
+(``pandas.read_excel(sheet_name=None, engine="openpyxl")``, on an evenly spaced sample because it
+is slow).
 
 Writes ``reports/bench/bench.json`` and the table ``reports/bench/bench.md``.
 Usage: ``python scripts/bench.py [--tailles 500,1000,5000] [--travail DIR] [--garder]``.
