@@ -254,15 +254,15 @@ def _answers(s: Structure, millesime: int, rng: random.Random) -> dict:
 def _residence(s: Structure, salaries: int, epci_of: dict[str, str], epcis: list[str],
                rng: random.Random) -> dict[str, int]:
     """Where the salariés of one SIAE live: mostly in its own EPCI, some around."""
-    own = epci_of[s.code_commune]
-    others = rng.sample([e for e in epcis if e != own], k=min(2, len(epcis) - 1))
+    own = epci_of[s.code_commune] if isinstance(epci_of[s.code_commune], str) else "hors"
+    others = rng.sample([e for e in epcis if e != own], k=max(0, min(2, len(epcis) - 1)))
     split = {own: round(salaries * rng.uniform(0.6, 0.85))}
     rest = salaries - split[own]
     for code in others:
         share = round(rest * rng.uniform(0.3, 0.6))
         split[code] = share
         rest -= share
-    split["hors"] = rest
+    split["hors"] = split.get("hors", 0) + rest
     return {k: v for k, v in split.items() if v > 0}
 
 
@@ -297,7 +297,7 @@ def _write_questionnaires(target: Path, millesime: int, structures: list[Structu
                               strict=True))
     # The « Résidence » sheet lists the EPCI of the SIAE's own département.
     epcis: dict[str, list[tuple[str, str]]] = {}
-    for dep, group in communes.groupby("code_departement", sort=True):
+    for dep, group in communes.dropna(subset=["code_epci"]).groupby("code_departement"):
         epcis[dep] = sorted(set(zip(group["code_epci"], group["nom_epci"], strict=True)))
     written: dict[str, dict] = {}
     responding = []
@@ -305,7 +305,7 @@ def _write_questionnaires(target: Path, millesime: int, structures: list[Structu
         if rng.random() > RESPONSE_RATE:
             continue
         answers = _answers(s, millesime, rng)
-        codes = [code for code, _ in epcis[departement_of[s.code_commune]]]
+        codes = [code for code, _ in epcis.get(departement_of[s.code_commune], [])]
         residence = _residence(s, answers["salaries_annee"], epci_of, codes, rng)
         responding.append((s, answers, residence))
     damaged = {}
@@ -327,7 +327,7 @@ def _write_questionnaires(target: Path, millesime: int, structures: list[Structu
         key = (dep, name in previous)
         if key not in templates:
             templates[key] = WorkbookTemplate(contract, millesime, True, residence_contract,
-                                              epcis[dep], with_previous=key[1])
+                                              epcis.get(dep, []), with_previous=key[1])
         write_bytes(folder / name, templates[key].fill(shown, residence, previous.get(name)))
     if with_anomalies and len(responding) > 8:
         dep = departement_of[responding[1][0].code_commune]
