@@ -107,16 +107,18 @@ def _xlsx(sheets: dict[str, list[list]]) -> bytes:
 
 
 def _zones(communes: pd.DataFrame) -> pd.DataFrame:
-    """Fictional zones d'emploi: one per arrondissement, named after its largest commune."""
-    data = communes.sort_values(["code_arrondissement", "population", "code_commune"],
-                                ascending=[True, False, True])
-    heads = data.drop_duplicates("code_arrondissement")
+    """Fictional zones d'emploi: one per arrondissement (per département where there is none),
+    named after its largest commune; codes 99xx, or 9xxx when a large scope needs more."""
+    area = communes["code_arrondissement"].fillna("d" + communes["code_departement"])
+    data = communes.assign(area=area).sort_values(["area", "population", "code_commune"],
+                                                  ascending=[True, False, True])
+    heads = data.drop_duplicates("area")
     names = {a: f"{n} (zone fictive)" for a, n in
-             zip(heads["code_arrondissement"], heads["nom_commune"], strict=True)}
-    codes = {a: f"99{i + 1:02d}" for i, a in enumerate(sorted(names))}
+             zip(heads["area"], heads["nom_commune"], strict=True)}
+    width = "99{:02d}" if len(names) < 99 else "9{:03d}"
+    codes = {a: width.format(i + 1) for i, a in enumerate(sorted(names))}
     return pd.DataFrame({"code_commune": communes["code_commune"],
-                         "code_zone_emploi": communes["code_arrondissement"].map(codes),
-                         "nom_zone_emploi": communes["code_arrondissement"].map(names)})
+                         "code_zone_emploi": area.map(codes), "nom_zone_emploi": area.map(names)})
 
 
 def _write_zones(folder: Path, communes: pd.DataFrame, zones: pd.DataFrame) -> None:
