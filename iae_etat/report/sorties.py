@@ -51,13 +51,15 @@ def write_annexe4(projet: Projet, millesime: int, indicateurs, reports_dir: Path
     version = load_contract("out_indicateurs", projet.dir).version
     departements = referentiel.departements().set_index("code_departement")
     regions = referentiel.regions().set_index("code_region")["nom_region"]
+    # Split once: a national project has a hundred départements and millions of rows.
+    rows = indicateurs[indicateurs["niveau"] == "departement"]
+    by_code = {code: group for code, group in rows.groupby("code")}
     written = []
     for code in projet.departements:
         region = str(departements.at[code, "code_region"])
         table = annexe4.annexe4_table(
-            indicateurs, departement=code, nom_departement=departements.at[code,
-                                                                            "nom_departement"],
-            code_region=region, nom_region=regions.get(region, region), millesime=millesime,
+            by_code.get(code, rows.iloc[:0]), departement=code,
+            nom_departement=departements.at[code, "nom_departement"], code_region=region, nom_region=regions.get(region, region), millesime=millesime,
             version_contrat=version, donnees_fictives=projet.donnees_fictives)
         stem = reports_dir / annexe4.file_stem(code, millesime)
         csv_path, xlsx_path = stem.with_suffix(".csv"), stem.with_suffix(".xlsx")
