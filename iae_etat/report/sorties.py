@@ -59,7 +59,8 @@ def write_annexe4(projet: Projet, millesime: int, indicateurs, reports_dir: Path
         region = str(departements.at[code, "code_region"])
         table = annexe4.annexe4_table(
             by_code.get(code, rows.iloc[:0]), departement=code,
-            nom_departement=departements.at[code, "nom_departement"], code_region=region, nom_region=regions.get(region, region), millesime=millesime,
+            nom_departement=departements.at[code, "nom_departement"], code_region=region,
+            nom_region=regions.get(region, region), millesime=millesime,
             version_contrat=version, donnees_fictives=projet.donnees_fictives)
         stem = reports_dir / annexe4.file_stem(code, millesime)
         csv_path, xlsx_path = stem.with_suffix(".csv"), stem.with_suffix(".xlsx")
