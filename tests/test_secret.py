@@ -11,7 +11,7 @@ from iae_etat.analyse.indicateurs import TYPES_SIAE, indicators
 from iae_etat.analyse.run import DERIVED
 from iae_etat.analyse.secret import apply_secret
 
-EFFECTIFS = {"salaries_annee", "de_abc"}
+EFFECTIFS = {"salaries_annee", "de_abc", "salaries_public", "de_public"}
 # Communes A and B in EPCI E, département D.
 TERRITOIRES = pd.DataFrame({
     "code_commune": ["A", "B"], "nom_commune": ["Alpha", "Bêta"],
@@ -73,6 +73,9 @@ def _project(draw):
         "nom_departement": "Dép"})
     siae = draw(st.lists(st.tuples(st.sampled_from(communes), st.sampled_from(TYPES_SIAE),
                                    st.integers(0, 40), st.booleans()), max_size=10))
+    # each answer's BRSA and femmes among its salariés, sometimes left empty
+    shares = [[draw(st.one_of(st.none(), st.integers(0, s[2]))) for _ in range(2)]
+              for s in siae]
     structures = pd.DataFrame({
         "siret": [str(i) for i in range(len(siae))],
         "type_siae": pd.Series([s[1] for s in siae], dtype=object),
@@ -82,26 +85,35 @@ def _project(draw):
                                        dtype="Float64"),
         "etp_realises": pd.Series([s[2] / 3 if s[3] else None for s in siae], dtype="Float64"),
         "salaries_annee": pd.Series([s[2] if s[3] else None for s in siae], dtype="Int64")})
+    reponses = structures.loc[structures["a_repondu"], ["siret", "type_siae", "salaries_annee"]]
+    answered = [share for share, s in zip(shares, siae, strict=True) if s[3]]
+    reponses = reponses.assign(brsa=pd.Series([a[0] for a in answered], dtype="Int64").values,
+                               femmes=pd.Series([a[1] for a in answered], dtype="Int64").values)
     de_abc = [draw(st.one_of(st.none(), st.integers(0, 60))) for _ in communes]
+    de_50_plus = [None if d is None else draw(st.integers(0, d)) for d in de_abc]
     besoins = pd.DataFrame({"code_commune": communes,
-                            "de_abc": pd.Series(de_abc, dtype="Float64")})
-    return territoires, structures, besoins, draw(st.integers(2, 11))
+                            "de_abc": pd.Series(de_abc, dtype="Float64"),
+                            "de_50_plus": pd.Series(de_50_plus, dtype="Float64")})
+    return territoires, structures, reponses, besoins, draw(st.integers(2, 11))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_project())
 def test_secret_holds_on_random_tables(project):
-    territoires, structures, besoins, seuil = project
-    raw = indicators(territoires, structures, besoins)
+    territoires, structures, reponses, besoins, seuil = project
+    raw = indicators(territoires, structures, besoins, reponses=reponses)
     published = apply_secret(raw, territoires, seuil, EFFECTIFS, DERIVED)
     assert audit_secret(published, territoires, EFFECTIFS).empty
     public = published[published["diffusion"] == "publique"]
     counts = public.loc[public["indicateur"].isin(EFFECTIFS), "valeur"]
     assert not ((counts > 0) & (counts < seuil)).any()
-    # every ratio built on a secret count is secret too
+    # every ratio built on a secret count (of its public, or the total of its cell) is secret
     hidden = public[public["statut"] == "s"]
+    cell = ["niveau", "code", "type_siae", "public"]
     for ratio, components in DERIVED.items():
-        sources = hidden[hidden["indicateur"].isin(components)][["niveau", "code",
-                                                                 "type_siae"]]
-        rows = public[public["indicateur"] == ratio].merge(sources.drop_duplicates())
-        assert (rows["statut"] == "s").all()
+        sources = hidden[hidden["indicateur"].isin(components)]
+        ratios = public[public["indicateur"] == ratio]
+        same = ratios.merge(sources[cell].drop_duplicates())
+        totals = sources.loc[sources["public"] == "ensemble", cell[:-1]].drop_duplicates()
+        of_total = ratios.merge(totals)
+        assert (same["statut"] == "s").all() and (of_total["statut"] == "s").all()

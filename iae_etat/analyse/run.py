@@ -10,10 +10,15 @@ from iae_etat.analyse.secret import apply_secret
 from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
 from iae_etat.etat import previous_indicators
+from iae_etat.questionnaire.layout import CONTRACT_NAME as QUESTIONNAIRES
 
 DERIVED = {"taux_equipement_etp_de_abc": ("de_abc", "etp_conventionnes"),
            "taux_equipement_etp_brsa": ("foyers_rsa", "etp_conventionnes"),
-           "taux_sortie_dynamique_asp": ("sorties_dynamiques_asp", "sorties_asp")}
+           "taux_sortie_dynamique_asp": ("sorties_dynamiques_asp", "sorties_asp"),
+           "part_public_salaries": ("salaries_public", "salaries_annee"),
+           "part_public_de_abc": ("de_public", "de_abc"),
+           "ecart_representativite": ("salaries_public", "salaries_annee", "de_public",
+                                      "de_abc")}
 
 
 def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.DataFrame:
@@ -23,7 +28,8 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
     besoins = catalogue.read("core_besoins") if catalogue.exists("core_besoins") \
         else pd.DataFrame(columns=["code_commune", "de_abc"])
     asp = catalogue.read("core_asp") if catalogue.exists("core_asp") else None
-    table = indicators(territoires, structures, besoins, asp)
+    reponses = catalogue.read(QUESTIONNAIRES) if catalogue.exists(QUESTIONNAIRES) else None
+    table = indicators(territoires, structures, besoins, asp, reponses)
     effectifs = {i.code for i in CATALOGUE if i.effectif}
     published = apply_secret(table, territoires, projet.secret.seuil_effectifs, effectifs,
                              DERIVED)
