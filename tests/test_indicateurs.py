@@ -133,7 +133,9 @@ def test_asp_indicators_cover_every_territory_and_give_the_dynamic_exit_rate():
 REPONSES = pd.DataFrame({
     "siret": ["1", "3"], "type_siae": ["ACI", "EI"], "salaries_annee": [20, 8],
     "brsa": [6, 2], "rqth": [2, None], "deld": [3, 1], "detld": [4, 1],
-    "residents_qpv": [5, 0], "age_moins_26": [4, 2], "age_50_plus": [5, 1], "femmes": [9, 4]})
+    "residents_qpv": [5, 0], "age_moins_26": [4, 2], "age_50_plus": [5, 1], "femmes": [9, 4],
+    "sorties": [12, 4], "sorties_retraits": [2, 0], "sorties_durables": [2, 1],
+    "sorties_transition": [1, 0], "sorties_positives": [1, 0]})
 BESOINS_PUBLICS = BESOINS.assign(deld=[300.0, None, 100.0], detld=[100.0, None, 50.0],
                                  de_moins_26=[150.0, None, None],
                                  de_50_plus=[250.0, None, 100.0])
@@ -199,3 +201,20 @@ def test_a_share_of_a_public_is_secret_with_its_count_or_its_total():
     assert pub["commune", "C", "salaries_annee", "EI", "ensemble"] == "s"        # 8 < 11
     assert pub["commune", "C", "part_public_salaries", "EI", "residents_qpv"] == "s"  # 0 / 8
     assert pub["commune", "A", "de_public", "ensemble", "deld_detld"] == "publie"  # 400
+
+
+def test_realisation_of_etp(table):
+    assert table["commune", "A", "realisation_etp", "ACI"] == 90                 # 9 / 10
+    assert table["departement", "D", "realisation_etp", "ensemble"] == 14 / 15 * 100  # (9+5)/15
+    assert math.isnan(table["commune", "B", "realisation_etp", "ensemble"])      # no ETP
+
+
+def test_exits_and_dynamic_exit_rate_from_the_questionnaires(publics):
+    assert publics["commune", "A", "sorties", "ACI", "ensemble"] == 10            # 12 − 2
+    assert publics["commune", "A", "sorties_dynamiques", "ACI", "ensemble"] == 4  # 2 + 1 + 1
+    assert publics["commune", "A", "taux_sortie_dynamique", "ACI", "ensemble"] == 40  # 4 / 10
+    assert publics["commune", "C", "taux_sortie_dynamique", "EI", "ensemble"] == 25   # 1 / 4
+    assert publics["departement", "D", "taux_sortie_dynamique", "ensemble", "ensemble"] == \
+        5 / 14 * 100
+    assert math.isnan(publics["commune", "A", "sorties", "AI", "ensemble"])       # no answer
+    assert publics["commune", "B", "sorties", "ensemble", "ensemble"] == 0        # no SIAE

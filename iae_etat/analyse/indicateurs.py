@@ -95,6 +95,26 @@ CATALOGUE = (
                "Part des sorties dynamiques parmi les sorties hors retraits.",
                "sorties dynamiques / (sorties − retraits) × 100", "%", ("core_asp",),
                par_type=True),
+    Indicateur("realisation_etp", "Réalisation des ETP conventionnés",
+               "Part des postes conventionnés effectivement réalisés, SIAE ayant répondu.",
+               "ETP réalisés / ETP conventionnés × 100", "%", ("core_structures",),
+               par_type=True),
+    Indicateur("sorties", "Sorties hors retraits",
+               "Sorties de l'année après le parcours minimal, hors retraits (décès, "
+               "déménagement, maladie…), déclarées par les SIAE ayant répondu ; non disponible "
+               "si l'une d'elles n'a pas renseigné ses sorties.",
+               "sorties − retraits", "personnes", ("raw_questionnaires", "core_structures"),
+               par_type=True, effectif=True),
+    Indicateur("sorties_dynamiques", "Sorties dynamiques",
+               "Sorties en emploi durable, en emploi de transition et sorties positives, "
+               "déclarées par les SIAE ayant répondu.",
+               "durables + transition + positives", "personnes",
+               ("raw_questionnaires", "core_structures"), par_type=True, effectif=True),
+    Indicateur("taux_sortie_dynamique", "Taux de sortie dynamique",
+               "Part des sorties dynamiques parmi les sorties hors retraits ; les « autres "
+               "sorties » restent au dénominateur.",
+               "(durables + transition + positives) / (sorties − retraits) × 100", "%",
+               ("raw_questionnaires", "core_structures"), par_type=True),
     Indicateur("salaries_public", "Salariés en insertion du public",
                "Salariés sur l'année appartenant au public, déclarés par les SIAE ayant "
                "répondu ; non disponible si l'une d'elles n'a pas renseigné ce public.",
@@ -128,7 +148,8 @@ CATALOGUE = (
 NEEDS = {"de_abc": "taux_equipement_etp_de_abc", "foyers_rsa": "taux_equipement_etp_brsa"}
 BY_CODE = {i.code: i for i in CATALOGUE}
 OFFER_INDICATORS = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee",
-                    "taux_reponse")
+                    "taux_reponse", "realisation_etp")
+EXITS = ("sorties", "sorties_dynamiques")
 # Publics: code → (questionnaire columns, columns of core_besoins for the same public among the
 # demandeurs d'emploi ABC, or () when the needs do not describe it).
 PUBLICS = {"brsa": (("brsa",), ()), "rqth": (("rqth",), ("de_rqth",)),
@@ -136,6 +157,7 @@ PUBLICS = {"brsa": (("brsa",), ()), "rqth": (("rqth",), ("de_rqth",)),
            "residents_qpv": (("residents_qpv",), ()),
            "moins_26": (("age_moins_26",), ("de_moins_26",)),
            "50_plus": (("age_50_plus",), ("de_50_plus",)), "femmes": (("femmes",), ())}
+EXIT_CATEGORIES = ("sorties_durables", "sorties_transition", "sorties_positives")
 OUTPUT_COLUMNS = ["niveau", "code", "libelle", "indicateur", "unite", "type_siae", "public",
                   "valeur"]
 
@@ -147,19 +169,20 @@ def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
 
     Returns the long table (columns ``OUTPUT_COLUMNS``) before secrecy; ``valeur`` is NaN where
     the data are not available. The ``…_asp`` indicators are computed only when ``asp`` (the
-    table ``core_asp``) is given, the publics only when ``reponses`` (``raw_questionnaires``) is.
+    table ``core_asp``) is given; the sorties and the publics of the questionnaires only when
+    ``reponses`` (``raw_questionnaires``) is.
     """
     offer = _offer_by_commune(structures)
     needs = besoins.set_index("code_commune").reindex(columns=list(NEEDS)) \
         if not besoins.empty else pd.DataFrame({n: pd.Series(dtype="Float64") for n in NEEDS})
-    publics = None if reponses is None else (_publics_by_commune(structures, reponses),
+    answers = None if reponses is None else (_answers_by_commune(structures, reponses),
                                              _public_needs_by_commune(besoins))
     frames = []
     for level in LEVELS:
         table = level_frame(territoires, level)
         if table is None:
             continue
-        frames.append(_level_indicators(table, level, offer, needs, publics))
+        frames.append(_level_indicators(table, level, offer, needs, answers))
         if asp is not None:
             frames.append(_asp_indicators(table, level, asp))
     return pd.concat(frames, ignore_index=True)[OUTPUT_COLUMNS]
@@ -229,7 +252,7 @@ def _offer_by_commune(structures: pd.DataFrame) -> pd.DataFrame:
 
 def _level_indicators(table: pd.DataFrame, level: str, offer: pd.DataFrame,
                       needs: pd.DataFrame,
-                      publics: tuple[pd.DataFrame, pd.DataFrame] | None) -> pd.DataFrame:
+                      answers: tuple[pd.DataFrame, pd.DataFrame] | None) -> pd.DataFrame:
     """Indicators for one level; ``table`` maps each commune to its territory at that level."""
     labels = table.drop_duplicates("code").set_index("code")["libelle"]
     joined = offer.merge(table[["code_commune", "code"]], on="code_commune")
@@ -246,6 +269,9 @@ def _level_indicators(table: pd.DataFrame, level: str, offer: pd.DataFrame,
         sums[column] = sums[column].astype(float).where(has_respondent | (sums["nb"] == 0),
                                                         np.nan)
         sums.loc[sums["nb"] == 0, column] = 0.0
+    etp_conventionnes = sums["etp_conventionnes"]
+    sums["realisation_etp"] = sums["etp_realises"] / etp_conventionnes.where(
+        etp_conventionnes > 0) * 100
     sums["taux_reponse"] = np.where(sums["nb"] > 0,
                                     sums["repond"].fillna(0) / sums["nb"].where(sums["nb"] > 0)
                                     * 100, np.nan)
@@ -266,8 +292,11 @@ def _level_indicators(table: pd.DataFrame, level: str, offer: pd.DataFrame,
     needs_rows["type_siae"] = ENSEMBLE
     out = pd.concat([offer_rows, needs_rows], ignore_index=True)
     out["public"] = ENSEMBLE
-    if publics is not None:
-        out = pd.concat([out, _public_indicators(table, sums, *publics)], ignore_index=True)
+    if answers is not None:
+        by_commune, public_needs = answers
+        out = pd.concat([out, _exit_indicators(table, sums, by_commune),
+                         _public_indicators(table, sums, by_commune, public_needs)],
+                        ignore_index=True)
     out["niveau"] = level
     out["libelle"] = out["code"].map(labels)
     out["unite"] = out["indicateur"].map({c: i.unite for c, i in BY_CODE.items()})
@@ -275,11 +304,12 @@ def _level_indicators(table: pd.DataFrame, level: str, offer: pd.DataFrame,
     return out
 
 
-def _publics_by_commune(structures: pd.DataFrame, reponses: pd.DataFrame) -> pd.DataFrame:
-    """Per (commune, type of SIAE) and ``ensemble``: for each public, the salariés of the
-    respondents (``v_<public>``) and how many respondents left it or their salariés empty
-    (``m_<public>``)."""
-    columns = sorted({c for fields, _ in PUBLICS.values() for c in fields})
+def _answers_by_commune(structures: pd.DataFrame, reponses: pd.DataFrame) -> pd.DataFrame:
+    """Per (commune, type of SIAE) and ``ensemble``: for each public and each count of exits,
+    the figure of the respondents (``v_<name>``) and how many respondents left it, or what it is
+    divided by, empty (``m_<name>``)."""
+    columns = sorted({c for fields, _ in PUBLICS.values() for c in fields}
+                     | {"sorties", "sorties_retraits", *EXIT_CATEGORIES})
     answers = reponses.reindex(columns=["siret", "type_siae", "salaries_annee", *columns])
     data = structures.loc[structures["a_repondu"].astype(bool)
                           & structures["code_commune"].notna(),
@@ -291,11 +321,42 @@ def _publics_by_commune(structures: pd.DataFrame, reponses: pd.DataFrame) -> pd.
         value = data[list(fields)].astype(float).sum(axis=1, min_count=len(fields))
         figures[f"v_{public}"] = value
         figures[f"m_{public}"] = (value.isna() | unknown_total).astype(int)
+    exits = {"sorties": data["sorties"].astype(float) - data["sorties_retraits"].astype(float),
+             "sorties_dynamiques": data[list(EXIT_CATEGORIES)].astype(float)
+             .sum(axis=1, min_count=len(EXIT_CATEGORIES))}
+    unknown_exits = exits["sorties"].isna() | exits["sorties_dynamiques"].isna()
+    for name, value in exits.items():
+        figures[f"v_{name}"] = value
+        figures[f"m_{name}"] = unknown_exits.astype(int)
     data = pd.concat([data[["code_commune", "type_siae"]], pd.DataFrame(figures)], axis=1)
     by_type = data.groupby(["code_commune", "type_siae"]).sum(min_count=1).reset_index()
     ensemble = data.drop(columns="type_siae").groupby("code_commune").sum(min_count=1)
     return pd.concat([by_type, ensemble.reset_index().assign(type_siae=ENSEMBLE)],
                      ignore_index=True)
+
+
+def _answer_sums(table: pd.DataFrame, sums: pd.DataFrame, answers: pd.DataFrame,
+                 names: list[str]) -> pd.DataFrame:
+    """The level's figures ``names`` per (code, type of SIAE): unknown where a respondent left
+    one empty, zero where the territory has no SIAE."""
+    joined = answers.merge(table[["code_commune", "code"]], on="code_commune")
+    grouped = joined.groupby(["code", "type_siae"])
+    level = grouped[[f"v_{n}" for n in names]].sum(min_count=1) \
+        .join(grouped[[f"m_{n}" for n in names]].sum()).reindex(sums.index)
+    missing = level[[f"m_{n}" for n in names]].fillna(0).to_numpy() > 0
+    count = np.where(missing, np.nan, level[[f"v_{n}" for n in names]].to_numpy(dtype=float))
+    count[(sums["nb"] == 0).to_numpy()] = 0.0  # no SIAE: truly none
+    return pd.DataFrame(count, index=sums.index, columns=names)
+
+
+def _exit_indicators(table: pd.DataFrame, sums: pd.DataFrame,
+                     answers: pd.DataFrame) -> pd.DataFrame:
+    """Sorties and taux de sortie dynamique for one level, from the questionnaires."""
+    exits = _answer_sums(table, sums, answers, list(EXITS))
+    base = exits["sorties"]
+    exits["taux_sortie_dynamique"] = exits["sorties_dynamiques"] / base.where(base > 0) * 100
+    long = exits.rename_axis(columns="indicateur").stack(future_stack=True).rename("valeur")
+    return long.reset_index().assign(public=ENSEMBLE)
 
 
 def _public_needs_by_commune(besoins: pd.DataFrame) -> pd.DataFrame:
@@ -310,19 +371,12 @@ def _public_needs_by_commune(besoins: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _public_indicators(table: pd.DataFrame, sums: pd.DataFrame, publics: pd.DataFrame,
+def _public_indicators(table: pd.DataFrame, sums: pd.DataFrame, answers: pd.DataFrame,
                        public_needs: pd.DataFrame) -> pd.DataFrame:
     """Représentativité des publics for one level; ``sums`` are the level's offer sums per
     (code, type of SIAE). Rows ``code, indicateur, type_siae, public, valeur``."""
     names = list(PUBLICS)
-    joined = publics.merge(table[["code_commune", "code"]], on="code_commune")
-    grouped = joined.groupby(["code", "type_siae"])
-    level = grouped[[f"v_{p}" for p in names]].sum(min_count=1) \
-        .join(grouped[[f"m_{p}" for p in names]].sum()).reindex(sums.index)
-    missing = level[[f"m_{p}" for p in names]].fillna(0).to_numpy() > 0
-    count = np.where(missing, np.nan, level[[f"v_{p}" for p in names]].to_numpy(dtype=float))
-    count[(sums["nb"] == 0).to_numpy()] = 0.0  # no SIAE: truly none
-    count = pd.DataFrame(count, index=sums.index, columns=names)
+    count = _answer_sums(table, sums, answers, names)
     salaries = sums["salaries_annee"]
     share = count.div(salaries.where(salaries > 0), axis=0) * 100
     frames = [_public_long(count, "salaries_public"), _public_long(share, "part_public_salaries")]

@@ -17,6 +17,7 @@ from iae_etat.questionnaire.layout import CONTRACT_NAME as QUESTIONNAIRES
 DERIVED = {"taux_equipement_etp_de_abc": ("de_abc", "etp_conventionnes"),
            "taux_equipement_etp_brsa": ("foyers_rsa", "etp_conventionnes"),
            "taux_sortie_dynamique_asp": ("sorties_dynamiques_asp", "sorties_asp"),
+           "taux_sortie_dynamique": ("sorties_dynamiques", "sorties"),
            "part_public_salaries": ("salaries_public", "salaries_annee"),
            "part_public_de_abc": ("de_public", "de_abc"),
            "ecart_representativite": ("salaries_public", "salaries_annee", "de_public",
