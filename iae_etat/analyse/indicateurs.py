@@ -157,6 +157,10 @@ PUBLICS = {"brsa": (("brsa",), ()), "rqth": (("rqth",), ("de_rqth",)),
            "residents_qpv": (("residents_qpv",), ()),
            "moins_26": (("age_moins_26",), ("de_moins_26",)),
            "50_plus": (("age_50_plus",), ("de_50_plus",)), "femmes": (("femmes",), ())}
+PUBLIC_LABELS = {"brsa": "Bénéficiaires du RSA", "rqth": "Travailleurs handicapés (RQTH)",
+                 "deld_detld": "Demandeurs d'emploi de longue durée (DELD et DETLD)",
+                 "residents_qpv": "Résidents des QPV", "moins_26": "Jeunes de moins de 26 ans",
+                 "50_plus": "Seniors de 50 ans et plus", "femmes": "Femmes"}
 EXIT_CATEGORIES = ("sorties_durables", "sorties_transition", "sorties_positives")
 OUTPUT_COLUMNS = ["niveau", "code", "libelle", "indicateur", "unite", "type_siae", "public",
                   "valeur"]
