@@ -30,6 +30,7 @@ class Indicateur:
     par_type: bool = False
     effectif: bool = False  # a count of people: primary secrecy applies
     par_public: bool = False
+    niveaux: tuple[str, ...] = LEVELS  # the levels where it makes sense, when their table exists
 
 
 CATALOGUE = (

@@ -9,6 +9,7 @@ from iae_etat.analyse.indicateurs import (
     CATALOGUE,
     ENSEMBLE,
     PUBLIC_LABELS,
+    Indicateur,
     TYPES_SIAE,
 )
 from iae_etat.analyse.niveaux import LEVEL_LABELS
@@ -112,8 +113,19 @@ def evolution_rows(rows: pd.DataFrame) -> list[dict]:
 def catalogue_rows() -> list[dict]:
     """The indicator catalogue for the methodological annex."""
     return [{"code": i.code, "libelle": i.libelle, "definition": i.definition,
-             "formule": i.formule, "unite": i.unite, "sources": ", ".join(i.sources)}
+             "formule": i.formule, "unite": i.unite, "sources": ", ".join(i.sources),
+             "declinaisons": _declinaisons(i)}
             for i in CATALOGUE]
+
+
+def _declinaisons(indicateur: Indicateur) -> str:
+    """Where an indicator is given: its levels, by type of SIAE, by public."""
+    parts = [", ".join(LEVEL_LABELS[n] for n in indicateur.niveaux)]
+    if indicateur.par_type:
+        parts.append("par type de SIAE")
+    if indicateur.par_public:
+        parts.append("par public")
+    return " ; ".join(parts)
 
 
 def publics_table(indicateurs: pd.DataFrame, code: str) -> dict:
