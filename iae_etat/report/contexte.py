@@ -9,8 +9,8 @@ from iae_etat.analyse.indicateurs import (
     CATALOGUE,
     ENSEMBLE,
     PUBLIC_LABELS,
-    Indicateur,
     TYPES_SIAE,
+    Indicateur,
 )
 from iae_etat.analyse.niveaux import LEVEL_LABELS
 from iae_etat.report.formats import cellule, nombre
