@@ -218,3 +218,18 @@ def test_exits_and_dynamic_exit_rate_from_the_questionnaires(publics):
         5 / 14 * 100
     assert math.isnan(publics["commune", "A", "sorties", "AI", "ensemble"])       # no answer
     assert publics["commune", "B", "sorties", "ensemble", "ensemble"] == 0        # no SIAE
+
+
+def test_answers_with_missing_figures():
+    # s3 left its retraits empty: its exits are left out; s1 left its salariés empty: its
+    # publics are left out, as its salariés are left out of salaries_annee.
+    reponses = REPONSES.assign(sorties_retraits=[2, None])
+    structures = STRUCTURES.assign(salaries_annee=[None, None, 8])
+    out = indicators(TERRITOIRES, structures, BESOINS_PUBLICS, reponses=reponses)
+    table = out.set_index(["niveau", "code", "indicateur", "type_siae", "public"])["valeur"]
+    assert table["departement", "D", "sorties", "ensemble", "ensemble"] == 10      # s1 only
+    assert table["departement", "D", "taux_sortie_dynamique", "ensemble", "ensemble"] == 40
+    assert math.isnan(table["commune", "C", "sorties", "EI", "ensemble"])
+    assert table["departement", "D", "salaries_public", "ensemble", "brsa"] == 2   # s3 only
+    assert table["departement", "D", "part_public_salaries", "ensemble", "brsa"] == 25  # 2 / 8
+    assert math.isnan(table["departement", "D", "salaries_public", "ensemble", "rqth"])

@@ -102,13 +102,13 @@ CATALOGUE = (
                par_type=True),
     Indicateur("sorties", "Sorties hors retraits",
                "Sorties de l'année après le parcours minimal, hors retraits (décès, "
-               "déménagement, maladie…), déclarées par les SIAE ayant répondu ; non disponible "
-               "si l'une d'elles n'a pas renseigné ses sorties.",
+               "déménagement, maladie…), déclarées par les SIAE ayant répondu et renseigné "
+               "leurs sorties par catégorie.",
                "sorties − retraits", "personnes", ("raw_questionnaires", "core_structures"),
                par_type=True, effectif=True),
     Indicateur("sorties_dynamiques", "Sorties dynamiques",
                "Sorties en emploi durable, en emploi de transition et sorties positives, "
-               "déclarées par les SIAE ayant répondu.",
+               "déclarées par les SIAE ayant répondu et renseigné leurs sorties par catégorie.",
                "durables + transition + positives", "personnes",
                ("raw_questionnaires", "core_structures"), par_type=True, effectif=True),
     Indicateur("taux_sortie_dynamique", "Taux de sortie dynamique",
@@ -118,7 +118,8 @@ CATALOGUE = (
                ("raw_questionnaires", "core_structures"), par_type=True),
     Indicateur("salaries_public", "Salariés en insertion du public",
                "Salariés sur l'année appartenant au public, déclarés par les SIAE ayant "
-               "répondu ; non disponible si l'une d'elles n'a pas renseigné ce public.",
+               "répondu avec leurs salariés ; non disponible si l'une d'elles n'a pas renseigné "
+               "ce public.",
                "somme des salariés du public déclarés par les SIAE répondantes du territoire "
                "(DELD et DETLD ensemble)", "personnes", ("raw_questionnaires", "core_structures"),
                par_type=True, effectif=True, par_public=True),
@@ -310,29 +311,33 @@ def _level_indicators(table: pd.DataFrame, level: str, offer: pd.DataFrame,
 
 
 def _answers_by_commune(structures: pd.DataFrame, reponses: pd.DataFrame) -> pd.DataFrame:
-    """Per (commune, type of SIAE) and ``ensemble``: for each public and each count of exits,
-    the figure of the respondents (``v_<name>``) and how many respondents left it, or what it is
-    divided by, empty (``m_<name>``)."""
+    """Per (commune, type of SIAE) and ``ensemble``: the figures of the respondents
+    (``v_<name>``) and, for the publics, how many respondents with known salariés left the
+    public empty (``m_<name>``).
+
+    A public counts only the respondents whose salariés are known, as ``salaries_annee`` does,
+    so that its share is divided by the published total; the exits count only the respondents
+    that gave both their sorties and their sorties dynamiques.
+    """
     columns = sorted({c for fields, _ in PUBLICS.values() for c in fields}
                      | {"sorties", "sorties_retraits", *EXIT_CATEGORIES})
-    answers = reponses.reindex(columns=["siret", "type_siae", "salaries_annee", *columns])
+    answers = reponses.reindex(columns=["siret", "type_siae", *columns])
     data = structures.loc[structures["a_repondu"].astype(bool)
                           & structures["code_commune"].notna(),
-                          ["siret", "type_siae", "code_commune"]]
+                          ["siret", "type_siae", "code_commune", "salaries_annee"]]
     data = data.merge(answers, on=["siret", "type_siae"], how="left", validate="1:1")
-    unknown_total = data["salaries_annee"].isna()
+    known_total = data["salaries_annee"].notna()
     figures = {}
     for public, (fields, _) in PUBLICS.items():
         value = data[list(fields)].astype(float).sum(axis=1, min_count=len(fields))
-        figures[f"v_{public}"] = value
-        figures[f"m_{public}"] = (value.isna() | unknown_total).astype(int)
+        figures[f"v_{public}"] = value.where(known_total)
+        figures[f"m_{public}"] = (value.isna() & known_total).astype(int)
     exits = {"sorties": data["sorties"].astype(float) - data["sorties_retraits"].astype(float),
              "sorties_dynamiques": data[list(EXIT_CATEGORIES)].astype(float)
              .sum(axis=1, min_count=len(EXIT_CATEGORIES))}
-    unknown_exits = exits["sorties"].isna() | exits["sorties_dynamiques"].isna()
+    both = exits["sorties"].notna() & exits["sorties_dynamiques"].notna()
     for name, value in exits.items():
-        figures[f"v_{name}"] = value
-        figures[f"m_{name}"] = unknown_exits.astype(int)
+        figures[f"v_{name}"] = value.where(both)
     data = pd.concat([data[["code_commune", "type_siae"]], pd.DataFrame(figures)], axis=1)
     by_type = data.groupby(["code_commune", "type_siae"]).sum(min_count=1).reset_index()
     ensemble = data.drop(columns="type_siae").groupby("code_commune").sum(min_count=1)
@@ -343,8 +348,10 @@ def _answers_by_commune(structures: pd.DataFrame, reponses: pd.DataFrame) -> pd.
 def _answer_sums(table: pd.DataFrame, sums: pd.DataFrame, answers: pd.DataFrame,
                  names: list[str]) -> pd.DataFrame:
     """The level's figures ``names`` per (code, type of SIAE): unknown where a respondent left
-    one empty, zero where the territory has no SIAE."""
+    one empty (``m_<name>``, when counted), zero where the territory has no SIAE."""
     joined = answers.merge(table[["code_commune", "code"]], on="code_commune")
+    joined = joined.reindex(columns=[*joined.columns.difference([f"m_{n}" for n in names]),
+                                     *[f"m_{n}" for n in names]], fill_value=0)
     grouped = joined.groupby(["code", "type_siae"])
     level = grouped[[f"v_{n}" for n in names]].sum(min_count=1) \
         .join(grouped[[f"m_{n}" for n in names]].sum()).reindex(sums.index)
