@@ -10,7 +10,8 @@ from iae_etat.errors import ConfigError
 from tests.conftest import ROOT
 
 WRITTEN_TABLES = ["core_anomalies", "core_besoins", "core_collecte", "core_sources",
-                  "core_structures", "core_territoires", "out_evolution", "out_indicateurs",
+                  "core_structures", "core_territoires", "out_couverture", "out_evolution",
+                  "out_indicateurs",
                   "raw_france_travail", "raw_questionnaires", "raw_questionnaires_residence",
                   "raw_structures"]
 

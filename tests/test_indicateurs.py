@@ -127,3 +127,109 @@ def test_asp_indicators_cover_every_territory_and_give_the_dynamic_exit_rate():
     assert math.isnan(table["commune", "B", "taux_sortie_dynamique_asp", "ensemble"])
     assert not indicators(TERRITOIRES, STRUCTURES, BESOINS)["indicateur"].str.endswith(
         "_asp").any()
+
+
+# Answers of s1 (ACI in A) and s3 (EI in C); s3 left the RQTH line empty.
+REPONSES = pd.DataFrame({
+    "siret": ["1", "3"], "type_siae": ["ACI", "EI"], "salaries_annee": [20, 8],
+    "brsa": [6, 2], "rqth": [2, None], "deld": [3, 1], "detld": [4, 1],
+    "residents_qpv": [5, 0], "age_moins_26": [4, 2], "age_50_plus": [5, 1], "femmes": [9, 4],
+    "sorties": [12, 4], "sorties_retraits": [2, 0], "sorties_durables": [2, 1],
+    "sorties_transition": [1, 0], "sorties_positives": [1, 0]})
+BESOINS_PUBLICS = BESOINS.assign(deld=[300.0, None, 100.0], detld=[100.0, None, 50.0],
+                                 de_moins_26=[150.0, None, None],
+                                 de_50_plus=[250.0, None, 100.0])
+
+
+@pytest.fixture(scope="module")
+def publics():
+    out = indicators(TERRITOIRES, STRUCTURES, BESOINS_PUBLICS, reponses=REPONSES)
+    return out.set_index(["niveau", "code", "indicateur", "type_siae", "public"])["valeur"]
+
+
+def test_salaries_of_each_public_and_their_share(publics):
+    assert publics["commune", "A", "salaries_public", "ACI", "brsa"] == 6
+    assert publics["commune", "A", "part_public_salaries", "ACI", "brsa"] == 30   # 6 / 20
+    assert publics["departement", "D", "salaries_public", "ensemble", "brsa"] == 8  # 6 + 2
+    assert publics["departement", "D", "part_public_salaries", "ensemble", "brsa"] == \
+        8 / 28 * 100
+    assert publics["departement", "D", "salaries_public", "ensemble", "deld_detld"] == 9  # 3+4+1+1
+    assert publics["commune", "A", "part_public_salaries", "ensemble", "rqth"] == 10  # 2 / 20
+    assert math.isnan(publics["departement", "D", "salaries_public", "ensemble", "rqth"])
+    assert publics["commune", "B", "salaries_public", "ensemble", "femmes"] == 0  # no SIAE
+    assert math.isnan(publics["commune", "B", "part_public_salaries", "ensemble", "femmes"])
+
+
+def test_share_of_the_public_among_the_needs_and_the_gap(publics):
+    assert publics["departement", "D", "de_public", "ensemble", "deld_detld"] == 550  # 400 + 150
+    share_de = 550 / 1500 * 100
+    assert publics["departement", "D", "part_public_de_abc", "ensemble", "deld_detld"] == \
+        share_de
+    assert publics["departement", "D", "ecart_representativite", "ensemble", "deld_detld"] == \
+        9 / 28 * 100 - share_de
+    # C knows its DE ABC but not its young DE: no share for the département
+    assert publics["departement", "D", "de_public", "ensemble", "moins_26"] == 150
+    assert math.isnan(publics["departement", "D", "part_public_de_abc", "ensemble", "moins_26"])
+    # E1 = A (B has no figure at all): 150 / 1000 among DE, 4 / 20 among salariés
+    assert publics["epci", "E1", "part_public_de_abc", "ensemble", "moins_26"] == 15
+    assert publics["epci", "E1", "ecart_representativite", "ensemble", "moins_26"] == 20 - 15
+    # the needs do not describe the BRSA among the DE: nothing to compare with
+    assert ("departement", "D", "de_public", "ensemble", "brsa") not in publics.index
+    assert ("departement", "D", "ecart_representativite", "ensemble", "brsa") \
+        not in publics.index
+
+
+def test_publics_add_up_over_territories_and_kinds(publics):
+    frame = publics.reset_index()
+    counts = frame[(frame["indicateur"] == "salaries_public") & (frame["public"] == "brsa")]
+    ensemble = counts[counts["type_siae"] == "ensemble"]
+    assert ensemble.groupby("niveau")["valeur"].sum().to_dict() == {
+        "commune": 8, "epci": 8, "arrondissement": 8, "departement": 8}
+    kinds = counts[counts["type_siae"] != "ensemble"].groupby(["niveau", "code"])["valeur"].sum()
+    assert kinds.to_dict() == ensemble.set_index(["niveau", "code"])["valeur"].to_dict()
+
+
+def test_a_share_of_a_public_is_secret_with_its_count_or_its_total():
+    raw = indicators(TERRITOIRES, STRUCTURES, BESOINS_PUBLICS, reponses=REPONSES)
+    effectifs = {"salaries_annee", "de_abc", "salaries_public", "de_public"}
+    out = apply_secret(raw, TERRITOIRES, 11, effectifs, DERIVED)
+    pub = out[out["diffusion"] == "publique"].set_index(
+        ["niveau", "code", "indicateur", "type_siae", "public"])["statut"]
+    assert pub["commune", "A", "salaries_public", "ACI", "brsa"] == "s"          # 6 < 11
+    assert pub["commune", "A", "part_public_salaries", "ACI", "brsa"] == "s"
+    assert pub["commune", "A", "salaries_public", "ACI", "femmes"] == "s"        # 9 < 11
+    assert pub["commune", "C", "salaries_annee", "EI", "ensemble"] == "s"        # 8 < 11
+    assert pub["commune", "C", "part_public_salaries", "EI", "residents_qpv"] == "s"  # 0 / 8
+    assert pub["commune", "A", "de_public", "ensemble", "deld_detld"] == "publie"  # 400
+
+
+def test_realisation_of_etp(table):
+    assert table["commune", "A", "realisation_etp", "ACI"] == 90                 # 9 / 10
+    assert table["departement", "D", "realisation_etp", "ensemble"] == 14 / 15 * 100  # (9+5)/15
+    assert math.isnan(table["commune", "B", "realisation_etp", "ensemble"])      # no ETP
+
+
+def test_exits_and_dynamic_exit_rate_from_the_questionnaires(publics):
+    assert publics["commune", "A", "sorties", "ACI", "ensemble"] == 10            # 12 − 2
+    assert publics["commune", "A", "sorties_dynamiques", "ACI", "ensemble"] == 4  # 2 + 1 + 1
+    assert publics["commune", "A", "taux_sortie_dynamique", "ACI", "ensemble"] == 40  # 4 / 10
+    assert publics["commune", "C", "taux_sortie_dynamique", "EI", "ensemble"] == 25   # 1 / 4
+    assert publics["departement", "D", "taux_sortie_dynamique", "ensemble", "ensemble"] == \
+        5 / 14 * 100
+    assert math.isnan(publics["commune", "A", "sorties", "AI", "ensemble"])       # no answer
+    assert publics["commune", "B", "sorties", "ensemble", "ensemble"] == 0        # no SIAE
+
+
+def test_answers_with_missing_figures():
+    # s3 left its retraits empty: its exits are left out; s1 left its salariés empty: its
+    # publics are left out, as its salariés are left out of salaries_annee.
+    reponses = REPONSES.assign(sorties_retraits=[2, None])
+    structures = STRUCTURES.assign(salaries_annee=[None, None, 8])
+    out = indicators(TERRITOIRES, structures, BESOINS_PUBLICS, reponses=reponses)
+    table = out.set_index(["niveau", "code", "indicateur", "type_siae", "public"])["valeur"]
+    assert table["departement", "D", "sorties", "ensemble", "ensemble"] == 10      # s1 only
+    assert table["departement", "D", "taux_sortie_dynamique", "ensemble", "ensemble"] == 40
+    assert math.isnan(table["commune", "C", "sorties", "EI", "ensemble"])
+    assert table["departement", "D", "salaries_public", "ensemble", "brsa"] == 2   # s3 only
+    assert table["departement", "D", "part_public_salaries", "ensemble", "brsa"] == 25  # 2 / 8
+    assert math.isnan(table["departement", "D", "salaries_public", "ensemble", "rqth"])

@@ -22,13 +22,14 @@ SCRIPT = "<script>alert(1)</script>"
 
 def _tables(project: Path) -> dict[str, pd.DataFrame]:
     return {name: pd.read_parquet(project / PROCESSED / f"{name}.parquet")
-            for name in ("out_indicateurs", "out_evolution", "core_structures",
+            for name in ("out_indicateurs", "out_evolution", "out_couverture", "core_structures",
                          "core_anomalies", "core_sources", "core_collecte")}
 
 
 def _render(project: Path, tables: dict[str, pd.DataFrame]) -> str:
     return render_report(load_projet(project), 2025, tables["out_indicateurs"],
-                         tables["out_evolution"], tables["core_structures"],
+                         tables["out_evolution"], tables["out_couverture"],
+                         tables["core_structures"],
                          tables["core_anomalies"], tables["core_sources"],
                          tables["core_collecte"])
 

@@ -29,6 +29,8 @@ class Indicateur:
     sources: tuple[str, ...]
     par_type: bool = False
     effectif: bool = False  # a count of people: primary secrecy applies
+    par_public: bool = False
+    niveaux: tuple[str, ...] = LEVELS  # the levels where it makes sense, when their table exists
 
 
 CATALOGUE = (
@@ -94,33 +96,99 @@ CATALOGUE = (
                "Part des sorties dynamiques parmi les sorties hors retraits.",
                "sorties dynamiques / (sorties − retraits) × 100", "%", ("core_asp",),
                par_type=True),
+    Indicateur("realisation_etp", "Réalisation des ETP conventionnés",
+               "Part des postes conventionnés effectivement réalisés, SIAE ayant répondu.",
+               "ETP réalisés / ETP conventionnés × 100", "%", ("core_structures",),
+               par_type=True),
+    Indicateur("sorties", "Sorties hors retraits",
+               "Sorties de l'année après le parcours minimal, hors retraits (décès, "
+               "déménagement, maladie…), déclarées par les SIAE ayant répondu et renseigné "
+               "leurs sorties par catégorie.",
+               "sorties − retraits", "personnes", ("raw_questionnaires", "core_structures"),
+               par_type=True, effectif=True),
+    Indicateur("sorties_dynamiques", "Sorties dynamiques",
+               "Sorties en emploi durable, en emploi de transition et sorties positives, "
+               "déclarées par les SIAE ayant répondu et renseigné leurs sorties par catégorie.",
+               "durables + transition + positives", "personnes",
+               ("raw_questionnaires", "core_structures"), par_type=True, effectif=True),
+    Indicateur("taux_sortie_dynamique", "Taux de sortie dynamique",
+               "Part des sorties dynamiques parmi les sorties hors retraits ; les « autres "
+               "sorties » restent au dénominateur.",
+               "(durables + transition + positives) / (sorties − retraits) × 100", "%",
+               ("raw_questionnaires", "core_structures"), par_type=True),
+    Indicateur("salaries_public", "Salariés en insertion du public",
+               "Salariés sur l'année appartenant au public, déclarés par les SIAE ayant "
+               "répondu avec leurs salariés ; non disponible si l'une d'elles n'a pas renseigné "
+               "ce public.",
+               "somme des salariés du public déclarés par les SIAE répondantes du territoire "
+               "(DELD et DETLD ensemble)", "personnes", ("raw_questionnaires", "core_structures"),
+               par_type=True, effectif=True, par_public=True),
+    Indicateur("part_public_salaries", "Part du public parmi les salariés en insertion",
+               "Représentation du public parmi les salariés en insertion de l'année.",
+               "salariés du public / salariés en insertion sur l'année × 100", "%",
+               ("raw_questionnaires", "core_structures"), par_type=True, par_public=True),
+    Indicateur("de_public", "Demandeurs d'emploi ABC du public",
+               "Demandeurs d'emploi A, B, C appartenant au public (DELD et DETLD, moins de 26 "
+               "ans, 50 ans et plus, travailleurs handicapés), valeur annuelle.",
+               "somme sur les communes du territoire des valeurs connues", "personnes",
+               ("core_besoins",), effectif=True, par_public=True),
+    Indicateur("part_public_de_abc", "Part du public parmi les demandeurs d'emploi ABC",
+               "Poids du public dans les besoins ; non disponible si une commune connaît ses "
+               "demandeurs d'emploi ABC mais pas ceux du public.",
+               "demandeurs d'emploi ABC du public / demandeurs d'emploi ABC × 100", "%",
+               ("core_besoins",), par_public=True),
+    Indicateur("ecart_representativite", "Écart de représentativité du public",
+               "Sur- (positif) ou sous-représentation (négatif) du public parmi les salariés en "
+               "insertion par rapport aux demandeurs d'emploi ABC ; seulement pour les publics "
+               "que les besoins décrivent (pas les BRSA : les foyers allocataires ne sont pas "
+               "des demandeurs d'emploi).",
+               "part du public parmi les salariés − part du public parmi les DE ABC",
+               "points", ("raw_questionnaires", "core_structures", "core_besoins"),
+               par_public=True),
 )
 # Needs summed per territory, and the coverage rate built on each.
 NEEDS = {"de_abc": "taux_equipement_etp_de_abc", "foyers_rsa": "taux_equipement_etp_brsa"}
 BY_CODE = {i.code: i for i in CATALOGUE}
 OFFER_INDICATORS = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee",
-                    "taux_reponse")
+                    "taux_reponse", "realisation_etp")
+EXITS = ("sorties", "sorties_dynamiques")
+# Publics: code → (questionnaire columns, columns of core_besoins for the same public among the
+# demandeurs d'emploi ABC, or () when the needs do not describe it).
+PUBLICS = {"brsa": (("brsa",), ()), "rqth": (("rqth",), ("de_rqth",)),
+           "deld_detld": (("deld", "detld"), ("deld", "detld")),
+           "residents_qpv": (("residents_qpv",), ()),
+           "moins_26": (("age_moins_26",), ("de_moins_26",)),
+           "50_plus": (("age_50_plus",), ("de_50_plus",)), "femmes": (("femmes",), ())}
+PUBLIC_LABELS = {"brsa": "Bénéficiaires du RSA", "rqth": "Travailleurs handicapés (RQTH)",
+                 "deld_detld": "Demandeurs d'emploi de longue durée (DELD et DETLD)",
+                 "residents_qpv": "Résidents des QPV", "moins_26": "Jeunes de moins de 26 ans",
+                 "50_plus": "Seniors de 50 ans et plus", "femmes": "Femmes"}
+EXIT_CATEGORIES = ("sorties_durables", "sorties_transition", "sorties_positives")
 OUTPUT_COLUMNS = ["niveau", "code", "libelle", "indicateur", "unite", "type_siae", "public",
                   "valeur"]
 
 
 def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
-               besoins: pd.DataFrame, asp: pd.DataFrame | None = None) -> pd.DataFrame:
+               besoins: pd.DataFrame, asp: pd.DataFrame | None = None,
+               reponses: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every indicator of the catalogue for every level, type of SIAE and ``ensemble``.
 
     Returns the long table (columns ``OUTPUT_COLUMNS``) before secrecy; ``valeur`` is NaN where
     the data are not available. The ``…_asp`` indicators are computed only when ``asp`` (the
-    table ``core_asp``) is given.
+    table ``core_asp``) is given; the sorties and the publics of the questionnaires only when
+    ``reponses`` (``raw_questionnaires``) is.
     """
     offer = _offer_by_commune(structures)
     needs = besoins.set_index("code_commune").reindex(columns=list(NEEDS)) \
         if not besoins.empty else pd.DataFrame({n: pd.Series(dtype="Float64") for n in NEEDS})
+    answers = None if reponses is None else (_answers_by_commune(structures, reponses),
+                                             _public_needs_by_commune(besoins))
     frames = []
     for level in LEVELS:
         table = level_frame(territoires, level)
         if table is None:
             continue
-        frames.append(_level_indicators(table, level, offer, needs))
+        frames.append(_level_indicators(table, level, offer, needs, answers))
         if asp is not None:
             frames.append(_asp_indicators(table, level, asp))
     return pd.concat(frames, ignore_index=True)[OUTPUT_COLUMNS]
@@ -189,7 +257,8 @@ def _offer_by_commune(structures: pd.DataFrame) -> pd.DataFrame:
 
 
 def _level_indicators(table: pd.DataFrame, level: str, offer: pd.DataFrame,
-                      needs: pd.DataFrame) -> pd.DataFrame:
+                      needs: pd.DataFrame,
+                      answers: tuple[pd.DataFrame, pd.DataFrame] | None) -> pd.DataFrame:
     """Indicators for one level; ``table`` maps each commune to its territory at that level."""
     labels = table.drop_duplicates("code").set_index("code")["libelle"]
     joined = offer.merge(table[["code_commune", "code"]], on="code_commune")
@@ -206,6 +275,9 @@ def _level_indicators(table: pd.DataFrame, level: str, offer: pd.DataFrame,
         sums[column] = sums[column].astype(float).where(has_respondent | (sums["nb"] == 0),
                                                         np.nan)
         sums.loc[sums["nb"] == 0, column] = 0.0
+    etp_conventionnes = sums["etp_conventionnes"]
+    sums["realisation_etp"] = sums["etp_realises"] / etp_conventionnes.where(
+        etp_conventionnes > 0) * 100
     sums["taux_reponse"] = np.where(sums["nb"] > 0,
                                     sums["repond"].fillna(0) / sums["nb"].where(sums["nb"] > 0)
                                     * 100, np.nan)
@@ -226,8 +298,121 @@ def _level_indicators(table: pd.DataFrame, level: str, offer: pd.DataFrame,
     needs_rows["type_siae"] = ENSEMBLE
     out = pd.concat([offer_rows, needs_rows], ignore_index=True)
     out["public"] = ENSEMBLE
+    if answers is not None:
+        by_commune, public_needs = answers
+        out = pd.concat([out, _exit_indicators(table, sums, by_commune),
+                         _public_indicators(table, sums, by_commune, public_needs)],
+                        ignore_index=True)
     out["niveau"] = level
     out["libelle"] = out["code"].map(labels)
     out["unite"] = out["indicateur"].map({c: i.unite for c, i in BY_CODE.items()})
     out["valeur"] = out["valeur"].astype(float)
     return out
+
+
+def _answers_by_commune(structures: pd.DataFrame, reponses: pd.DataFrame) -> pd.DataFrame:
+    """Per (commune, type of SIAE) and ``ensemble``: the figures of the respondents
+    (``v_<name>``) and, for the publics, how many respondents with known salariés left the
+    public empty (``m_<name>``).
+
+    A public counts only the respondents whose salariés are known, as ``salaries_annee`` does,
+    so that its share is divided by the published total; the exits count only the respondents
+    that gave both their sorties and their sorties dynamiques.
+    """
+    columns = sorted({c for fields, _ in PUBLICS.values() for c in fields}
+                     | {"sorties", "sorties_retraits", *EXIT_CATEGORIES})
+    answers = reponses.reindex(columns=["siret", "type_siae", *columns])
+    data = structures.loc[structures["a_repondu"].astype(bool)
+                          & structures["code_commune"].notna(),
+                          ["siret", "type_siae", "code_commune", "salaries_annee"]]
+    data = data.merge(answers, on=["siret", "type_siae"], how="left", validate="1:1")
+    known_total = data["salaries_annee"].notna()
+    figures = {}
+    for public, (fields, _) in PUBLICS.items():
+        value = data[list(fields)].astype(float).sum(axis=1, min_count=len(fields))
+        figures[f"v_{public}"] = value.where(known_total)
+        figures[f"m_{public}"] = (value.isna() & known_total).astype(int)
+    exits = {"sorties": data["sorties"].astype(float) - data["sorties_retraits"].astype(float),
+             "sorties_dynamiques": data[list(EXIT_CATEGORIES)].astype(float)
+             .sum(axis=1, min_count=len(EXIT_CATEGORIES))}
+    both = exits["sorties"].notna() & exits["sorties_dynamiques"].notna()
+    for name, value in exits.items():
+        figures[f"v_{name}"] = value.where(both)
+    data = pd.concat([data[["code_commune", "type_siae"]], pd.DataFrame(figures)], axis=1)
+    by_type = data.groupby(["code_commune", "type_siae"]).sum(min_count=1).reset_index()
+    ensemble = data.drop(columns="type_siae").groupby("code_commune").sum(min_count=1)
+    return pd.concat([by_type, ensemble.reset_index().assign(type_siae=ENSEMBLE)],
+                     ignore_index=True)
+
+
+def _answer_sums(table: pd.DataFrame, sums: pd.DataFrame, answers: pd.DataFrame,
+                 names: list[str]) -> pd.DataFrame:
+    """The level's figures ``names`` per (code, type of SIAE): unknown where a respondent left
+    one empty (``m_<name>``, when counted), zero where the territory has no SIAE."""
+    joined = answers.merge(table[["code_commune", "code"]], on="code_commune")
+    joined = joined.reindex(columns=[*joined.columns.difference([f"m_{n}" for n in names]),
+                                     *[f"m_{n}" for n in names]], fill_value=0)
+    grouped = joined.groupby(["code", "type_siae"])
+    level = grouped[[f"v_{n}" for n in names]].sum(min_count=1) \
+        .join(grouped[[f"m_{n}" for n in names]].sum()).reindex(sums.index)
+    missing = level[[f"m_{n}" for n in names]].fillna(0).to_numpy() > 0
+    count = np.where(missing, np.nan, level[[f"v_{n}" for n in names]].to_numpy(dtype=float))
+    count[(sums["nb"] == 0).to_numpy()] = 0.0  # no SIAE: truly none
+    return pd.DataFrame(count, index=sums.index, columns=names)
+
+
+def _exit_indicators(table: pd.DataFrame, sums: pd.DataFrame,
+                     answers: pd.DataFrame) -> pd.DataFrame:
+    """Sorties and taux de sortie dynamique for one level, from the questionnaires."""
+    exits = _answer_sums(table, sums, answers, list(EXITS))
+    base = exits["sorties"]
+    exits["taux_sortie_dynamique"] = exits["sorties_dynamiques"] / base.where(base > 0) * 100
+    long = exits.rename_axis(columns="indicateur").stack(future_stack=True).rename("valeur")
+    return long.reset_index().assign(public=ENSEMBLE)
+
+
+def _public_needs_by_commune(besoins: pd.DataFrame) -> pd.DataFrame:
+    """Per commune: ``de_abc`` and, for each public the needs describe, its demandeurs d'emploi
+    (``d_<public>``, unknown if one of its columns is)."""
+    data = besoins.set_index("code_commune")
+    out = pd.DataFrame({"de_abc": data.reindex(columns=["de_abc"])["de_abc"].astype(float)})
+    for public, (_, needs) in PUBLICS.items():
+        if needs:
+            out[f"d_{public}"] = data.reindex(columns=list(needs)).astype(float) \
+                .sum(axis=1, min_count=len(needs))
+    return out
+
+
+def _public_indicators(table: pd.DataFrame, sums: pd.DataFrame, answers: pd.DataFrame,
+                       public_needs: pd.DataFrame) -> pd.DataFrame:
+    """Représentativité des publics for one level; ``sums`` are the level's offer sums per
+    (code, type of SIAE). Rows ``code, indicateur, type_siae, public, valeur``."""
+    names = list(PUBLICS)
+    count = _answer_sums(table, sums, answers, names)
+    salaries = sums["salaries_annee"]
+    share = count.div(salaries.where(salaries > 0), axis=0) * 100
+    frames = [_public_long(count, "salaries_public"), _public_long(share, "part_public_salaries")]
+
+    described = [p for p in names if PUBLICS[p][1]]
+    needs = public_needs.reindex(table["code_commune"])
+    needs.index = table["code"].to_numpy()
+    de_abc = needs["de_abc"].groupby(level=0).sum(min_count=1)
+    de_public = needs[[f"d_{p}" for p in described]].groupby(level=0).sum(min_count=1)
+    gaps = (needs[[f"d_{p}" for p in described]].isna().to_numpy()
+            & needs[["de_abc"]].notna().to_numpy())
+    gap = pd.DataFrame(gaps, index=needs.index).groupby(level=0).sum().to_numpy() > 0
+    de_public.columns = described
+    share_de = de_public.div(de_abc.where(de_abc > 0), axis=0).where(~gap) * 100
+    ensemble = pd.MultiIndex.from_product([de_public.index, [ENSEMBLE]],
+                                          names=["code", "type_siae"])
+    frames.append(_public_long(de_public.set_axis(ensemble), "de_public"))
+    frames.append(_public_long(share_de.set_axis(ensemble), "part_public_de_abc"))
+    gap_points = share.loc[ensemble, described] - share_de.set_axis(ensemble)
+    frames.append(_public_long(gap_points, "ecart_representativite"))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _public_long(wide: pd.DataFrame, indicator: str) -> pd.DataFrame:
+    """``wide`` (index code, type_siae; a column per public) as long rows of ``indicator``."""
+    long = wide.rename_axis(columns="public").stack(future_stack=True).rename("valeur")
+    return long.reset_index().assign(indicateur=indicator)

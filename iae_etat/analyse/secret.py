@@ -5,7 +5,9 @@ Secondary rule: every additive equation — a territory equals the sum of its co
 arrondissement, département), a département the sum of its EPCI or arrondissements, the
 ``ensemble`` the sum of the kinds of SIAE — may not hold exactly one secret cell, for it could be
 solved; another cell of the equation is suppressed (the smallest non-zero part, else the total)
-until no equation has a single unknown. Ratios built on a secret count are secret as well.
+until no equation has a single unknown; each public is a relation of its own (publics are not
+additive: a person can be BRSA and DELD), so the publics only add their own primary cells and
+equations between territories and kinds. Ratios built on a secret count are secret as well.
 The ``restreinte`` rows keep every value; the ``publique`` rows carry an empty value and ``s``.
 """
 
@@ -101,16 +103,21 @@ def secondary(data: pd.DataFrame, secret: pd.Series, eqs: pd.DataFrame) -> pd.Se
 
 def _propagate(data: pd.DataFrame, secret: pd.Series,
                derived: dict[str, tuple[str, ...]]) -> pd.Series:
-    """A derived indicator is secret where one of its components is."""
+    """A derived indicator is secret where one of its components is, in the same cell or in
+    the ``ensemble`` public of that cell (the total a share of a public is divided by)."""
     secret = secret.copy()
     cell = ["niveau", "code", "type_siae", "public"]
     hidden = data.loc[secret, cell + ["indicateur"]]
     for indicator, components in derived.items():
-        sources = hidden[hidden["indicateur"].isin(components)][cell].drop_duplicates()
+        sources = hidden[hidden["indicateur"].isin(components)]
         if sources.empty:
             continue
         target = data["indicateur"] == indicator
-        marks = data.loc[target, cell].merge(sources.assign(_hit=True), on=cell, how="left")
-        hits = marks["_hit"].fillna(False).to_numpy(dtype=bool)
+        cells = data.loc[target, cell]
+        same = cells.merge(sources[cell].drop_duplicates().assign(_hit=True), on=cell,
+                           how="left")["_hit"]
+        totals = sources.loc[sources["public"] == "ensemble", cell[:-1]].drop_duplicates()
+        of_total = cells.merge(totals.assign(_hit=True), on=cell[:-1], how="left")["_hit"]
+        hits = same.notna().to_numpy() | of_total.notna().to_numpy()
         secret.loc[target] = secret.loc[target].to_numpy() | hits
     return secret

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from iae_etat.analyse.indicateurs import BY_CODE, CATALOGUE, ENSEMBLE, TYPES_SIAE
+from iae_etat.analyse.indicateurs import (
+    BY_CODE,
+    CATALOGUE,
+    ENSEMBLE,
+    PUBLIC_LABELS,
+    TYPES_SIAE,
+    Indicateur,
+)
 from iae_etat.analyse.niveaux import LEVEL_LABELS
-from iae_etat.report.formats import cellule
+from iae_etat.report.formats import cellule, nombre
 
 TABLE_INDICATORS = ("nb_siae", "etp_conventionnes", "salaries_annee", "de_abc",
                     "taux_equipement_etp_de_abc")
@@ -14,6 +21,15 @@ KEY_FIGURES = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee",
                "taux_equipement_etp_de_abc", "foyers_rsa", "taux_equipement_etp_brsa",
                "taux_reponse", "etp_conventionnes_asp", "etp_realises_asp", "salaries_asp",
                "taux_sortie_dynamique_asp")
+
+PUBLIC_INDICATORS = ("salaries_public", "part_public_salaries", "part_public_de_abc",
+                     "ecart_representativite")
+COVERAGE_COLUMNS = (("valeur_besoin", "Demandeurs d'emploi A, B, C", "personnes"),
+                    ("etp_conventionnes", "ETP conventionnés", "ETP"),
+                    ("taux_equipement", "Taux d'équipement (ETP pour 1 000 DE ABC)", "ETP"),
+                    ("part_besoin", "Part du besoin", "%"), ("part_offre", "Part de l'offre", "%"))
+NOT_APPLICABLE = "—"
+ZONES_BLANCHES_SHOWN = 20  # per need; the full list is in out_couverture.parquet
 
 
 def published(indicateurs: pd.DataFrame) -> pd.DataFrame:
@@ -97,5 +113,66 @@ def evolution_rows(rows: pd.DataFrame) -> list[dict]:
 def catalogue_rows() -> list[dict]:
     """The indicator catalogue for the methodological annex."""
     return [{"code": i.code, "libelle": i.libelle, "definition": i.definition,
-             "formule": i.formule, "unite": i.unite, "sources": ", ".join(i.sources)}
+             "formule": i.formule, "unite": i.unite, "sources": ", ".join(i.sources),
+             "declinaisons": _declinaisons(i)}
             for i in CATALOGUE]
+
+
+def _declinaisons(indicateur: Indicateur) -> str:
+    """Where an indicator is given: its levels, by type of SIAE, by public."""
+    parts = [", ".join(LEVEL_LABELS[n] for n in indicateur.niveaux)]
+    if indicateur.par_type:
+        parts.append("par type de SIAE")
+    if indicateur.par_public:
+        parts.append("par public")
+    return " ; ".join(parts)
+
+
+def publics_table(indicateurs: pd.DataFrame, code: str) -> dict:
+    """Représentativité des publics of one département: a row per public."""
+    rows = published(indicateurs)
+    rows = rows[(rows["niveau"] == "departement") & (rows["code"] == code)
+                & (rows["type_siae"] == ENSEMBLE) & (rows["public"] != ENSEMBLE)
+                & rows["indicateur"].isin(PUBLIC_INDICATORS)]
+    lignes = []
+    for public, libelle in PUBLIC_LABELS.items():
+        cells = {r.indicateur: cellule(r.valeur, r.statut, r.unite)
+                 for r in rows[rows["public"] == public].itertuples(index=False)}
+        if cells:
+            lignes.append({"libelle": libelle,
+                           "cellules": [cells.get(i, NOT_APPLICABLE) for i in PUBLIC_INDICATORS]})
+    return {"colonnes": [BY_CODE[i].libelle for i in PUBLIC_INDICATORS], "lignes": lignes}
+
+
+def coverage_table(couverture: pd.DataFrame, niveau: str = "epci") -> dict:
+    """Coverage of the demandeurs d'emploi ABC per territory of ``niveau``, with the band."""
+    rows = couverture[(couverture["diffusion"] == "publique") & (couverture["niveau"] == niveau)
+                      & (couverture["besoin"] == "de_abc")].sort_values(["libelle", "code"])
+    lignes = []
+    for row in rows.itertuples(index=False):
+        cells = [_coverage_cell(getattr(row, column), row.statut, unite)
+                 for column, _, unite in COVERAGE_COLUMNS]
+        if row.statut == "publie":
+            cells += [nombre(row.indice_couverture, 2), row.couverture]
+        else:
+            cells += [cellule(None, row.statut, "")] * 2
+        lignes.append({"code": row.code, "libelle": row.libelle, "cellules": cells})
+    return {"titre": LEVEL_LABELS[niveau],
+            "colonnes": [label for _, label, _ in COVERAGE_COLUMNS]
+            + ["Indice de couverture", "Couverture"], "lignes": lignes}
+
+
+def _coverage_cell(value: object, statut: str, unite: str) -> str:
+    """A figure of the coverage table: the row's status only hides what is missing."""
+    return cellule(value, "publie" if pd.notna(value) else statut, unite)
+
+
+def zones_blanches(couverture: pd.DataFrame, niveau: str = "commune") -> list[dict]:
+    """The first published zones blanches of ``niveau``, ranked by need within each need."""
+    rows = couverture[(couverture["diffusion"] == "publique") & (couverture["niveau"] == niveau)
+                      & couverture["zone_blanche"]]
+    rows = rows.sort_values(["besoin", "rang_zone_blanche", "code"]) \
+        .groupby("besoin").head(ZONES_BLANCHES_SHOWN)
+    return [{"rang": int(r.rang_zone_blanche), "code": r.code, "libelle": r.libelle,
+             "besoin": r.libelle_besoin, "valeur": nombre(r.valeur_besoin)}
+            for r in rows.itertuples(index=False)]

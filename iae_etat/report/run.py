@@ -42,6 +42,7 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     anomalies = catalogue.read("core_anomalies")
     collecte = catalogue.read("core_collecte")
     html = render_report(projet, millesime, indicateurs, catalogue.read("out_evolution"),
+                         catalogue.read("out_couverture"),
                          catalogue.read("core_structures"), anomalies,
                          catalogue.read("core_sources"), collecte)
     report = reports_dir / REPORT_NAME
@@ -86,8 +87,8 @@ def write_retours(projet: Projet, collecte: pd.DataFrame, anomalies: pd.DataFram
 
 
 def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
-                  evolution: pd.DataFrame, structures: pd.DataFrame, anomalies: pd.DataFrame,
-                  sources: pd.DataFrame, suivi: pd.DataFrame) -> str:
+                  evolution: pd.DataFrame, couverture: pd.DataFrame, structures: pd.DataFrame,
+                  anomalies: pd.DataFrame, sources: pd.DataFrame, suivi: pd.DataFrame) -> str:
     """The self-contained HTML report (pure apart from reading the templates)."""
     territoires = referentiel.territoires(list(projet.departements))
     departements = []
@@ -108,7 +109,8 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                              "par_type": par_type, "graphique": graphique,
                              "evolution": contexte.evolution_rows(
                                  evolutions.get(code, evolution.iloc[:0])),
-                             "graphique_alt": alt})
+                             "graphique_alt": alt,
+                             "publics": contexte.publics_table(indicateurs, code)})
     with_siae = structures.dropna(subset=["code_commune"])["code_commune"].value_counts()
     shown = sorted(with_siae.index[:COMMUNES_SHOWN])
     tables = [contexte.level_table(indicateurs, niveau)
@@ -145,6 +147,8 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
         version=__version__, millesime=millesime, territoire=names, css=css, cartes=maps,
         dictionnaire=dictionnaire.data_dictionary(projet.dir),
         plan_action=plan_action.least_equipped(indicateurs),
+        couverture=contexte.coverage_table(couverture),
+        zones_blanches=contexte.zones_blanches(couverture),
         liste_structures=contexte_structures.structure_list(structures, territoires),
         donnees_fictives=projet.donnees_fictives, departements=departements, tables=tables,
         collecte=collecte, catalogue=contexte.catalogue_rows(),

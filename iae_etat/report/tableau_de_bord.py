@@ -145,8 +145,9 @@ def _level_sheet(ws, level: str, rows: pd.DataFrame, millesime: int,
     wide = _lookup(rows, ["code", "type_siae", "public", "indicateur"])
     keys = rows[["code", "libelle", "type_siae", "public"]].drop_duplicates()
     keys = keys[_present_kinds(rows, keys)]
-    keys = keys.assign(_kind=keys["type_siae"].map(KINDS.index))
-    keys = keys.sort_values(["libelle", "code", "_kind", "public"])
+    keys = keys.assign(_kind=keys["type_siae"].map(KINDS.index),
+                       _public=keys["public"] != ENSEMBLE)  # all publics first, then each
+    keys = keys.sort_values(["libelle", "code", "_kind", "_public", "public"])
     line = start
     for key in keys.itertuples(index=False):
         line += 1
