@@ -97,7 +97,7 @@ def _project(draw):
     return territoires, structures, reponses, besoins, draw(st.integers(2, 11))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_project())
 def test_secret_holds_on_random_tables(project):
     territoires, structures, reponses, besoins, seuil = project
