@@ -14,7 +14,7 @@ import io
 import re
 import zipfile
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, unescape
 
 from iae_etat.codes import normalise_siret
 from iae_etat.contracts import Contract
@@ -127,9 +127,5 @@ def _sheet_paths(parts: dict[str, bytes]) -> dict[str, str]:
         targets[attributes["Id"]] = target.lstrip("/") if target.startswith("/") \
             else f"xl/{target}"
     workbook = parts["xl/workbook.xml"].decode("utf-8")
-    return {_unescape(name): targets[rid] for name, rid in _SHEET.findall(workbook)}
-
-
-def _unescape(text: str) -> str:
-    return (text.replace("&quot;", '"').replace("&apos;", "'").replace("&lt;", "<")
-            .replace("&gt;", ">").replace("&amp;", "&"))
+    return {unescape(name, {"&quot;": '"', "&apos;": "'"}): targets[rid]
+            for name, rid in _SHEET.findall(workbook)}

@@ -33,6 +33,7 @@ from iae_etat.codes import (
     normalise_zone_emploi,
 )
 from iae_etat.errors import ConfigError, Probleme
+from iae_etat.questionnaire.securite import CFB_SIGNATURE
 
 CODE_NORMALISERS = {"commune": normalise_commune, "departement": normalise_departement,
                     "siret": normalise_siret, "zone_emploi": normalise_zone_emploi,
@@ -333,7 +334,7 @@ MAX_RATIO = 200
 def _unsafe_workbook(path: Path) -> str | None:
     """Why a workbook must not be parsed (encrypted, macros, zip bomb), or None."""
     with path.open("rb") as handle:
-        if handle.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        if handle.read(len(CFB_SIGNATURE)) == CFB_SIGNATURE:
             return "fichier chiffré ou ancien format Excel (.xls), enregistrez-le en .xlsx"
     if not zipfile.is_zipfile(path):
         return None  # not a zip: calamine reports it
