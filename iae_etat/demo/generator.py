@@ -25,6 +25,7 @@ from iae_etat.questionnaire.layout import RESIDENCE_CONTRACT
 from iae_etat.questionnaire.remplissage import WorkbookTemplate
 from iae_etat.questionnaire.workbook import build_workbook
 from iae_etat.sources.structures import normalise_name
+from iae_etat.xlsx import zip_parts
 
 TYPES = ("ACI", "AI", "EI", "ETTI", "EITI")
 TYPE_WEIGHTS = (0.48, 0.2, 0.17, 0.1, 0.05)
@@ -359,16 +360,12 @@ def _write_damaged_files(folder: Path, millesime: int, responding: list, contrac
 
 def resaved(data: bytes, when: str) -> bytes:
     """The workbook as a spreadsheet saving it at ``when`` (ISO time) would date it."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)",
-                                 rb"\g<1>" + when.encode() + rb"\g<2>", content)
-            dst.writestr(info, content)
-    return out.getvalue()
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        parts = {name: src.read(name) for name in src.namelist()}
+    parts["docProps/core.xml"] = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)",
+                                        rb"\g<1>" + when.encode() + rb"\g<2>",
+                                        parts["docProps/core.xml"])
+    return zip_parts(parts)
 
 
 def _write_france_travail(target: Path, millesime: int, communes: pd.DataFrame,
