@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -189,7 +190,8 @@ def _execute(projet: Projet, millesime: int, plan: dict[str, str], state: dict,
                              "sorties": etat.output_hashes(root, written)}
             journal.event("etape", etape=stage, duree_s=round(time.perf_counter() - begun, 3),
                           fichiers=len(written))
-        anomalies = catalogue.read("core_anomalies")["gravite"].value_counts()
+        anomalies = Counter(g for name in ("core_anomalies", "out_controles")
+                            if catalogue.exists(name) for g in catalogue.read(name)["gravite"])
         summary.erreurs = int(anomalies.get("erreur", 0))
         summary.avertissements = int(anomalies.get("avertissement", 0))
         summary.tables = sorted(p.stem for p in stage_processed.glob("*.parquet"))

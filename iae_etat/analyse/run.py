@@ -8,9 +8,10 @@ from iae_etat.analyse.couverture import couverture
 from iae_etat.analyse.evolution import REFERENCE_COLUMNS, evolution
 from iae_etat.analyse.indicateurs import CATALOGUE, indicators
 from iae_etat.analyse.secret import apply_secret
+from iae_etat.analyse.vraisemblance import sanity_checks
 from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
-from iae_etat.errors import ConfigError
+from iae_etat.errors import ConfigError, Probleme
 from iae_etat.etat import previous_indicators
 from iae_etat.questionnaire.layout import CONTRACT_NAME as QUESTIONNAIRES
 
@@ -39,8 +40,8 @@ def seuil_zone_blanche(projet: Projet) -> float:
 
 
 def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.DataFrame:
-    """Compute and write ``out_indicateurs``, ``out_couverture`` and ``out_evolution``; returns
-    the indicators."""
+    """Compute and write ``out_indicateurs``, ``out_couverture``, ``out_evolution`` and the
+    sanity checks ``out_controles``; returns the indicators."""
     territoires = catalogue.read("core_territoires")
     structures = catalogue.read("core_structures")
     besoins = catalogue.read("core_besoins") if catalogue.exists("core_besoins") \
@@ -53,6 +54,9 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
                              DERIVED)
     catalogue.write("out_indicateurs", published)
     catalogue.write("out_couverture", couverture(published, seuil_zone_blanche(projet)))
+    checks = sanity_checks(published, f"data/processed/{millesime}/out_indicateurs.parquet")
+    catalogue.write("out_controles", pd.DataFrame([p.as_row() for p in checks],
+                                                  columns=list(Probleme.COLUMNS)))
     previous = {m: pd.read_parquet(path, columns=REFERENCE_COLUMNS)
                 for m, path in previous_indicators(projet, millesime)}
     catalogue.write("out_evolution", evolution(published, previous))

@@ -39,7 +39,8 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
                reports_dir: Path) -> list[Path]:
     """Write the report and the controls into ``reports_dir``; returns the written paths."""
     indicateurs = catalogue.read("out_indicateurs")
-    anomalies = catalogue.read("core_anomalies")
+    anomalies = pd.concat([catalogue.read("core_anomalies"), catalogue.read("out_controles")],
+                          ignore_index=True)
     collecte = catalogue.read("core_collecte")
     html = render_report(projet, millesime, indicateurs, catalogue.read("out_evolution"),
                          catalogue.read("out_couverture"),
