@@ -61,6 +61,20 @@ def test_map_is_svg_with_hatching_for_secret_and_missing(tmp_path):
     assert not re.search(r"\d\.\d{2,}", " ".join(re.findall(r' d="([^"]*)"', svg)))
 
 
+def test_banded_map_uses_fixed_classes_and_their_labels(tmp_path):
+    """0.1 → très bonne (lightest), 0.2 → bonne (a lower bound belongs to its band), 0.95 →
+    très faible (darkest); every band is in the legend even when empty."""
+    outlines = cartes.load_outlines(_geojson(tmp_path))
+    values = {"26001": (0.1, "publie"), "26002": (0.2, "publie"), "26003": (0.95, "publie"),
+              "26004": (0.0, "publie")}
+    svg = cartes.choropleth(outlines, values, "indice", decimales=2, bands=cartes.INDICE_BANDS)
+    for _, label in cartes.INDICE_BANDS:
+        assert label.split(" (")[0] in svg
+    fills = re.findall(r"fill: ?(#[0-9a-f]{6})", svg)
+    assert cartes.GREYS[0] in fills and cartes.GREYS[1] in fills and cartes.GREYS[4] in fills
+    assert "plus de" not in svg
+
+
 def test_without_outlines_the_report_says_so(tmp_path):
     territoires = pd.DataFrame({"code_commune": ["26001"], "code_epci": ["200000001"]})
     result = cartes.report_maps(tmp_path, 2025, pd.DataFrame(), territoires)
@@ -70,8 +84,11 @@ def test_without_outlines_the_report_says_so(tmp_path):
 def test_demo_report_embeds_the_maps_with_alt_text(built_demo):
     page = (built_demo / "reports/2025/etat-des-lieux.html").read_text("utf-8")
     maps = re.findall(r'<figure class="carte">\s*<div role="img" aria-label="([^"]+)"><svg', page)
-    assert len(maps) == 2
+    # taux d'équipement by EPCI, indice de couverture by EPCI, by zone d'emploi, needs by commune
+    assert len(maps) == 4
     assert all(label.startswith("Carte : ") for label in maps)
+    assert any("Indice de couverture" in label and "très faible" in label for label in maps)
+    assert any("zone d&#39;emploi" in label for label in maps)
 
 
 def test_committed_outlines_are_small_and_cover_the_demo():

@@ -126,10 +126,13 @@ def _chain(segments: list[tuple]) -> list[list]:
 
 
 def choropleth(outlines: dict[str, Rings], values: dict[str, tuple[float, str]], unit: str,
-               group_of: dict[str, str] | None = None, decimales: int = 1) -> str:
+               group_of: dict[str, str] | None = None, decimales: int = 1,
+               bands: tuple[tuple[float, str], ...] | None = None) -> str:
     """An SVG map: each commune coloured by its value (or its territory's via ``group_of``).
 
     ``values`` maps a territory code to (valeur, statut); a missing territory is ``nd``.
+    Classes are quantiles of the values, with zero apart, unless ``bands`` gives them: (lower
+    bound, label) pairs in increasing order, at most five.
     """
     plt = _setup()
     from matplotlib.collections import LineCollection, PolyCollection
@@ -138,12 +141,13 @@ def choropleth(outlines: dict[str, Rings], values: dict[str, tuple[float, str]],
     by_commune = group_of is None
     group_of = group_of or {code: code for code in outlines}
     published = [v for v, s in values.values() if s == "publie" and not math.isnan(v)]
-    bounds = classes(published)
+    bounds = classes(published) if bands is None else [lower for lower, _ in bands]
     styles: dict[str, list] = {}
     for code, rings in sorted(outlines.items()):
         value, statut = values.get(group_of.get(code, ""), (math.nan, "nd"))
         if statut == "publie" and not math.isnan(value):
-            index = _class_of(value, bounds)
+            index = _class_of(value, bounds) if bands is None else \
+                max(i for i, lower in enumerate(bounds) if value >= lower or i == 0)
             key = "zero" if index < 0 else f"c{index}"
         else:
             key = "s" if statut == "s" else "nd"
@@ -163,7 +167,8 @@ def choropleth(outlines: dict[str, Rings], values: dict[str, tuple[float, str]],
         rings = styles.get(f"c{index}", [])
         ax.add_collection(PolyCollection(rings, facecolors=GREYS[index], edgecolors="white",
                                          linewidths=edge))
-        label = f"plus de {nombre(lower, decimales)} à {nombre(bound, decimales)}"
+        label = bands[index][1] if bands is not None else \
+            f"plus de {nombre(lower, decimales)} à {nombre(bound, decimales)}"
         legend.append(Patch(facecolor=GREYS[index], edgecolor="black", linewidth=0.5,
                             label=label))
         lower = bound
@@ -198,11 +203,21 @@ def choropleth(outlines: dict[str, Rings], values: dict[str, tuple[float, str]],
 
 MAPS = (("epci", "taux_equipement_etp_de_abc",
          "Taux d'équipement par EPCI : ETP conventionnés pour 1 000 demandeurs d'emploi A, B, C"),
+        ("zone_emploi", "taux_equipement_etp_de_abc",
+         "Taux d'équipement par zone d'emploi : ETP conventionnés pour 1 000 demandeurs "
+         "d'emploi A, B, C"),
         ("commune", "de_abc", "Besoins par commune : demandeurs d'emploi A, B, C"))
-LEVEL_COLUMNS = {"epci": "code_epci", "arrondissement": "code_arrondissement"}
+INDICE_MAP = ("epci", "de_abc", "Indice de couverture des demandeurs d'emploi A, B, C par EPCI")
+LEVEL_COLUMNS = {"epci": "code_epci", "arrondissement": "code_arrondissement",
+                 "zone_emploi": "code_zone_emploi", "clpe": "code_clpe"}
+# The bands of the indice de couverture (analyse/couverture.py), darkest for the least covered.
+INDICE_BANDS = ((0.0, "très bonne (moins de 0,2)"), (0.2, "bonne (0,2 à 0,4)"),
+                (0.4, "intermédiaire (0,4 à 0,6)"), (0.6, "faible (0,6 à 0,8)"),
+                (0.8, "très faible (0,8 et plus)"))
 
 
-def report_maps(project_dir: Path, millesime: int, indicateurs, territoires) -> dict:
+def report_maps(project_dir: Path, millesime: int, indicateurs, territoires,
+                couverture=None) -> dict:
     """The maps of the report (``publique`` rows), or the sentence saying why there are none.
 
     Returns ``{"cartes": [{"titre", "alt", "svg"}…], "message": str}``.
@@ -221,29 +236,61 @@ def report_maps(project_dir: Path, millesime: int, indicateurs, territoires) -> 
     rows = indicateurs[(indicateurs["diffusion"] == "publique")
                        & (indicateurs["type_siae"] == "ensemble")
                        & (indicateurs["public"] == "ensemble")]
-    maps = []
     from iae_etat.analyse.indicateurs import BY_CODE
 
+    def group_of(level: str) -> dict[str, str] | None:
+        if level == "commune":
+            return None
+        return dict(zip(territoires["code_commune"], territoires[LEVEL_COLUMNS[level]],
+                        strict=True))
+
+    maps = []
     for level, code, titre in MAPS:
         part = rows[(rows["niveau"] == level) & (rows["indicateur"] == code)]
-        if part.empty:
+        if part.empty or LEVEL_COLUMNS.get(level, "code_commune") not in territoires:
             continue
-        values = {c: (float(v), s) for c, v, s in
-                  zip(part["code"], part["valeur"].astype(float), part["statut"], strict=True)}
-        group_of = None if level == "commune" else \
-            dict(zip(territoires["code_commune"], territoires[LEVEL_COLUMNS[level]],
-                     strict=True))
+        values = _values(part["code"], part["valeur"], part["statut"])
         unite = BY_CODE[code].unite
         decimales = 0 if unite in ("personnes", "structures") else 1
-        published = [v for v, s in values.values() if s == "publie" and not math.isnan(v)]
-        alt = (f"Carte : {titre}, {millesime}. Valeurs de {nombre(min(published), decimales)} "
-               f"à {nombre(max(published), decimales)} {unite} ; classes en niveaux de gris, "
-               "hachures pour le secret statistique et les données non disponibles. "
-               "Les valeurs sont dans les tableaux de cette section.") if published else \
-            f"Carte : {titre}, {millesime} ; aucune valeur publiable."
-        maps.append({"titre": f"{titre}, {millesime}", "alt": alt,
-                     "svg": choropleth(outlines, values, unite, group_of, decimales)})
+        maps.append(_map(outlines, values, titre, millesime, unite, decimales,
+                         group_of(level)))
+        if level == INDICE_MAP[0] and couverture is not None:
+            maps += _indice_map(outlines, couverture, millesime, group_of(level))
     missing = len(communes) - len(outlines)
     message = f"{missing} commune(s) du projet sans contour ne figurent pas sur les cartes." \
         if missing else ""
     return {"cartes": maps, "message": message}
+
+
+def _values(codes, valeurs, statuts) -> dict[str, tuple[float, str]]:
+    return {c: (float(v), s) for c, v, s in
+            zip(codes, valeurs.astype(float), statuts, strict=True)}
+
+
+def _map(outlines: dict[str, Rings], values: dict[str, tuple[float, str]], titre: str,
+         millesime: int, unite: str, decimales: int, group_of: dict[str, str] | None,
+         bands: tuple[tuple[float, str], ...] | None = None) -> dict:
+    """One map with its title and its text alternative."""
+    published = [v for v, s in values.values() if s == "publie" and not math.isnan(v)]
+    scale = "classes en niveaux de gris" if bands is None else \
+        "cinq classes, du plus clair (très bonne couverture) au plus foncé (très faible)"
+    alt = (f"Carte : {titre}, {millesime}. Valeurs de {nombre(min(published), decimales)} "
+           f"à {nombre(max(published), decimales)} ({unite}) ; {scale}, "
+           "hachures pour le secret statistique et les données non disponibles. "
+           "Les valeurs sont dans les tableaux du rapport.") if published else \
+        f"Carte : {titre}, {millesime} ; aucune valeur publiable."
+    return {"titre": f"{titre}, {millesime}", "alt": alt,
+            "svg": choropleth(outlines, values, unite, group_of, decimales, bands)}
+
+
+def _indice_map(outlines: dict[str, Rings], couverture, millesime: int,
+                group_of: dict[str, str] | None) -> list[dict]:
+    """The map of the indice de couverture of the DE ABC by EPCI, in its five bands."""
+    level, need, titre = INDICE_MAP
+    part = couverture[(couverture["diffusion"] == "publique") & (couverture["niveau"] == level)
+                      & (couverture["besoin"] == need)]
+    if part.empty:
+        return []
+    values = _values(part["code"], part["indice_couverture"], part["statut"])
+    return [_map(outlines, values, titre, millesime, "indice de couverture", 2, group_of,
+                 INDICE_BANDS)]

@@ -45,7 +45,8 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     html = render_report(projet, millesime, indicateurs, catalogue.read("out_evolution"),
                          catalogue.read("out_couverture"),
                          catalogue.read("core_structures"), anomalies,
-                         catalogue.read("core_sources"), collecte)
+                         catalogue.read("core_sources"), collecte,
+                         niveaux=catalogue.read("core_territoires"))
     report = reports_dir / REPORT_NAME
     write_text(report, html)
     notice = "Données fictives de démonstration" if projet.donnees_fictives else ""
@@ -89,8 +90,10 @@ def write_retours(projet: Projet, collecte: pd.DataFrame, anomalies: pd.DataFram
 
 def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                   evolution: pd.DataFrame, couverture: pd.DataFrame, structures: pd.DataFrame,
-                  anomalies: pd.DataFrame, sources: pd.DataFrame, suivi: pd.DataFrame) -> str:
-    """The self-contained HTML report (pure apart from reading the templates)."""
+                  anomalies: pd.DataFrame, sources: pd.DataFrame, suivi: pd.DataFrame,
+                  niveaux: pd.DataFrame | None = None) -> str:
+    """The self-contained HTML report (pure apart from reading the templates); ``niveaux``
+    (``core_territoires``) adds the zones d'emploi and CLPE of the communes to the maps."""
     territoires = referentiel.territoires(list(projet.departements))
     departements = []
     libelles = dict(zip(territoires["code_departement"], territoires["nom_departement"],
@@ -140,7 +143,8 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                 "sources_absentes": sorted(anomalies.loc[anomalies["regle"] == "source.absente",
                                                          "message"])}
     names = ", ".join(d["libelle"] for d in departements)
-    maps = cartes.report_maps(projet.dir, millesime, indicateurs, territoires)
+    maps = cartes.report_maps(projet.dir, millesime, indicateurs,
+                             territoires if niveaux is None else niveaux, couverture)
     template = environment(projet.dir).get_template("etat-des-lieux.html.j2")
     css = inline_css(resources.locate("templates", "styles.css", projet.dir)
                      .read_text(encoding="utf-8"))
