@@ -145,6 +145,8 @@ def test_report_renders_in_headless_chromium(built_demo, tmp_path):
     shot = tmp_path / "rapport.png"
     page = (built_demo / "reports/2025/etat-des-lieux.html").as_uri()
     subprocess.run([_chromium(), "--headless", "--disable-gpu", "--no-sandbox",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profil'}",
                     f"--screenshot={shot}", "--window-size=1200,1600", page],
                    check=True, capture_output=True, timeout=120)
     pixels = imread(str(shot))
