@@ -131,3 +131,25 @@ def test_secrecy_applies_to_the_attributed_shares(table):
     assert not ((counts["valeur"] > 0) & (counts["valeur"] < 11)).any()
     # E2 hidden: E1 (18) must go too, or the département (28) would give it back
     assert pub.at[("epci", "E1", "salaries_annee", "ensemble", "ensemble"), "statut"] == "s"
+
+
+def test_a_small_part_living_outside_keeps_the_departement_secret(table):
+    raw = table.reset_index()
+    by_site = indicators(TERRITOIRES, STRUCTURES, BESOINS, reponses=REPONSES,
+                         levels=("departement",))
+    effectifs = {"salaries_annee", "salaries_public", "sorties"}
+    primary = attribution.hors_secret(raw, by_site, effectifs, 11)
+    flagged = raw.loc[primary, KEY].apply(tuple, axis=1).tolist()
+    # 0.25 × 8 = 2 salariés of s3 live outside: 30 by site − 28 by residence, under 11
+    assert ("departement", "D", "salaries_annee", "ensemble", "ensemble") in flagged
+    assert ("departement", "D", "salaries_annee", "EI", "ensemble") in flagged
+    assert ("departement", "D", "salaries_annee", "ACI", "ensemble") not in flagged  # no gap
+    assert all(key[0] == "departement" for key in flagged)
+    out = apply_secret(raw, TERRITOIRES, 11, effectifs, DERIVED, primary)
+    pub = out[out["diffusion"] == "publique"].set_index(KEY)["statut"]
+    assert pub["departement", "D", "salaries_annee", "ensemble", "ensemble"] == "s"  # 28
+    # without it the département is published, and published communes adding up to 30
+    # would give the 2 away
+    assert apply_secret(raw, TERRITOIRES, 11, effectifs, DERIVED).set_index(
+        ["diffusion", *KEY]).at[("publique", "departement", "D", "salaries_annee", "ensemble",
+                                 "ensemble"), "statut"] == "publie"

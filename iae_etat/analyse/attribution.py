@@ -10,6 +10,10 @@ scope) leaves the scope; a respondent without residence figures stays at its sit
 Residence is known by EPCI only: the communes, arrondissements, zones d'emploi and CLPE are
 built from communes and keep the implantation; the EPCI and the départements (made of EPCI)
 use the residence. An EPCI reaches the département holding most of its communes in the scope.
+
+The communes of a département add up to its offer by implantation, which is its offer by
+residence plus the part living outside: a count of people, secret when it is small
+(``hors_secret``).
 """
 
 from __future__ import annotations
@@ -66,3 +70,20 @@ def places(table: pd.DataFrame, territoires: pd.DataFrame, level: str) -> pd.Dat
     extra["libelle"] = extra["code"].map(table.drop_duplicates("code").set_index("code")
                                          ["libelle"])
     return pd.concat([table, extra.dropna(subset=["libelle"])], ignore_index=True)
+
+
+def hors_secret(table: pd.DataFrame, implantation: pd.DataFrame, effectifs: set[str],
+                seuil: float) -> pd.Series:
+    """Département cells of ``table`` (by residence) to keep secret, aligned on its rows.
+
+    ``implantation`` holds the same département rows by implantation. Their difference is the
+    part of the salariés living outside (or, between départements of the scope, moving in); the
+    sum of the communes would give it back from the département's figure, so the département
+    cell is secret when that difference is a count of people under ``seuil``.
+    """
+    key = ["niveau", "code", "indicateur", "type_siae", "public"]
+    site = implantation[key + ["valeur"]].rename(columns={"valeur": "site"})
+    merged = table[key + ["valeur"]].reset_index(drop=True).merge(site, on=key, how="left")
+    gap = (merged["site"] - merged["valeur"]).abs()
+    small = (gap > 1e-9) & (gap < seuil) & merged["indicateur"].isin(effectifs)
+    return small.fillna(False).astype(bool)

@@ -189,8 +189,10 @@ OUTPUT_COLUMNS = ["niveau", "code", "libelle", "indicateur", "unite", "type_siae
 def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
                besoins: pd.DataFrame, asp: pd.DataFrame | None = None,
                reponses: pd.DataFrame | None = None, residence: pd.DataFrame | None = None,
-               poids: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every indicator of the catalogue for every level, type of SIAE and ``ensemble``.
+               poids: pd.DataFrame | None = None,
+               levels: tuple[str, ...] = LEVELS) -> pd.DataFrame:
+    """Every indicator of the catalogue for every level (of ``levels``), type of SIAE and
+    ``ensemble``.
 
     Returns the long table (columns ``OUTPUT_COLUMNS``) before secrecy; ``valeur`` is NaN where
     the data are not available. The ``…_asp`` indicators (and ``taux_reponse_etp``) are computed
@@ -216,7 +218,7 @@ def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
                               None if reponses is None else _answers_by_place(structures, reponses,
                                                                   factors))
     frames = []
-    for level in LEVELS:
+    for level in levels:
         table = level_frame(territoires, level)
         if table is None:
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from iae_etat.analyse import ponderation
+from iae_etat.analyse.attribution import hors_secret
 from iae_etat.analyse.couverture import couverture
 from iae_etat.analyse.evolution import REFERENCE_COLUMNS, evolution
 from iae_etat.analyse.indicateurs import CATALOGUE, indicators
@@ -57,8 +58,13 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
                               territoires) if choix.non_reponse == "calage" else None
     table = indicators(territoires, structures, besoins, asp, reponses, residence, poids)
     effectifs = {i.code for i in CATALOGUE if i.effectif}
-    published = apply_secret(table, territoires, projet.secret.seuil_effectifs, effectifs,
-                             DERIVED)
+    seuil = projet.secret.seuil_effectifs
+    primary = None
+    if residence is not None:
+        by_site = indicators(territoires, structures, besoins, None, reponses, None, poids,
+                             levels=("departement",))
+        primary = hors_secret(table, by_site, effectifs, seuil)
+    published = apply_secret(table, territoires, seuil, effectifs, DERIVED, primary)
     catalogue.write("out_indicateurs", published)
     catalogue.write("out_couverture", couverture(published, seuil_zone_blanche(projet)))
     previous = {m: pd.read_parquet(path, columns=REFERENCE_COLUMNS)

@@ -25,13 +25,20 @@ _CELL = ["niveau", "code", "indicateur", "type_siae", "public"]
 
 
 def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
-                 effectifs: set[str], derived: dict[str, tuple[str, ...]]) -> pd.DataFrame:
-    """``table`` with ``statut`` and ``diffusion``: restreinte rows then publique rows."""
+                 effectifs: set[str], derived: dict[str, tuple[str, ...]],
+                 primary: pd.Series | None = None) -> pd.DataFrame:
+    """``table`` with ``statut`` and ``diffusion``: restreinte rows then publique rows.
+
+    ``primary`` (aligned on the rows of ``table``) adds cells to the primary secret, for a
+    small count that another published figure would give back (``attribution.hors_secret``).
+    """
     data = table.reset_index(drop=True).copy()
     value = data["valeur"]
     data["statut"] = np.where(value.isna(), NON_DISPONIBLE, PUBLIE)
     counts = data["indicateur"].isin(effectifs)
     secret = counts & (value > 0) & (value < seuil)
+    if primary is not None:
+        secret = secret | (counts & value.notna() & primary.to_numpy())
     if secret.any():
         secret = secondary(data, secret, equations(data[counts], territoires))
     secret = _propagate(data, secret, derived)
