@@ -153,3 +153,23 @@ def test_a_small_part_living_outside_keeps_the_departement_secret(table):
     assert apply_secret(raw, TERRITOIRES, 11, effectifs, DERIVED).set_index(
         ["diffusion", *KEY]).at[("publique", "departement", "D", "salaries_annee", "ensemble",
                                  "ensemble"), "statut"] == "publie"
+
+
+def test_the_audit_finds_no_disclosure_by_residence(table):
+    from iae_etat.analyse.audit import audit_secret
+
+    raw = table.reset_index()
+    effectifs = {"salaries_annee", "salaries_public", "sorties"}
+    by_site = indicators(TERRITOIRES, STRUCTURES, BESOINS, reponses=REPONSES,
+                         levels=("departement",))
+    out = apply_secret(raw, TERRITOIRES, 11, effectifs, DERIVED,
+                       attribution.hors_secret(raw, by_site, effectifs, 11))
+    assert audit_secret(out, TERRITOIRES, effectifs).empty
+    # an EPCI by residence is not the sum of its communes by implantation: no such equation;
+    # the communes still add up to their arrondissement, the EPCI to their département
+    from iae_etat.analyse.secret import equations
+
+    eqs = equations(raw[raw["indicateur"] == "salaries_annee"], TERRITOIRES)
+    relations = set(eqs["equation"].str.split("|").str[0])
+    assert {"commune>arrondissement", "epci>departement", "types"} <= relations
+    assert not relations & {"commune>epci", "commune>departement", "arrondissement>departement"}

@@ -52,9 +52,12 @@ def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
 def equations(data: pd.DataFrame, territoires: pd.DataFrame) -> pd.DataFrame:
     """The additive equations between rows of ``data``: columns ``equation, row, total``.
 
-    ``row`` is an index of ``data``; ``total`` is True for the left-hand side.
+    ``row`` is an index of ``data``; ``total`` is True for the left-hand side. When ``data``
+    has a ``methode`` column, a territory is the sum of its parts only if they are attributed the
+    same way (by residence, an EPCI is not the sum of its communes by implantation).
     """
     rows = pd.Series(data.index, index=pd.MultiIndex.from_frame(data[_CELL]))
+    methode = data.set_index(_CELL)["methode"] if "methode" in data.columns else None
     parts = []
     for child, parent in RELATIONS:
         child_map, parent_map = level_frame(territoires, child), level_frame(territoires, parent)
@@ -65,6 +68,12 @@ def equations(data: pd.DataFrame, territoires: pd.DataFrame) -> pd.DataFrame:
         link = link.drop_duplicates("code").set_index("code")["code_parent"]
         children = data[data["niveau"] == child]
         keys = children.assign(niveau=parent, code=children["code"].map(link))
+        if methode is not None:
+            parent_methode = methode.reindex(pd.MultiIndex.from_frame(keys[_CELL]))
+            same = pd.Series(parent_methode.to_numpy(), dtype="string").eq(
+                pd.Series(children["methode"].to_numpy(), dtype="string")) \
+                .fillna(False).to_numpy(dtype=bool)
+            children, keys = children[same], keys[same]
         parts.append(_equation_rows(children, keys, rows, f"{child}>{parent}"))
     kinds = data[data["type_siae"] != "ensemble"]
     parts.append(_equation_rows(kinds, kinds.assign(type_siae="ensemble"), rows, "types"))
