@@ -214,9 +214,9 @@ def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
     for name, parts in (("implantation", site), ("residence", spread)):
         if parts is not None:
             factors = _factors(parts, poids)
-            by_parts[name] = (_figures_by_place(structures, factors),
-                              None if reponses is None else _answers_by_place(structures, reponses,
-                                                                  factors))
+            answers = None if reponses is None else _answers_by_place(structures, reponses,
+                                                                      factors)
+            by_parts[name] = (_figures_by_place(structures, factors), answers)
     frames = []
     for level in levels:
         table = level_frame(territoires, level)
@@ -298,7 +298,7 @@ def _factors(parts: pd.DataFrame, poids: pd.DataFrame | None) -> pd.DataFrame:
     return weighted.drop(columns=["part", "poids"])
 
 
-def _with_ensemble(data: pd.DataFrame, sums: dict[str, int | None]) -> pd.DataFrame:
+def _with_ensemble(data: pd.DataFrame, sums: dict[str, int]) -> pd.DataFrame:
     """Sums of ``data`` per (code_commune, type of SIAE) and per commune as ``ensemble``;
     ``sums`` gives each column's ``min_count``."""
     frames = []
