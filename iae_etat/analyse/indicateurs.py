@@ -237,12 +237,13 @@ def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
     return pd.concat(frames, ignore_index=True)[OUTPUT_COLUMNS]
 
 
-def _method_label(indicateur: pd.Series, method: str, calage: bool) -> np.ndarray:
+def _method_label(indicateur: pd.Series, method: str, calage: bool) -> pd.Series:
     """``methode`` of each row: the attribution of the offer (``+calage`` for weighted
     estimates), ``implantation`` for the counts of SIAE, ``sans objet`` for the needs."""
     attributed = f"{method}+{CALAGE}" if calage else method
-    return np.select([indicateur.isin(ATTRIBUTED), indicateur.isin(NEEDS_ONLY)],
-                     [attributed, SANS_OBJET], "implantation")
+    labels = {code: attributed if code in ATTRIBUTED else SANS_OBJET if code in NEEDS_ONLY
+              else "implantation" for code in BY_CODE}
+    return indicateur.map(labels)
 
 
 ASP_SUMS = {"etp_conventionnes_asp": "etp_conventionnes", "etp_realises_asp": "etp_realises",

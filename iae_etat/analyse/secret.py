@@ -57,7 +57,8 @@ def equations(data: pd.DataFrame, territoires: pd.DataFrame) -> pd.DataFrame:
     same way (by residence, an EPCI is not the sum of its communes by implantation).
     """
     rows = pd.Series(data.index, index=pd.MultiIndex.from_frame(data[_CELL]))
-    methode = data.set_index(_CELL)["methode"] if "methode" in data.columns else None
+    methods = data[["niveau", "indicateur", "methode"]].drop_duplicates() \
+        if "methode" in data.columns else None
     parts = []
     for child, parent in RELATIONS:
         child_map, parent_map = level_frame(territoires, child), level_frame(territoires, parent)
@@ -68,17 +69,24 @@ def equations(data: pd.DataFrame, territoires: pd.DataFrame) -> pd.DataFrame:
         link = link.drop_duplicates("code").set_index("code")["code_parent"]
         children = data[data["niveau"] == child]
         keys = children.assign(niveau=parent, code=children["code"].map(link))
-        if methode is not None:
-            parent_methode = methode.reindex(pd.MultiIndex.from_frame(keys[_CELL]))
-            same = pd.Series(parent_methode.to_numpy(), dtype="string").eq(
-                pd.Series(children["methode"].to_numpy(), dtype="string")) \
-                .fillna(False).to_numpy(dtype=bool)
-            children, keys = children[same], keys[same]
+        if methods is not None:
+            mixed = _mixed_methods(methods, child, parent)
+            if mixed:
+                kept = ~children["indicateur"].isin(mixed)
+                children, keys = children[kept], keys[kept]
         parts.append(_equation_rows(children, keys, rows, f"{child}>{parent}"))
     kinds = data[data["type_siae"] != "ensemble"]
     parts.append(_equation_rows(kinds, kinds.assign(type_siae="ensemble"), rows, "types"))
     return pd.concat(parts, ignore_index=True) if parts else \
         pd.DataFrame(columns=["equation", "row", "total"])
+
+
+def _mixed_methods(methods: pd.DataFrame, child: str, parent: str) -> set[str]:
+    """Indicators whose cells at ``child`` and ``parent`` levels are attributed differently."""
+    child_m = methods[methods["niveau"] == child].set_index("indicateur")["methode"]
+    parent_m = methods[methods["niveau"] == parent].set_index("indicateur")["methode"]
+    both = child_m.index.intersection(parent_m.index)
+    return {str(i) for i in both if child_m[i] != parent_m[i]}
 
 
 def _equation_rows(children: pd.DataFrame, total_keys: pd.DataFrame, rows: pd.Series,
