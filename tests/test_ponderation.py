@@ -125,3 +125,41 @@ def test_bad_methods_are_configuration_errors(tmp_path, analyse, key):
         methode(projet)
     assert str(tmp_path / "iae-etat.toml") in error.value.message
     assert key in error.value.message
+
+
+def _copy_built(built_demo, tmp_path, analyse: str):
+    import shutil
+
+    project = tmp_path / "projet"
+    shutil.copytree(built_demo / "data", project / "data")
+    config = (built_demo / "iae-etat.toml").read_text("utf-8") + "\n" + analyse
+    (project / "iae-etat.toml").write_text(config, "utf-8")
+    return project
+
+
+def test_analyse_stage_by_residence_with_calage(built_demo, tmp_path):
+    from tests.conftest import cli
+
+    project = _copy_built(built_demo, tmp_path,
+                          '[analyse]\nattribution = "residence"\nnon_reponse = "calage"\n')
+    result = cli(["--project-dir", str(project), "analyse"])
+    assert result.returncode == 0, result.stderr
+    out = pd.read_parquet(project / "data/processed/2025/out_indicateurs.parquet")
+    methods = out.groupby("niveau")["methode"].unique().map(set)
+    assert "residence+calage" in methods["epci"] and "residence+calage" in methods["departement"]
+    assert "implantation+calage" in methods["commune"]
+    assert not any(m.startswith("residence") for m in methods["commune"])
+    before = pd.read_parquet(built_demo / "data/processed/2025/out_indicateurs.parquet")
+    key = ["diffusion", "niveau", "code", "indicateur", "type_siae", "public"]
+    cell = ("restreinte", "departement", "26", "nb_siae", "ensemble", "ensemble")
+    assert out.set_index(key).at[cell, "valeur"] == before.set_index(key).at[cell, "valeur"]
+
+
+def test_a_bad_method_stops_the_analyse_with_exit_2(built_demo, tmp_path):
+    from tests.conftest import cli
+
+    project = _copy_built(built_demo, tmp_path, '[analyse]\nattribution = "domicile"\n')
+    result = cli(["--project-dir", str(project), "analyse"])
+    assert result.returncode == 2
+    assert "iae-etat.toml" in result.stderr and "[analyse] attribution" in result.stderr
+    assert "Traceback" not in result.stderr
