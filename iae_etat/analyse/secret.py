@@ -7,7 +7,9 @@ arrondissement, département), a département the sum of its EPCI or arrondissem
 solved; another cell of the equation is suppressed (the smallest non-zero part, else the total)
 until no equation has a single unknown; each public is a relation of its own (publics are not
 additive: a person can be BRSA and DELD), so the publics only add their own primary cells and
-equations between territories and kinds. Ratios built on a secret count are secret as well.
+equations between territories and kinds. A territory is the sum of its parts only when they
+are attributed the same way (column ``methode``: by residence, the EPCI and the département are
+not sums of communes by implantation). Ratios built on a secret count are secret as well.
 The ``restreinte`` rows keep every value; the ``publique`` rows carry an empty value and ``s``.
 """
 
