@@ -32,6 +32,12 @@ seuil_effectifs = 11
 seuil_dominance = 0.85
 source = "Insee, Guide du secret statistique (2023) ; règle des effectifs de moins de 11 personnes"
 
+[analyse]
+# attribution = "residence"  # offre répartie selon la résidence des salariés (EPCI, département) ;
+#                            # par défaut « implantation » (commune du siège)
+# non_reponse = "calage"     # totaux estimés en pondérant les SIAE ayant répondu ; par défaut
+#                            # « aucune » (SIAE ayant répondu seulement)
+
 [rapport]
 # diffusion = "restreinte"  # tableau de bord complet (valeurs secrètes, chiffres par structure) :
 #                           # réservé au comité de pilotage restreint ; par défaut « publique »

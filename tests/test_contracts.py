@@ -29,7 +29,7 @@ def test_every_written_table_has_a_contract_with_french_titles():
 def test_out_indicateurs_has_the_fixed_columns():
     columns = load_contract("out_indicateurs").columns
     assert columns == ["niveau", "code", "libelle", "indicateur", "unite", "type_siae", "public",
-                       "valeur", "statut", "diffusion"]
+                       "valeur", "statut", "diffusion", "methode"]  # DESIGN §8, then the method
 
 
 def test_validation_reports_each_violation_in_french():

@@ -12,7 +12,7 @@ import pytest
 
 from iae_etat.config import load_projet
 from iae_etat.report import contexte
-from iae_etat.report.formats import cellule
+from iae_etat.report.formats import cellule, pourcentage
 from iae_etat.report.run import render_report
 from tests.conftest import ROOT
 
@@ -77,6 +77,38 @@ def test_a_project_overrides_a_block_and_extends_the_default(built_demo, tmp_pat
     assert '<p id="mot-du-cdiae">Mot du président du CDIAE.</p>' in page
     assert page.index("mot-du-cdiae") < page.index('data-indicateur="nb_siae"')
     assert "Annexe méthodologique" in page  # the rest of the default template is kept
+
+
+def test_method_annex_tells_the_residence_and_the_calage(built_demo):
+    from iae_etat.analyse import ponderation
+    from iae_etat.analyse.indicateurs import ATTRIBUTED
+
+    tables = _tables(built_demo)
+    out = tables["out_indicateurs"].copy()
+    epci = out["niveau"].isin(["epci", "departement"]) & out["indicateur"].isin(ATTRIBUTED)
+    out.loc[epci, "methode"] = "residence+calage"
+    tables["out_indicateurs"] = out
+    read = {n: pd.read_parquet(built_demo / PROCESSED / f"{n}.parquet")
+            for n in ("core_structures", "core_territoires", "core_asp")}
+    groupes = ponderation.groupes(read["core_structures"], read["core_territoires"],
+                                  read["core_asp"])
+    page = html.unescape(render_report(
+        load_projet(built_demo), 2025, out, tables["out_evolution"], tables["out_couverture"],
+        tables["core_structures"], tables["core_anomalies"], tables["core_sources"],
+        tables["core_collecte"], groupes))
+    assert "La résidence n'est connue que par EPCI" in page
+    assert "Poids de calage par département et type de SIAE" in page
+    aci = groupes.set_index("type_siae").loc["ACI"]
+    assert f"{aci['poids']:.3f}".replace(".", ",") in page
+    assert "estimations pour l'ensemble des SIAE, par calage" in page
+    assert "Aucune correction de la non-réponse" not in page
+    default = html.unescape((built_demo / "reports/2025/etat-des-lieux.html").read_text("utf-8"))
+    assert "Aucune correction de la non-réponse" in default
+    dep = tables["out_indicateurs"].set_index(["diffusion", "niveau", "indicateur", "type_siae",
+                                               "public"])["valeur"]
+    shares = [pourcentage(dep["publique", "departement", i, "ensemble", "ensemble"])
+              for i in ("taux_reponse", "taux_reponse_etp")]
+    assert f"{shares[0]} des SIAE ont répondu, représentant {shares[1]} des ETP" in default
 
 
 def test_toc_lists_every_section(built_demo):

@@ -36,7 +36,9 @@ def audit_secret(published: pd.DataFrame, territoires: pd.DataFrame,
     """
     public = published[published["diffusion"] == "publique"]
     truth = published.loc[published["diffusion"] == "restreinte", [*_KEY, "valeur"]]
-    cells = public[_KEY + ["statut"]].merge(truth, on=_KEY, how="inner", validate="1:1")
+    method = ["methode"] if "methode" in public.columns else []
+    cells = public[_KEY + ["statut", *method]].merge(truth, on=_KEY, how="inner",
+                                                     validate="1:1")
     cells = cells[cells["indicateur"].isin(effectifs) & cells["valeur"].notna()]
     cells = cells.reset_index(drop=True)
     eqs = equations(cells, territoires)

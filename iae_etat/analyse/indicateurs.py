@@ -11,7 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from iae_etat.analyse import attribution
 from iae_etat.analyse.niveaux import LEVELS, level_frame
+from iae_etat.analyse.ponderation import etp_asp
 
 ENSEMBLE = "ensemble"
 TYPES_SIAE = ("ACI", "AI", "EI", "ETTI", "EITI")
@@ -54,6 +56,12 @@ CATALOGUE = (
                "Couverture des indicateurs issus du questionnaire.",
                "SIAE répondantes / SIAE du territoire × 100", "%", ("core_structures",),
                par_type=True),
+    Indicateur("taux_reponse_etp", "Part des ETP conventionnés des SIAE ayant répondu",
+               "Couverture des indicateurs issus du questionnaire, en postes : ETP conventionnés "
+               "(ASP) des SIAE répondantes rapportés à ceux de toutes les SIAE du territoire ; "
+               "non disponible sans les données de l'ASP.",
+               "ETP conventionnés ASP des SIAE répondantes / ETP conventionnés ASP des SIAE du "
+               "territoire × 100", "%", ("core_structures", "core_asp"), par_type=True),
     Indicateur("de_abc", "Demandeurs d'emploi A, B, C",
                "Demandeurs d'emploi inscrits en catégories A, B ou C, valeur annuelle.",
                "somme sur les communes du territoire des valeurs annuelles connues", "personnes",
@@ -150,7 +158,17 @@ CATALOGUE = (
 NEEDS = {"de_abc": "taux_equipement_etp_de_abc", "foyers_rsa": "taux_equipement_etp_brsa"}
 BY_CODE = {i.code: i for i in CATALOGUE}
 OFFER_INDICATORS = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee",
-                    "taux_reponse", "realisation_etp")
+                    "taux_reponse", "taux_reponse_etp", "realisation_etp")
+FIGURES = ("etp_conventionnes", "etp_realises", "salaries_annee")
+# Indicators built on the respondents' figures: attributed by site or residence, weighted by the
+# calage; the other offer indicators stay at the site, the needs have no attribution.
+ATTRIBUTED = frozenset({*FIGURES, "realisation_etp", "sorties", "sorties_dynamiques",
+                        "taux_sortie_dynamique", "salaries_public", "part_public_salaries",
+                        "ecart_representativite", "taux_equipement_etp_de_abc",
+                        "taux_equipement_etp_brsa"})
+NEEDS_ONLY = frozenset({"de_abc", "foyers_rsa", "de_public", "part_public_de_abc"})
+SANS_OBJET = "sans objet"
+CALAGE = "calage"
 EXITS = ("sorties", "sorties_dynamiques")
 # Publics: code → (questionnaire columns, columns of core_besoins for the same public among the
 # demandeurs d'emploi ABC, or () when the needs do not describe it).
@@ -165,33 +183,67 @@ PUBLIC_LABELS = {"brsa": "Bénéficiaires du RSA", "rqth": "Travailleurs handica
                  "50_plus": "Seniors de 50 ans et plus", "femmes": "Femmes"}
 EXIT_CATEGORIES = ("sorties_durables", "sorties_transition", "sorties_positives")
 OUTPUT_COLUMNS = ["niveau", "code", "libelle", "indicateur", "unite", "type_siae", "public",
-                  "valeur"]
+                  "valeur", "methode"]
 
 
 def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
                besoins: pd.DataFrame, asp: pd.DataFrame | None = None,
-               reponses: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every indicator of the catalogue for every level, type of SIAE and ``ensemble``.
+               reponses: pd.DataFrame | None = None, residence: pd.DataFrame | None = None,
+               poids: pd.DataFrame | None = None,
+               levels: tuple[str, ...] = LEVELS) -> pd.DataFrame:
+    """Every indicator of the catalogue for every level (of ``levels``), type of SIAE and
+    ``ensemble``.
 
     Returns the long table (columns ``OUTPUT_COLUMNS``) before secrecy; ``valeur`` is NaN where
-    the data are not available. The ``…_asp`` indicators are computed only when ``asp`` (the
-    table ``core_asp``) is given; the sorties and the publics of the questionnaires only when
-    ``reponses`` (``raw_questionnaires``) is.
+    the data are not available. The ``…_asp`` indicators (and ``taux_reponse_etp``) are computed
+    only when ``asp`` (the table ``core_asp``) is given; the sorties and the publics of the
+    questionnaires only when ``reponses`` (``raw_questionnaires``) is. With ``residence``
+    (``raw_questionnaires_residence``) the EPCI and département levels attribute the
+    respondents' figures by residence (see ``attribution``); with ``poids`` (``siret, type_siae,
+    poids`` from ``ponderation``) the respondents' figures are weighted estimates. ``methode``
+    records, per row, the attribution and the calage used.
     """
-    offer = _offer_by_commune(structures)
+    site = attribution.implantation(structures)
+    spread = None if residence is None else attribution.residence(structures, residence,
+                                                                  territoires)
+    counts = _counts_by_commune(structures, asp)
     needs = besoins.set_index("code_commune").reindex(columns=list(NEEDS)) \
         if not besoins.empty else pd.DataFrame({n: pd.Series(dtype="Float64") for n in NEEDS})
-    answers = None if reponses is None else (_answers_by_commune(structures, reponses),
-                                             _public_needs_by_commune(besoins))
+    public_needs = None if reponses is None else _public_needs_by_commune(besoins)
+    by_parts = {}
+    for name, parts in (("implantation", site), ("residence", spread)):
+        if parts is not None:
+            factors = _factors(parts, poids)
+            answers = None if reponses is None else _answers_by_place(structures, reponses,
+                                                                      factors)
+            by_parts[name] = (_figures_by_place(structures, factors), answers)
     frames = []
-    for level in LEVELS:
+    for level in levels:
         table = level_frame(territoires, level)
         if table is None:
             continue
-        frames.append(_level_indicators(table, level, offer, needs, answers))
+        method = "residence" if spread is not None and level in attribution.RESIDENCE_LEVELS \
+            else "implantation"
+        places = attribution.places(table, territoires, level) if method == "residence" \
+            else table
+        figures, answers = by_parts[method]
+        out = _level_indicators(table, places, level, counts, figures, needs,
+                                None if answers is None else (answers, public_needs),
+                                asp is not None)
+        out["methode"] = _method_label(out["indicateur"], method, poids is not None)
+        frames.append(out)
         if asp is not None:
-            frames.append(_asp_indicators(table, level, asp))
+            frames.append(_asp_indicators(table, level, asp).assign(methode="implantation"))
     return pd.concat(frames, ignore_index=True)[OUTPUT_COLUMNS]
+
+
+def _method_label(indicateur: pd.Series, method: str, calage: bool) -> pd.Series:
+    """``methode`` of each row: the attribution of the offer (``+calage`` for weighted
+    estimates), ``implantation`` for the counts of SIAE, ``sans objet`` for the needs."""
+    attributed = f"{method}+{CALAGE}" if calage else method
+    labels = {code: attributed if code in ATTRIBUTED else SANS_OBJET if code in NEEDS_ONLY
+              else "implantation" for code in BY_CODE}
+    return indicateur.map(labels)
 
 
 ASP_SUMS = {"etp_conventionnes_asp": "etp_conventionnes", "etp_realises_asp": "etp_realises",
@@ -237,50 +289,88 @@ def _asp_indicators(table: pd.DataFrame, level: str, asp: pd.DataFrame) -> pd.Da
     return out
 
 
-def _offer_by_commune(structures: pd.DataFrame) -> pd.DataFrame:
-    """Offer sums per (commune, type of SIAE) including the ``ensemble`` rows."""
-    data = structures.dropna(subset=["code_commune"]).copy()
-    data["repond"] = data["a_repondu"].astype(bool).astype(int)
-    data["nb"] = 1
-    figures = ["etp_conventionnes", "etp_realises", "salaries_annee"]
-    for column in figures:
-        data[column] = data[column].astype("Float64").where(data["repond"] == 1).astype(float)
+def _factors(parts: pd.DataFrame, poids: pd.DataFrame | None) -> pd.DataFrame:
+    """``siret, type_siae, code_commune, facteur``: the share of each respondent's figures
+    counted at each place, times its calibration weight."""
+    if poids is None:
+        return parts.assign(facteur=parts["part"]).drop(columns="part")
+    weighted = parts.merge(poids, on=["siret", "type_siae"], how="left", validate="m:1")
+    weighted["facteur"] = weighted["part"] * weighted["poids"].astype(float).fillna(1.0)
+    return weighted.drop(columns=["part", "poids"])
+
+
+def _with_ensemble(data: pd.DataFrame, sums: dict[str, int]) -> pd.DataFrame:
+    """Sums of ``data`` per (code_commune, type of SIAE) and per commune as ``ensemble``;
+    ``sums`` gives each column's ``min_count``."""
     frames = []
     for keys, kind in ((["code_commune", "type_siae"], None), (["code_commune"], ENSEMBLE)):
         grouped = data.groupby(keys)
-        part = grouped[["nb", "repond"]].sum().join(grouped[figures].sum(min_count=1))
-        part = part.reset_index()
+        part = pd.concat([grouped[[c for c, m in sums.items() if m == n]].sum(min_count=n)
+                          for n in sorted(set(sums.values()))], axis=1).reset_index()
         if kind is not None:
             part["type_siae"] = kind
         frames.append(part)
     return pd.concat(frames, ignore_index=True)
 
 
-def _level_indicators(table: pd.DataFrame, level: str, offer: pd.DataFrame,
-                      needs: pd.DataFrame,
-                      answers: tuple[pd.DataFrame, pd.DataFrame] | None) -> pd.DataFrame:
-    """Indicators for one level; ``table`` maps each commune to its territory at that level."""
+COUNTS = ("nb", "repond", "etp_asp", "etp_asp_repond")
+
+
+def _counts_by_commune(structures: pd.DataFrame, asp: pd.DataFrame | None) -> pd.DataFrame:
+    """SIAE and respondents per (commune of the site, type of SIAE), with their ETP
+    conventionnés of the ASP (``ensemble`` rows included)."""
+    data = structures.dropna(subset=["code_commune"])
+    repond = data["a_repondu"].astype(bool)
+    etp = etp_asp(data, asp)
+    frame = pd.DataFrame({"code_commune": data["code_commune"], "type_siae": data["type_siae"],
+                          "nb": 1, "repond": repond.astype(int), "etp_asp": etp,
+                          "etp_asp_repond": etp.where(repond, 0.0)})
+    return _with_ensemble(frame, dict.fromkeys(COUNTS, 0))
+
+
+def _figures_by_place(structures: pd.DataFrame, factors: pd.DataFrame) -> pd.DataFrame:
+    """The respondents' ETP and salariés per (place, type of SIAE), times their factors;
+    ``contribue`` counts the respondents' parts."""
+    data = factors.merge(structures[["siret", "type_siae", *FIGURES]],
+                         on=["siret", "type_siae"], validate="m:1")
+    for column in FIGURES:
+        data[column] = data[column].astype("Float64").astype(float) * data["facteur"]
+    data["contribue"] = 1
+    data = data[["code_commune", "type_siae", "contribue", *FIGURES]]
+    return _with_ensemble(data, {"contribue": 0, **dict.fromkeys(FIGURES, 1)})
+
+
+def _level_indicators(table: pd.DataFrame, places: pd.DataFrame, level: str,
+                      counts: pd.DataFrame, figures: pd.DataFrame, needs: pd.DataFrame,
+                      answers: tuple[pd.DataFrame, pd.DataFrame] | None,
+                      with_asp: bool) -> pd.DataFrame:
+    """Indicators for one level; ``table`` maps each commune to its territory at that level,
+    ``places`` maps the places of the respondents' figures (communes, or EPCI by residence)."""
     labels = table.drop_duplicates("code").set_index("code")["libelle"]
-    joined = offer.merge(table[["code_commune", "code"]], on="code_commune")
-    sums = joined.groupby(["code", "type_siae"])[
-        ["nb", "repond", "etp_conventionnes", "etp_realises", "salaries_annee"]].sum(min_count=1)
     territories = labels.index
     full = pd.MultiIndex.from_product([territories, (ENSEMBLE, *TYPES_SIAE)],
                                       names=["code", "type_siae"])
-    sums = sums.reindex(full)
-    sums["nb"] = sums["nb"].fillna(0)
-    has_respondent = sums["repond"].fillna(0) > 0
-    for column in ("etp_conventionnes", "etp_realises", "salaries_annee"):
-        # no structure: the offer is truly zero; structures but no answer: not available
-        sums[column] = sums[column].astype(float).where(has_respondent | (sums["nb"] == 0),
-                                                        np.nan)
-        sums.loc[sums["nb"] == 0, column] = 0.0
+    sited = counts.merge(table[["code_commune", "code"]], on="code_commune") \
+        .groupby(["code", "type_siae"])[list(COUNTS)].sum()
+    placed = figures.merge(places[["code_commune", "code"]], on="code_commune") \
+        .groupby(["code", "type_siae"])
+    placed = placed[["contribue"]].sum().join(placed[list(FIGURES)].sum(min_count=1))
+    sums = pd.concat([sited, placed], axis=1).reindex(full)
+    sums[[*COUNTS, "contribue"]] = sums[[*COUNTS, "contribue"]].fillna(0)
+    has_respondent = sums["contribue"] > 0
+    empty = (sums["nb"] == 0) & ~has_respondent
+    for column in FIGURES:
+        # nothing there: the offer is truly zero; structures but no answer: not available
+        sums[column] = sums[column].astype(float).where(has_respondent | empty, np.nan)
+        sums.loc[empty, column] = 0.0
     etp_conventionnes = sums["etp_conventionnes"]
     sums["realisation_etp"] = sums["etp_realises"] / etp_conventionnes.where(
         etp_conventionnes > 0) * 100
     sums["taux_reponse"] = np.where(sums["nb"] > 0,
-                                    sums["repond"].fillna(0) / sums["nb"].where(sums["nb"] > 0)
-                                    * 100, np.nan)
+                                    sums["repond"] / sums["nb"].where(sums["nb"] > 0) * 100,
+                                    np.nan)
+    etp_asp_total = sums["etp_asp"].where((sums["nb"] > 0) & (sums["etp_asp"] > 0) & with_asp)
+    sums["taux_reponse_etp"] = sums["etp_asp_repond"] / etp_asp_total * 100
     offer_rows = sums.rename(columns={"nb": "nb_siae"})[list(OFFER_INDICATORS)]
     offer_rows.columns.name = "indicateur"
     offer_rows = offer_rows.stack(future_stack=True).rename("valeur").reset_index()
@@ -299,9 +389,9 @@ def _level_indicators(table: pd.DataFrame, level: str, offer: pd.DataFrame,
     out = pd.concat([offer_rows, needs_rows], ignore_index=True)
     out["public"] = ENSEMBLE
     if answers is not None:
-        by_commune, public_needs = answers
-        out = pd.concat([out, _exit_indicators(table, sums, by_commune),
-                         _public_indicators(table, sums, by_commune, public_needs)],
+        by_place, public_needs = answers
+        out = pd.concat([out, _exit_indicators(places, sums, by_place),
+                         _public_indicators(table, places, sums, by_place, public_needs)],
                         ignore_index=True)
     out["niveau"] = level
     out["libelle"] = out["code"].map(labels)
@@ -310,10 +400,11 @@ def _level_indicators(table: pd.DataFrame, level: str, offer: pd.DataFrame,
     return out
 
 
-def _answers_by_commune(structures: pd.DataFrame, reponses: pd.DataFrame) -> pd.DataFrame:
-    """Per (commune, type of SIAE) and ``ensemble``: the figures of the respondents
-    (``v_<name>``) and, for the publics, how many respondents with known salariés left the
-    public empty (``m_<name>``).
+def _answers_by_place(structures: pd.DataFrame, reponses: pd.DataFrame,
+                      factors: pd.DataFrame) -> pd.DataFrame:
+    """Per (place, type of SIAE) and ``ensemble``: the figures of the respondents times their
+    factors (``v_<name>``) and, for the publics, how many respondents with known salariés left
+    the public empty (``m_<name>``).
 
     A public counts only the respondents whose salariés are known, as ``salaries_annee`` does,
     so that its share is divided by the published total; the exits count only the respondents
@@ -322,22 +413,22 @@ def _answers_by_commune(structures: pd.DataFrame, reponses: pd.DataFrame) -> pd.
     columns = sorted({c for fields, _ in PUBLICS.values() for c in fields}
                      | {"sorties", "sorties_retraits", *EXIT_CATEGORIES})
     answers = reponses.reindex(columns=["siret", "type_siae", *columns])
-    data = structures.loc[structures["a_repondu"].astype(bool)
-                          & structures["code_commune"].notna(),
-                          ["siret", "type_siae", "code_commune", "salaries_annee"]]
-    data = data.merge(answers, on=["siret", "type_siae"], how="left", validate="1:1")
+    data = factors.merge(structures[["siret", "type_siae", "salaries_annee"]],
+                         on=["siret", "type_siae"], validate="m:1")
+    data = data.merge(answers, on=["siret", "type_siae"], how="left", validate="m:1")
     known_total = data["salaries_annee"].notna()
+    factor = data["facteur"].astype(float)
     figures = {}
     for public, (fields, _) in PUBLICS.items():
         value = data[list(fields)].astype(float).sum(axis=1, min_count=len(fields))
-        figures[f"v_{public}"] = value.where(known_total)
+        figures[f"v_{public}"] = value.where(known_total) * factor
         figures[f"m_{public}"] = (value.isna() & known_total).astype(int)
     exits = {"sorties": data["sorties"].astype(float) - data["sorties_retraits"].astype(float),
              "sorties_dynamiques": data[list(EXIT_CATEGORIES)].astype(float)
              .sum(axis=1, min_count=len(EXIT_CATEGORIES))}
     both = exits["sorties"].notna() & exits["sorties_dynamiques"].notna()
     for name, value in exits.items():
-        figures[f"v_{name}"] = value.where(both)
+        figures[f"v_{name}"] = value.where(both) * factor
     data = pd.concat([data[["code_commune", "type_siae"]], pd.DataFrame(figures)], axis=1)
     by_type = data.groupby(["code_commune", "type_siae"]).sum(min_count=1).reset_index()
     ensemble = data.drop(columns="type_siae").groupby("code_commune").sum(min_count=1)
@@ -345,11 +436,11 @@ def _answers_by_commune(structures: pd.DataFrame, reponses: pd.DataFrame) -> pd.
                      ignore_index=True)
 
 
-def _answer_sums(table: pd.DataFrame, sums: pd.DataFrame, answers: pd.DataFrame,
+def _answer_sums(places: pd.DataFrame, sums: pd.DataFrame, answers: pd.DataFrame,
                  names: list[str]) -> pd.DataFrame:
     """The level's figures ``names`` per (code, type of SIAE): unknown where a respondent left
-    one empty (``m_<name>``, when counted), zero where the territory has no SIAE."""
-    joined = answers.merge(table[["code_commune", "code"]], on="code_commune")
+    one empty (``m_<name>``, when counted), zero where nothing is counted in the territory."""
+    joined = answers.merge(places[["code_commune", "code"]], on="code_commune")
     joined = joined.reindex(columns=[*joined.columns.difference([f"m_{n}" for n in names]),
                                      *[f"m_{n}" for n in names]], fill_value=0)
     grouped = joined.groupby(["code", "type_siae"])
@@ -357,14 +448,14 @@ def _answer_sums(table: pd.DataFrame, sums: pd.DataFrame, answers: pd.DataFrame,
         .join(grouped[[f"m_{n}" for n in names]].sum()).reindex(sums.index)
     missing = level[[f"m_{n}" for n in names]].fillna(0).to_numpy() > 0
     count = np.where(missing, np.nan, level[[f"v_{n}" for n in names]].to_numpy(dtype=float))
-    count[(sums["nb"] == 0).to_numpy()] = 0.0  # no SIAE: truly none
+    count[((sums["nb"] == 0) & (sums["contribue"] == 0)).to_numpy()] = 0.0  # truly none
     return pd.DataFrame(count, index=sums.index, columns=names)
 
 
-def _exit_indicators(table: pd.DataFrame, sums: pd.DataFrame,
+def _exit_indicators(places: pd.DataFrame, sums: pd.DataFrame,
                      answers: pd.DataFrame) -> pd.DataFrame:
     """Sorties and taux de sortie dynamique for one level, from the questionnaires."""
-    exits = _answer_sums(table, sums, answers, list(EXITS))
+    exits = _answer_sums(places, sums, answers, list(EXITS))
     base = exits["sorties"]
     exits["taux_sortie_dynamique"] = exits["sorties_dynamiques"] / base.where(base > 0) * 100
     long = exits.rename_axis(columns="indicateur").stack(future_stack=True).rename("valeur")
@@ -383,12 +474,12 @@ def _public_needs_by_commune(besoins: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _public_indicators(table: pd.DataFrame, sums: pd.DataFrame, answers: pd.DataFrame,
-                       public_needs: pd.DataFrame) -> pd.DataFrame:
+def _public_indicators(table: pd.DataFrame, places: pd.DataFrame, sums: pd.DataFrame,
+                       answers: pd.DataFrame, public_needs: pd.DataFrame) -> pd.DataFrame:
     """Représentativité des publics for one level; ``sums`` are the level's offer sums per
     (code, type of SIAE). Rows ``code, indicateur, type_siae, public, valeur``."""
     names = list(PUBLICS)
-    count = _answer_sums(table, sums, answers, names)
+    count = _answer_sums(places, sums, answers, names)
     salaries = sums["salaries_annee"]
     share = count.div(salaries.where(salaries > 0), axis=0) * 100
     frames = [_public_long(count, "salaries_public"), _public_long(share, "part_public_salaries")]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from iae_etat.analyse import ponderation
+from iae_etat.analyse.attribution import hors_secret
 from iae_etat.analyse.couverture import couverture
 from iae_etat.analyse.evolution import REFERENCE_COLUMNS, evolution
 from iae_etat.analyse.indicateurs import CATALOGUE, indicators
+from iae_etat.analyse.methode import methode
 from iae_etat.analyse.secret import apply_secret
 from iae_etat.analyse.vraisemblance import sanity_checks
 from iae_etat.catalogue import Catalogue
@@ -14,6 +17,7 @@ from iae_etat.config import Projet
 from iae_etat.errors import ConfigError, Probleme
 from iae_etat.etat import previous_indicators
 from iae_etat.questionnaire.layout import CONTRACT_NAME as QUESTIONNAIRES
+from iae_etat.questionnaire.layout import RESIDENCE_CONTRACT
 
 DERIVED = {"taux_equipement_etp_de_abc": ("de_abc", "etp_conventionnes"),
            "taux_equipement_etp_brsa": ("foyers_rsa", "etp_conventionnes"),
@@ -48,10 +52,20 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
         else pd.DataFrame(columns=["code_commune", "de_abc"])
     asp = catalogue.read("core_asp") if catalogue.exists("core_asp") else None
     reponses = catalogue.read(QUESTIONNAIRES) if catalogue.exists(QUESTIONNAIRES) else None
-    table = indicators(territoires, structures, besoins, asp, reponses)
+    choix = methode(projet)
+    residence = catalogue.read(RESIDENCE_CONTRACT) \
+        if choix.attribution == "residence" and catalogue.exists(RESIDENCE_CONTRACT) else None
+    poids = ponderation.poids(structures, ponderation.groupes(structures, territoires, asp),
+                              territoires) if choix.non_reponse == "calage" else None
+    table = indicators(territoires, structures, besoins, asp, reponses, residence, poids)
     effectifs = {i.code for i in CATALOGUE if i.effectif}
-    published = apply_secret(table, territoires, projet.secret.seuil_effectifs, effectifs,
-                             DERIVED)
+    seuil = projet.secret.seuil_effectifs
+    primary = None
+    if residence is not None:
+        by_site = indicators(territoires, structures, besoins, None, reponses, None, poids,
+                             levels=("departement",))
+        primary = hors_secret(table, by_site, effectifs, seuil)
+    published = apply_secret(table, territoires, seuil, effectifs, DERIVED, primary)
     catalogue.write("out_indicateurs", published)
     catalogue.write("out_couverture", couverture(published, seuil_zone_blanche(projet)))
     checks = sanity_checks(published, f"data/processed/{millesime}/out_indicateurs.parquet")

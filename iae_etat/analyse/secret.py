@@ -7,7 +7,9 @@ arrondissement, département), a département the sum of its EPCI or arrondissem
 solved; another cell of the equation is suppressed (the smallest non-zero part, else the total)
 until no equation has a single unknown; each public is a relation of its own (publics are not
 additive: a person can be BRSA and DELD), so the publics only add their own primary cells and
-equations between territories and kinds. Ratios built on a secret count are secret as well.
+equations between territories and kinds. A territory is the sum of its parts only when they
+are attributed the same way (column ``methode``: by residence, the EPCI and the département are
+not sums of communes by implantation). Ratios built on a secret count are secret as well.
 The ``restreinte`` rows keep every value; the ``publique`` rows carry an empty value and ``s``.
 """
 
@@ -25,13 +27,20 @@ _CELL = ["niveau", "code", "indicateur", "type_siae", "public"]
 
 
 def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
-                 effectifs: set[str], derived: dict[str, tuple[str, ...]]) -> pd.DataFrame:
-    """``table`` with ``statut`` and ``diffusion``: restreinte rows then publique rows."""
+                 effectifs: set[str], derived: dict[str, tuple[str, ...]],
+                 primary: pd.Series | None = None) -> pd.DataFrame:
+    """``table`` with ``statut`` and ``diffusion``: restreinte rows then publique rows.
+
+    ``primary`` (aligned on the rows of ``table``) adds cells to the primary secret, for a
+    small count that another published figure would give back (``attribution.hors_secret``).
+    """
     data = table.reset_index(drop=True).copy()
     value = data["valeur"]
     data["statut"] = np.where(value.isna(), NON_DISPONIBLE, PUBLIE)
     counts = data["indicateur"].isin(effectifs)
     secret = counts & (value > 0) & (value < seuil)
+    if primary is not None:
+        secret = secret | (counts & value.notna() & primary.to_numpy())
     if secret.any():
         secret = secondary(data, secret, equations(data[counts], territoires))
     secret = _propagate(data, secret, derived)
@@ -45,9 +54,13 @@ def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
 def equations(data: pd.DataFrame, territoires: pd.DataFrame) -> pd.DataFrame:
     """The additive equations between rows of ``data``: columns ``equation, row, total``.
 
-    ``row`` is an index of ``data``; ``total`` is True for the left-hand side.
+    ``row`` is an index of ``data``; ``total`` is True for the left-hand side. When ``data``
+    has a ``methode`` column, a territory is the sum of its parts only if they are attributed the
+    same way (by residence, an EPCI is not the sum of its communes by implantation).
     """
     rows = pd.Series(data.index, index=pd.MultiIndex.from_frame(data[_CELL]))
+    methods = data[["niveau", "indicateur", "methode"]].drop_duplicates() \
+        if "methode" in data.columns else None
     parts = []
     for child, parent in RELATIONS:
         child_map, parent_map = level_frame(territoires, child), level_frame(territoires, parent)
@@ -58,11 +71,24 @@ def equations(data: pd.DataFrame, territoires: pd.DataFrame) -> pd.DataFrame:
         link = link.drop_duplicates("code").set_index("code")["code_parent"]
         children = data[data["niveau"] == child]
         keys = children.assign(niveau=parent, code=children["code"].map(link))
+        if methods is not None:
+            mixed = _mixed_methods(methods, child, parent)
+            if mixed:
+                kept = ~children["indicateur"].isin(mixed)
+                children, keys = children[kept], keys[kept]
         parts.append(_equation_rows(children, keys, rows, f"{child}>{parent}"))
     kinds = data[data["type_siae"] != "ensemble"]
     parts.append(_equation_rows(kinds, kinds.assign(type_siae="ensemble"), rows, "types"))
     return pd.concat(parts, ignore_index=True) if parts else \
         pd.DataFrame(columns=["equation", "row", "total"])
+
+
+def _mixed_methods(methods: pd.DataFrame, child: str, parent: str) -> set[str]:
+    """Indicators whose cells at ``child`` and ``parent`` levels are attributed differently."""
+    child_m = methods[methods["niveau"] == child].set_index("indicateur")["methode"]
+    parent_m = methods[methods["niveau"] == parent].set_index("indicateur")["methode"]
+    both = child_m.index.intersection(parent_m.index)
+    return {str(i) for i in both if child_m[i] != parent_m[i]}
 
 
 def _equation_rows(children: pd.DataFrame, total_keys: pd.DataFrame, rows: pd.Series,

@@ -19,8 +19,8 @@ TABLE_INDICATORS = ("nb_siae", "etp_conventionnes", "salaries_annee", "de_abc",
                     "taux_equipement_etp_de_abc")
 KEY_FIGURES = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee", "de_abc",
                "taux_equipement_etp_de_abc", "foyers_rsa", "taux_equipement_etp_brsa",
-               "taux_reponse", "etp_conventionnes_asp", "etp_realises_asp", "salaries_asp",
-               "taux_sortie_dynamique_asp")
+               "taux_reponse", "taux_reponse_etp", "etp_conventionnes_asp", "etp_realises_asp",
+               "salaries_asp", "taux_sortie_dynamique_asp")
 
 PUBLIC_INDICATORS = ("salaries_public", "part_public_salaries", "part_public_de_abc",
                      "ecart_representativite")
@@ -78,7 +78,7 @@ def by_type(rows: pd.DataFrame) -> dict:
     """Offer of one département by type of SIAE, from its rows."""
     rows = rows.set_index(["type_siae", "indicateur"])
     indicators = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee",
-                  "taux_reponse")
+                  "taux_reponse", "taux_reponse_etp")
     lines, etp = [], []
     for kind in (*TYPES_SIAE, ENSEMBLE):
         cells = []

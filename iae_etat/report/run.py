@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from iae_etat import __version__, referentiel, resources
+from iae_etat.analyse import ponderation
 from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
 from iae_etat.errors import Probleme
@@ -19,6 +20,7 @@ from iae_etat.report import (
     cartes,
     charts,
     contexte,
+    contexte_methode,
     contexte_structures,
     dictionnaire,
     plan_action,
@@ -42,10 +44,12 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     anomalies = pd.concat([catalogue.read("core_anomalies"), catalogue.read("out_controles")],
                           ignore_index=True)
     collecte = catalogue.read("core_collecte")
+    structures = catalogue.read("core_structures")
+    asp = catalogue.read("core_asp") if catalogue.exists("core_asp") else None
+    groupes = ponderation.groupes(structures, catalogue.read("core_territoires"), asp)
     html = render_report(projet, millesime, indicateurs, catalogue.read("out_evolution"),
-                         catalogue.read("out_couverture"),
-                         catalogue.read("core_structures"), anomalies,
-                         catalogue.read("core_sources"), collecte,
+                         catalogue.read("out_couverture"), structures, anomalies,
+                         catalogue.read("core_sources"), collecte, groupes,
                          niveaux=catalogue.read("core_territoires"))
     report = reports_dir / REPORT_NAME
     write_text(report, html)
@@ -91,8 +95,10 @@ def write_retours(projet: Projet, collecte: pd.DataFrame, anomalies: pd.DataFram
 def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                   evolution: pd.DataFrame, couverture: pd.DataFrame, structures: pd.DataFrame,
                   anomalies: pd.DataFrame, sources: pd.DataFrame, suivi: pd.DataFrame,
+                  groupes: pd.DataFrame | None = None,
                   niveaux: pd.DataFrame | None = None) -> str:
-    """The self-contained HTML report (pure apart from reading the templates); ``niveaux``
+    """The self-contained HTML report (pure apart from reading the templates); ``groupes`` are
+    the calibration groups of the non-response (``analyse.ponderation.groupes``), ``niveaux``
     (``core_territoires``) adds the zones d'emploi and CLPE of the communes to the maps."""
     territoires = referentiel.territoires(list(projet.departements))
     departements = []
@@ -157,6 +163,8 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
         liste_structures=contexte_structures.structure_list(structures, territoires),
         donnees_fictives=projet.donnees_fictives, departements=departements, tables=tables,
         collecte=collecte, catalogue=contexte.catalogue_rows(),
+        methode=contexte_methode.methode_context(
+            indicateurs, groupes, {d["code"]: d["libelle"] for d in departements}),
         secret={"seuil": projet.secret.seuil_effectifs, "source": projet.secret.source},
         sources=sources.to_dict("records"), cog=referentiel.COG_MILLESIME))
 

@@ -1,0 +1,42 @@
+"""Methods of the analysis, read from the ``[analyse]`` section of ``iae-etat.toml``.
+
+``attribution`` places the offer of a SIAE in the territories: ``implantation`` (default, the
+commune of its siège) or ``residence`` (its salariés' EPCI of residence, at the EPCI and
+département levels). ``non_reponse`` treats the SIAE that did not answer: ``aucune`` (default,
+respondents only) or ``calage`` (respondents reweighted within each kind of SIAE).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iae_etat.config import Projet
+from iae_etat.errors import ConfigError
+
+ATTRIBUTIONS = ("implantation", "residence")
+NON_REPONSES = ("aucune", "calage")
+
+
+@dataclass(frozen=True)
+class Methode:
+    """How the offer is placed in territories and how non-response is treated."""
+
+    attribution: str = "implantation"
+    non_reponse: str = "aucune"
+
+
+def methode(projet: Projet) -> Methode:
+    """The validated methods of the project (defaults when absent)."""
+    section = projet.options.get("analyse", {})
+    path = projet.config_path
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path} : [analyse] doit être une section.")
+    values = {}
+    for key, allowed in (("attribution", ATTRIBUTIONS), ("non_reponse", NON_REPONSES)):
+        value = section.get(key, allowed[0])
+        if value not in allowed:
+            listed = " ou ".join(f"« {a} »" for a in allowed)
+            raise ConfigError(f"{path} : [analyse] {key} vaut « {value} » ; valeurs possibles : "
+                              f"{listed}.")
+        values[key] = value
+    return Methode(**values)
