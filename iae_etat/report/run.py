@@ -46,11 +46,12 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     collecte = catalogue.read("core_collecte")
     structures = catalogue.read("core_structures")
     asp = catalogue.read("core_asp") if catalogue.exists("core_asp") else None
-    groupes = ponderation.groupes(structures, catalogue.read("core_territoires"), asp)
+    niveaux = catalogue.read("core_territoires")
+    groupes = ponderation.groupes(structures, niveaux, asp)
     html = render_report(projet, millesime, indicateurs, catalogue.read("out_evolution"),
                          catalogue.read("out_couverture"), structures, anomalies,
                          catalogue.read("core_sources"), collecte, groupes,
-                         niveaux=catalogue.read("core_territoires"))
+                         niveaux=niveaux)
     report = reports_dir / REPORT_NAME
     write_text(report, html)
     notice = "Données fictives de démonstration" if projet.donnees_fictives else ""
