@@ -6,8 +6,11 @@ import pandas as pd
 
 from iae_etat.analyse.couverture import couverture
 from iae_etat.analyse.evolution import REFERENCE_COLUMNS, evolution
-from iae_etat.analyse.indicateurs import CATALOGUE, indicators
+from iae_etat.analyse.financement import SOMMES as SOMMES_FINANCEMENT
+from iae_etat.analyse.financement import montant_rsa_annuel
+from iae_etat.analyse.indicateurs import CATALOGUE, EXIT_CATEGORIES, indicators
 from iae_etat.analyse.secret import apply_secret
+from iae_etat.analyse.themes import couts_valorisation
 from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
 from iae_etat.errors import ConfigError
@@ -21,7 +24,14 @@ DERIVED = {"taux_equipement_etp_de_abc": ("de_abc", "etp_conventionnes"),
            "part_public_salaries": ("salaries_public", "salaries_annee"),
            "part_public_de_abc": ("de_public", "de_abc"),
            "ecart_representativite": ("salaries_public", "salaries_annee", "de_public",
-                                      "de_abc")}
+                                      "de_abc"),
+           "equivalent_brsa": ("financement_departement",),
+           "part_autofinancement": ("chiffre_affaires", "financements_publics"),
+           "dependance_aides_publiques": ("chiffre_affaires", "financements_publics"),
+           "salaries_par_etp_encadrement": ("salaries_annee", "etp_encadrement_technique"),
+           "couts_evites": ("sorties_durables", "sorties_dynamiques")}
+# Additive relations between indicators of one cell (total → parts), for the secondary secrecy.
+SOMMES = {**SOMMES_FINANCEMENT, "sorties_dynamiques": EXIT_CATEGORIES}
 
 
 # Default need (demandeurs d'emploi ABC, foyers RSA) above which a territory without SIAE is a
@@ -47,10 +57,12 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
         else pd.DataFrame(columns=["code_commune", "de_abc"])
     asp = catalogue.read("core_asp") if catalogue.exists("core_asp") else None
     reponses = catalogue.read(QUESTIONNAIRES) if catalogue.exists(QUESTIONNAIRES) else None
-    table = indicators(territoires, structures, besoins, asp, reponses)
+    table = indicators(territoires, structures, besoins, asp, reponses,
+                       montant_rsa_annuel(projet), couts_valorisation(projet))
     effectifs = {i.code for i in CATALOGUE if i.effectif}
+    montants = frozenset(i.code for i in CATALOGUE if i.montant)
     published = apply_secret(table, territoires, projet.secret.seuil_effectifs, effectifs,
-                             DERIVED)
+                             DERIVED, montants, projet.secret.seuil_dominance, SOMMES)
     catalogue.write("out_indicateurs", published)
     catalogue.write("out_couverture", couverture(published, seuil_zone_blanche(projet)))
     previous = {m: pd.read_parquet(path, columns=REFERENCE_COLUMNS)
