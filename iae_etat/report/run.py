@@ -14,11 +14,13 @@ from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
 from iae_etat.errors import Probleme
 from iae_etat.fichiers import write_bytes, write_text
+from iae_etat.questionnaire.layout import CONTRACT_NAME as QUESTIONNAIRES
 from iae_etat.questionnaire.securite import inspect_file
 from iae_etat.report import (
     cartes,
     charts,
     contexte,
+    contexte_financement,
     contexte_structures,
     dictionnaire,
     plan_action,
@@ -26,6 +28,7 @@ from iae_etat.report import (
     sorties,
 )
 from iae_etat.report.controles import anomalies_xlsx, retour_workbook
+from iae_etat.report.formats import nombre
 from iae_etat.report.templating import environment, inline_css
 from iae_etat.xlsx import protect_csv_text
 
@@ -44,7 +47,9 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     html = render_report(projet, millesime, indicateurs, catalogue.read("out_evolution"),
                          catalogue.read("out_couverture"),
                          catalogue.read("core_structures"), anomalies,
-                         catalogue.read("core_sources"), collecte)
+                         catalogue.read("core_sources"), collecte,
+                         catalogue.read(QUESTIONNAIRES) if catalogue.exists(QUESTIONNAIRES)
+                         else None)
     report = reports_dir / REPORT_NAME
     write_text(report, html)
     notice = "Données fictives de démonstration" if projet.donnees_fictives else ""
@@ -88,8 +93,10 @@ def write_retours(projet: Projet, collecte: pd.DataFrame, anomalies: pd.DataFram
 
 def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                   evolution: pd.DataFrame, couverture: pd.DataFrame, structures: pd.DataFrame,
-                  anomalies: pd.DataFrame, sources: pd.DataFrame, suivi: pd.DataFrame) -> str:
-    """The self-contained HTML report (pure apart from reading the templates)."""
+                  anomalies: pd.DataFrame, sources: pd.DataFrame, suivi: pd.DataFrame,
+                  reponses: pd.DataFrame | None = None) -> str:
+    """The self-contained HTML report (pure apart from reading the templates); ``reponses``
+    (``raw_questionnaires``) gives the secteurs and the bonnes pratiques."""
     territoires = referentiel.territoires(list(projet.departements))
     departements = []
     libelles = dict(zip(territoires["code_departement"], territoires["nom_departement"],
@@ -152,7 +159,10 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
         liste_structures=contexte_structures.structure_list(structures, territoires),
         donnees_fictives=projet.donnees_fictives, departements=departements, tables=tables,
         collecte=collecte, catalogue=contexte.catalogue_rows(),
-        secret={"seuil": projet.secret.seuil_effectifs, "source": projet.secret.source},
+        themes=contexte_financement.sections(projet, indicateurs, structures, reponses,
+                                             territoires),
+        secret={"seuil": projet.secret.seuil_effectifs, "source": projet.secret.source,
+                "dominance": nombre(projet.secret.seuil_dominance * 100)},
         sources=sources.to_dict("records"), cog=referentiel.COG_MILLESIME))
 
 
