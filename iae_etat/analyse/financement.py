@@ -32,7 +32,7 @@ SOMMES = {"autres_financeurs": ("financement_etat_hors_aide", "financement_regio
                                 "financement_autres"),
           "financements_publics": ("aide_au_poste", "financement_departement",
                                    "autres_financeurs")}
-CELL = ["code", "type_siae"]
+CELL = ["niveau", "code", "type_siae"]
 
 
 def montant_rsa_annuel(projet: Projet) -> float | None:
@@ -81,54 +81,73 @@ def financing_by_siae(structures: pd.DataFrame, reponses: pd.DataFrame) -> pd.Da
     return out.reset_index(drop=True)
 
 
-def level_sums(table: pd.DataFrame, structures: pd.DataFrame, data: pd.DataFrame,
-               columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Sums and largest single contribution of ``columns`` of ``data`` (one row per SIAE, with
-    ``code_commune`` and ``type_siae``) per (code, type of SIAE) of one level, ``ensemble``
-    included. A sum is NaN when a row of the cell is, or when the cell has SIAE but no row;
-    zero when it has no SIAE."""
-    link = table[["code_commune", "code"]]
-    labels = table.drop_duplicates("code")["code"]
-    full = pd.MultiIndex.from_product([labels, (ENSEMBLE, *TYPES_SIAE)], names=CELL)
+def commune_sums(structures: pd.DataFrame, data: pd.DataFrame,
+                 columns: list[str]) -> pd.DataFrame:
+    """Per (commune, type of SIAE), ``ensemble`` included: the SIAE (``nb``), the rows of
+    ``data`` (one per SIAE, with ``code_commune`` and ``type_siae``: ``lignes``) and, for each
+    of ``columns``, its sum, largest value and empty values (``s_``, ``x_``, ``m_``)."""
+    keys = ["code_commune", "type_siae"]
 
-    def by_cell(frame: pd.DataFrame) -> pd.DataFrame:
-        frame = frame.merge(link, on="code_commune")
+    def with_ensemble(frame: pd.DataFrame) -> pd.DataFrame:
         return pd.concat([frame, frame.assign(type_siae=ENSEMBLE)], ignore_index=True)
 
-    located = structures.loc[structures["code_commune"].notna(), ["code_commune", "type_siae"]]
-    nb = by_cell(located).groupby(CELL).size().reindex(full, fill_value=0)
-    rows = by_cell(data[["code_commune", "type_siae", *columns]])
-    grouped = rows.groupby(CELL)
-    sums = grouped[columns].sum().reindex(full)
-    maxima = grouped[columns].max().reindex(full)
-    missing = rows[columns].isna().groupby([rows["code"], rows["type_siae"]]).sum() \
-        .reindex(full, fill_value=0)
-    answered = grouped.size().reindex(full, fill_value=0)
-    known = (missing == 0).to_numpy() & (answered > 0).to_numpy()[:, None]
-    sums = sums.where(known)
-    maxima = maxima.where(known)
-    none = (nb == 0).to_numpy()
-    sums.loc[none] = 0.0
-    maxima.loc[none] = 0.0
-    return sums.astype(float), maxima.astype(float)
+    located = with_ensemble(structures.loc[structures["code_commune"].notna(), keys])
+    rows = with_ensemble(data[[*keys, *columns]])
+    grouped = rows.groupby(keys)
+    parts = [located.groupby(keys).size().rename("nb"), grouped.size().rename("lignes"),
+             grouped[columns].sum().add_prefix("s_"), grouped[columns].max().add_prefix("x_"),
+             rows[columns].isna().groupby([rows[k] for k in keys]).sum().add_prefix("m_")]
+    return pd.concat(parts, axis=1).fillna({"nb": 0, "lignes": 0}).reset_index()
 
 
-def long_rows(wide: pd.DataFrame, maxima: pd.DataFrame | None, labels: pd.Series,
-              level: str) -> pd.DataFrame:
-    """``wide`` (index code, type_siae; a column per indicator) as rows of the indicator table,
-    with ``contribution_max`` from ``maxima`` (same shape) where given."""
-    long = wide.rename_axis(columns="indicateur").stack(future_stack=True).rename("valeur")
-    out = long.reset_index()
-    if maxima is not None:
-        top = maxima.rename_axis(columns="indicateur").stack(future_stack=True)
-        out["contribution_max"] = top.reindex(pd.MultiIndex.from_frame(
-            out[[*CELL, "indicateur"]])).to_numpy()
-    else:
-        out["contribution_max"] = np.nan
+def territory_links(territoires: pd.DataFrame) -> pd.DataFrame:
+    """``niveau, code_commune, code, libelle`` for every level the project has."""
+    frames = [level_frame(territoires, level) for level in LEVELS]
+    return pd.concat([f.assign(niveau=level) for level, f in zip(LEVELS, frames, strict=True)
+                      if f is not None], ignore_index=True)
+
+
+def level_sums(links: pd.DataFrame, by_commune: pd.DataFrame,
+               columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sums and largest single contribution of ``columns`` per (niveau, code, type of SIAE) of
+    every level of ``links`` from ``commune_sums``. A sum is NaN when a row of the cell is, or
+    when the cell has SIAE but no row; zero when it has no SIAE."""
+    territories = links.drop_duplicates(["niveau", "code"])
+    kinds = (ENSEMBLE, *TYPES_SIAE)
+    full = pd.MultiIndex.from_arrays(
+        [np.repeat(territories["niveau"].to_numpy(), len(kinds)),
+         np.repeat(territories["code"].to_numpy(), len(kinds)),
+         np.tile(np.array(kinds, dtype=object), len(territories))], names=CELL)
+    joined = by_commune.merge(links[["niveau", "code_commune", "code"]], on="code_commune")
+    counts = ["nb", "lignes", *(f"{p}{c}" for p in ("s_", "m_") for c in columns)]
+    grouped = joined.groupby(CELL)
+    level = grouped[counts].sum().join(grouped[[f"x_{c}" for c in columns]].max()) \
+        .reindex(full)
+    level[counts] = level[counts].fillna(0)
+    known = (level[[f"m_{c}" for c in columns]].to_numpy() == 0) \
+        & (level[["lignes"]].to_numpy() > 0)
+    none = (level["nb"] == 0).to_numpy()[:, None]
+    sums = np.where(none, 0.0, np.where(known, level[[f"s_{c}" for c in columns]]
+                                        .to_numpy(dtype=float), np.nan))
+    maxima = np.where(none, 0.0, np.where(known, level[[f"x_{c}" for c in columns]]
+                                          .to_numpy(dtype=float), np.nan))
+    return (pd.DataFrame(sums, index=full, columns=columns),
+            pd.DataFrame(maxima, index=full, columns=columns))
+
+
+def long_rows(wide: pd.DataFrame, maxima: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """``wide`` (index niveau, code, type_siae; a column per indicator) as rows of the
+    indicator table, with ``contribution_max`` from ``maxima`` (same shape; NaN where the
+    dominance rule does not apply)."""
+    out = wide.rename_axis(columns="indicateur").stack(future_stack=True).rename("valeur") \
+        .reset_index()
+    # stack order: row by row, column by column
+    out["contribution_max"] = maxima.to_numpy(dtype=float).ravel()
+    labels = links.drop_duplicates(["niveau", "code"]).set_index(["niveau", "code"])["libelle"]
+    out["libelle"] = labels.reindex(pd.MultiIndex.from_frame(out[["niveau", "code"]])) \
+        .to_numpy()
     out["public"] = ENSEMBLE
-    out["niveau"] = level
-    out["libelle"] = out["code"].map(labels)
-    out["unite"] = out["indicateur"].map(lambda c: BY_CODE[c].unite)
+    out["unite"] = out["indicateur"].map({c: BY_CODE[c].unite for c in wide.columns})
     out["valeur"] = out["valeur"].astype(float)
     return out
 
@@ -137,21 +156,16 @@ def financing_indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
                          reponses: pd.DataFrame, rsa_annuel: float | None) -> pd.DataFrame:
     """The financement indicators of every level, kind and ``ensemble`` (rows of the indicator
     table, with ``contribution_max``); ``equivalent_brsa`` is NaN without ``rsa_annuel``."""
-    per_siae = financing_by_siae(structures, reponses)
-    frames = []
-    for level in LEVELS:
-        table = level_frame(territoires, level)
-        if table is None:
-            continue
-        sums, maxima = level_sums(table, structures, per_siae, list(MONTANTS))
-        ratios = pd.DataFrame(index=sums.index)
-        ratios["equivalent_brsa"] = sums["financement_departement"] / rsa_annuel \
-            if rsa_annuel else np.nan
-        resources = sums["chiffre_affaires"] + sums["financements_publics"]
-        base = resources.where(resources > 0)
-        ratios["part_autofinancement"] = sums["chiffre_affaires"] / base * 100
-        ratios["dependance_aides_publiques"] = sums["financements_publics"] / base * 100
-        labels = table.drop_duplicates("code").set_index("code")["libelle"]
-        frames += [long_rows(sums, maxima, labels, level),
-                   long_rows(ratios, None, labels, level)]
-    return pd.concat(frames, ignore_index=True)
+    by_commune = commune_sums(structures, financing_by_siae(structures, reponses),
+                              list(MONTANTS))
+    links = territory_links(territoires)
+    sums, maxima = level_sums(links, by_commune, list(MONTANTS))
+    ratios = pd.DataFrame(index=sums.index)
+    ratios["equivalent_brsa"] = sums["financement_departement"] / rsa_annuel \
+        if rsa_annuel else np.nan
+    resources = sums["chiffre_affaires"] + sums["financements_publics"]
+    base = resources.where(resources > 0)
+    ratios["part_autofinancement"] = sums["chiffre_affaires"] / base * 100
+    ratios["dependance_aides_publiques"] = sums["financements_publics"] / base * 100
+    wide = sums.join(ratios)
+    return long_rows(wide, maxima.reindex(columns=wide.columns), links)

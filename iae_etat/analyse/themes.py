@@ -12,9 +12,8 @@ import math
 
 import pandas as pd
 
-from iae_etat.analyse.financement import level_sums, long_rows
+from iae_etat.analyse.financement import commune_sums, level_sums, long_rows, territory_links
 from iae_etat.analyse.indicateurs import EXIT_CATEGORIES
-from iae_etat.analyse.niveaux import LEVELS, level_frame
 from iae_etat.config import Projet
 from iae_etat.errors import ConfigError
 
@@ -71,27 +70,20 @@ def theme_indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
     """Personnel permanent, sorties by category and, when ``couts`` are configured, coûts
     évités for every level, kind and ``ensemble`` (rows of the indicator table)."""
     data = _answers(structures, reponses)
-    staff = data[data["salaries_annee"].notna()]
-    exits = data.dropna(subset=["sorties", "sorties_retraits", *EXIT_CATEGORIES])
-    frames = []
-    for level in LEVELS:
-        table = level_frame(territoires, level)
-        if table is None:
-            continue
-        labels = table.drop_duplicates("code").set_index("code")["libelle"]
-        personnel, top = level_sums(table, structures, staff,
-                                    [*PERSONNEL, "salaries_annee"])
-        etp = personnel["etp_encadrement_technique"]
-        derived = pd.DataFrame({"salaries_par_etp_encadrement":
-                                personnel["salaries_annee"] / etp.where(etp > 0)})
-        frames += [long_rows(personnel[list(PERSONNEL)], top[list(PERSONNEL)], labels, level),
-                   long_rows(derived, None, labels, level)]
-        categories, _ = level_sums(table, structures, exits, list(EXIT_CATEGORIES))
-        frames.append(long_rows(categories, None, labels, level))
-        if couts:
-            bases = {"sorties_durables": categories["sorties_durables"],
-                     "sorties_dynamiques": categories.sum(axis=1, min_count=3)}
-            total = sum(bases[c["par"]] * c["montant"] for c in couts)
-            frames.append(long_rows(pd.DataFrame({"couts_evites": total}), None, labels,
-                                    level))
-    return pd.concat(frames, ignore_index=True)
+    staff = commune_sums(structures, data[data["salaries_annee"].notna()],
+                         [*PERSONNEL, "salaries_annee"])
+    exits = commune_sums(structures, data.dropna(subset=["sorties", "sorties_retraits",
+                                                         *EXIT_CATEGORIES]),
+                         list(EXIT_CATEGORIES))
+    links = territory_links(territoires)
+    personnel, top = level_sums(links, staff, [*PERSONNEL, "salaries_annee"])
+    etp = personnel["etp_encadrement_technique"]
+    derived = pd.DataFrame({"salaries_par_etp_encadrement":
+                            personnel["salaries_annee"] / etp.where(etp > 0)})
+    categories, _ = level_sums(links, exits, list(EXIT_CATEGORIES))
+    wide = pd.concat([personnel[list(PERSONNEL)], derived, categories], axis=1)
+    if couts:
+        bases = {"sorties_durables": categories["sorties_durables"],
+                 "sorties_dynamiques": categories.sum(axis=1, min_count=3)}
+        wide["couts_evites"] = sum(bases[c["par"]] * c["montant"] for c in couts)
+    return long_rows(wide, top.reindex(columns=wide.columns), links)
