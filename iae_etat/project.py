@@ -41,7 +41,7 @@ source = "Insee, Guide du secret statistique (2023) ; règle des effectifs de mo
 # Équivalent BRSA du co-financement du Département : montant forfaitaire mensuel du RSA d'une
 # personne seule sans autre ressource × 12 ; à mettre à jour à chaque revalorisation (1er avril).
 montant_rsa_annuel = 7758.24
-source = "Décret n° 2025-293 du 29 mars 2025 portant revalorisation du montant forfaitaire du RSA (646,52 € par mois au 1er avril 2025) × 12"
+source = "Décret n° 2025-293 du 29 mars 2025 (RSA : 646,52 € par mois au 1er avril 2025) × 12"
 
 # [valorisation]            # coûts évités : un bloc par coût unitaire, source citée
 # [[valorisation.couts]]

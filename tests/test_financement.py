@@ -133,6 +133,24 @@ def test_exits_by_category_and_avoided_costs(table):
     assert table["commune", "B", "couts_evites", "ensemble"] == 0
 
 
+def test_aide_au_poste_of_the_asp_covers_every_conventioned_siae():
+    asp = pd.DataFrame({"siret": ["1", "2", "3"], "type_siae": ["ACI", "AI", "EI"],
+                        "code_commune": ["A", "A", "C"],
+                        "aide_au_poste": [220_000.0, 15_000.0, None]})
+    out = indicators(TERRITOIRES, STRUCTURES, BESOINS, asp.assign(
+        etp_conventionnes=1.0, etp_realises=1.0, salaries_annee=1.0, sorties=0.0,
+        sorties_retraits=0.0, sorties_durables=0.0, sorties_transition=0.0,
+        sorties_positives=0.0))
+    table = out.set_index(KEY)
+    assert table.at[("commune", "A", "aide_au_poste_asp", "ensemble"), "valeur"] == 235_000
+    assert table.at[("commune", "A", "aide_au_poste_asp", "ensemble"),
+                    "contribution_max"] == 220_000                          # the ACI
+    assert table.at[("commune", "B", "aide_au_poste_asp", "ensemble"), "valeur"] == 0
+    assert math.isnan(table.at[("departement", "D", "aide_au_poste_asp", "ensemble"),
+                               "valeur"])                                   # s3 has no amount
+    assert not (out["indicateur"] == "aide_au_poste").any()                # no questionnaire
+
+
 def test_largest_contribution_is_kept_for_the_dominance_rule(raw):
     top = raw.set_index(KEY)["contribution_max"]
     assert top["departement", "D", "aide_au_poste", "ensemble"] == 200_000

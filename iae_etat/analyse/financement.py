@@ -153,12 +153,32 @@ def long_rows(wide: pd.DataFrame, maxima: pd.DataFrame, links: pd.DataFrame) -> 
 
 
 def financing_indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
-                         reponses: pd.DataFrame, rsa_annuel: float | None) -> pd.DataFrame:
-    """The financement indicators of every level, kind and ``ensemble`` (rows of the indicator
-    table, with ``contribution_max``); ``equivalent_brsa`` is NaN without ``rsa_annuel``."""
+                         reponses: pd.DataFrame | None, rsa_annuel: float | None,
+                         asp: pd.DataFrame | None = None) -> list[pd.DataFrame]:
+    """The financement indicators of every level, kind and ``ensemble`` (frames of rows of the
+    indicator table, with ``contribution_max``): from the questionnaires when ``reponses`` is given
+    (``equivalent_brsa`` is NaN without ``rsa_annuel``), the aide au poste of the ASP when
+    ``asp`` (``core_asp``) has its amounts."""
+    links = territory_links(territoires)
+    frames = []
+    if reponses is not None:
+        frames.append(_questionnaire_financing(links, structures, reponses, rsa_annuel))
+    if asp is not None and "aide_au_poste" in asp.columns:
+        # the export covers every conventioned SIAE: a territory without any has zero
+        located = asp[asp["code_commune"].notna()]
+        data = located[["code_commune", "type_siae"]].assign(
+            aide_au_poste_asp=located["aide_au_poste"].astype(float))
+        sums, maxima = level_sums(links, commune_sums(located, data, ["aide_au_poste_asp"]),
+                                  ["aide_au_poste_asp"])
+        frames.append(long_rows(sums, maxima, links))
+    return frames
+
+
+def _questionnaire_financing(links: pd.DataFrame, structures: pd.DataFrame,
+                             reponses: pd.DataFrame, rsa_annuel: float | None) -> pd.DataFrame:
+    """The financement indicators drawn from the questionnaires."""
     by_commune = commune_sums(structures, financing_by_siae(structures, reponses),
                               list(MONTANTS))
-    links = territory_links(territoires)
     sums, maxima = level_sums(links, by_commune, list(MONTANTS))
     ratios = pd.DataFrame(index=sums.index)
     ratios["equivalent_brsa"] = sums["financement_departement"] / rsa_annuel \

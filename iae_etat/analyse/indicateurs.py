@@ -151,6 +151,12 @@ CATALOGUE = (
                "ayant répondu ; non disponible si l'une d'elles ne l'a pas renseignée.",
                "somme des aides au poste déclarées par les SIAE répondantes du territoire", "€",
                ("raw_questionnaires", "core_structures"), par_type=True, montant=True),
+    Indicateur("aide_au_poste_asp", "Aide au poste (ASP)",
+               "Aide au poste des annexes financières de l'année, selon l'extranet de l'ASP "
+               "(toutes les SIAE conventionnées) ; non disponible si une annexe n'a pas de "
+               "montant ou si l'export n'en donne pas.",
+               "somme des montants totaux annuels des annexes × mois de l'année / 12", "€",
+               ("core_asp",), par_type=True, montant=True),
     Indicateur("financement_departement", "Co-financement du Département",
                "Financements du Conseil départemental, y compris au titre des bénéficiaires du "
                "RSA (ligne vide comptée zéro).",
@@ -305,8 +311,8 @@ def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
         frames.append(_level_indicators(table, level, offer, needs, answers))
         if asp is not None:
             frames.append(_asp_indicators(table, level, asp))
+    frames += financing_indicators(territoires, structures, reponses, rsa_annuel, asp)
     if reponses is not None:
-        frames.append(financing_indicators(territoires, structures, reponses, rsa_annuel))
         frames.append(theme_indicators(territoires, structures, reponses, couts or []))
     return pd.concat(frames, ignore_index=True).reindex(
         columns=[*OUTPUT_COLUMNS, CONTRIBUTION_MAX])

@@ -19,7 +19,7 @@ import pandas as pd
 
 from iae_etat import referentiel
 from iae_etat.contracts import load_contract
-from iae_etat.demo.sources import write_sources
+from iae_etat.demo.sources import AIDE_AU_POSTE, write_sources
 from iae_etat.fichiers import write_bytes, write_text
 from iae_etat.questionnaire.layout import RESIDENCE_CONTRACT
 from iae_etat.questionnaire.remplissage import WorkbookTemplate
@@ -81,16 +81,17 @@ source = "Insee, Guide du secret statistique (2023) ; règle des effectifs de mo
 # Équivalent BRSA du co-financement du Département : montant forfaitaire mensuel du RSA d'une
 # personne seule sans autre ressource (646,52 € au 1er avril 2025) × 12 mois.
 montant_rsa_annuel = 7758.24
-source = "Décret n° 2025-293 du 29 mars 2025 portant revalorisation du montant forfaitaire du RSA (646,52 € par mois au 1er avril 2025) × 12"
+source = "Décret n° 2025-293 du 29 mars 2025 (RSA : 646,52 € par mois au 1er avril 2025) × 12"
 
 [valorisation]
 # Coûts évités : chaque coût unitaire est multiplié par les sorties de sa base (« par » :
 # sorties_durables ou sorties_dynamiques) ; sans coût déclaré, la valorisation n'est pas calculée.
 [[valorisation.couts]]
-libelle = "Une année de RSA d'une personne seule évitée par sortie en emploi durable (hypothèse : chaque sortant durable aurait perçu le RSA)"
+# hypothèse : chaque sortant en emploi durable aurait perçu le RSA d'une personne seule
+libelle = "Une année de RSA (personne seule) évitée par sortie en emploi durable"
 par = "sorties_durables"
 montant = 7758.24
-source = "Décret n° 2025-293 du 29 mars 2025 (montant forfaitaire du RSA, 646,52 € par mois) × 12"
+source = "Décret n° 2025-293 du 29 mars 2025 (RSA : 646,52 € par mois) × 12"
 """
 
 
@@ -211,7 +212,7 @@ def _answers(s: Structure, millesime: int, rng: random.Random) -> dict:
     transition = round((sorties - retraits) * rng.uniform(0.1, 0.25))
     positives = round((sorties - retraits) * rng.uniform(0.05, 0.15))
     autres = sorties - retraits - durables - transition - positives
-    aide = {"ACI": 22289, "AI": 1509, "EI": 11609, "ETTI": 4454, "EITI": 1000}[s.type_siae]
+    aide = AIDE_AU_POSTE[s.type_siae]
     infra = round(salaries * rng.uniform(0.3, 0.5))
     cap = round(salaries * rng.uniform(0.2, 0.35))
     present = round(salaries * rng.uniform(0.45, 0.6))

@@ -24,7 +24,7 @@ PARCOURS = ("sorties", "sorties_durables", "sorties_transition", "sorties_positi
             "sorties_dynamiques", "taux_sortie_dynamique", "sorties_asp",
             "sorties_dynamiques_asp", "taux_sortie_dynamique_asp", "etp_conventionnes",
             "etp_realises", "realisation_etp")
-FINANCEMENT = ("aide_au_poste", "financement_departement", "equivalent_brsa",
+FINANCEMENT = ("aide_au_poste_asp", "aide_au_poste", "financement_departement", "equivalent_brsa",
                "financement_etat_hors_aide", "financement_region", "financement_communes",
                "financement_fse", "financement_autres", "autres_financeurs",
                "financements_publics", "chiffre_affaires", "part_autofinancement",
