@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from iae_etat.analyse.niveaux import LEVELS, level_frame
+from iae_etat.analyse.secret import CONTRIBUTION_MAX
 
 ENSEMBLE = "ensemble"
 TYPES_SIAE = ("ACI", "AI", "EI", "ETTI", "EITI")
@@ -277,8 +278,6 @@ PUBLIC_LABELS = {"brsa": "Bénéficiaires du RSA", "rqth": "Travailleurs handica
 EXIT_CATEGORIES = ("sorties_durables", "sorties_transition", "sorties_positives")
 OUTPUT_COLUMNS = ["niveau", "code", "libelle", "indicateur", "unite", "type_siae", "public",
                   "valeur"]
-# The largest contribution of one SIAE to an amount, for the dominance rule (never published).
-CONTRIBUTION_MAX = "contribution_max"
 
 
 def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,

@@ -23,6 +23,7 @@ import pandas as pd
 
 from iae_etat.analyse.niveaux import level_frame
 
+# The largest contribution of one SIAE to an amount, for the dominance rule (never published).
 CONTRIBUTION_MAX = "contribution_max"
 
 PUBLIE, SECRET, NON_DISPONIBLE = "publie", "s", "nd"
