@@ -25,18 +25,20 @@ from iae_etat.report.contexte_financement import (
     themes_bonnes_pratiques,
 )
 
-# Communes A and B in EPCI E1, C in EPCI E2; département D.
+# Communes A and B in EPCI E1, C in EPCI E2, F in EPCI E3 (no SIAE); département D. The
+# financement and themes are given above the commune.
 TERRITOIRES = pd.DataFrame({
-    "code_commune": ["A", "B", "C"], "nom_commune": ["Alpha", "Bêta", "Gamma"],
-    "code_epci": ["E1", "E1", "E2"], "nom_epci": ["CC Un", "CC Un", "CC Deux"],
-    "code_departement": ["D"] * 3, "nom_departement": ["Dép"] * 3})
+    "code_commune": ["A", "B", "C", "F"], "nom_commune": ["Alpha", "Bêta", "Gamma", "Phi"],
+    "code_epci": ["E1", "E1", "E2", "E3"], "nom_epci": ["CC Un", "CC Un", "CC Deux", "CC Trois"],
+    "code_departement": ["D"] * 4, "nom_departement": ["Dép"] * 4})
 # s1 ACI in A answered; s2 AI in A did not; s3 EI in C answered.
 STRUCTURES = pd.DataFrame({
     "siret": ["1", "2", "3"], "type_siae": ["ACI", "AI", "EI"], "code_commune": ["A", "A", "C"],
     "denomination": ["Chantier Un", "Relais Deux", "Bâti Trois"],
     "a_repondu": [True, False, True], "etp_conventionnes": [10.0, None, 5.0],
     "etp_realises": [9.0, None, 5.0], "salaries_annee": [20, None, 8]})
-BESOINS = pd.DataFrame({"code_commune": ["A", "B", "C"], "de_abc": [1000.0, 400.0, 500.0]})
+BESOINS = pd.DataFrame({"code_commune": ["A", "B", "C", "F"],
+                        "de_abc": [1000.0, 400.0, 500.0, 300.0]})
 REPONSES = pd.DataFrame({
     "siret": ["1", "3"], "type_siae": ["ACI", "EI"], "salaries_annee": [20, 8],
     "aide_au_poste": [200_000, 50_000], "chiffre_affaires": [100_000, 150_000],
@@ -68,17 +70,17 @@ def table(raw):
 
 
 def test_financing_amounts_of_the_respondents(table):
-    assert table["commune", "A", "aide_au_poste", "ACI"] == 200_000
-    assert table["commune", "A", "aide_au_poste", "ensemble"] == 200_000   # s2 did not answer
-    assert math.isnan(table["commune", "A", "aide_au_poste", "AI"])        # no answer: nd
-    assert table["commune", "B", "aide_au_poste", "ensemble"] == 0         # no SIAE: zero
+    assert table["epci", "E1", "aide_au_poste", "ACI"] == 200_000
+    assert table["epci", "E1", "aide_au_poste", "ensemble"] == 200_000   # s2 did not answer
+    assert math.isnan(table["epci", "E1", "aide_au_poste", "AI"])        # no answer: nd
+    assert table["epci", "E3", "aide_au_poste", "ensemble"] == 0         # no SIAE: zero
     assert table["departement", "D", "aide_au_poste", "ensemble"] == 250_000  # 200 000 + 50 000
     assert table["departement", "D", "financement_departement", "ensemble"] == 40_000
     # État hors aide au poste: s1 210 000 − 200 000 = 10 000; s3 50 000 − 50 000 = 0
     assert table["departement", "D", "financement_etat_hors_aide", "ensemble"] == 10_000
     assert table["departement", "D", "financement_region", "ensemble"] == 20_000  # empty = 0
     # autres financeurs: s1 10 000 + 0 + 5 000 + 0 + 0 = 15 000; s3 0 + 20 000 + 0 + 0 + 1 000
-    assert table["commune", "A", "autres_financeurs", "ACI"] == 15_000
+    assert table["epci", "E1", "autres_financeurs", "ACI"] == 15_000
     assert table["departement", "D", "autres_financeurs", "ensemble"] == 36_000
     # total: s1 200 000 + 30 000 + 15 000 = 245 000; s3 50 000 + 10 000 + 21 000 = 81 000
     assert table["departement", "D", "financements_publics", "ensemble"] == 326_000
@@ -93,9 +95,9 @@ def test_equivalent_brsa_and_autofinancement(table):
     assert table["departement", "D", "dependance_aides_publiques", "ensemble"] == \
         pytest.approx(326_000 / 576_000 * 100)
     # s1 alone: 100 000 / (100 000 + 245 000)
-    assert table["commune", "A", "part_autofinancement", "ACI"] == \
+    assert table["epci", "E1", "part_autofinancement", "ACI"] == \
         pytest.approx(100_000 / 345_000 * 100)
-    assert math.isnan(table["commune", "B", "part_autofinancement", "ensemble"])  # 0 / 0
+    assert math.isnan(table["epci", "E3", "part_autofinancement", "ensemble"])  # 0 / 0
 
 
 def test_equivalent_brsa_not_available_without_the_rsa_amount():
@@ -119,8 +121,15 @@ def test_personnel_and_supervision_rate(table):
     assert table["departement", "D", "salaries_par_etp_encadrement", "ensemble"] == \
         pytest.approx(28 / 3)                                                  # (20 + 8) / 3
     assert math.isnan(table["departement", "D", "etp_accompagnement", "ensemble"])  # s3 empty
-    assert table["commune", "A", "etp_accompagnement", "ensemble"] == 1
+    assert table["epci", "E1", "etp_accompagnement", "ensemble"] == 1
     assert table["departement", "D", "benevoles", "ensemble"] == 3
+
+
+def test_financement_and_themes_are_given_above_the_commune(raw):
+    assert not raw.loc[raw["niveau"] == "commune", "indicateur"].isin(
+        ["aide_au_poste", "financements_publics", "etp_direction", "couts_evites"]).any()
+    assert (raw.loc[raw["indicateur"] == "aide_au_poste", "niveau"].unique().tolist()
+            == ["epci", "departement"])
 
 
 def test_exits_by_category_and_avoided_costs(table):
@@ -130,7 +139,7 @@ def test_exits_by_category_and_avoided_costs(table):
     assert table["departement", "D", "sorties_dynamiques", "ensemble"] == 5
     # 3 sorties durables × 1 000 € + 5 sorties dynamiques × 10 €
     assert table["departement", "D", "couts_evites", "ensemble"] == 3_050
-    assert table["commune", "B", "couts_evites", "ensemble"] == 0
+    assert table["epci", "E3", "couts_evites", "ensemble"] == 0
 
 
 def test_aide_au_poste_of_the_asp_covers_every_conventioned_siae():
@@ -142,10 +151,10 @@ def test_aide_au_poste_of_the_asp_covers_every_conventioned_siae():
         sorties_retraits=0.0, sorties_durables=0.0, sorties_transition=0.0,
         sorties_positives=0.0))
     table = out.set_index(KEY)
-    assert table.at[("commune", "A", "aide_au_poste_asp", "ensemble"), "valeur"] == 235_000
-    assert table.at[("commune", "A", "aide_au_poste_asp", "ensemble"),
+    assert table.at[("epci", "E1", "aide_au_poste_asp", "ensemble"), "valeur"] == 235_000
+    assert table.at[("epci", "E1", "aide_au_poste_asp", "ensemble"),
                     "contribution_max"] == 220_000                          # the ACI
-    assert table.at[("commune", "B", "aide_au_poste_asp", "ensemble"), "valeur"] == 0
+    assert table.at[("epci", "E3", "aide_au_poste_asp", "ensemble"), "valeur"] == 0
     assert math.isnan(table.at[("departement", "D", "aide_au_poste_asp", "ensemble"),
                                "valeur"])                                   # s3 has no amount
     assert not (out["indicateur"] == "aide_au_poste").any()                # no questionnaire
@@ -173,7 +182,7 @@ def test_a_cell_with_a_90_percent_contributor_is_secret_and_cannot_be_recomputed
     # A = 100 of which one SIAE 90 (90 % > 85 %): secret. B = 50 (two SIAE of 25).
     # E1 = D = A + B = 150, largest contribution 90 (60 %): published. B is hidden as well,
     # otherwise A = E1 − B.
-    territoires = TERRITOIRES[TERRITOIRES["code_commune"] != "C"]
+    territoires = TERRITOIRES[TERRITOIRES["code_commune"].isin(["A", "B"])]
     table = _amounts({"A": (100, 90), "B": (50, 25), "E1": (150, 90), "D": (150, 90)})
     out = apply_secret(table, territoires, 11, set(), {}, MONTANTS, 0.85)
     assert "contribution_max" not in out.columns
@@ -187,7 +196,7 @@ def test_a_cell_with_a_90_percent_contributor_is_secret_and_cannot_be_recomputed
 
 
 def test_dominance_threshold_is_strict_and_counts_are_untouched():
-    territoires = TERRITOIRES[TERRITOIRES["code_commune"] != "C"]
+    territoires = TERRITOIRES[TERRITOIRES["code_commune"].isin(["A", "B"])]
     table = _amounts({"A": (100, 85), "B": (50, 25), "E1": (150, 85), "D": (150, 85)})
     out = apply_secret(table, territoires, 11, set(), {}, MONTANTS, 0.85)
     assert (out["statut"] == "publie").all()                              # 85 % is not > 85 %
@@ -221,17 +230,17 @@ def test_demo_like_secrecy_holds_on_every_amount_and_ratio(raw):
     assert audit_secret(out, TERRITOIRES, EFFECTIFS | MONTANTS, SOMMES).empty
     pub = out[(out["diffusion"] == "publique") & (out["public"] == "ensemble")] \
         .set_index(KEY)["statut"]
-    # one ACI only in A: every amount of A is dominated, and so are the ratios built on them
-    assert pub["commune", "A", "aide_au_poste", "ensemble"] == "s"
-    assert pub["commune", "A", "part_autofinancement", "ensemble"] == "s"
-    assert pub["commune", "A", "equivalent_brsa", "ensemble"] == "s"
+    # one ACI only in E1: every amount of E1 is dominated, and so are the ratios built on them
+    assert pub["epci", "E1", "aide_au_poste", "ensemble"] == "s"
+    assert pub["epci", "E1", "part_autofinancement", "ensemble"] == "s"
+    assert pub["epci", "E1", "equivalent_brsa", "ensemble"] == "s"
     # D: s1 gives 200 000 of 250 000 (80 %) of the aide au poste and 30 000 of 40 000 (75 %) of
     # the Département: published; its ACI and EI parts (one SIAE each) are both secret.
     assert pub["departement", "D", "aide_au_poste", "ensemble"] == "publie"
     assert pub["departement", "D", "financement_departement", "ensemble"] == "publie"
     assert pub["departement", "D", "aide_au_poste", "ACI"] == \
         pub["departement", "D", "aide_au_poste", "EI"] == "s"
-    assert pub["commune", "B", "aide_au_poste", "ensemble"] == "publie"   # zero, no SIAE
+    assert pub["epci", "E3", "aide_au_poste", "ensemble"] == "publie"   # zero, no SIAE
 
 
 def _project(tmp_path: Path, extra: str) -> Path:

@@ -14,8 +14,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from iae_etat.analyse.indicateurs import BY_CODE, ENSEMBLE, TYPES_SIAE
-from iae_etat.analyse.niveaux import LEVELS, level_frame
+from iae_etat.analyse.indicateurs import BY_CODE, ENSEMBLE, SUPRA_COMMUNAL, TYPES_SIAE
+from iae_etat.analyse.niveaux import level_frame
 from iae_etat.config import Projet
 from iae_etat.errors import ConfigError
 
@@ -101,9 +101,11 @@ def commune_sums(structures: pd.DataFrame, data: pd.DataFrame,
 
 
 def territory_links(territoires: pd.DataFrame) -> pd.DataFrame:
-    """``niveau, code_commune, code, libelle`` for every level the project has."""
-    frames = [level_frame(territoires, level) for level in LEVELS]
-    return pd.concat([f.assign(niveau=level) for level, f in zip(LEVELS, frames, strict=True)
+    """``niveau, code_commune, code, libelle`` for every level above the commune the project
+    has (the levels of the financement and theme indicators)."""
+    frames = [level_frame(territoires, level) for level in SUPRA_COMMUNAL]
+    return pd.concat([f.assign(niveau=level)
+                      for level, f in zip(SUPRA_COMMUNAL, frames, strict=True)
                       if f is not None], ignore_index=True)
 
 
