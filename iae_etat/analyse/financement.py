@@ -1,10 +1,12 @@
-"""Financement of the SIAE from their questionnaires: amounts per territory and kind (pure).
+"""Financement of the SIAE: amounts per territory above the commune and kind (pure).
 
-An amount of a territory is the sum over its SIAE that answered; it is not available (NaN) when
+From the questionnaires:
+an amount of a territory is the sum over its SIAE that answered; it is not available (NaN) when
 one of them left a required field empty (aide au poste, chiffre d'affaires), zero when the
 territory has no SIAE. An empty subsidy line counts as zero (a SIAE without funding from the
 Région leaves the line blank). Next to each sum the largest contribution of a single SIAE is kept
 (``contribution_max``) for the dominance rule of the statistical secrecy; it is never published.
+From the ASP: the aide au poste of the annexes financières of every conventioned SIAE.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from iae_etat.errors import ConfigError
 
 SUBVENTIONS = ("subvention_etat", "subvention_departement", "subvention_region",
                "subvention_communes", "subvention_fse", "subvention_autres")
-# Amounts summed per territory: indicator → column of the per-SIAE frame.
+# Amounts summed per territory (indicators and columns of ``financing_by_siae``).
 MONTANTS = ("aide_au_poste", "financement_departement", "financement_etat_hors_aide",
             "financement_region", "financement_communes", "financement_fse",
             "financement_autres", "autres_financeurs", "financements_publics",
@@ -157,10 +159,10 @@ def long_rows(wide: pd.DataFrame, maxima: pd.DataFrame, links: pd.DataFrame) -> 
 def financing_indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
                          reponses: pd.DataFrame | None, rsa_annuel: float | None,
                          asp: pd.DataFrame | None = None) -> list[pd.DataFrame]:
-    """The financement indicators of every level, kind and ``ensemble`` (frames of rows of the
-    indicator table, with ``contribution_max``): from the questionnaires when ``reponses`` is given
-    (``equivalent_brsa`` is NaN without ``rsa_annuel``), the aide au poste of the ASP when
-    ``asp`` (``core_asp``) has its amounts."""
+    """The financement indicators of every level above the commune, kind and ``ensemble``
+    (frames of rows of the indicator table, with ``contribution_max``): from the questionnaires
+    when ``reponses`` is given (``equivalent_brsa`` is NaN without ``rsa_annuel``), the aide au
+    poste of the ASP when ``asp`` (``core_asp``) has its amounts."""
     links = territory_links(territoires)
     frames = []
     if reponses is not None:

@@ -68,7 +68,8 @@ def _answers(structures: pd.DataFrame, reponses: pd.DataFrame) -> pd.DataFrame:
 def theme_indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
                      reponses: pd.DataFrame, couts: list[dict]) -> pd.DataFrame:
     """Personnel permanent, sorties by category and, when ``couts`` are configured, coûts
-    évités for every level, kind and ``ensemble`` (rows of the indicator table)."""
+    évités for every level above the commune, kind and ``ensemble`` (rows of the indicator
+    table)."""
     data = _answers(structures, reponses)
     staff = commune_sums(structures, data[data["salaries_annee"].notna()],
                          [*PERSONNEL, "salaries_annee"])
