@@ -42,6 +42,22 @@ source = "Insee, Guide du secret statistique (2023) ; règle des effectifs de mo
 # diffusion = "restreinte"  # tableau de bord complet (valeurs secrètes, chiffres par structure) :
 #                           # réservé au comité de pilotage restreint ; par défaut « publique »
 # pdf = true                # produire aussi etat-des-lieux.pdf à chaque construction
+
+[financement]
+# Équivalent BRSA du co-financement du Département : montant forfaitaire mensuel du RSA d'une
+# personne seule sans autre ressource × 12 ; à mettre à jour à chaque revalorisation (1er avril).
+montant_rsa_annuel = 7758.24
+source = "Décret n° 2025-293 du 29 mars 2025 (RSA : 646,52 € par mois au 1er avril 2025) × 12"
+
+# [valorisation]            # coûts évités : un bloc par coût unitaire, source citée
+# [[valorisation.couts]]
+# libelle = "Une année de RSA d'une personne seule évitée par sortie en emploi durable"
+# par = "sorties_durables"  # ou "sorties_dynamiques"
+# montant = 7758.24
+# source = "Décret n° 2025-293 du 29 mars 2025 (646,52 € par mois) × 12"
+
+# [bonnes_pratiques]        # thèmes des bonnes pratiques et leurs mots-clés (remplacent la liste
+# "Relations avec les entreprises" = ["entreprise", "employeur", "immersion"]  # par défaut)
 """
 
 

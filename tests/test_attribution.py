@@ -145,7 +145,7 @@ def test_a_small_part_living_outside_keeps_the_departement_secret(table):
     assert ("departement", "D", "salaries_annee", "EI", "ensemble") in flagged
     assert ("departement", "D", "salaries_annee", "ACI", "ensemble") not in flagged  # no gap
     assert all(key[0] == "departement" for key in flagged)
-    out = apply_secret(raw, TERRITOIRES, 11, effectifs, DERIVED, primary)
+    out = apply_secret(raw, TERRITOIRES, 11, effectifs, DERIVED, primary=primary)
     pub = out[out["diffusion"] == "publique"].set_index(KEY)["statut"]
     assert pub["departement", "D", "salaries_annee", "ensemble", "ensemble"] == "s"  # 28
     # without it the département is published, and published communes adding up to 30
@@ -163,7 +163,7 @@ def test_the_audit_finds_no_disclosure_by_residence(table):
     by_site = indicators(TERRITOIRES, STRUCTURES, BESOINS, reponses=REPONSES,
                          levels=("departement",))
     out = apply_secret(raw, TERRITOIRES, 11, effectifs, DERIVED,
-                       attribution.hors_secret(raw, by_site, effectifs, 11))
+                       primary=attribution.hors_secret(raw, by_site, effectifs, 11))
     assert audit_secret(out, TERRITOIRES, effectifs).empty
     # an EPCI by residence is not the sum of its communes by implantation: no such equation;
     # the communes still add up to their arrondissement, the EPCI to their département

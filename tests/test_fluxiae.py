@@ -108,9 +108,9 @@ def test_etp_salaries_and_sorties_follow_the_official_rules():
                 "date_fin|etp_postes|montant_total|id_heures_etp",
                 # ACI: a superseded modification (ignored), the latest one from July: 12 × 6/12
                 "10|ACI026250001|0|0|VALIDE|ACI_DC|1|01/07/2025|31/12/2025|20||101",
-                "11|ACI026250001|0|1|VALIDE|ACI_DC|1|01/07/2025|31/12/2025|12||101",
+                "11|ACI026250001|0|1|VALIDE|ACI_DC|1|01/07/2025|31/12/2025|12|267468|101",
                 "12|ACI026250009|0|0|SAISI|ACI_DC|1|01/01/2025|31/12/2025|50||101",
-                "20|AI026250002|0|0|CLOTURE|AI_DC|2|01/01/2024|30/06/2025|4||101")
+                "20|AI026250002|0|0|CLOTURE|AI_DC|2|01/01/2024|30/06/2025|4|6036|101")
     emi = _frame("id_af|mois|annee|id_personne|id_contrat|heures|date_fin_reelle|"
                  "id_motif_sortie",
                  # ACI person a: 3 months then a durable exit; person b: 2 months, not counted
@@ -144,6 +144,8 @@ def test_etp_salaries_and_sorties_follow_the_official_rules():
     assert ai["etp_conventionnes"] == pytest.approx(2.0)            # 4 postes × 6 / 12
     assert (ai["sorties"], ai["sorties_retraits"], ai["sorties_autres"]) == (1, 1, 0)
     assert ai["residents_frr"] == 1
+    assert aci["aide_au_poste"] == pytest.approx(133_734)           # 267 468 € × 6 / 12
+    assert ai["aide_au_poste"] == pytest.approx(3_018)              # 6 036 € × 6 / 12
 
 
 def test_unknown_hours_of_an_etp_leave_etp_realises_missing():
@@ -158,6 +160,7 @@ def test_unknown_hours_of_an_etp_leave_etp_realises_missing():
     out, problems = asp.indicators(structures, af, emi, None, None, None, None, montants,
                                    2025, RULES)
     assert pd.isna(out.at[0, "etp_realises"]) and out.at[0, "etp_conventionnes"] == 2
+    assert pd.isna(out.at[0, "aide_au_poste"])                      # no amount in the annex
     assert [p.regle for p in problems] == ["asp.heures_etp_inconnues"]
 
 

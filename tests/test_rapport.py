@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from markupsafe import escape
 
 from iae_etat.config import load_projet
 from iae_etat.report import contexte
@@ -65,6 +66,22 @@ def test_structure_names_are_escaped(built_demo):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
+def test_bonnes_pratiques_show_escaped_text_with_the_structure_name(built_demo):
+    tables = _tables(built_demo)
+    reponses = pd.read_parquet(built_demo / PROCESSED / "raw_questionnaires.parquet")
+    reponses.loc[0, "bonnes_pratiques"] = f"Un atelier mobilité {SCRIPT}"
+    page = render_report(load_projet(built_demo), 2025, tables["out_indicateurs"],
+                         tables["out_evolution"], tables["out_couverture"],
+                         tables["core_structures"], tables["core_anomalies"],
+                         tables["core_sources"], tables["core_collecte"], reponses=reponses)
+    assert SCRIPT not in page
+    section = page[page.index('id="bonnes-pratiques"'):page.index('id="evolution"')]
+    assert "Un atelier mobilité &lt;script&gt;alert(1)&lt;/script&gt;" in section
+    names = tables["core_structures"].set_index(["siret", "type_siae"])["denomination"]
+    name = names[(reponses.at[0, "siret"], reponses.at[0, "type_siae"])]
+    assert str(escape(name)) in section.split("Levée des freins")[1]
+
+
 def test_a_project_overrides_a_block_and_extends_the_default(built_demo, tmp_path):
     project = tmp_path / "projet"
     shutil.copytree(built_demo, project)
@@ -95,7 +112,7 @@ def test_method_annex_tells_the_residence_and_the_calage(built_demo):
     page = html.unescape(render_report(
         load_projet(built_demo), 2025, out, tables["out_evolution"], tables["out_couverture"],
         tables["core_structures"], tables["core_anomalies"], tables["core_sources"],
-        tables["core_collecte"], groupes))
+        tables["core_collecte"], groupes=groupes))
     assert "La résidence n'est connue que par EPCI" in page
     assert "Poids de calage par département et type de SIAE" in page
     aci = groupes.set_index("type_siae").loc["ACI"]

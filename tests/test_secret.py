@@ -7,11 +7,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iae_etat.analyse.audit import BORNES, SEULE_INCONNUE, audit_secret
-from iae_etat.analyse.indicateurs import TYPES_SIAE, indicators
-from iae_etat.analyse.run import DERIVED
+from iae_etat.analyse.indicateurs import CATALOGUE, TYPES_SIAE, indicators
+from iae_etat.analyse.run import DERIVED, SOMMES
 from iae_etat.analyse.secret import apply_secret
 
 EFFECTIFS = {"salaries_annee", "de_abc", "salaries_public", "de_public"}
+MONTANTS = frozenset(i.code for i in CATALOGUE if i.montant)
+KEY = ["niveau", "code", "indicateur", "type_siae", "public"]
 # Communes A and B in EPCI E, département D.
 TERRITOIRES = pd.DataFrame({
     "code_commune": ["A", "B"], "nom_commune": ["Alpha", "Bêta"],
@@ -89,6 +91,12 @@ def _project(draw):
     answered = [share for share, s in zip(shares, siae, strict=True) if s[3]]
     reponses = reponses.assign(brsa=pd.Series([a[0] for a in answered], dtype="Int64").values,
                                femmes=pd.Series([a[1] for a in answered], dtype="Int64").values)
+    # amounts: aide au poste, Département and chiffre d'affaires of each answer
+    money = [[draw(st.integers(0, 200)) * 1000 for _ in range(3)] for _ in answered]
+    reponses = reponses.assign(**{name: pd.Series([m[i] for m in money], dtype="Float64").values
+                                  for i, name in enumerate(
+                                      ("aide_au_poste", "subvention_departement",
+                                       "chiffre_affaires"))})
     de_abc = [draw(st.one_of(st.none(), st.integers(0, 60))) for _ in communes]
     de_50_plus = [None if d is None else draw(st.integers(0, d)) for d in de_abc]
     besoins = pd.DataFrame({"code_commune": communes,
@@ -97,16 +105,24 @@ def _project(draw):
     return territoires, structures, reponses, besoins, draw(st.integers(2, 11))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_project())
 def test_secret_holds_on_random_tables(project):
     territoires, structures, reponses, besoins, seuil = project
     raw = indicators(territoires, structures, besoins, reponses=reponses)
-    published = apply_secret(raw, territoires, seuil, EFFECTIFS, DERIVED)
-    assert audit_secret(published, territoires, EFFECTIFS).empty
+    published = apply_secret(raw, territoires, seuil, EFFECTIFS, DERIVED, MONTANTS, 0.85,
+                             SOMMES)
+    assert audit_secret(published, territoires, EFFECTIFS | MONTANTS, SOMMES).empty
     public = published[published["diffusion"] == "publique"]
     counts = public.loc[public["indicateur"].isin(EFFECTIFS), "valeur"]
     assert not ((counts > 0) & (counts < seuil)).any()
+    # no published amount is dominated by one SIAE
+    top = raw.set_index(KEY)["contribution_max"]
+    amounts = public[public["indicateur"].isin(MONTANTS) & (public["statut"] == "publie")
+                     & (public["valeur"] > 0)]
+    share = top.reindex(pd.MultiIndex.from_frame(amounts[KEY])).to_numpy() \
+        / amounts["valeur"].to_numpy()
+    assert not (share > 0.85).any()
     # every ratio built on a secret count (of its public, or the total of its cell) is secret
     hidden = public[public["statut"] == "s"]
     cell = ["niveau", "code", "type_siae", "public"]

@@ -1,8 +1,8 @@
 """Audit of statistical secrecy: can a published-secret cell be recomputed? (pure functions)
 
-Two checks over every additive equation of the counts of people (communes → EPCI,
-arrondissement, département; EPCI and arrondissements → département; kinds of SIAE →
-``ensemble``; each public separately):
+Two checks over every additive equation of the counts of people and of the amounts (communes →
+EPCI, arrondissement, département; EPCI and arrondissements → département; kinds of SIAE →
+``ensemble``; each public separately; a total indicator and its parts in one cell):
 
 - exhaustive: an equation whose known cells hold exactly one secret cell lets it be solved;
 - linear bounds: every secret cell starts in [0, +∞), published cells are fixed, and each equation
@@ -27,11 +27,13 @@ BORNES = "valeur fixée par les bornes linéaires"
 _ROUNDS = 100
 
 
-def audit_secret(published: pd.DataFrame, territoires: pd.DataFrame,
-                 effectifs: set[str]) -> pd.DataFrame:
+def audit_secret(published: pd.DataFrame, territoires: pd.DataFrame, effectifs: set[str],
+                 sommes: dict[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
     """Failures of the secrecy of ``published`` (the output of ``apply_secret``).
 
     The true values come from the ``restreinte`` rows, the statuses from the ``publique`` rows.
+    ``effectifs`` are the audited indicators (counts of people and amounts under the dominance
+    rule), ``sommes`` the additive relations between them (total → parts).
     Returns one row per disclosed cell (columns ``AUDIT_COLUMNS``); empty when secrecy holds.
     """
     public = published[published["diffusion"] == "publique"]
@@ -41,7 +43,7 @@ def audit_secret(published: pd.DataFrame, territoires: pd.DataFrame,
                                                      validate="1:1")
     cells = cells[cells["indicateur"].isin(effectifs) & cells["valeur"].notna()]
     cells = cells.reset_index(drop=True)
-    eqs = equations(cells, territoires)
+    eqs = equations(cells, territoires, sommes)
     if eqs.empty:
         return pd.DataFrame(columns=AUDIT_COLUMNS)
     hidden = (cells["statut"] == SECRET).to_numpy()

@@ -14,8 +14,11 @@ import pandas as pd
 from iae_etat.analyse import attribution
 from iae_etat.analyse.niveaux import LEVELS, level_frame
 from iae_etat.analyse.ponderation import etp_asp
+from iae_etat.analyse.secret import CONTRIBUTION_MAX
 
 ENSEMBLE = "ensemble"
+# Levels above the commune: amounts of one or two SIAE per commune would only be secret.
+SUPRA_COMMUNAL = tuple(level for level in LEVELS if level != "commune")
 TYPES_SIAE = ("ACI", "AI", "EI", "ETTI", "EITI")
 
 
@@ -32,6 +35,7 @@ class Indicateur:
     par_type: bool = False
     effectif: bool = False  # a count of people: primary secrecy applies
     par_public: bool = False
+    montant: bool = False  # a magnitude of the SIAE (euros, ETP): the dominance rule applies
     niveaux: tuple[str, ...] = LEVELS  # the levels where it makes sense, when their table exists
 
 
@@ -153,6 +157,139 @@ CATALOGUE = (
                "part du public parmi les salariés − part du public parmi les DE ABC",
                "points", ("raw_questionnaires", "core_structures", "core_besoins"),
                par_public=True),
+    Indicateur("aide_au_poste", "Aide au poste",
+               "Aide au poste (part socle et part modulée) perçue pour l'année par les SIAE "
+               "ayant répondu ; non disponible si l'une d'elles ne l'a pas renseignée.",
+               "somme des aides au poste déclarées par les SIAE répondantes du territoire", "€",
+               ("raw_questionnaires", "core_structures"), par_type=True,
+               niveaux=SUPRA_COMMUNAL, montant=True),
+    Indicateur("aide_au_poste_asp", "Aide au poste (ASP)",
+               "Aide au poste des annexes financières de l'année, selon l'extranet de l'ASP "
+               "(toutes les SIAE conventionnées) ; non disponible si une annexe n'a pas de "
+               "montant ou si l'export n'en donne pas.",
+               "somme des montants totaux annuels des annexes × mois de l'année / 12", "€",
+               ("core_asp",), par_type=True,
+               niveaux=SUPRA_COMMUNAL, montant=True),
+    Indicateur("financement_departement", "Co-financement du Département",
+               "Financements du Conseil départemental, y compris au titre des bénéficiaires du "
+               "RSA (ligne vide comptée zéro).",
+               "somme des financements du Département déclarés par les SIAE répondantes", "€",
+               ("raw_questionnaires", "core_structures"), par_type=True,
+               niveaux=SUPRA_COMMUNAL, montant=True),
+    Indicateur("equivalent_brsa", "Co-financement du Département en équivalent BRSA",
+               "Nombre d'allocataires du RSA (personne seule, sans autre ressource) dont "
+               "l'allocation d'une année égale le co-financement du Département ; non "
+               "disponible sans montant annuel du RSA dans la configuration.",
+               "co-financement du Département / [financement] montant_rsa_annuel",
+               "allocataires-année", ("raw_questionnaires", "core_structures", "iae-etat.toml"),
+               par_type=True,
+               niveaux=SUPRA_COMMUNAL),
+    Indicateur("financement_etat_hors_aide", "Financements de l'État hors aide au poste",
+               "Financements de l'État déclarés, aide au poste déduite (zéro si l'aide au "
+               "poste déclarée les dépasse).",
+               "somme de max(financement de l'État − aide au poste ; 0)", "€",
+               ("raw_questionnaires", "core_structures"), par_type=True,
+               niveaux=SUPRA_COMMUNAL, montant=True),
+    Indicateur("financement_region", "Financements de la Région",
+               "Subventions de la Région déclarées (ligne vide comptée zéro).",
+               "somme des subventions de la Région", "€",
+               ("raw_questionnaires", "core_structures"), par_type=True,
+               niveaux=SUPRA_COMMUNAL, montant=True),
+    Indicateur("financement_communes", "Financements des communes et EPCI",
+               "Subventions du bloc communal déclarées (ligne vide comptée zéro).",
+               "somme des subventions des communes et EPCI", "€",
+               ("raw_questionnaires", "core_structures"), par_type=True,
+               niveaux=SUPRA_COMMUNAL, montant=True),
+    Indicateur("financement_fse", "Fonds social européen (FSE+)",
+               "Financements européens déclarés (ligne vide comptée zéro).",
+               "somme des financements FSE+", "€",
+               ("raw_questionnaires", "core_structures"), par_type=True,
+               niveaux=SUPRA_COMMUNAL, montant=True),
+    Indicateur("financement_autres", "Autres financements",
+               "Fondations et autres financeurs déclarés (ligne vide comptée zéro).",
+               "somme des autres financements", "€",
+               ("raw_questionnaires", "core_structures"), par_type=True,
+               niveaux=SUPRA_COMMUNAL, montant=True),
+    Indicateur("autres_financeurs", "Autres financeurs (hors aide au poste et Département)",
+               "État hors aide au poste, Région, communes et EPCI, FSE+ et autres financeurs.",
+               "État hors aide au poste + Région + communes et EPCI + FSE+ + autres", "€",
+               ("raw_questionnaires", "core_structures"), par_type=True,
+               niveaux=SUPRA_COMMUNAL, montant=True),
+    Indicateur("financements_publics", "Total des aides et subventions",
+               "Aide au poste, co-financement du Département et autres financeurs.",
+               "aide au poste + Département + autres financeurs", "€",
+               ("raw_questionnaires", "core_structures"), par_type=True,
+               niveaux=SUPRA_COMMUNAL, montant=True),
+    Indicateur("chiffre_affaires", "Chiffre d'affaires",
+               "Produits de la vente de biens et de services de l'exercice, SIAE ayant "
+               "répondu ; non disponible si l'une d'elles ne l'a pas renseigné.",
+               "somme des chiffres d'affaires déclarés par les SIAE répondantes", "€",
+               ("raw_questionnaires", "core_structures"), par_type=True,
+               niveaux=SUPRA_COMMUNAL, montant=True),
+    Indicateur("part_autofinancement", "Part d'autofinancement",
+               "Part des ressources de l'activité économique dans les ressources des SIAE.",
+               "chiffre d'affaires / (chiffre d'affaires + aide au poste + subventions) × 100",
+               "%", ("raw_questionnaires", "core_structures"), par_type=True,
+               niveaux=SUPRA_COMMUNAL),
+    Indicateur("dependance_aides_publiques", "Dépendance aux aides et subventions",
+               "Part des aides et subventions dans les ressources des SIAE (complément de "
+               "l'autofinancement).",
+               "(aide au poste + subventions) / (chiffre d'affaires + aide au poste + "
+               "subventions) × 100", "%", ("raw_questionnaires", "core_structures"),
+               par_type=True,
+               niveaux=SUPRA_COMMUNAL),
+    Indicateur("etp_encadrement_technique", "ETP d'encadrement technique",
+               "Encadrants techniques d'insertion des SIAE ayant répondu avec leurs salariés ; "
+               "non disponible si l'une d'elles ne l'a pas renseigné.",
+               "somme des ETP d'encadrement technique déclarés", "ETP",
+               ("raw_questionnaires", "core_structures"), par_type=True,
+               niveaux=SUPRA_COMMUNAL, montant=True),
+    Indicateur("etp_accompagnement", "ETP d'accompagnement socio-professionnel",
+               "Conseillers et chargés d'insertion professionnelle des SIAE ayant répondu.",
+               "somme des ETP d'accompagnement déclarés", "ETP",
+               ("raw_questionnaires", "core_structures"), par_type=True,
+               niveaux=SUPRA_COMMUNAL, montant=True),
+    Indicateur("etp_direction", "ETP de direction et d'administration",
+               "Direction, gestion, administration des SIAE ayant répondu.",
+               "somme des ETP de direction déclarés", "ETP",
+               ("raw_questionnaires", "core_structures"), par_type=True,
+               niveaux=SUPRA_COMMUNAL, montant=True),
+    Indicateur("benevoles", "Bénévoles réguliers",
+               "Bénévoles intervenant au moins une fois par mois dans les SIAE ayant répondu.",
+               "somme des bénévoles déclarés", "personnes",
+               ("raw_questionnaires", "core_structures"), par_type=True,
+               niveaux=SUPRA_COMMUNAL, effectif=True),
+    Indicateur("salaries_par_etp_encadrement", "Salariés en insertion par ETP d'encadrement",
+               "Taux d'encadrement technique des salariés en insertion de l'année.",
+               "salariés en insertion sur l'année / ETP d'encadrement technique",
+               "salariés par ETP", ("raw_questionnaires", "core_structures"), par_type=True,
+               niveaux=SUPRA_COMMUNAL),
+    Indicateur("sorties_durables", "Sorties en emploi durable",
+               "CDI, CDD ou intérim de plus de 6 mois, fonction publique, création "
+               "d'entreprise ; SIAE ayant renseigné leurs sorties par catégorie.",
+               "somme des sorties en emploi durable déclarées", "personnes",
+               ("raw_questionnaires", "core_structures"), par_type=True,
+               niveaux=SUPRA_COMMUNAL, effectif=True),
+    Indicateur("sorties_transition", "Sorties en emploi de transition",
+               "CDD ou intérim de moins de 6 mois, contrat aidé chez un employeur de droit "
+               "commun ; SIAE ayant renseigné leurs sorties par catégorie.",
+               "somme des sorties en emploi de transition déclarées", "personnes",
+               ("raw_questionnaires", "core_structures"), par_type=True,
+               niveaux=SUPRA_COMMUNAL, effectif=True),
+    Indicateur("sorties_positives", "Sorties positives",
+               "Formation qualifiante, embauche dans une autre SIAE ; SIAE ayant renseigné "
+               "leurs sorties par catégorie.",
+               "somme des sorties positives déclarées", "personnes",
+               ("raw_questionnaires", "core_structures"), par_type=True,
+               niveaux=SUPRA_COMMUNAL, effectif=True),
+    Indicateur("couts_evites", "Coûts évités (valorisation)",
+               "Dépenses publiques évitées selon les coûts unitaires cités dans la "
+               "configuration ([valorisation] couts) ; calculé seulement si des coûts y sont "
+               "déclarés.",
+               "somme sur les coûts configurés de (sorties de la base du coût × montant "
+               "unitaire)", "€", ("raw_questionnaires", "core_structures", "iae-etat.toml"),
+               par_type=True,
+               niveaux=SUPRA_COMMUNAL),
 )
 # Needs summed per territory, and the coverage rate built on each.
 NEEDS = {"de_abc": "taux_equipement_etp_de_abc", "foyers_rsa": "taux_equipement_etp_brsa"}
@@ -190,19 +327,27 @@ def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
                besoins: pd.DataFrame, asp: pd.DataFrame | None = None,
                reponses: pd.DataFrame | None = None, residence: pd.DataFrame | None = None,
                poids: pd.DataFrame | None = None,
-               levels: tuple[str, ...] = LEVELS) -> pd.DataFrame:
+               levels: tuple[str, ...] = LEVELS, rsa_annuel: float | None = None,
+               couts: list[dict] | None = None) -> pd.DataFrame:
     """Every indicator of the catalogue for every level (of ``levels``), type of SIAE and
     ``ensemble``.
 
-    Returns the long table (columns ``OUTPUT_COLUMNS``) before secrecy; ``valeur`` is NaN where
-    the data are not available. The ``…_asp`` indicators (and ``taux_reponse_etp``) are computed
-    only when ``asp`` (the table ``core_asp``) is given; the sorties and the publics of the
-    questionnaires only when ``reponses`` (``raw_questionnaires``) is. With ``residence``
+    Returns the long table (columns ``OUTPUT_COLUMNS`` and ``CONTRIBUTION_MAX``) before
+    secrecy; ``valeur`` is NaN where the data are not available. The ``…_asp`` indicators (and
+    ``taux_reponse_etp``) are computed only when ``asp`` (the table ``core_asp``) is given; the
+    sorties, the publics, the financement and the optional themes of the questionnaires only when
+    ``reponses`` (``raw_questionnaires``) is; ``rsa_annuel`` gives the équivalent BRSA, ``couts``
+    (the unit costs of ``[valorisation]``) the coûts évités. With ``residence``
     (``raw_questionnaires_residence``) the EPCI and département levels attribute the
     respondents' figures by residence (see ``attribution``); with ``poids`` (``siret, type_siae,
     poids`` from ``ponderation``) the respondents' figures are weighted estimates. ``methode``
-    records, per row, the attribution and the calage used.
+    records, per row, the attribution and the calage used; the financement and the themes are
+    always the respondents' figures by implantation.
     """
+    # financement and themes import this module: imported here
+    from iae_etat.analyse.financement import financing_indicators
+    from iae_etat.analyse.themes import theme_indicators
+
     site = attribution.implantation(structures)
     spread = None if residence is None else attribution.residence(structures, residence,
                                                                   territoires)
@@ -234,7 +379,13 @@ def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
         frames.append(out)
         if asp is not None:
             frames.append(_asp_indicators(table, level, asp).assign(methode="implantation"))
-    return pd.concat(frames, ignore_index=True)[OUTPUT_COLUMNS]
+    extra = financing_indicators(territoires, structures, reponses, rsa_annuel, asp)
+    if reponses is not None:
+        extra.append(theme_indicators(territoires, structures, reponses, couts or []))
+    frames += [frame[frame["niveau"].isin(levels)].assign(methode="implantation")
+               for frame in extra]
+    return pd.concat(frames, ignore_index=True).reindex(
+        columns=[*OUTPUT_COLUMNS, CONTRIBUTION_MAX])
 
 
 def _method_label(indicateur: pd.Series, method: str, calage: bool) -> pd.Series:

@@ -8,9 +8,12 @@ from iae_etat.analyse import ponderation
 from iae_etat.analyse.attribution import hors_secret
 from iae_etat.analyse.couverture import couverture
 from iae_etat.analyse.evolution import REFERENCE_COLUMNS, evolution
-from iae_etat.analyse.indicateurs import CATALOGUE, indicators
+from iae_etat.analyse.financement import SOMMES as SOMMES_FINANCEMENT
+from iae_etat.analyse.financement import montant_rsa_annuel
+from iae_etat.analyse.indicateurs import CATALOGUE, EXIT_CATEGORIES, indicators
 from iae_etat.analyse.methode import methode
 from iae_etat.analyse.secret import apply_secret
+from iae_etat.analyse.themes import couts_valorisation
 from iae_etat.analyse.vraisemblance import sanity_checks
 from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
@@ -26,7 +29,14 @@ DERIVED = {"taux_equipement_etp_de_abc": ("de_abc", "etp_conventionnes"),
            "part_public_salaries": ("salaries_public", "salaries_annee"),
            "part_public_de_abc": ("de_public", "de_abc"),
            "ecart_representativite": ("salaries_public", "salaries_annee", "de_public",
-                                      "de_abc")}
+                                      "de_abc"),
+           "equivalent_brsa": ("financement_departement",),
+           "part_autofinancement": ("chiffre_affaires", "financements_publics"),
+           "dependance_aides_publiques": ("chiffre_affaires", "financements_publics"),
+           "salaries_par_etp_encadrement": ("salaries_annee", "etp_encadrement_technique"),
+           "couts_evites": ("sorties_durables", "sorties_dynamiques")}
+# Additive relations between indicators of one cell (total → parts), for the secondary secrecy.
+SOMMES = {**SOMMES_FINANCEMENT, "sorties_dynamiques": EXIT_CATEGORIES}
 
 
 # Default need (demandeurs d'emploi ABC, foyers RSA) above which a territory without SIAE is a
@@ -57,7 +67,9 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
         if choix.attribution == "residence" and catalogue.exists(RESIDENCE_CONTRACT) else None
     poids = ponderation.poids(structures, ponderation.groupes(structures, territoires, asp),
                               territoires) if choix.non_reponse == "calage" else None
-    table = indicators(territoires, structures, besoins, asp, reponses, residence, poids)
+    table = indicators(territoires, structures, besoins, asp, reponses, residence, poids,
+                       rsa_annuel=montant_rsa_annuel(projet),
+                       couts=couts_valorisation(projet))
     effectifs = {i.code for i in CATALOGUE if i.effectif}
     seuil = projet.secret.seuil_effectifs
     primary = None
@@ -65,7 +77,9 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
         by_site = indicators(territoires, structures, besoins, None, reponses, None, poids,
                              levels=("departement",))
         primary = hors_secret(table, by_site, effectifs, seuil)
-    published = apply_secret(table, territoires, seuil, effectifs, DERIVED, primary)
+    montants = frozenset(i.code for i in CATALOGUE if i.montant)
+    published = apply_secret(table, territoires, seuil, effectifs, DERIVED, montants,
+                             projet.secret.seuil_dominance, SOMMES, primary)
     catalogue.write("out_indicateurs", published)
     catalogue.write("out_couverture", couverture(published, seuil_zone_blanche(projet)))
     checks = sanity_checks(published, f"data/processed/{millesime}/out_indicateurs.parquet")

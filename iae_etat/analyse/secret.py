@@ -1,15 +1,20 @@
 """Statistical secrecy of the published indicators (pure functions).
 
-Primary rule: a count of people strictly between 0 and the threshold (default 11) is secret.
+Primary rules: a count of people strictly between 0 and the threshold (default 11) is secret; an
+amount (euros, ETP of the SIAE) is secret when a single SIAE contributes more than the dominance
+threshold (default 85 %) of it — the indicator table carries the largest contribution of each
+amount cell (``contribution_max``), which is dropped from the output.
 Secondary rule: every additive equation — a territory equals the sum of its communes (EPCI,
 arrondissement, département), a département the sum of its EPCI or arrondissements, the
 ``ensemble`` the sum of the kinds of SIAE — may not hold exactly one secret cell, for it could be
 solved; another cell of the equation is suppressed (the smallest non-zero part, else the total)
 until no equation has a single unknown; each public is a relation of its own (publics are not
 additive: a person can be BRSA and DELD), so the publics only add their own primary cells and
-equations between territories and kinds. A territory is the sum of its parts only when they
-are attributed the same way (column ``methode``: by residence, the EPCI and the département are
-not sums of communes by implantation). Ratios built on a secret count are secret as well.
+equations between territories and kinds; amounts follow the same equations, and the additive
+relations between indicators of one cell (``sommes``: a total and its parts, e.g. the total of
+the aides and its financeurs) are equations too. A territory is the sum of its parts only when
+they are attributed the same way (column ``methode``: by residence, the EPCI and the département
+are not sums of communes by implantation). Ratios built on a secret cell are secret as well.
 The ``restreinte`` rows keep every value; the ``publique`` rows carry an empty value and ``s``.
 """
 
@@ -20,6 +25,9 @@ import pandas as pd
 
 from iae_etat.analyse.niveaux import level_frame
 
+# The largest contribution of one SIAE to an amount, for the dominance rule (never published).
+CONTRIBUTION_MAX = "contribution_max"
+
 PUBLIE, SECRET, NON_DISPONIBLE = "publie", "s", "nd"
 RELATIONS = (("commune", "epci"), ("commune", "arrondissement"), ("commune", "departement"),
              ("epci", "departement"), ("arrondissement", "departement"))
@@ -28,21 +36,29 @@ _CELL = ["niveau", "code", "indicateur", "type_siae", "public"]
 
 def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
                  effectifs: set[str], derived: dict[str, tuple[str, ...]],
+                 montants: frozenset[str] = frozenset(), seuil_dominance: float = 0.85,
+                 sommes: dict[str, tuple[str, ...]] | None = None,
                  primary: pd.Series | None = None) -> pd.DataFrame:
     """``table`` with ``statut`` and ``diffusion``: restreinte rows then publique rows.
 
-    ``primary`` (aligned on the rows of ``table``) adds cells to the primary secret, for a
-    small count that another published figure would give back (``attribution.hors_secret``).
+    ``montants`` are the amount indicators under the dominance rule (``seuil_dominance``, a
+    share); ``sommes`` the additive relations between indicators (total → parts); ``primary``
+    (aligned on the rows of ``table``) adds cells to the primary secret, for a small count that
+    another published figure would give back (``attribution.hors_secret``).
     """
     data = table.reset_index(drop=True).copy()
     value = data["valeur"]
     data["statut"] = np.where(value.isna(), NON_DISPONIBLE, PUBLIE)
     counts = data["indicateur"].isin(effectifs)
+    amounts = data["indicateur"].isin(montants)
     secret = counts & (value > 0) & (value < seuil)
     if primary is not None:
         secret = secret | (counts & value.notna() & primary.to_numpy())
+    if CONTRIBUTION_MAX in data.columns:
+        top = data.pop(CONTRIBUTION_MAX)
+        secret |= amounts & (value > 0) & (top > seuil_dominance * value)
     if secret.any():
-        secret = secondary(data, secret, equations(data[counts], territoires))
+        secret = secondary(data, secret, equations(data[counts | amounts], territoires, sommes))
     secret = _propagate(data, secret, derived)
     restreinte = data.assign(diffusion="restreinte")
     publique = data.assign(diffusion="publique")
@@ -51,12 +67,14 @@ def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
     return pd.concat([restreinte, publique], ignore_index=True)
 
 
-def equations(data: pd.DataFrame, territoires: pd.DataFrame) -> pd.DataFrame:
+def equations(data: pd.DataFrame, territoires: pd.DataFrame,
+              sommes: dict[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
     """The additive equations between rows of ``data``: columns ``equation, row, total``.
 
     ``row`` is an index of ``data``; ``total`` is True for the left-hand side. When ``data``
     has a ``methode`` column, a territory is the sum of its parts only if they are attributed the
-    same way (by residence, an EPCI is not the sum of its communes by implantation).
+    same way (by residence, an EPCI is not the sum of its communes by implantation). ``sommes``
+    adds, in every cell, the equation of each total indicator with its part indicators.
     """
     rows = pd.Series(data.index, index=pd.MultiIndex.from_frame(data[_CELL]))
     methods = data[["niveau", "indicateur", "methode"]].drop_duplicates() \
@@ -79,6 +97,10 @@ def equations(data: pd.DataFrame, territoires: pd.DataFrame) -> pd.DataFrame:
         parts.append(_equation_rows(children, keys, rows, f"{child}>{parent}"))
     kinds = data[data["type_siae"] != "ensemble"]
     parts.append(_equation_rows(kinds, kinds.assign(type_siae="ensemble"), rows, "types"))
+    for total, members in (sommes or {}).items():
+        items = data[data["indicateur"].isin(members)]
+        parts.append(_equation_rows(items, items.assign(indicateur=total), rows,
+                                    f"somme:{total}"))
     return pd.concat(parts, ignore_index=True) if parts else \
         pd.DataFrame(columns=["equation", "row", "total"])
 

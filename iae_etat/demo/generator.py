@@ -19,7 +19,7 @@ import pandas as pd
 
 from iae_etat import referentiel
 from iae_etat.contracts import load_contract
-from iae_etat.demo.sources import write_sources
+from iae_etat.demo.sources import AIDE_AU_POSTE, write_sources
 from iae_etat.fichiers import write_bytes, write_text
 from iae_etat.questionnaire.layout import RESIDENCE_CONTRACT
 from iae_etat.questionnaire.remplissage import WorkbookTemplate
@@ -46,6 +46,13 @@ NAME_STEMS = {
 SECTEURS = ("Agriculture et maraîchage", "Espaces verts et environnement",
             "Bâtiment et travaux publics", "Recyclage et réemploi", "Services à la personne",
             "Nettoyage et propreté", "Restauration", "Logistique et transport")
+# Fictional bonnes pratiques, one per SIAE chosen by its SIRET (no draw: the other answers stay).
+PRATIQUES = ("Pratique fictive : petit-déjeuner mensuel avec les employeurs du territoire.",
+             "Pratique fictive : formation qualifiante au permis de conduire pendant le parcours.",
+             "Pratique fictive : atelier mobilité et prêt de vélos électriques.",
+             "Pratique fictive : entretien de suivi mensuel avec un référent unique.",
+             "Pratique fictive : mutualisation d'un encadrant avec une structure voisine.",
+             "Pratique fictive : journée portes ouvertes pour les familles des salariés.")
 STREETS = ("Rue des Tilleuls", "Avenue de la Gare", "Chemin des Vignes", "Rue du Moulin",
            "Zone artisanale des Auréats", "Place de la Fontaine", "Rue des Ateliers")
 ASP_COLUMNS = ("MESURE", "CODE_DEPARTEMENT", "LIBELLE_DPT", "CODE_POSTAL", "COMMUNE",
@@ -69,6 +76,22 @@ donnees_fictives = true
 seuil_effectifs = 11
 seuil_dominance = 0.85
 source = "Insee, Guide du secret statistique (2023) ; règle des effectifs de moins de 11 personnes"
+
+[financement]
+# Équivalent BRSA du co-financement du Département : montant forfaitaire mensuel du RSA d'une
+# personne seule sans autre ressource (646,52 € au 1er avril 2025) × 12 mois.
+montant_rsa_annuel = 7758.24
+source = "Décret n° 2025-293 du 29 mars 2025 (RSA : 646,52 € par mois au 1er avril 2025) × 12"
+
+[valorisation]
+# Coûts évités : chaque coût unitaire est multiplié par les sorties de sa base (« par » :
+# sorties_durables ou sorties_dynamiques) ; sans coût déclaré, la valorisation n'est pas calculée.
+[[valorisation.couts]]
+# hypothèse : chaque sortant en emploi durable aurait perçu le RSA d'une personne seule
+libelle = "Une année de RSA (personne seule) évitée par sortie en emploi durable"
+par = "sorties_durables"
+montant = 7758.24
+source = "Décret n° 2025-293 du 29 mars 2025 (RSA : 646,52 € par mois) × 12"
 """
 
 
@@ -189,7 +212,7 @@ def _answers(s: Structure, millesime: int, rng: random.Random) -> dict:
     transition = round((sorties - retraits) * rng.uniform(0.1, 0.25))
     positives = round((sorties - retraits) * rng.uniform(0.05, 0.15))
     autres = sorties - retraits - durables - transition - positives
-    aide = {"ACI": 22289, "AI": 1509, "EI": 11609, "ETTI": 4454, "EITI": 1000}[s.type_siae]
+    aide = AIDE_AU_POSTE[s.type_siae]
     infra = round(salaries * rng.uniform(0.3, 0.5))
     cap = round(salaries * rng.uniform(0.2, 0.35))
     present = round(salaries * rng.uniform(0.45, 0.6))
@@ -215,7 +238,8 @@ def _answers(s: Structure, millesime: int, rng: random.Random) -> dict:
         **at_end,
         "siret": s.siret, "type_siae": s.type_siae, "denomination": s.denomination,
         "code_commune_siege": s.code_commune, "etp_conventionnes": etp,
-        "etp_realises": realises, "aide_au_poste": round(etp * aide * rng.uniform(1, 1.05)),
+        "etp_realises": realises,
+        "aide_au_poste": (poste := round(etp * aide * rng.uniform(1, 1.05))),
         "salaries_annee": salaries,
         "femmes": femmes, "hommes": salaries - femmes, "age_moins_26": young,
         "age_50_plus": senior, "age_26_49": salaries - young - senior,
@@ -241,14 +265,14 @@ def _answers(s: Structure, millesime: int, rng: random.Random) -> dict:
         "etp_direction": round(rng.uniform(0.5, 2.5), 1), "benevoles": rng.randint(0, 15),
         "secteur_principal": rng.choice(SECTEURS),
         "chiffre_affaires": round(etp * rng.uniform(8000, 40000), -2),
-        "subvention_etat": round(etp * aide * rng.uniform(1, 1.1), -2),
+        "subvention_etat": poste + round(etp * aide * rng.uniform(0, 0.1), -2),
         "subvention_departement": round(etp * rng.uniform(1000, 6000), -2),
         "subvention_region": round(rng.uniform(0, 30000), -2),
         "subvention_communes": round(rng.uniform(0, 20000), -2),
         "subvention_fse": round(rng.uniform(0, 40000), -2),
         "subvention_autres": round(rng.uniform(0, 10000), -2),
         "partenariats": "Partenariat fictif avec des entreprises locales et France Travail.",
-        "bonnes_pratiques": "Pratique fictive : petit-déjeuner mensuel avec les employeurs.",
+        "bonnes_pratiques": PRATIQUES[int(s.siret) % len(PRATIQUES)],
     }
 
 

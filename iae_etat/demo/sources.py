@@ -22,6 +22,9 @@ from iae_etat.fichiers import write_bytes, write_text
 from iae_etat.sources.structures import normalise_name
 from iae_etat.xlsx import set_cell, workbook_bytes
 
+# Aide au poste socle per ETP since August 2022 (DESIGN §2; EITI: fictional value).
+AIDE_AU_POSTE = {"ACI": 22289, "AI": 1509, "EI": 11609, "ETTI": 4454, "EITI": 1000}
+
 HOURS_PER_ETP = 1607
 MONTHLY_HOURS = {"ACI": 100, "AI": 45, "EI": 130, "ETTI": 70, "EITI": 80}
 MESURE_ID = {"AI": 1, "ACI": 2, "EI": 3, "ETTI": 4, "EITI": 8}
@@ -334,17 +337,18 @@ def _write_asp(folder: Path, millesime: int, structures: list, communes: pd.Data
         etp = round(s.etp_conventionnes * (1 + 0.03 * (millesime - 2024)), 1)
         number = f"{s.type_siae}0{dep}{yy}{index:04d}"
         mesure = f"{s.type_siae}_DC"
+        socle = AIDE_AU_POSTE[s.type_siae]
         af_row = [id_af, f"CONV0{dep}{index:04d}", number, 0, 0, "VALIDE",
                   MESURE_ID[s.type_siae], mesure, id_structure, f"01/01/{millesime}",
-                  f"31/12/{millesime}", etp, "", "", 101]
+                  f"31/12/{millesime}", etp, socle, round(etp * socle), 101]
         af_rows.append(af_row)
         if index % 9 == 0:  # an earlier modification of the same AF, superseded
             af_rows.append([id_af + 1, *af_row[1:4], 0, "VALIDE", *af_row[6:11],
-                            round(etp * 0.8, 1), "", "", 101])
+                            round(etp * 0.8, 1), socle, round(etp * 0.8 * socle), 101])
             af_rows[-2][4] = 1
         if index % 13 == 0:  # an AF being typed in, not yet valid
             af_rows.append([id_af + 2, af_row[1], f"{s.type_siae}0{dep}{yy}{index + 500:04d}", 0,
-                            0, "SAISI", *af_row[6:11], 5, "", "", 101])
+                            0, "SAISI", *af_row[6:11], 5, socle, 5 * socle, 101])
         realised = etp * rng.uniform(0.82, 1.08)
         per_etp = {"ACI": 1.8, "AI": 4.0, "EI": 1.6, "ETTI": 3.2, "EITI": 1.3}[s.type_siae]
         people = max(2, round(realised * per_etp))

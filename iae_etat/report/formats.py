@@ -40,5 +40,5 @@ def cellule(value: object, statut: str, unite: str) -> str:
         return MISSING_SYMBOL
     if unite == "%":
         return pourcentage(value)
-    decimals = 0 if unite in ("structures", "personnes") else 1
+    decimals = 0 if unite in ("structures", "personnes", "€") else 1
     return nombre(value, decimals)

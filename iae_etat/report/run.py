@@ -15,11 +15,13 @@ from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
 from iae_etat.errors import Probleme
 from iae_etat.fichiers import write_bytes, write_text
+from iae_etat.questionnaire.layout import CONTRACT_NAME as QUESTIONNAIRES
 from iae_etat.questionnaire.securite import inspect_file
 from iae_etat.report import (
     cartes,
     charts,
     contexte,
+    contexte_financement,
     contexte_methode,
     contexte_structures,
     dictionnaire,
@@ -28,6 +30,7 @@ from iae_etat.report import (
     sorties,
 )
 from iae_etat.report.controles import anomalies_xlsx, retour_workbook
+from iae_etat.report.formats import nombre
 from iae_etat.report.templating import environment, inline_css
 from iae_etat.xlsx import protect_csv_text
 
@@ -50,8 +53,10 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     groupes = ponderation.groupes(structures, niveaux, asp)
     html = render_report(projet, millesime, indicateurs, catalogue.read("out_evolution"),
                          catalogue.read("out_couverture"), structures, anomalies,
-                         catalogue.read("core_sources"), collecte, groupes,
-                         niveaux=niveaux)
+                         catalogue.read("core_sources"), collecte, groupes=groupes,
+                         niveaux=niveaux,
+                         reponses=catalogue.read(QUESTIONNAIRES)
+                         if catalogue.exists(QUESTIONNAIRES) else None)
     report = reports_dir / REPORT_NAME
     write_text(report, html)
     notice = "Données fictives de démonstration" if projet.donnees_fictives else ""
@@ -96,11 +101,12 @@ def write_retours(projet: Projet, collecte: pd.DataFrame, anomalies: pd.DataFram
 def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                   evolution: pd.DataFrame, couverture: pd.DataFrame, structures: pd.DataFrame,
                   anomalies: pd.DataFrame, sources: pd.DataFrame, suivi: pd.DataFrame,
-                  groupes: pd.DataFrame | None = None,
-                  niveaux: pd.DataFrame | None = None) -> str:
+                  *, groupes: pd.DataFrame | None = None, niveaux: pd.DataFrame | None = None,
+                  reponses: pd.DataFrame | None = None) -> str:
     """The self-contained HTML report (pure apart from reading the templates); ``groupes`` are
     the calibration groups of the non-response (``analyse.ponderation.groupes``), ``niveaux``
-    (``core_territoires``) adds the zones d'emploi and CLPE of the communes to the maps."""
+    (``core_territoires``) adds the zones d'emploi and CLPE of the communes to the maps,
+    ``reponses`` (``raw_questionnaires``) gives the secteurs and the bonnes pratiques."""
     territoires = referentiel.territoires(list(projet.departements))
     departements = []
     libelles = dict(zip(territoires["code_departement"], territoires["nom_departement"],
@@ -166,7 +172,10 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
         collecte=collecte, catalogue=contexte.catalogue_rows(),
         methode=contexte_methode.methode_context(
             indicateurs, groupes, {d["code"]: d["libelle"] for d in departements}),
-        secret={"seuil": projet.secret.seuil_effectifs, "source": projet.secret.source},
+        themes=contexte_financement.sections(projet, indicateurs, structures, reponses,
+                                             territoires),
+        secret={"seuil": projet.secret.seuil_effectifs, "source": projet.secret.source,
+                "dominance": nombre(projet.secret.seuil_dominance * 100)},
         sources=sources.to_dict("records"), cog=referentiel.COG_MILLESIME))
 
 

@@ -7,6 +7,8 @@ The rules are those of the DGEFP as applied by the Pilotage de l'inclusion (DESI
 - **ETP conventionnés** = postes d'insertion of the AF × months of the AF within the millésime / 12;
 - **ETP réalisés** = hours worked in the millésime / theoretical annual hours of a full-time
   employee, the ASP reference value designated by the AF (``fluxIAE_RefMontantIae``);
+- **aide au poste** = annual total amount of the AF × months of the AF within the millésime / 12
+  (when the export has the amounts);
 - **salariés** = distinct people with hours worked in the millésime;
 - **sorties** = exits dated in the millésime after the minimum path of the kind (configured in
   ``pipelines/asp_etats_mensuels.yaml``), classed by the category of their motive.
@@ -29,7 +31,7 @@ PUBLIC_COLUMNS = ["femmes", "hommes", "age_moins_26", "age_50_plus", "brsa", "rq
                   "detld", "residents_qpv", "residents_frr"]
 RESULT_COLUMNS = ["siret", "type_siae", "denomination", "code_commune", "nb_annexes",
                   "etp_conventionnes", "etp_realises", "salaries_annee", *PUBLIC_COLUMNS,
-                  "sorties", *SORTIE_COLUMNS]
+                  "sorties", *SORTIE_COLUMNS, "aide_au_poste"]
 
 
 def _dates(series: pd.Series) -> pd.Series:
@@ -74,6 +76,8 @@ def annexes_of_year(af: pd.DataFrame, millesime: int, etats: list[str]
     data = data[data["mois_annee"] > 0].copy()
     data["type_siae"] = type_from_mesure(data["mesure"])
     data["etp_conventionnes"] = data["etp_postes"] * data["mois_annee"] / 12
+    if "montant_total" in data.columns:  # optional column of the export
+        data["aide_au_poste"] = _numbers(data["montant_total"]) * data["mois_annee"] / 12
     return data.reset_index(drop=True), problems
 
 
@@ -135,6 +139,9 @@ def indicators(structures: pd.DataFrame, af: pd.DataFrame, emi: pd.DataFrame,
     out = annexes.groupby(keys).agg(
         denomination=("denomination", "first"), code_commune=("code_commune", "first"),
         nb_annexes=("numero_af", "nunique"), etp_conventionnes=("etp_conventionnes", "sum"))
+    if "aide_au_poste" in annexes.columns:  # unknown when one annex has no amount
+        amounts = annexes.groupby(keys)["aide_au_poste"]
+        out = out.join(amounts.sum().where(amounts.count() == amounts.size()))
     out = out.join(per_af.groupby(keys)["etp_realises"].sum(min_count=1))
     out["etp_realises"] = out["etp_realises"].where(
         ~out.index.isin(per_af.loc[per_af["etp_realises"].isna()].set_index(keys).index))
