@@ -179,6 +179,28 @@ def test_share_of_the_public_among_the_needs_and_the_gap(publics):
         not in publics.index
 
 
+def test_a_territory_with_its_own_source_figures_gets_the_share_of_each_public():
+    """France Travail gives the département 2 000 DE ABC with 200 young ones: the share is
+    200 / 2 000 = 10 % although commune C's young DE are masked; the gap with the salariés
+    (6 young of 28 = 21.4 %) is 21.4 − 10 points. The EPCI, summed on communes, are unchanged."""
+    own = pd.DataFrame({"niveau": ["departement", "epci"], "code": ["D", "E1"],
+                        "de_abc": [2000.0, 1000.0], "deld": [500.0, 300.0],
+                        "detld": [None, 100.0], "de_moins_26": [200.0, 150.0],
+                        "de_50_plus": [None, 250.0], "de_source_niveau": [True, False]})
+    out = indicators(TERRITOIRES, STRUCTURES, BESOINS_PUBLICS, reponses=REPONSES,
+                     besoins_territoires=own)
+    values = out.set_index(["niveau", "code", "indicateur", "type_siae", "public"])["valeur"]
+    assert values["departement", "D", "part_public_de_abc", "ensemble", "moins_26"] == 10
+    assert values["departement", "D", "ecart_representativite", "ensemble", "moins_26"] == \
+        pytest.approx(6 / 28 * 100 - 10)
+    # DELD + DETLD: the DETLD are unknown in the source's own figures → the communes' share
+    assert values["departement", "D", "part_public_de_abc", "ensemble", "deld_detld"] == \
+        550 / 1500 * 100
+    # the counts stay the sums of the communes (additive), the EPCI keep the communes' share
+    assert values["departement", "D", "de_public", "ensemble", "moins_26"] == 150
+    assert values["epci", "E1", "part_public_de_abc", "ensemble", "moins_26"] == 15
+
+
 def test_publics_add_up_over_territories_and_kinds(publics):
     frame = publics.reset_index()
     counts = frame[(frame["indicateur"] == "salaries_public") & (frame["public"] == "brsa")]

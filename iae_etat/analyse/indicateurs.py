@@ -145,10 +145,12 @@ CATALOGUE = (
                "somme sur les communes du territoire des valeurs connues", "personnes",
                ("core_besoins",), effectif=True, par_public=True),
     Indicateur("part_public_de_abc", "Part du public parmi les demandeurs d'emploi ABC",
-               "Poids du public dans les besoins ; non disponible si une commune connaît ses "
-               "demandeurs d'emploi ABC mais pas ceux du public.",
+               "Poids du public dans les besoins ; calculé sur les chiffres propres du "
+               "territoire quand la source les donne (France Travail par département), sinon "
+               "sur ses communes : non disponible si l'une d'elles connaît ses demandeurs "
+               "d'emploi ABC mais pas ceux du public.",
                "demandeurs d'emploi ABC du public / demandeurs d'emploi ABC × 100", "%",
-               ("core_besoins",), par_public=True),
+               ("core_besoins", "core_besoins_territoires"), par_public=True),
     Indicateur("ecart_representativite", "Écart de représentativité du public",
                "Sur- (positif) ou sous-représentation (négatif) du public parmi les salariés en "
                "insertion par rapport aux demandeurs d'emploi ABC ; seulement pour les publics "
@@ -328,7 +330,8 @@ def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
                reponses: pd.DataFrame | None = None, residence: pd.DataFrame | None = None,
                poids: pd.DataFrame | None = None,
                levels: tuple[str, ...] = LEVELS, rsa_annuel: float | None = None,
-               couts: list[dict] | None = None) -> pd.DataFrame:
+               couts: list[dict] | None = None,
+               besoins_territoires: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every indicator of the catalogue for every level (of ``levels``), type of SIAE and
     ``ensemble``.
 
@@ -342,7 +345,9 @@ def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
     respondents' figures by residence (see ``attribution``); with ``poids`` (``siret, type_siae,
     poids`` from ``ponderation``) the respondents' figures are weighted estimates. ``methode``
     records, per row, the attribution and the calage used; the financement and the themes are
-    always the respondents' figures by implantation.
+    always the respondents' figures by implantation. ``besoins_territoires``
+    (``core_besoins_territoires``) gives the share of each public among the DE ABC of the
+    territories whose source gives its own complete figures (``de_source_niveau``).
     """
     # financement and themes import this module: imported here
     from iae_etat.analyse.financement import financing_indicators
@@ -384,8 +389,45 @@ def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
         extra.append(theme_indicators(territoires, structures, reponses, couts or []))
     frames += [frame[frame["niveau"].isin(levels)].assign(methode="implantation")
                for frame in extra]
-    return pd.concat(frames, ignore_index=True).reindex(
+    out = pd.concat(frames, ignore_index=True).reindex(
         columns=[*OUTPUT_COLUMNS, CONTRIBUTION_MAX])
+    if besoins_territoires is not None and reponses is not None:
+        out = _own_public_shares(out, besoins_territoires)
+    return out
+
+
+def _own_public_shares(table: pd.DataFrame, besoins_territoires: pd.DataFrame) -> pd.DataFrame:
+    """``part_public_de_abc`` and ``ecart_representativite`` of the territories whose DE come
+    from the source's own figures: the communes' sums miss the publics under the source's
+    secrecy (not available), the territory's own figures do not."""
+    own = besoins_territoires[besoins_territoires["de_source_niveau"].astype(bool)]
+    shares = {}
+    for public, (_, columns) in PUBLICS.items():
+        if not columns or not set(columns) <= set(own.columns):
+            continue
+        de_public = own[list(columns)].astype(float).sum(axis=1, min_count=len(columns))
+        de_abc = own["de_abc"].astype(float)
+        for niveau, code, share in zip(own["niveau"], own["code"],
+                                       de_public / de_abc.where(de_abc > 0) * 100, strict=True):
+            if pd.notna(share):
+                shares[(niveau, code, public)] = float(share)
+    if not shares:
+        return table
+    table = table.copy()
+    key = pd.Series(list(zip(table["niveau"], table["code"], table["public"], strict=True)),
+                    index=table.index)
+    share = key.map(shares)
+    ensemble = table["type_siae"] == ENSEMBLE
+    target = ensemble & (table["indicateur"] == "part_public_de_abc") & share.notna()
+    table.loc[target, "valeur"] = share[target]
+    salaries = table[ensemble & (table["indicateur"] == "part_public_salaries")]
+    salaries = pd.Series(salaries["valeur"].to_numpy(), index=pd.MultiIndex.from_arrays(
+        [salaries["niveau"], salaries["code"], salaries["public"]]))
+    gap = ensemble & (table["indicateur"] == "ecart_representativite") & share.notna()
+    table.loc[gap, "valeur"] = salaries.reindex(
+        pd.MultiIndex.from_frame(table.loc[gap, ["niveau", "code", "public"]])).to_numpy() \
+        - share[gap].to_numpy()
+    return table
 
 
 def _method_label(indicateur: pd.Series, method: str, calage: bool) -> pd.Series:

@@ -69,7 +69,9 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
                               territoires) if choix.non_reponse == "calage" else None
     table = indicators(territoires, structures, besoins, asp, reponses, residence, poids,
                        rsa_annuel=montant_rsa_annuel(projet),
-                       couts=couts_valorisation(projet))
+                       couts=couts_valorisation(projet),
+                       besoins_territoires=catalogue.read("core_besoins_territoires")
+                       if catalogue.exists("core_besoins_territoires") else None)
     effectifs = {i.code for i in CATALOGUE if i.effectif}
     seuil = projet.secret.seuil_effectifs
     primary = None

@@ -20,7 +20,8 @@ DE_COLUMNS = ["de_a", "de_b", "de_c", "de_abc", "deld", "detld", "de_moins_26", 
 COUNT_COLUMNS = [*DE_COLUMNS, "foyers_rsa", "population", "population_15_64", "population_qpv",
                  "nb_qpv", "communes_frr"]
 BESOINS_COLUMNS = ["code_commune", *COUNT_COLUMNS, "classement_frr", "taux_chomage_ze"]
-LEVEL_COLUMNS = ["niveau", "code", "libelle", *COUNT_COLUMNS, "taux_chomage_ze"]
+LEVEL_COLUMNS = ["niveau", "code", "libelle", *COUNT_COLUMNS, "taux_chomage_ze",
+                 "de_source_niveau"]
 
 
 def annual_mean(frame: pd.DataFrame, key: str, columns: list[str], millesime: int,
@@ -87,7 +88,8 @@ def besoins_niveaux(territoires: pd.DataFrame, besoins: pd.DataFrame,
     """The needs of every territory of every level.
 
     ``overrides`` maps a level to a frame ``code`` + columns whose values replace the sums
-    (a source's own figure for that level).
+    (a source's own figure for that level); ``de_source_niveau`` marks the territories whose
+    demandeurs d'emploi are the source's own figures, complete where the communes' are not.
     """
     frames = []
     for level in LEVELS:
@@ -99,12 +101,15 @@ def besoins_niveaux(territoires: pd.DataFrame, besoins: pd.DataFrame,
         rates = joined.groupby("code")["taux_chomage_ze"].agg(
             lambda s: s.iloc[0] if s.nunique(dropna=True) == 1 and s.notna().all() else np.nan)
         part = sums.join(rates)
+        part["de_source_niveau"] = False
         own = overrides.get(level)
         if own is not None and not own.empty:
             own = own.drop_duplicates("code").set_index("code")
             common = part.index.intersection(own.index)
             for column in own.columns:
                 part.loc[common, column] = own.loc[common, column].astype(float)
+            if "de_abc" in own.columns:
+                part.loc[common, "de_source_niveau"] = True
         part = part.reset_index()
         part["niveau"] = level
         part["libelle"] = part["code"].map(table.drop_duplicates("code").set_index("code")
