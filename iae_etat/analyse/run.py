@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from iae_etat.analyse.couverture import couverture
+from iae_etat.analyse.ecarts import ecarts
 from iae_etat.analyse.evolution import REFERENCE_COLUMNS, evolution
 from iae_etat.analyse.indicateurs import CATALOGUE, indicators
 from iae_etat.analyse.secret import apply_secret
@@ -39,8 +40,8 @@ def seuil_zone_blanche(projet: Projet) -> float:
 
 
 def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.DataFrame:
-    """Compute and write ``out_indicateurs``, ``out_couverture`` and ``out_evolution``; returns
-    the indicators."""
+    """Compute and write ``out_indicateurs``, ``out_couverture``, ``out_ecarts`` and
+    ``out_evolution``; returns the indicators."""
     territoires = catalogue.read("core_territoires")
     structures = catalogue.read("core_structures")
     besoins = catalogue.read("core_besoins") if catalogue.exists("core_besoins") \
@@ -53,6 +54,7 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
                              DERIVED)
     catalogue.write("out_indicateurs", published)
     catalogue.write("out_couverture", couverture(published, seuil_zone_blanche(projet)))
+    catalogue.write("out_ecarts", ecarts(published, territoires))
     previous = {m: pd.read_parquet(path, columns=REFERENCE_COLUMNS)
                 for m, path in previous_indicators(projet, millesime)}
     catalogue.write("out_evolution", evolution(published, previous))
