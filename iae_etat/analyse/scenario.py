@@ -52,6 +52,8 @@ COLUMNS = ["diffusion", "niveau", "code", "libelle", "besoin", "libelle_besoin",
            "taux_avant", "taux_apres", "part_besoin", "part_offre_avant", "part_offre_apres",
            "indice_avant", "indice_apres", "couverture_avant", "couverture_apres",
            "zone_blanche_avant", "zone_blanche_apres", "statut"]
+HYPOTHESE_COLUMNS = ["numero", "niveau", "code", "libelle", "type_siae", "etp",
+                     "nouvelle_structure", "commentaire", "description"]
 _COMPARED = {"etp_conventionnes": "etp", "nb_siae": "nb_siae", "taux_equipement": "taux",
              "part_offre": "part_offre", "indice_couverture": "indice",
              "couverture": "couverture", "zone_blanche": "zone_blanche"}
@@ -332,9 +334,14 @@ def _negative(h: Hypothese, targets: list[tuple[str, str]], known: dict, totals:
                     "(aucune structure n'a répondu) : le retrait ne peut pas être vérifié")
         after = before + totals.get((niveau, code, "etp_conventionnes", h.type_siae), 0.0) + h.etp
         if after < -_TOLERANCE:
-            return (f"retirer {-h.etp:g} ETP laisserait {after:g} ETP conventionnés de "
-                    f"{h.type_siae} dans « {place} » (il y en a {before:g})")
+            return (f"retirer {_fr(-h.etp)} ETP laisserait {_fr(after)} ETP conventionnés d'"
+                    f"{h.type_siae} dans « {place} » (il y en a {_fr(before)})")
     return ""
+
+
+def _fr(value: float) -> str:
+    """``-1.8`` → ``−1,8`` (rounded to 4 decimals, no thousands separator)."""
+    return f"{round(value, 4):g}".replace(".", ",").replace("-", "−")
 
 
 def _located(scenario: Scenario, h: Hypothese, cle: str, message: str, regle: str,
@@ -342,3 +349,26 @@ def _located(scenario: Scenario, h: Hypothese, cle: str, message: str, regle: st
     """A problem of hypothesis ``h`` at the line of ``cle``."""
     return _probleme(scenario.fichier, h.lignes.get(cle, h.lignes.get("")), h.numero, cle,
                      message, regle, valeur)
+
+
+def hypotheses_table(scenario: Scenario, indicateurs: pd.DataFrame) -> pd.DataFrame:
+    """The hypotheses, one row each, with the territory's name and a French description."""
+    places = indicateurs.drop_duplicates(["niveau", "code"])
+    labels = dict(zip(zip(places["niveau"], places["code"], strict=True), places["libelle"],
+                      strict=True))
+    rows = []
+    for h in scenario.hypotheses:
+        libelle = labels.get((h.niveau, h.code), h.code)
+        place = f"{'EPCI' if h.niveau == 'epci' else 'commune'} {libelle} ({h.code})"
+        amount = _fr(abs(h.etp))
+        if h.nouvelle_structure:
+            texte = (f"Création de « {h.nouvelle_structure} » ({h.type_siae}, {amount} ETP "
+                     f"conventionnés) — {place}")
+        else:
+            verb = "Ajout" if h.etp > 0 else "Retrait"
+            texte = f"{verb} de {amount} ETP conventionnés d'{h.type_siae} — {place}"
+        rows.append({"numero": h.numero, "niveau": h.niveau, "code": h.code,
+                     "libelle": libelle, "type_siae": h.type_siae, "etp": h.etp,
+                     "nouvelle_structure": h.nouvelle_structure,
+                     "commentaire": h.commentaire, "description": texte})
+    return pd.DataFrame(rows, columns=HYPOTHESE_COLUMNS)
