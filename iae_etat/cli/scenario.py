@@ -15,7 +15,7 @@ def scenario(
     ctx: typer.Context,
     fichier: Annotated[Path, typer.Argument(
         metavar="FICHIER",
-        help="Fichier de scénario (TOML) : des hypothèses [[hypothese]] qui ajoutent ou "
+        help="Fichier de scénario (TOML) : des tables « hypothese » qui ajoutent ou "
              "retirent des ETP conventionnés d'un type de SIAE dans une commune ou un EPCI, ou "
              "créent une structure dans une commune. Exemple : docs/exemple-scenario.toml.")],
 ) -> int:
