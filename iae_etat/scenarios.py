@@ -9,7 +9,13 @@ from pathlib import Path
 import pandas as pd
 
 from iae_etat.analyse.run import seuil_zone_blanche
-from iae_etat.analyse.scenario import Scenario, hypotheses_table, parse_scenario, simulate
+from iae_etat.analyse.scenario import (
+    CONSEIL,
+    Scenario,
+    hypotheses_table,
+    parse_scenario,
+    simulate,
+)
 from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
 from iae_etat.errors import ScenarioError, UsageError
@@ -36,7 +42,7 @@ def read_scenario(path: Path, shown: str) -> Scenario:
     """Read and parse the what-if file ``path`` (``shown`` is its name in messages)."""
     if path.suffix.lower() != ".toml":
         raise ScenarioError(f"{shown} : un scénario s'écrit dans un fichier TOML (.toml).",
-                            conseil="Voir l'exemple docs/exemple-scenario.toml.")
+                            conseil=CONSEIL)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:

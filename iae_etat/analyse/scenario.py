@@ -44,6 +44,8 @@ from iae_etat.analyse.niveaux import LEVEL_LABELS, LEVELS, level_frame
 from iae_etat.codes import normalise_commune, normalise_epci
 from iae_etat.errors import Probleme, ScenarioError
 
+CONSEIL = ("Voir le format dans le README (« Préparer le plan d'action ») et l'exemple "
+           "scenarios/exemple-scenario.toml du projet de démonstration.")
 CLES = ("commune", "epci", "type_siae", "etp", "nouvelle_structure", "commentaire")
 CLES_FICHIER = ("titre", "hypothese")
 DIRECT, INDIRECT = "direct", "indirect"
@@ -96,7 +98,7 @@ def parse_scenario(text: str, fichier: str) -> Scenario:
         position = _TOML_POSITION.search(str(exc))
         where = f" à la ligne {position[1]}, colonne {position[2]}" if position else ""
         raise ScenarioError(f"{fichier} : syntaxe TOML invalide{where}.",
-                            conseil="Voir l'exemple docs/exemple-scenario.toml.") from None
+                            conseil=CONSEIL) from None
     top, blocks = _locations(text)
     problems = [_probleme(fichier, top.get(key), None, key, "clé inconnue (clés possibles : "
                           f"{', '.join(CLES_FICHIER)})", "scenario.cle_inconnue")
@@ -128,7 +130,7 @@ def parse_scenario(text: str, fichier: str) -> Scenario:
     if problems:
         raise ScenarioError(f"{fichier} : fichier de scénario invalide ({len(problems)} "
                             "problème(s)).", problems,
-                            conseil="Voir l'exemple docs/exemple-scenario.toml.")
+                            conseil=CONSEIL)
     return Scenario(fichier, titre.strip(), tuple(hypotheses))
 
 

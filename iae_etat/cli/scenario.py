@@ -17,7 +17,8 @@ def scenario(
         metavar="FICHIER",
         help="Fichier de scénario (TOML) : des tables « hypothese » qui ajoutent ou "
              "retirent des ETP conventionnés d'un type de SIAE dans une commune ou un EPCI, ou "
-             "créent une structure dans une commune. Exemple : docs/exemple-scenario.toml.")],
+             "créent une structure dans une commune. Exemple : "
+             "scenarios/exemple-scenario.toml du projet de démonstration.")],
 ) -> int:
     """Simuler un scénario : couverture des besoins avant et après (plan d'action)."""
     from iae_etat.scenarios import run_scenario
