@@ -21,7 +21,7 @@ from iae_etat.config import Projet
 from iae_etat.errors import ScenarioError, UsageError
 from iae_etat.fichiers import write_bytes
 from iae_etat.report import scenarios
-from iae_etat.report.reglages import reglages
+from iae_etat.report.reglages import reglages, scenario_files
 from iae_etat.verrou import project_lock
 
 TABLES = ("out_indicateurs", "core_territoires")
@@ -102,3 +102,21 @@ def _shown(projet: Projet, path: Path) -> str:
         return path.resolve().relative_to(projet.dir.resolve()).as_posix()
     except ValueError:
         return str(path)
+
+
+def project_scenarios(projet: Projet, tables: dict[str, pd.DataFrame]) -> list[dict]:
+    """The project's what-if files applied for the report (publique diffusion); a file that
+    cannot be applied gives its French error instead of stopping the report."""
+    out = []
+    for path in scenario_files(projet):
+        shown = _shown(projet, path)
+        try:
+            scenario = read_scenario(path, shown)
+            hypotheses, table = apply(projet, scenario, tables, "publique")
+        except ScenarioError as exc:
+            details = " ".join(p.message for p in exc.problemes)
+            out.append({"fichier": shown, "erreur": f"{exc.message} {details}".strip()})
+            continue
+        out.append({"fichier": shown, "titre": scenario.titre,
+                    "hypotheses": hypotheses["description"].tolist(), "table": table})
+    return out

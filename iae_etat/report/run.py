@@ -26,7 +26,9 @@ from iae_etat.report import (
     sorties,
 )
 from iae_etat.report.controles import anomalies_xlsx, retour_workbook
+from iae_etat.report.reglages import reglages
 from iae_etat.report.templating import environment, inline_css
+from iae_etat.scenarios import project_scenarios
 from iae_etat.xlsx import protect_csv_text
 
 REPORT_NAME = "etat-des-lieux.html"
@@ -41,10 +43,14 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     indicateurs = catalogue.read("out_indicateurs")
     anomalies = catalogue.read("core_anomalies")
     collecte = catalogue.read("core_collecte")
+    tables = {"out_indicateurs": indicateurs,
+              "core_territoires": catalogue.read("core_territoires")}
     html = render_report(projet, millesime, indicateurs, catalogue.read("out_evolution"),
                          catalogue.read("out_couverture"),
                          catalogue.read("core_structures"), anomalies,
-                         catalogue.read("core_sources"), collecte)
+                         catalogue.read("core_sources"), collecte,
+                         ecarts=catalogue.read("out_ecarts"),
+                         scenarios=project_scenarios(projet, tables))
     report = reports_dir / REPORT_NAME
     write_text(report, html)
     notice = "Données fictives de démonstration" if projet.donnees_fictives else ""
@@ -88,8 +94,10 @@ def write_retours(projet: Projet, collecte: pd.DataFrame, anomalies: pd.DataFram
 
 def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                   evolution: pd.DataFrame, couverture: pd.DataFrame, structures: pd.DataFrame,
-                  anomalies: pd.DataFrame, sources: pd.DataFrame, suivi: pd.DataFrame) -> str:
-    """The self-contained HTML report (pure apart from reading the templates)."""
+                  anomalies: pd.DataFrame, sources: pd.DataFrame, suivi: pd.DataFrame, *,
+                  ecarts: pd.DataFrame, scenarios: list[dict] | None = None) -> str:
+    """The self-contained HTML report (pure apart from reading the templates); ``scenarios``
+    are the project's what-if files applied (``scenarios.project_scenarios``)."""
     territoires = referentiel.territoires(list(projet.departements))
     departements = []
     libelles = dict(zip(territoires["code_departement"], territoires["nom_departement"],
@@ -146,7 +154,9 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
     return sommaire.with_toc(template.render(
         version=__version__, millesime=millesime, territoire=names, css=css, cartes=maps,
         dictionnaire=dictionnaire.data_dictionary(projet.dir),
-        plan_action=plan_action.least_equipped(indicateurs),
+        ecarts=plan_action.largest_gaps(ecarts),
+        scenarios=plan_action.scenario_summaries(scenarios or []),
+        scenarios_dossier=reglages(projet).scenarios, methode_ecarts=plan_action.method_rows(),
         couverture=contexte.coverage_table(couverture),
         zones_blanches=contexte.zones_blanches(couverture),
         liste_structures=contexte_structures.structure_list(structures, territoires),
