@@ -119,9 +119,12 @@ def _etp_gaps(totals: tuple[pd.DataFrame, pd.DataFrame], need: str,
     diffusions = values.index.get_level_values("diffusion").unique()
     links = pd.concat([links.assign(diffusion=d) for d in diffusions], ignore_index=True)
     links = links.join(dep, on=["diffusion", "code_departement"])
-    reference = links.groupby(_KEY).agg(need=("need", lambda s: s.sum(min_count=len(s))),
-                                        etp=("etp", lambda s: s.sum(min_count=len(s))),
-                                        secret=("secret", "any"))
+    grouped = links.groupby(_KEY)
+    reference = grouped[["need", "etp"]].sum(min_count=1)
+    # a département without the figure leaves its territories without a reference
+    unknown = links[["need", "etp"]].isna().groupby([links[k] for k in _KEY]).any()
+    reference = reference.where(~unknown)
+    reference["secret"] = grouped["secret"].any()
     local = values.index.get_level_values("niveau") != "departement"
     keep = local & _has_need(values[need], statut[need])
     out = pd.DataFrame({"assiette": values[need], "offre": values["etp_conventionnes"],
