@@ -95,3 +95,11 @@ def test_communes_without_need_are_left_out():
     out = ecarts(apply_secret(raw, TERRITOIRES, 1, EFFECTIFS, DERIVED), TERRITOIRES)
     communes = out[out["niveau"] == "commune"]
     assert set(communes["code"]) == {"A", "C"}
+
+
+def test_partial_inputs_give_the_gaps_they_can():
+    raw = indicators(TERRITOIRES, STRUCTURES, BESOINS)  # no questionnaire answers
+    out = ecarts(apply_secret(raw, TERRITOIRES, 1, EFFECTIFS, DERIVED), TERRITOIRES)
+    assert set(out["mesure"]) == {"etp_manquants"}
+    no_needs = indicators(TERRITOIRES, STRUCTURES, pd.DataFrame({"code_commune": ["A"]}))
+    assert ecarts(apply_secret(no_needs, TERRITOIRES, 1, EFFECTIFS, DERIVED), TERRITOIRES).empty

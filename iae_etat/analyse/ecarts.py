@@ -60,10 +60,12 @@ def ecarts(published: pd.DataFrame, territoires: pd.DataFrame) -> pd.DataFrame:
     labels = rows.drop_duplicates(_KEY).set_index(_KEY)["libelle"]
     totals = _wide(rows[rows["public"] == ENSEMBLE], _KEY)
     frames = [_etp_gaps(totals, need, territoires) for need in NEEDS
-              if need in totals[0].columns]
+              if need in totals[0].columns and totals[0][need].notna().any()]
     described = [p for p, (_, needs) in PUBLICS.items() if needs]
-    by_public = _wide(rows[rows["public"].isin(described)], [*_KEY, "public"])
-    if "part_public_de_abc" in by_public[0].columns and "salaries_annee" in totals[0].columns:
+    public_rows = rows[rows["public"].isin(described)
+                       & (rows["indicateur"] == "part_public_de_abc")]
+    if public_rows["valeur"].notna().any():  # only with questionnaires and needs by public
+        by_public = _wide(rows[rows["public"].isin(described)], [*_KEY, "public"])
         frames.append(_public_gaps(totals, by_public))
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
