@@ -51,12 +51,15 @@ COLUMNS = ["diffusion", "niveau", "code", "libelle", "mesure", "libelle_mesure",
            "libelle_public", "besoin", "libelle_besoin", "unite", "assiette", "taux_territoire",
            "taux_reference", "unite_taux", "cible", "offre", "ecart", "rang", "statut"]
 _KEY = ["diffusion", "niveau", "code"]
+INPUTS = ("etp_conventionnes", *NEEDS, "salaries_annee", "salaries_public",
+          "part_public_salaries", "part_public_de_abc")
 TOLERANCE = 1e-9  # a gap this small is a rounding error, not a shortfall
 
 
 def ecarts(published: pd.DataFrame, territoires: pd.DataFrame) -> pd.DataFrame:
     """Rows of ``out_ecarts`` from ``out_indicateurs`` (both diffusions) and the territories."""
-    rows = published[published["type_siae"] == ENSEMBLE]
+    wanted = published["indicateur"].isin(INPUTS) & (published["type_siae"] == ENSEMBLE)
+    rows = published.loc[wanted, [*_KEY, "libelle", "indicateur", "public", "valeur", "statut"]]
     labels = rows.drop_duplicates(_KEY).set_index(_KEY)["libelle"]
     totals = _wide(rows[rows["public"] == ENSEMBLE], _KEY)
     frames = [_etp_gaps(totals, need, territoires) for need in NEEDS
