@@ -118,6 +118,9 @@ def test_file_problems_name_the_line_and_key():
         "commune : remplacez epci par commune."]
     assert _problems(lambda: parse_scenario('titre = "x"\n', "s.toml")) == [
         "clé « hypothese » : aucune hypothèse : ajoutez au moins une table [[hypothese]]."]
+    assert _problems(lambda: parse_scenario('titre = "x"\n[hypothese]\netp = 1\n', "s.toml")) == [
+        "ligne 2, clé « hypothese » : écrivez [[hypothese]], avec des crochets doubles, en tête "
+        "de chaque hypothèse."]
     assert _problems(lambda: parse_scenario('[[hypothese]]\netp = \n', "s.toml")) == [
         "s.toml : syntaxe TOML invalide à la ligne 2, colonne 7."]
     assert "« 2601A » n'est pas un code de commune" in _problems(lambda: parse_scenario(

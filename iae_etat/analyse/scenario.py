@@ -63,6 +63,7 @@ _KEY = ["diffusion", "niveau", "code", "besoin"]
 _TOLERANCE = 1e-9
 _HEADER = re.compile(r"^\s*\[\[\s*hypothese\s*\]\]")
 _TABLE = re.compile(r"^\s*\[")
+_SINGLE = re.compile(r"^\s*\[\s*hypothese\s*\]")
 _ASSIGNMENT = re.compile(r"""^\s*["']?([A-Za-z0-9_-]+)["']?\s*=""")
 _TOML_POSITION = re.compile(r"at line (\d+), column (\d+)")
 
@@ -110,7 +111,12 @@ def parse_scenario(text: str, fichier: str) -> Scenario:
                                   "scenario.titre"))
         titre = ""
     tables = data.get("hypothese", [])
-    if not isinstance(tables, list) or not tables:
+    if isinstance(tables, dict):
+        problems.append(_probleme(fichier, top.get("hypothese"), None, "hypothese",
+                                  "écrivez [[hypothese]], avec des crochets doubles, en tête de "
+                                  "chaque hypothèse", "scenario.hypothese"))
+        tables = []
+    elif not isinstance(tables, list) or not tables:
         problems.append(_probleme(fichier, top.get("hypothese"), None, "hypothese",
                                   "aucune hypothèse : ajoutez au moins une table [[hypothese]]",
                                   "scenario.sans_hypothese"))
@@ -145,6 +151,8 @@ def _locations(text: str) -> tuple[dict[str, int], list[dict[str, int]]]:
             blocks.append(current)
             top.setdefault("hypothese", number)
         elif _TABLE.match(line):
+            if _SINGLE.match(line):
+                top.setdefault("hypothese", number)
             current = None
         elif current is not None and (match := _ASSIGNMENT.match(line)):
             current.setdefault(match[1], number)
