@@ -198,9 +198,12 @@ def _hypothese(table: dict, numero: int, lignes: dict[str, int],
                     "scenario.code_invalide", table[niveau])
     kind = table.get("type_siae")
     type_siae = kind.strip().upper() if isinstance(kind, str) else ""
-    if type_siae not in TYPES_SIAE:
-        problem("type_siae", f"type de SIAE « {kind if kind is not None else ''} » inconnu "
-                f"(valeurs possibles : {', '.join(TYPES_SIAE)})", "scenario.type_siae", kind)
+    if kind is None:
+        problem("type_siae", f"indiquez le type de SIAE ({', '.join(TYPES_SIAE)})",
+                "scenario.type_siae")
+    elif type_siae not in TYPES_SIAE:
+        problem("type_siae", f"type de SIAE « {kind} » inconnu (valeurs possibles : "
+                f"{', '.join(TYPES_SIAE)})", "scenario.type_siae", kind)
     etp = table.get("etp")
     if isinstance(etp, bool) or not isinstance(etp, int | float) or not math.isfinite(etp) \
             or etp == 0:
