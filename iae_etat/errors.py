@@ -42,6 +42,14 @@ class UsageError(IaeEtatError):
     exit_code = EXIT_USAGE
 
 
+class ScenarioError(UsageError):
+    """A what-if file of ``iae-etat scenario`` cannot be used (exit 2); every problem listed."""
+
+    def __init__(self, message: str, problemes: list[Probleme] | None = None, conseil: str = ""):
+        super().__init__(message, conseil)
+        self.problemes = problemes or []
+
+
 class DataError(IaeEtatError):
     """Blocking data problems stopped the run (exit 1); the problems are listed."""
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from iae_etat import __version__, resources
 from iae_etat.config import CONFIG_NAME, SOURCES, Projet
+from iae_etat.report.reglages import scenario_files
 
 STATE_NAME = "etat.json"
 STAGE_RESOURCES = {"ingest": ("pipelines", "schemas"), "analyse": ("schemas",),
@@ -85,7 +86,8 @@ def fingerprint(stage: str, previous: str, projet: Projet, millesime: int,
             digest.update(cache.hash(path).encode())
     if stage == "report":  # the maps' outlines may sit directly in data/raw/geo/
         geo = projet.dir / "data" / "raw" / "geo"
-        for path in sorted(geo.glob("*.geojson")) if geo.is_dir() else []:
+        outlines = sorted(geo.glob("*.geojson")) if geo.is_dir() else []
+        for path in [*outlines, *scenario_files(projet)]:  # and the what-if files it sums up
             digest.update(path.relative_to(projet.dir).as_posix().encode())
             digest.update(cache.hash(path).encode())
     if stage == "analyse":  # the evolution compares with every earlier millésime built

@@ -42,6 +42,7 @@ source = "Insee, Guide du secret statistique (2023) ; règle des effectifs de mo
 # diffusion = "restreinte"  # tableau de bord complet (valeurs secrètes, chiffres par structure) :
 #                           # réservé au comité de pilotage restreint ; par défaut « publique »
 # pdf = true                # produire aussi etat-des-lieux.pdf à chaque construction
+# scenarios = "scenarios"   # dossier des scénarios (*.toml) résumés dans le rapport
 
 [financement]
 # Équivalent BRSA du co-financement du Département : montant forfaitaire mensuel du RSA d'une

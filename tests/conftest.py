@@ -14,9 +14,10 @@ SHARED_PUBLIC = ROOT.parent / "shared" / "data" / "public"
 
 
 def copy_project(target: Path) -> Path:
-    """A copy of the demo project (configuration and raw data) in ``target``."""
+    """A copy of the demo project (configuration, raw data, scenarios) in ``target``."""
     shutil.copy(ROOT / "iae-etat.toml", target / "iae-etat.toml")
     shutil.copytree(ROOT / "data" / "raw", target / "data" / "raw")
+    shutil.copytree(ROOT / "scenarios", target / "scenarios")
     return target
 
 

@@ -24,7 +24,8 @@ SCRIPT = "<script>alert(1)</script>"
 def _tables(project: Path) -> dict[str, pd.DataFrame]:
     return {name: pd.read_parquet(project / PROCESSED / f"{name}.parquet")
             for name in ("out_indicateurs", "out_evolution", "out_couverture", "core_structures",
-                         "core_anomalies", "core_sources", "core_collecte")}
+                         "core_anomalies", "core_sources", "core_collecte", "out_ecarts",
+                         "core_territoires")}
 
 
 def _render(project: Path, tables: dict[str, pd.DataFrame]) -> str:
@@ -32,7 +33,7 @@ def _render(project: Path, tables: dict[str, pd.DataFrame]) -> str:
                          tables["out_evolution"], tables["out_couverture"],
                          tables["core_structures"],
                          tables["core_anomalies"], tables["core_sources"],
-                         tables["core_collecte"])
+                         tables["core_collecte"], ecarts=tables["out_ecarts"])
 
 
 def test_no_template_syntax_left_and_self_contained(built_demo):
@@ -73,7 +74,8 @@ def test_bonnes_pratiques_show_escaped_text_with_the_structure_name(built_demo):
     page = render_report(load_projet(built_demo), 2025, tables["out_indicateurs"],
                          tables["out_evolution"], tables["out_couverture"],
                          tables["core_structures"], tables["core_anomalies"],
-                         tables["core_sources"], tables["core_collecte"], reponses=reponses)
+                         tables["core_sources"], tables["core_collecte"],
+                         ecarts=tables["out_ecarts"], reponses=reponses)
     assert SCRIPT not in page
     section = page[page.index('id="bonnes-pratiques"'):page.index('id="evolution"')]
     assert "Un atelier mobilité &lt;script&gt;alert(1)&lt;/script&gt;" in section
@@ -112,7 +114,7 @@ def test_method_annex_tells_the_residence_and_the_calage(built_demo):
     page = html.unescape(render_report(
         load_projet(built_demo), 2025, out, tables["out_evolution"], tables["out_couverture"],
         tables["core_structures"], tables["core_anomalies"], tables["core_sources"],
-        tables["core_collecte"], groupes=groupes))
+        tables["core_collecte"], ecarts=tables["out_ecarts"], groupes=groupes))
     assert "La résidence n'est connue que par EPCI" in page
     assert "Poids de calage par département et type de SIAE" in page
     aci = groupes.set_index("type_siae").loc["ACI"]
@@ -144,6 +146,10 @@ def test_data_dictionary_and_method_annex_come_from_contracts_and_catalogue(buil
 
     for indicateur in CATALOGUE:
         assert indicateur.formule in page
+    from iae_etat.analyse.ecarts import FORMULES
+
+    for formule in FORMULES.values():
+        assert formule in page
     assert "Aucun effectif de personnes compris entre 1 et 10" in page
 
 
@@ -160,22 +166,60 @@ def test_tables_have_captions_and_header_scopes(built_demo):
         assert 'role="img" aria-label="' in figure and "<figcaption>" in figure
 
 
-def test_plan_action_ranks_published_rates_only():
-    from iae_etat.report.plan_action import least_equipped
+def test_plan_action_shows_ranked_published_gaps_only():
+    from iae_etat.report.plan_action import largest_gaps
 
     rows = []
-    for code, rate, statut in (("A", 30.0, "publie"), ("B", 5.0, "publie"), ("C", None, "s"),
-                               ("D", 12.5, "publie")):
-        rows.append(("epci", code, f"EPCI {code}", "taux_equipement_etp_de_abc",
-                     "ETP pour 1 000 DE", "ensemble", "ensemble", rate, statut, "publique"))
-        rows.append(("epci", code, f"EPCI {code}", "taux_equipement_etp_de_abc",
-                     "ETP pour 1 000 DE", "ensemble", "ensemble", 1.0, statut, "restreinte"))
-    table = pd.DataFrame(rows, columns=["niveau", "code", "libelle", "indicateur", "unite",
-                                        "type_siae", "public", "valeur", "statut", "diffusion"])
-    result = least_equipped(table)
-    assert [line["code"] for line in result["lignes"]] == ["B", "D", "A"]
-    assert result["lignes"][1]["cellules"][0] == "12,5"
-    assert result["ecartes"] == 1
+    for code, ecart, rang, statut in (("A", 4.0, 2, "publie"), ("B", 9.5, 1, "publie"),
+                                      ("C", None, None, "s"), ("D", -3.0, None, "publie")):
+        for diffusion in ("publique", "restreinte"):
+            rows.append({"diffusion": diffusion, "niveau": "epci", "code": code,
+                         "libelle": f"EPCI {code}", "mesure": "etp_manquants",
+                         "public": "ensemble", "libelle_public": "Ensemble des publics",
+                         "besoin": "de_abc", "libelle_besoin": "Demandeurs d'emploi A, B, C",
+                         "assiette": 1000.0, "taux_territoire": 10.0, "taux_reference": 20.0,
+                         "cible": 20.0, "offre": 10.0, "ecart": ecart, "rang": rang,
+                         "statut": statut})
+    result = largest_gaps(pd.DataFrame(rows))
+    (table,) = result["tableaux"]
+    assert [line["code"] for line in table["lignes"]] == ["B", "A"]
+    assert table["lignes"][0]["cellules"] == ["1\u202f000", "10,0", "20,0", "10,0", "20,0", "9,5"]
+    assert result["secrets"] == 1 and table["classes"] == 2
+
+
+def test_plan_action_summarises_each_scenario_or_its_error(built_demo):
+    from iae_etat.report.plan_action import scenario_summaries
+    from iae_etat.scenarios import project_scenarios
+
+    tables = {name: pd.read_parquet(built_demo / PROCESSED / f"{name}.parquet")
+              for name in ("out_indicateurs", "core_territoires")}
+    (demo,) = scenario_summaries(project_scenarios(load_projet(built_demo), tables))
+    assert demo["fichier"] == "scenarios/exemple-scenario.toml" and not demo["erreur"]
+    assert demo["hypotheses"][0].startswith("Ajout de 10 ETP conventionnés d'ACI — EPCI")
+    assert ["EPCI", "CC Porte de Dromardèche (200040491)", "33,2 → 43,2"] == \
+        [c for c in demo["lignes"] if "200040491" in c[1]][0][:3]
+    broken = scenario_summaries([{"fichier": "scenarios/x.toml", "erreur": "Erreur."}])
+    assert broken == [{"fichier": "scenarios/x.toml", "erreur": "Erreur."}]
+    page = (built_demo / "reports/2025/etat-des-lieux.html").read_text("utf-8")
+    assert "Renforcer l&#39;offre du nord et du sud-est du département" in page
+
+
+def test_a_bad_scenario_file_is_reported_not_fatal(built_demo, tmp_path):
+    from iae_etat.scenarios import project_scenarios
+
+    project = tmp_path / "projet"
+    shutil.copytree(built_demo, project)
+    (project / "scenarios" / "zz.toml").write_text(
+        '[[hypothese]]\ncommune = "26999"\ntype_siae = "AI"\netp = 1\n', "utf-8")
+    tables = _tables(project)
+    scenarios = project_scenarios(load_projet(project), tables)
+    assert scenarios[-1]["erreur"].startswith("scenarios/zz.toml : le scénario ne peut pas")
+    page = render_report(load_projet(project), 2025, tables["out_indicateurs"],
+                         tables["out_evolution"], tables["out_couverture"],
+                         tables["core_structures"], tables["core_anomalies"],
+                         tables["core_sources"], tables["core_collecte"],
+                         ecarts=tables["out_ecarts"], scenarios=scenarios)
+    assert "la commune 26999 n&#39;est pas dans le périmètre du projet" in page
 
 
 def _chromium() -> str | None:

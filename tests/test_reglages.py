@@ -39,4 +39,37 @@ def test_init_documents_the_settings(tmp_path):
 
     folder = create_project(tmp_path / "p", ["26"])
     assert reglages(load_projet(folder)).diffusion == "publique"
-    assert 'diffusion = "restreinte"' in (folder / "iae-etat.toml").read_text("utf-8")
+    text = (folder / "iae-etat.toml").read_text("utf-8")
+    assert 'diffusion = "restreinte"' in text and 'scenarios = "scenarios"' in text
+
+
+def test_scenario_folder_and_its_files(tmp_path):
+    from iae_etat.report.reglages import scenario_files
+
+    projet = _projet(tmp_path, "")
+    assert reglages(projet).scenarios == "scenarios" and scenario_files(projet) == []
+    projet = _projet(tmp_path, '[rapport]\nscenarios = "plan"\n')
+    (tmp_path / "plan").mkdir()
+    for name in ("b.toml", "a.toml", "notes.md"):
+        (tmp_path / "plan" / name).write_text("", "utf-8")
+    assert [p.name for p in scenario_files(projet)] == ["a.toml", "b.toml"]
+    with pytest.raises(ConfigError, match=r"\[rapport\] scenarios"):
+        reglages(_projet(tmp_path, "[rapport]\nscenarios = 3\n"))
+
+
+def test_a_changed_scenario_file_reruns_the_report(tmp_path):
+    from iae_etat import etat
+
+    projet = _projet(tmp_path, "")
+    (tmp_path / "scenarios").mkdir()
+    scenario = tmp_path / "scenarios" / "s.toml"
+    scenario.write_text('titre = "un"\n', "utf-8")
+
+    def report_fingerprint() -> str:
+        return etat.fingerprint("report", "", projet, 2025, etat.HashCache())
+
+    before = report_fingerprint()
+    scenario.write_text('titre = "deux"\n', "utf-8")
+    assert report_fingerprint() != before
+    assert etat.fingerprint("analyse", "", projet, 2025, etat.HashCache()) == \
+        etat.fingerprint("analyse", "", projet, 2025, etat.HashCache())

@@ -7,6 +7,7 @@ import pandas as pd
 from iae_etat.analyse import ponderation
 from iae_etat.analyse.attribution import hors_secret
 from iae_etat.analyse.couverture import couverture
+from iae_etat.analyse.ecarts import ecarts
 from iae_etat.analyse.evolution import REFERENCE_COLUMNS, evolution
 from iae_etat.analyse.financement import SOMMES as SOMMES_FINANCEMENT
 from iae_etat.analyse.financement import montant_rsa_annuel
@@ -54,8 +55,8 @@ def seuil_zone_blanche(projet: Projet) -> float:
 
 
 def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.DataFrame:
-    """Compute and write ``out_indicateurs``, ``out_couverture``, ``out_evolution`` and the
-    sanity checks ``out_controles``; returns the indicators."""
+    """Compute and write ``out_indicateurs``, ``out_couverture``, ``out_ecarts``,
+    ``out_evolution`` and the sanity checks ``out_controles``; returns the indicators."""
     territoires = catalogue.read("core_territoires")
     structures = catalogue.read("core_structures")
     besoins = catalogue.read("core_besoins") if catalogue.exists("core_besoins") \
@@ -84,6 +85,7 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
                              projet.secret.seuil_dominance, SOMMES, primary)
     catalogue.write("out_indicateurs", published)
     catalogue.write("out_couverture", couverture(published, seuil_zone_blanche(projet)))
+    catalogue.write("out_ecarts", ecarts(published, territoires))
     checks = sanity_checks(published, f"data/processed/{millesime}/out_indicateurs.parquet")
     catalogue.write("out_controles", pd.DataFrame([p.as_row() for p in checks],
                                                   columns=list(Probleme.COLUMNS)))

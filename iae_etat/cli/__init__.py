@@ -17,6 +17,7 @@ from iae_etat.cli import (
     demo,
     init,
     questionnaire,
+    scenario,
     sources,
     stages,
     status,
@@ -30,7 +31,7 @@ app = typer.Typer(
 app.callback(help=APP_HELP)(global_callback)
 for function in (init.init, questionnaire.questionnaire, check.check, stages.ingest,
                  stages.analyse, stages.report, stages.build, sources.sources, status.status,
-                 consolidate.consolidate, demo.demo):
+                 scenario.scenario, consolidate.consolidate, demo.demo):
     app.command(cls=_francais.FrenchCommand)(function)
 
 

@@ -1,46 +1,83 @@
-"""« Pistes pour le plan d'action »: the territories with the least offer for their needs (pure).
+"""« Pistes pour le plan d'action »: the largest ranked gaps and the project's scenarios (pure).
 
-Ranks the EPCI by taux d'équipement (ETP conventionnés pour 1 000 DE ABC), lowest first, from
-the ``publique`` rows; territories whose rate is secret or not available are left out of the
-ranking and counted. The indice de couverture, the zones blanches and the what-if scenarios
-are shown only when the analysis provides them.
+The gaps come from the ``publique`` rows of ``out_ecarts`` (a gap on a secret input is neither
+ranked nor shown; they are counted). The scenarios are the what-if files of the project's
+scenario folder, each summarised by its hypotheses and the coverage before and after of the
+territories it touches (the demandeurs d'emploi A, B, C need), or by the problem that stopped it.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from iae_etat.analyse.indicateurs import BY_CODE, ENSEMBLE
-from iae_etat.report.formats import cellule
+from iae_etat.analyse.ecarts import ETP, FORMULES, LIBELLES_MESURES, SALARIES, UNITES
+from iae_etat.analyse.niveaux import LEVEL_LABELS
+from iae_etat.report.formats import nombre, pourcentage
+from iae_etat.report.scenarios import TERMINAL_HEADERS, terminal_rows
 
-RATE = "taux_equipement_etp_de_abc"
 SHOWN = 5
+NIVEAU = "epci"
+COLONNES = {ETP: ("Besoin", "Taux d'équipement (ETP pour 1 000)",
+                  "Taux d'équipement du département", "ETP conventionnés", "ETP cibles",
+                  "ETP manquants"),
+            SALARIES: ("Salariés en insertion", "Part du public parmi les salariés",
+                       "Part du public parmi les DE ABC", "Salariés du public",
+                       "Salariés cibles", "Salariés manquants")}
 
 
-def least_equipped(indicateurs: pd.DataFrame, niveau: str = "epci") -> dict:
-    """The ``SHOWN`` territories of ``niveau`` with the lowest published taux d'équipement."""
-    rows = indicateurs[(indicateurs["diffusion"] == "publique")
-                       & (indicateurs["niveau"] == niveau)
-                       & (indicateurs["type_siae"] == ENSEMBLE)
-                       & (indicateurs["public"] == ENSEMBLE)]
-    wide = {}
-    for row in rows.itertuples(index=False):
-        wide.setdefault((row.code, row.libelle), {})[row.indicateur] = (row.valeur, row.statut)
-    ranked, left_out = [], 0
-    for (code, libelle), values in wide.items():
-        value, statut = values.get(RATE, (float("nan"), "nd"))
-        if statut != "publie" or pd.isna(value):
-            left_out += 1
+def largest_gaps(ecarts: pd.DataFrame, niveau: str = NIVEAU) -> dict:
+    """The ``SHOWN`` first ranked gaps of ``niveau`` for each measure and need."""
+    rows = ecarts[(ecarts["diffusion"] == "publique") & (ecarts["niveau"] == niveau)]
+    tables = []
+    for (mesure, _), group in rows[rows["rang"].notna()].groupby(["mesure", "besoin"]):
+        first = group.sort_values(["rang", "code", "public"]).head(SHOWN)
+        lignes = [{"rang": int(r.rang), "code": r.code, "libelle": r.libelle,
+                   "public": r.libelle_public, "cellules": _cells(r)}
+                  for r in first.itertuples(index=False)]
+        tables.append({"titre": f"{LIBELLES_MESURES[mesure]} — {first['libelle_besoin'].iloc[0]}"
+                       if mesure == ETP else LIBELLES_MESURES[mesure],
+                       "par_public": mesure == SALARIES, "colonnes": COLONNES[mesure],
+                       "lignes": lignes, "classes": len(group)})
+    return {"niveau": LEVEL_LABELS[niveau], "tableaux": tables,
+            "secrets": int((rows["statut"] == "s").sum())}
+
+
+def _cells(row) -> list[str]:
+    """Assiette, rates, offer, target and gap of a ranked row, in French."""
+    if row.mesure == ETP:
+        return [nombre(row.assiette), nombre(row.taux_territoire, 1),
+                nombre(row.taux_reference, 1), nombre(row.offre, 1), nombre(row.cible, 1),
+                nombre(row.ecart, 1)]
+    return [nombre(row.assiette), pourcentage(row.taux_territoire),
+            pourcentage(row.taux_reference), nombre(row.offre), nombre(row.cible, 1),
+            nombre(row.ecart, 1)]
+
+
+def scenario_summaries(resultats: list[dict]) -> list[dict]:
+    """Each scenario of the project: ``fichier``, ``titre``, hypotheses and the before/after
+    rows of the territories it touches — or the ``erreur`` that stopped it.
+
+    ``resultats`` items hold ``fichier`` and either ``erreur`` (text) or ``titre``,
+    ``hypotheses`` (descriptions) and ``table`` (``analyse.scenario.simulate`` rows of the
+    publique diffusion).
+    """
+    out = []
+    for resultat in resultats:
+        if "erreur" in resultat:
+            out.append({"fichier": resultat["fichier"], "erreur": resultat["erreur"]})
             continue
-        ranked.append((float(value), libelle, code, values))
-    ranked.sort(key=lambda item: (item[0], item[1], item[2]))
-    columns = (RATE, "etp_conventionnes", "de_abc", "nb_siae")
-    lines = []
-    for _value, libelle, code, values in ranked[:SHOWN]:
-        cells = []
-        for indicator in columns:
-            value, statut = values.get(indicator, (float("nan"), "nd"))
-            cells.append(cellule(value, statut, BY_CODE[indicator].unite))
-        lines.append({"code": code, "libelle": libelle, "cellules": cells})
-    return {"colonnes": [BY_CODE[c].libelle for c in columns], "lignes": lines,
-            "ecartes": left_out, "classes": len(ranked)}
+        table = resultat["table"]
+        shown = table[(table["effet"] == "direct") & (table["besoin"] == "de_abc")]
+        others = table.loc[table["effet"] == "indirect", ["niveau", "code"]].drop_duplicates()
+        out.append({"fichier": resultat["fichier"], "erreur": "", "titre": resultat["titre"],
+                    "hypotheses": list(resultat["hypotheses"]),
+                    "colonnes": [h for h in TERMINAL_HEADERS if h not in ("Besoin", "Effet")],
+                    "lignes": [row[:2] + row[3:-1] for row in terminal_rows(shown)],
+                    "indirects": len(others)})
+    return out
+
+
+def method_rows() -> list[dict]:
+    """The gap formulas for the methodological annex."""
+    return [{"code": code, "libelle": LIBELLES_MESURES[code], "formule": FORMULES[code],
+             "unite": UNITES[code]} for code in (ETP, SALARIES)]

@@ -3,12 +3,14 @@
 ``diffusion`` chooses the rows of the dashboard: ``publique`` (default, under statistical
 secrecy) or ``restreinte`` (every value, plus the per-structure sheet, for the comité de
 pilotage restreint). ``pdf`` asks for ``etat-des-lieux.pdf`` at every build (also
-``build --pdf``).
+``build --pdf``). ``scenarios`` names the project folder whose what-if files (``*.toml``) the
+report summarises in « Pistes pour le plan d'action » (default ``scenarios``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from iae_etat.config import Projet
 from iae_etat.errors import ConfigError
@@ -22,6 +24,7 @@ class Reglages:
 
     diffusion: str = "publique"
     pdf: bool = False
+    scenarios: str = "scenarios"
 
 
 def reglages(projet: Projet) -> Reglages:
@@ -37,4 +40,14 @@ def reglages(projet: Projet) -> Reglages:
     pdf = section.get("pdf", False)
     if not isinstance(pdf, bool):
         raise ConfigError(f"{path} : [rapport] pdf doit valoir true ou false.")
-    return Reglages(diffusion=diffusion, pdf=pdf)
+    scenarios = section.get("scenarios", "scenarios")
+    if not isinstance(scenarios, str) or not scenarios.strip():
+        raise ConfigError(f"{path} : [rapport] scenarios doit être le nom d'un dossier du "
+                          "projet, entre guillemets (par exemple « scenarios »).")
+    return Reglages(diffusion=diffusion, pdf=pdf, scenarios=scenarios.strip())
+
+
+def scenario_files(projet: Projet) -> list[Path]:
+    """The what-if files the report summarises: ``*.toml`` of the configured folder, sorted."""
+    folder = projet.dir / reglages(projet).scenarios
+    return sorted(p for p in folder.glob("*.toml") if p.is_file()) if folder.is_dir() else []

@@ -31,7 +31,9 @@ from iae_etat.report import (
 )
 from iae_etat.report.controles import anomalies_xlsx, retour_workbook
 from iae_etat.report.formats import nombre
+from iae_etat.report.reglages import reglages
 from iae_etat.report.templating import environment, inline_css
+from iae_etat.scenarios import project_scenarios
 from iae_etat.xlsx import protect_csv_text
 
 REPORT_NAME = "etat-des-lieux.html"
@@ -51,9 +53,12 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     asp = catalogue.read("core_asp") if catalogue.exists("core_asp") else None
     niveaux = catalogue.read("core_territoires")
     groupes = ponderation.groupes(structures, niveaux, asp)
+    tables = {"out_indicateurs": indicateurs, "core_territoires": niveaux}
     html = render_report(projet, millesime, indicateurs, catalogue.read("out_evolution"),
                          catalogue.read("out_couverture"), structures, anomalies,
-                         catalogue.read("core_sources"), collecte, groupes=groupes,
+                         catalogue.read("core_sources"), collecte,
+                         ecarts=catalogue.read("out_ecarts"),
+                         scenarios=project_scenarios(projet, tables), groupes=groupes,
                          niveaux=niveaux,
                          reponses=catalogue.read(QUESTIONNAIRES)
                          if catalogue.exists(QUESTIONNAIRES) else None)
@@ -100,11 +105,13 @@ def write_retours(projet: Projet, collecte: pd.DataFrame, anomalies: pd.DataFram
 
 def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                   evolution: pd.DataFrame, couverture: pd.DataFrame, structures: pd.DataFrame,
-                  anomalies: pd.DataFrame, sources: pd.DataFrame, suivi: pd.DataFrame,
-                  *, groupes: pd.DataFrame | None = None, niveaux: pd.DataFrame | None = None,
+                  anomalies: pd.DataFrame, sources: pd.DataFrame, suivi: pd.DataFrame, *,
+                  ecarts: pd.DataFrame, scenarios: list[dict] | None = None,
+                  groupes: pd.DataFrame | None = None, niveaux: pd.DataFrame | None = None,
                   reponses: pd.DataFrame | None = None) -> str:
-    """The self-contained HTML report (pure apart from reading the templates); ``groupes`` are
-    the calibration groups of the non-response (``analyse.ponderation.groupes``), ``niveaux``
+    """The self-contained HTML report (pure apart from reading the templates). ``scenarios``
+    are the project's what-if files applied (``scenarios.project_scenarios``), ``groupes`` the
+    calibration groups of the non-response (``analyse.ponderation.groupes``); ``niveaux``
     (``core_territoires``) adds the zones d'emploi and CLPE of the communes to the maps,
     ``reponses`` (``raw_questionnaires``) gives the secteurs and the bonnes pratiques."""
     territoires = referentiel.territoires(list(projet.departements))
@@ -164,7 +171,9 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
     return sommaire.with_toc(template.render(
         version=__version__, millesime=millesime, territoire=names, css=css, cartes=maps,
         dictionnaire=dictionnaire.data_dictionary(projet.dir),
-        plan_action=plan_action.least_equipped(indicateurs),
+        ecarts=plan_action.largest_gaps(ecarts),
+        scenarios=plan_action.scenario_summaries(scenarios or []),
+        scenarios_dossier=reglages(projet).scenarios, methode_ecarts=plan_action.method_rows(),
         couverture=contexte.coverage_table(couverture),
         zones_blanches=contexte.zones_blanches(couverture),
         liste_structures=contexte_structures.structure_list(structures, territoires),
