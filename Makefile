@@ -21,7 +21,7 @@ build: $(STAMP) ## Installer si besoin puis construire le département de démon
 	$(BIN)/iae-etat build --pdf
 
 test: $(STAMP) ## Installer si besoin puis lancer les tests
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadscope
 
 lint: $(STAMP) ## Vérifier le style du code (ruff)
 	$(BIN)/python -m pip install --quiet ruff

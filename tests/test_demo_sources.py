@@ -111,7 +111,12 @@ def _texts(project: Path) -> list[tuple[str, str]]:
     texts = []
     for path in sorted((project / "data/processed").rglob("*.parquet")):
         frame = pd.read_parquet(path)
-        texts.append((path.name, "\n".join(map(str, frame.to_numpy().ravel()))))
+        # the distinct values of every column that can hold text or an identifier (a float
+        # cannot hold a NIR or a name as written)
+        values = {str(v) for column in frame.columns
+                  if not pd.api.types.is_float_dtype(frame[column])
+                  for v in frame[column].dropna().unique()}
+        texts.append((path.name, "\n".join(sorted(values))))
     for path in sorted((project / "reports").rglob("*")):
         if path.suffix in (".xlsx", ".ods"):
             with zipfile.ZipFile(path) as archive:
