@@ -3,10 +3,12 @@ reconciliation laws and the statistical secrecy."""
 
 from __future__ import annotations
 
+import csv
 import html
 import re
 
 import duckdb
+import openpyxl
 import pytest
 
 from iae_etat.analyse.indicateurs import BY_CODE, CATALOGUE
@@ -89,3 +91,33 @@ def test_no_published_count_of_people_under_the_threshold(db):
     assert hidden == 0
     assert db.execute("SELECT count(*) FROM ind WHERE diffusion = 'publique' "
                       "AND statut = 's'").fetchone()[0] > 0
+
+
+def test_no_count_of_people_under_the_threshold_in_the_public_files(built_demo):
+    """The dashboard (public diffusion) and the annexe 4 show counts of people only when they
+    are zero or at least the threshold (11); a hidden one is « s »."""
+    effectifs = {f"{i.libelle} ({i.unite})" for i in CATALOGUE if i.effectif}
+    workbook = openpyxl.load_workbook(built_demo / "reports/2025/tableau-de-bord.xlsx",
+                                      read_only=True)
+    checked = secret = 0
+    for sheet in workbook.worksheets:
+        columns: list[int] = []
+        for row in sheet.iter_rows(values_only=True):
+            if not columns:
+                columns = [i for i, v in enumerate(row) if v in effectifs]
+                continue
+            for i in columns:
+                value = row[i] if i < len(row) else None
+                if isinstance(value, int | float):
+                    checked += 1
+                    assert value == 0 or value >= 11, (sheet.title, row[:4], value)
+                secret += value == "s"
+    workbook.close()
+    assert checked > 1000 and secret > 0
+    path = built_demo / "reports/2025/annexe4-26-2025.csv"
+    with path.open(encoding="utf-8-sig") as handle:
+        rows = [r for r in csv.DictReader(handle, delimiter=";")
+                if r["indicateur"] in {i.code for i in CATALOGUE if i.effectif}]
+    values = [float(r["valeur"].replace(",", ".")) for r in rows if r["statut"] == "publie"]
+    assert values and all(v == 0 or v >= 11 for v in values)
+    assert all(r["valeur"] == "" for r in rows if r["statut"] == "s")
