@@ -41,7 +41,8 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     indicateurs = catalogue.read("out_indicateurs")
     anomalies = catalogue.read("core_anomalies")
     collecte = catalogue.read("core_collecte")
-    html = render_report(projet, millesime, indicateurs, catalogue.read("out_evolution"),
+    evolution = catalogue.read("out_evolution")
+    html = render_report(projet, millesime, indicateurs, evolution,
                          catalogue.read("out_couverture"),
                          catalogue.read("core_structures"), anomalies,
                          catalogue.read("core_sources"), collecte)
@@ -55,7 +56,8 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     return [report, controls, workbook,
             *write_retours(projet, collecte, anomalies, reports_dir / "controles" / "retours",
                            notice),
-            *sorties.write_outputs(projet, millesime, catalogue, reports_dir)]
+            *sorties.write_outputs(projet, millesime, catalogue, reports_dir, indicateurs,
+                                   evolution)]
 
 
 def write_retours(projet: Projet, collecte: pd.DataFrame, anomalies: pd.DataFrame,
@@ -95,6 +97,8 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
     libelles = dict(zip(territoires["code_departement"], territoires["nom_departement"],
                         strict=True))
     rows = contexte.by_departement(indicateurs)
+    # the département rows, split once: a national scope has millions of rows
+    departement_rows = indicateurs[indicateurs["niveau"] == "departement"]
     evolutions = contexte.by_departement(evolution)
     for code in projet.departements:
         libelle = libelles[code]
@@ -110,7 +114,7 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                              "evolution": contexte.evolution_rows(
                                  evolutions.get(code, evolution.iloc[:0])),
                              "graphique_alt": alt,
-                             "publics": contexte.publics_table(indicateurs, code)})
+                             "publics": contexte.publics_table(departement_rows, code)})
     with_siae = structures.dropna(subset=["code_commune"])["code_commune"].value_counts()
     shown = sorted(with_siae.index[:COMMUNES_SHOWN])
     tables = [contexte.level_table(indicateurs, niveau)
