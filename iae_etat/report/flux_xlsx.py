@@ -75,7 +75,7 @@ class Sheet:
     last_row: int = 0
 
     def write(self, row: int, cells: list[tuple[int, object, Style]]) -> None:
-        """Write ``(column, value, style)`` cells on ``row`` (rows in increasing order).
+        """Write ``(column, value, style)`` cells on ``row`` (rows, then columns, in order).
 
         ``None`` and NaN leave the cell empty (only its style is written); a bool becomes
         « oui » / « non »; any other non-number becomes text.
@@ -85,7 +85,11 @@ class Sheet:
         self.last_row = row
         out = [f'<row r="{row}">']
         style_id = self.book.style_id
-        for column, value, style in sorted(cells, key=lambda c: c[0]):
+        previous = 0
+        for column, value, style in cells:
+            if column <= previous:
+                raise ValueError(f"colonne {column} hors d'ordre sur la ligne {row}")
+            previous = column
             ref = f"{_LETTERS[column - 1]}{row}"
             if isinstance(value, bool):
                 value = "oui" if value else "non"
@@ -146,6 +150,7 @@ class StreamWorkbook:
     def __init__(self) -> None:
         self.sheets: list[Sheet] = []
         self._styles: dict[Style, int] = {DEFAULT: 0}
+        self._by_identity: dict[int, tuple[Style, int]] = {}  # the same objects recur
 
     def sheet(self, name: str) -> Sheet:
         ws = Sheet(name, self)
@@ -153,9 +158,13 @@ class StreamWorkbook:
         return ws
 
     def style_id(self, style: Style) -> int:
+        known = self._by_identity.get(id(style))
+        if known is not None and known[0] is style:
+            return known[1]
         found = self._styles.get(style)
         if found is None:
             found = self._styles[style] = len(self._styles)
+        self._by_identity[id(style)] = (style, found)
         return found
 
     def to_bytes(self, creator: str = "iae-etat") -> bytes:

@@ -105,15 +105,21 @@ def _indicator_order(rows: pd.DataFrame) -> list[str]:
 def _wide(rows: pd.DataFrame, keys: list[str], indicators: list[str]):
     """One row per distinct ``keys``: (keys frame, values, statuts), a column per indicator.
 
-    A statut ``""`` marks an indicator the table does not hold for that row (empty cell).
+    ``libelle`` follows ``code`` and is not part of the key. A statut ``""`` marks an indicator
+    the table does not hold for that row (empty cell).
     """
-    row_id, uniques = pd.MultiIndex.from_frame(rows[keys]).factorize()
+    key = np.zeros(len(rows), dtype=np.int64)
+    for column in keys:
+        codes, uniques = pd.factorize(rows[column])
+        key = key * (len(uniques) + 1) + codes
+    row_key, first, row_id = np.unique(key, return_index=True, return_inverse=True)
     column_id = rows["indicateur"].map({c: i for i, c in enumerate(indicators)}).to_numpy()
-    values = np.full((len(uniques), len(indicators)), np.nan)
-    statuts = np.full((len(uniques), len(indicators)), "", dtype=object)
+    values = np.full((len(row_key), len(indicators)), np.nan)
+    statuts = np.full((len(row_key), len(indicators)), "", dtype=object)
     values[row_id, column_id] = rows["valeur"].to_numpy(dtype=float, na_value=np.nan)
     statuts[row_id, column_id] = rows["statut"].to_numpy(dtype=object)
-    return uniques.to_frame(index=False, name=keys), values, statuts
+    frame = rows.iloc[first][[*keys, "libelle"]].reset_index(drop=True)
+    return frame, values, statuts
 
 
 def _absent_kinds(rows: pd.DataFrame) -> pd.MultiIndex:
@@ -263,8 +269,7 @@ def _level_sheet(ws: Sheet, level: str, rows: pd.DataFrame, coverage: pd.DataFra
         titles += [f"Indice de couverture ({SHORT_NEEDS.get(need, need)})",
                    f"Couverture ({SHORT_NEEDS.get(need, need)})"]
     _header(ws, start, titles)
-    keys, values, statuts = _wide(rows, ["niveau", "code", "libelle", "type_siae", "public"],
-                                  indicators)
+    keys, values, statuts = _wide(rows, ["niveau", "code", "type_siae", "public"], indicators)
     keep = _present(keys, absent)
     keys, values, statuts = keys[keep].reset_index(drop=True), values[keep], statuts[keep]
     order = keys.assign(_kind=keys["type_siae"].map(KINDS.index),
@@ -314,7 +319,7 @@ def _fiches(wb: StreamWorkbook, taken: set[str], rows: pd.DataFrame, coverage: p
     communes = rows[(rows["niveau"] == "commune") & (rows["type_siae"] == ENSEMBLE)
                     & (rows["public"] == ENSEMBLE)]
     commune_indicators = _indicator_order(communes) if not communes.empty else []
-    keys, values, statuts = _wide(communes, ["code", "libelle"], commune_indicators)
+    keys, values, statuts = _wide(communes, ["code"], commune_indicators)
     keys = keys.assign(_epci=keys["code"].map(epci_of))
     communes_by_epci = {code: group.sort_values(["libelle", "code"]).index.to_numpy()
                         for code, group in keys.groupby("_epci", sort=False)}
