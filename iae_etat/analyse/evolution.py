@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
 KEY = ["diffusion", "niveau", "code", "indicateur", "type_siae", "public"]
 REFERENCE_COLUMNS = [*KEY, "valeur", "statut"]
+# Text columns of the earlier millésimes read as dictionaries (categoricals): a few codes
+# repeated over millions of rows.
+DICTIONARY_COLUMNS = [c for c in REFERENCE_COLUMNS if c != "valeur"]
 
 
 def evolution(current: pd.DataFrame, previous: dict[int, pd.DataFrame]) -> pd.DataFrame:
@@ -35,3 +40,38 @@ def evolution(current: pd.DataFrame, previous: dict[int, pd.DataFrame]) -> pd.Da
                                      "valeur_reference", "valeur", "ecart", "ecart_pct",
                                      "statut"])
     return pd.concat(frames, ignore_index=True)
+
+
+def _parts(table: pd.DataFrame) -> dict[tuple, np.ndarray]:
+    """Row positions of each (diffusion, niveau, first two characters of the code)."""
+    prefix = table["code"].astype(str).str[:2]
+    return table.groupby([table["diffusion"].astype(str), table["niveau"].astype(str), prefix],
+                         sort=False).indices
+
+
+def evolution_parts(current: pd.DataFrame,
+                    previous: dict[int, pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """``evolution`` computed piece by piece, in the order of out_evolution's primary key.
+
+    A piece holds the rows of one diffusion, level and code prefix (a département's communes):
+    a national scope compares millions of rows per millésime without holding all the merged
+    rows at once.
+    """
+    if not previous:
+        yield evolution(current, {})
+        return
+    wanted = _parts(current)
+    earlier = {m: _parts(reference) for m, reference in previous.items()}
+    empty = np.array([], dtype=int)
+    for key in sorted(wanted):
+        part = evolution(current.iloc[wanted[key]], {
+            m: _plain(reference.iloc[earlier[m].get(key, empty)])
+            for m, reference in previous.items()})
+        if len(part):
+            yield part
+
+
+def _plain(table: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns back to text, so that they merge with the current rows."""
+    return table.astype({c: "string" for c in table.columns
+                         if isinstance(table[c].dtype, pd.CategoricalDtype)})

@@ -5,7 +5,11 @@ from __future__ import annotations
 import pandas as pd
 
 from iae_etat.analyse.couverture import couverture
-from iae_etat.analyse.evolution import REFERENCE_COLUMNS, evolution
+from iae_etat.analyse.evolution import (
+    DICTIONARY_COLUMNS,
+    REFERENCE_COLUMNS,
+    evolution_parts,
+)
 from iae_etat.analyse.indicateurs import CATALOGUE, indicators
 from iae_etat.analyse.secret import apply_secret
 from iae_etat.catalogue import Catalogue
@@ -53,8 +57,9 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
                              DERIVED)
     catalogue.write("out_indicateurs", published)
     catalogue.write("out_couverture", couverture(published, seuil_zone_blanche(projet)))
-    previous = {m: pd.read_parquet(path, columns=REFERENCE_COLUMNS)
+    previous = {m: pd.read_parquet(path, columns=REFERENCE_COLUMNS,
+                                   read_dictionary=DICTIONARY_COLUMNS)
                 for m, path in previous_indicators(projet, millesime)}
-    catalogue.write("out_evolution", evolution(published, previous))
+    catalogue.write_parts("out_evolution", evolution_parts(published, previous))
     return published
 

@@ -26,6 +26,7 @@ from iae_etat.report import (
     sorties,
 )
 from iae_etat.report.controles import anomalies_xlsx, retour_workbook
+from iae_etat.report.reglages import reglages
 from iae_etat.report.templating import environment, inline_css
 from iae_etat.xlsx import protect_csv_text
 
@@ -38,10 +39,12 @@ STATUTS = {"retenu": "retenu, cellules en erreur écartées", "ecarte": "écart�
 def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
                reports_dir: Path) -> list[Path]:
     """Write the report and the controls into ``reports_dir``; returns the written paths."""
-    indicateurs = catalogue.read("out_indicateurs")
+    # The report shows the publique rows; the dashboard those of its diffusion.
+    wanted = [("diffusion", "in", sorted({"publique", reglages(projet).diffusion}))]
+    indicateurs = catalogue.read("out_indicateurs", filters=wanted)
     anomalies = catalogue.read("core_anomalies")
     collecte = catalogue.read("core_collecte")
-    evolution = catalogue.read("out_evolution")
+    evolution = catalogue.read("out_evolution", filters=wanted)
     html = render_report(projet, millesime, indicateurs, evolution,
                          catalogue.read("out_couverture"),
                          catalogue.read("core_structures"), anomalies,
