@@ -30,7 +30,7 @@ def test_parts_hold_the_same_rows_in_key_order(tmp_path):
     categorical = reference.astype({c: "category" for c in ("diffusion", "niveau", "code",
                                                             "statut")})
     previous = {2023: categorical.iloc[::-1], 2024: reference}
-    parts = list(evolution_parts(current, previous))
+    parts = list(evolution_parts(current, previous, rows_per_part=4))
     assert len(parts) > 4
     order = [*KEY, "millesime_reference"]
     whole = evolution(current, {2023: reference, 2024: reference}).sort_values(order)
@@ -48,7 +48,7 @@ def test_parts_hold_the_same_rows_in_key_order(tmp_path):
 
 
 def test_parts_out_of_order_are_refused(tmp_path):
-    parts = list(evolution_parts(_indicateurs(1.0), {2024: _indicateurs(0.0)}))
+    parts = list(evolution_parts(_indicateurs(1.0), {2024: _indicateurs(0.0)}, 4))
     with pytest.raises(ValueError):
         Catalogue(tmp_path).write_parts("out_evolution", parts[::-1])
 

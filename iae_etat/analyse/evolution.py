@@ -12,6 +12,7 @@ REFERENCE_COLUMNS = [*KEY, "valeur", "statut"]
 # Text columns of the earlier millésimes read as dictionaries (categoricals): a few codes
 # repeated over millions of rows.
 DICTIONARY_COLUMNS = [c for c in REFERENCE_COLUMNS if c != "valeur"]
+PART_ROWS = 1_000_000
 
 
 def evolution(current: pd.DataFrame, previous: dict[int, pd.DataFrame]) -> pd.DataFrame:
@@ -49,24 +50,31 @@ def _parts(table: pd.DataFrame) -> dict[tuple, np.ndarray]:
                          sort=False).indices
 
 
-def evolution_parts(current: pd.DataFrame,
-                    previous: dict[int, pd.DataFrame]) -> Iterator[pd.DataFrame]:
+def evolution_parts(current: pd.DataFrame, previous: dict[int, pd.DataFrame],
+                    rows_per_part: int = PART_ROWS) -> Iterator[pd.DataFrame]:
     """``evolution`` computed piece by piece, in the order of out_evolution's primary key.
 
-    A piece holds the rows of one diffusion, level and code prefix (a département's communes):
-    a national scope compares millions of rows per millésime without holding all the merged
-    rows at once.
+    A piece gathers consecutive (diffusion, level, code prefix) groups up to ``rows_per_part``
+    current rows: a national scope compares millions of rows per millésime without holding all
+    the merged rows at once.
     """
     if not previous:
         yield evolution(current, {})
         return
     wanted = _parts(current)
     earlier = {m: _parts(reference) for m, reference in previous.items()}
-    empty = np.array([], dtype=int)
-    for key in sorted(wanted):
-        part = evolution(current.iloc[wanted[key]], {
-            m: _plain(reference.iloc[earlier[m].get(key, empty)])
-            for m, reference in previous.items()})
+    keys = sorted(wanted)
+    while keys:
+        group, size = [], 0
+        while keys and (not group or size + len(wanted[keys[0]]) <= rows_per_part):
+            size += len(wanted[keys[0]])
+            group.append(keys.pop(0))
+        references = {}
+        for millesime, reference in previous.items():
+            found = [earlier[millesime][k] for k in group if k in earlier[millesime]]
+            references[millesime] = _plain(
+                reference.iloc[np.concatenate(found) if found else np.array([], dtype=int)])
+        part = evolution(current.iloc[np.concatenate([wanted[k] for k in group])], references)
         if len(part):
             yield part
 
