@@ -44,10 +44,25 @@ def evolution(current: pd.DataFrame, previous: dict[int, pd.DataFrame]) -> pd.Da
 
 
 def _parts(table: pd.DataFrame) -> dict[tuple, np.ndarray]:
-    """Row positions of each (diffusion, niveau, first two characters of the code)."""
-    prefix = table["code"].astype(str).str[:2]
-    return table.groupby([table["diffusion"].astype(str), table["niveau"].astype(str), prefix],
-                         sort=False).indices
+    """Row positions of each (diffusion, niveau, first two characters of the code).
+
+    Grouped on dictionary codes: the text of a few thousand distinct values is cut, not that
+    of millions of rows.
+    """
+    codes, labels = [], []
+    for column in ("diffusion", "niveau", "code"):
+        values = table[column]
+        if not isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype("category")
+        text = values.cat.categories.astype(str)
+        codes.append(values.cat.codes.to_numpy())
+        labels.append(np.asarray(text.str[:2] if column == "code" else text, dtype=object))
+    groups = pd.DataFrame(dict(enumerate(codes))).groupby([0, 1, 2], sort=False).indices
+    parts: dict[tuple, list[np.ndarray]] = {}
+    for key, positions in groups.items():
+        label = tuple(labels[i][k] for i, k in enumerate(key))
+        parts.setdefault(label, []).append(positions)
+    return {label: np.concatenate(found) for label, found in parts.items()}
 
 
 def evolution_parts(current: pd.DataFrame, previous: dict[int, pd.DataFrame],
