@@ -5,6 +5,7 @@ Every table is conformed and validated against its contract before it is written
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -33,27 +34,57 @@ class Catalogue:
     def exists(self, name: str) -> bool:
         return self.path(name).is_file()
 
-    def read(self, name: str) -> pd.DataFrame:
-        """The table ``name``, with the dtypes it was written with."""
-        return pd.read_parquet(self.path(name))
+    def read(self, name: str, filters: list[tuple] | None = None) -> pd.DataFrame:
+        """The table ``name``, with the dtypes it was written with (only the rows matching the
+        pyarrow ``filters``, when given: large tables are read in part)."""
+        return pd.read_parquet(self.path(name), filters=filters)
 
     def write(self, name: str, df: pd.DataFrame) -> Path:
         """Validate ``df`` against contract ``name`` and write it, rows in a stable order."""
-        contract = load_contract(name, self.project_dir)
-        table = conform(df, contract)
-        fichier = f"data/processed/{self.dir.name}/{name}.parquet"
-        problems = validate(table, contract, fichier=fichier)
-        if problems:
-            raise DataError(f"La table « {name} » ne respecte pas son contrat de données "
-                            f"({len(problems)} problème(s)).", problems)
-        order = list(contract.primary_key) or list(table.columns)
-        table = table.sort_values(order, kind="stable").reset_index(drop=True)
+        return self.write_parts(name, [df])
+
+    def write_parts(self, name: str, parts: Iterable[pd.DataFrame]) -> Path:
+        """Write a table given in parts, one row group each, without holding it whole.
+
+        Each part is validated and sorted by the primary key; the parts must follow one another
+        in that order (the caller splits on the leading key columns).
+        """
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        arrow = pa.Table.from_pandas(table, preserve_index=False)
-        if self.notice:
-            arrow = arrow.replace_schema_metadata({**arrow.schema.metadata,
-                                                   b"iae_etat.avertissement": self.notice.encode()})
-        write_atomic(self.path(name), lambda tmp: pq.write_table(arrow, tmp, compression="zstd"))
+        contract = load_contract(name, self.project_dir)
+        fichier = f"data/processed/{self.dir.name}/{name}.parquet"
+        order = list(contract.primary_key)
+
+        def produce(tmp: Path) -> None:
+            writer, last = None, None
+            try:
+                for part in parts:
+                    table = conform(part, contract)
+                    problems = validate(table, contract, fichier=fichier)
+                    if problems:
+                        raise DataError(f"La table « {name} » ne respecte pas son contrat de "
+                                        f"données ({len(problems)} problème(s)).", problems)
+                    table = table.sort_values(order or list(table.columns), kind="stable")
+                    table = table.reset_index(drop=True)
+                    if order and len(table):
+                        first = tuple(table.loc[0, order])
+                        if last is not None and first <= last:
+                            raise ValueError(f"{name} : parties hors de l'ordre de la clé")
+                        last = tuple(table.loc[len(table) - 1, order])
+                    arrow = pa.Table.from_pandas(table, preserve_index=False)
+                    if self.notice:
+                        arrow = arrow.replace_schema_metadata(
+                            {**arrow.schema.metadata,
+                             b"iae_etat.avertissement": self.notice.encode()})
+                    if writer is None:
+                        writer = pq.ParquetWriter(tmp, arrow.schema, compression="zstd")
+                    writer.write_table(arrow)
+            finally:
+                if writer is not None:
+                    writer.close()
+            if writer is None:
+                raise ValueError(f"{name} : aucune partie à écrire")
+
+        write_atomic(self.path(name), produce)
         return self.path(name)

@@ -144,7 +144,7 @@ def test_full_disk_gives_an_error_and_publishes_nothing(demo_project, monkeypatc
               .read_bytes()}
     import pyarrow.parquet as pq
 
-    real_write = pq.write_table
+    real_write = pq.ParquetWriter.write_table   # every table is written through it
     calls = {"n": 0}
 
     def write_until_full(*args, **kwargs):
@@ -153,7 +153,7 @@ def test_full_disk_gives_an_error_and_publishes_nothing(demo_project, monkeypatc
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_write(*args, **kwargs)
 
-    monkeypatch.setattr(pq, "write_table", write_until_full)
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", write_until_full)
     with pytest.raises(SystemExit) as exit_info:
         main(["--project-dir", str(demo_project), "build", "--force"])
     assert exit_info.value.code == 1

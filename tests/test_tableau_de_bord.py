@@ -176,3 +176,70 @@ def test_restricted_project_keeps_report_and_annexe4_public(demo_project, built_
         (public / "annexe4-26-2025.csv").read_bytes()
     assert (ours / "etat-des-lieux.html").read_text("utf-8") == \
         (public / "etat-des-lieux.html").read_text("utf-8")
+
+
+def _couverture() -> pd.DataFrame:
+    rows = []
+    for diffusion in ("restreinte", "publique"):
+        rows.append((diffusion, "epci", "200000001", "de_abc", 0.65, "faible", "publie"))
+        rows.append((diffusion, "epci", "200000001", "foyers_rsa",
+                     0.1 if diffusion == "restreinte" else None,
+                     "très bonne" if diffusion == "restreinte" else None, "s"))
+    return pd.DataFrame(rows, columns=["diffusion", "niveau", "code", "besoin",
+                                       "indice_couverture", "couverture", "statut"])
+
+
+@pytest.mark.parametrize("diffusion", ["publique", "restreinte"])
+def test_coverage_bands_are_coloured_and_written(tmp_path, diffusion):
+    from openpyxl import load_workbook
+
+    from iae_etat.report.tableau_de_bord import BAND_FILLS
+
+    data = build_dashboard(_indicateurs(), _evolution(), _structures(), _territoires(),
+                           _couverture(), territoire="Drôme", millesime=2025,
+                           diffusion=diffusion)
+    path = tmp_path / "couverture.xlsx"
+    path.write_bytes(data)
+    wb = load_workbook(path)
+    ws = wb["EPCI"]
+    header = [c.value for c in ws[4]]
+    band, rsa = header.index("Couverture (DE ABC)") + 1, header.index("Couverture (foyers RSA)")
+    ensemble = [r for r in ws.iter_rows(min_row=5) if r[2].value == "Ensemble"][0]
+    assert ensemble[band - 1].value == "faible"
+    assert ensemble[band - 1].fill.fgColor.rgb == "FF" + BAND_FILLS["faible"]
+    assert ensemble[band - 2].value == 0.65 and ensemble[band - 2].number_format == "0.00"
+    # a secret need: « s » in publique, the band on its colour in restreinte
+    assert ensemble[rsa].value == ("s" if diffusion == "publique" else "très bonne")
+    assert all(r[band - 1].value is None for r in ws.iter_rows(min_row=5)
+               if r[2].value != "Ensemble")
+    legend = {c.value.split(" :")[0]: c.fill.fgColor.rgb for c in wb["Lisez-moi"]["A"]
+              if isinstance(c.value, str) and c.fill.fill_type == "solid"}
+    assert legend == {b: "FF" + colour for b, colour in BAND_FILLS.items()}
+    fiche = [[c.value for c in r] for r in wb["Fiche @CC du Test"].iter_rows()]
+    assert [r[:3] for r in fiche if str(r[0]).startswith("Couverture des besoins —")][0] == \
+        ["Couverture des besoins — Demandeurs d'emploi A, B, C (indice, classe)", 0.65, "faible"]
+
+
+def test_layout_filters_frozen_panes_and_formats(tmp_path):
+    from openpyxl import load_workbook
+
+    path, _ = _workbook(tmp_path, "publique")
+    wb = load_workbook(path)
+    ws = wb["Communes"]
+    assert ws.freeze_panes == "A5"
+    assert ws.auto_filter.ref == f"A4:{ws.cell(4, ws.max_column).column_letter}{ws.max_row}"
+    nb_siae = [c.value for c in ws[4]].index("Nombre de SIAE (structures)")
+    assert ws.cell(5, nb_siae + 1).number_format == "#,##0"
+    assert wb["Fiche @CC du Test"].freeze_panes == "B5"
+    assert ws.column_dimensions["B"].width == 34
+
+
+def test_stream_writer_refuses_rows_out_of_order():
+    from iae_etat.report.flux_xlsx import DEFAULT, StreamWorkbook
+
+    ws = StreamWorkbook().sheet("a")
+    ws.write(2, [(1, "x", DEFAULT)])
+    with pytest.raises(ValueError):
+        ws.write(2, [(1, "y", DEFAULT)])
+    with pytest.raises(ValueError):
+        ws.write(3, [(2, "y", DEFAULT), (1, "z", DEFAULT)])

@@ -8,7 +8,11 @@ from iae_etat.analyse import ponderation
 from iae_etat.analyse.attribution import hors_secret
 from iae_etat.analyse.couverture import couverture
 from iae_etat.analyse.ecarts import ecarts
-from iae_etat.analyse.evolution import REFERENCE_COLUMNS, evolution
+from iae_etat.analyse.evolution import (
+    DICTIONARY_COLUMNS,
+    REFERENCE_COLUMNS,
+    evolution_parts,
+)
 from iae_etat.analyse.financement import SOMMES as SOMMES_FINANCEMENT
 from iae_etat.analyse.financement import montant_rsa_annuel
 from iae_etat.analyse.indicateurs import CATALOGUE, EXIT_CATEGORIES, indicators
@@ -89,8 +93,9 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
     checks = sanity_checks(published, f"data/processed/{millesime}/out_indicateurs.parquet")
     catalogue.write("out_controles", pd.DataFrame([p.as_row() for p in checks],
                                                   columns=list(Probleme.COLUMNS)))
-    previous = {m: pd.read_parquet(path, columns=REFERENCE_COLUMNS)
+    previous = {m: pd.read_parquet(path, columns=REFERENCE_COLUMNS,
+                                   read_dictionary=DICTIONARY_COLUMNS)
                 for m, path in previous_indicators(projet, millesime)}
-    catalogue.write("out_evolution", evolution(published, previous))
+    catalogue.write_parts("out_evolution", evolution_parts(published, previous))
     return published
 

@@ -45,16 +45,19 @@ STATUTS = {"retenu": "retenu, cellules en erreur écartées", "ecarte": "écart�
 def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
                reports_dir: Path) -> list[Path]:
     """Write the report and the controls into ``reports_dir``; returns the written paths."""
-    indicateurs = catalogue.read("out_indicateurs")
+    # The report shows the publique rows; the dashboard those of its diffusion.
+    wanted = [("diffusion", "in", sorted({"publique", reglages(projet).diffusion}))]
+    indicateurs = catalogue.read("out_indicateurs", filters=wanted)
     anomalies = pd.concat([catalogue.read("core_anomalies"), catalogue.read("out_controles")],
                           ignore_index=True)
     collecte = catalogue.read("core_collecte")
+    evolution = catalogue.read("out_evolution", filters=wanted)
     structures = catalogue.read("core_structures")
     asp = catalogue.read("core_asp") if catalogue.exists("core_asp") else None
     niveaux = catalogue.read("core_territoires")
     groupes = ponderation.groupes(structures, niveaux, asp)
     tables = {"out_indicateurs": indicateurs, "core_territoires": niveaux}
-    html = render_report(projet, millesime, indicateurs, catalogue.read("out_evolution"),
+    html = render_report(projet, millesime, indicateurs, evolution,
                          catalogue.read("out_couverture"), structures, anomalies,
                          catalogue.read("core_sources"), collecte,
                          ecarts=catalogue.read("out_ecarts"),
@@ -72,7 +75,8 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     return [report, controls, workbook,
             *write_retours(projet, collecte, anomalies, reports_dir / "controles" / "retours",
                            notice),
-            *sorties.write_outputs(projet, millesime, catalogue, reports_dir)]
+            *sorties.write_outputs(projet, millesime, catalogue, reports_dir, indicateurs,
+                                   evolution)]
 
 
 def write_retours(projet: Projet, collecte: pd.DataFrame, anomalies: pd.DataFrame,
@@ -119,6 +123,8 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
     libelles = dict(zip(territoires["code_departement"], territoires["nom_departement"],
                         strict=True))
     rows = contexte.by_departement(indicateurs)
+    # the département rows, split once: a national scope has millions of rows
+    departement_rows = indicateurs[indicateurs["niveau"] == "departement"]
     evolutions = contexte.by_departement(evolution)
     for code in projet.departements:
         libelle = libelles[code]
@@ -134,7 +140,7 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                              "evolution": contexte.evolution_rows(
                                  evolutions.get(code, evolution.iloc[:0])),
                              "graphique_alt": alt,
-                             "publics": contexte.publics_table(indicateurs, code)})
+                             "publics": contexte.publics_table(departement_rows, code)})
     with_siae = structures.dropna(subset=["code_commune"])["code_commune"].value_counts()
     shown = sorted(with_siae.index[:COMMUNES_SHOWN])
     tables = [contexte.level_table(indicateurs, niveau)

@@ -27,17 +27,22 @@ def territoire_label(projet: Projet) -> str:
     return ", ".join(str(names.get(code, code)) for code in projet.departements)
 
 
-def write_outputs(projet: Projet, millesime: int, catalogue: Catalogue,
-                  reports_dir: Path) -> list[Path]:
-    """Write the dashboard and the annexe 4 tables into ``reports_dir``."""
+def write_outputs(projet: Projet, millesime: int, catalogue: Catalogue, reports_dir: Path,
+                  indicateurs=None, evolution=None) -> list[Path]:
+    """Write the dashboard and the annexe 4 tables into ``reports_dir`` (``indicateurs`` and
+    ``evolution``: the tables when the caller has already read them)."""
     from iae_etat.build import notice
 
     settings = reglages(projet)
-    indicateurs = catalogue.read("out_indicateurs")
+    if indicateurs is None:
+        indicateurs = catalogue.read("out_indicateurs")
+    if evolution is None:
+        evolution = catalogue.read("out_evolution")
     dashboard = reports_dir / tableau_de_bord.NAME
     write_bytes(dashboard, tableau_de_bord.build_dashboard(
-        indicateurs, catalogue.read("out_evolution"), catalogue.read("core_structures"),
-        catalogue.read("core_territoires"), territoire=territoire_label(projet),
+        indicateurs, evolution, catalogue.read("core_structures"),
+        catalogue.read("core_territoires"), catalogue.read("out_couverture"),
+        territoire=territoire_label(projet),
         millesime=millesime, diffusion=settings.diffusion, notice=notice(projet),
         secret_rule=secret_rule(projet)))
     return [dashboard, *write_annexe4(projet, millesime, indicateurs, reports_dir)]

@@ -1,20 +1,35 @@
 """``tableau-de-bord.xlsx``: the steering workbook of the DDETS and the Département (pure).
 
-Sheets: « Lisez-moi » (reading guide), one sheet per territory level with every indicator (a row
-per territory and type of SIAE, a column per indicator), a « fiche territoire » per EPCI, the
-evolution against earlier millésimes, and — in ``restreinte`` diffusion only — the figures of
-each structure. In ``publique`` diffusion, a value under statistical secrecy is written ``s``.
+Sheets: « Lisez-moi » (reading guide, with the legend of the coverage bands), one sheet per
+territory level with every indicator (a row per territory, type of SIAE and public, a column per
+indicator, then the indice de couverture of each need and its band, coloured), a « fiche
+territoire » per EPCI, the evolution against earlier millésimes, and — in ``restreinte`` diffusion
+only — the figures of each structure. In ``publique`` diffusion, a value under statistical secrecy
+is written ``s``. The workbook is streamed (``flux_xlsx``): a national scope writes millions of
+cells.
 """
 
 from __future__ import annotations
 
+from functools import cache
+
+import numpy as np
 import pandas as pd
 
+from iae_etat.analyse.couverture import BANDES, LIBELLES_BESOINS
+from iae_etat.analyse.couverture import COLUMNS as COVERAGE_COLUMNS
 from iae_etat.analyse.indicateurs import BY_CODE, CATALOGUE, ENSEMBLE, TYPES_SIAE
 from iae_etat.analyse.niveaux import LEVEL_LABELS, LEVELS
-from iae_etat.report import classeur
-from iae_etat.report.classeur import header_row, put, sheet_name, table, title
-from iae_etat.xlsx import workbook_bytes
+from iae_etat.report.classeur import (
+    DEFAULT_NUMBER_FORMAT,
+    HEADER_FILL,
+    NUMBER_FORMATS,
+    SECRET_FILL,
+    missing,
+    sheet_name,
+)
+from iae_etat.report.flux_xlsx import DEFAULT, MAX_ROWS, Sheet, StreamWorkbook, Style, column_letter
+from iae_etat.report.formats import MISSING_SYMBOL, SECRET_SYMBOL
 
 NAME = "tableau-de-bord.xlsx"
 LEVEL_SHEETS = {"departement": "Départements", "arrondissement": "Arrondissements",
@@ -27,6 +42,17 @@ STRUCTURE_COLUMNS = (("siret", "SIRET"), ("type_siae", "Type de SIAE"),
                      ("etp_conventionnes", "ETP conventionnés"),
                      ("etp_realises", "ETP réalisés"),
                      ("salaries_annee", "Salariés en insertion sur l'année"))
+# A fill per band of the indice de couverture, from the least to the best covered; the band's
+# name is always written in the cell, so the sheet reads in black and white too.
+BAND_FILLS = {"très faible": "E4794A", "faible": "F3B27A", "intermédiaire": "FCE49A",
+              "bonne": "B9DFA1", "très bonne": "6DBE7A"}
+SHORT_NEEDS = {"de_abc": "DE ABC", "foyers_rsa": "foyers RSA"}
+TITLE = Style(bold=True, size=13, color="000091")
+BIG_TITLE = Style(bold=True, size=14, color="000091")
+SUBTITLE = Style(italic=True)
+HEADER = Style(bold=True, fill=HEADER_FILL, wrap=True)
+BOLD = Style(bold=True)
+INDEX_FORMAT = "0.00"
 
 
 def _label(code: str) -> str:
@@ -34,22 +60,35 @@ def _label(code: str) -> str:
     return f"{indicateur.libelle} ({indicateur.unite})" if indicateur else code
 
 
-def _lookup(rows: pd.DataFrame, keys: list[str]) -> dict[tuple, tuple]:
-    """``keys`` → (valeur, statut), for fast cell filling."""
-    columns = [rows[k].tolist() for k in keys]
-    return dict(zip(zip(*columns, strict=True),
-                    zip(rows["valeur"].tolist(), rows["statut"].tolist(), strict=True),
-                    strict=True))
+def _unite(code: str) -> str:
+    return BY_CODE[code].unite if code in BY_CODE else ""
 
 
-def _present_kinds(rows: pd.DataFrame, keys: pd.DataFrame) -> pd.Series:
-    """Keep the ``ensemble`` rows, and a type's rows only where the territory has such a SIAE."""
-    counts = rows[rows["indicateur"] == "nb_siae"]
-    empty = counts[(counts["valeur"] == 0) & (counts["statut"] == "publie")]
-    absent = set(zip(empty["code"], empty["type_siae"], strict=True))
-    return pd.Series([k == ENSEMBLE or (c, k) not in absent
-                      for c, k in zip(keys["code"], keys["type_siae"], strict=True)],
-                     index=keys.index)
+@cache
+def _number_style(number_format: str, secret: bool = False) -> Style:
+    return Style(number_format=number_format, fill=SECRET_FILL if secret else "")
+
+
+def _value(column: int, value, statut: str, unite: str, restreinte: bool,
+           number_format: str | None = None) -> tuple:
+    """A published figure: the number, or ``s`` (secret) / ``nd`` (not available).
+
+    In ``restreinte`` diffusion a value under secrecy is shown, on a grey background.
+    """
+    absent = missing(value)
+    if statut == "s" and (absent or not restreinte):
+        return column, SECRET_SYMBOL, DEFAULT
+    if statut == "nd" or absent:
+        return column, MISSING_SYMBOL, DEFAULT
+    number_format = number_format or NUMBER_FORMATS.get(unite, DEFAULT_NUMBER_FORMAT)
+    return column, float(value), _number_style(number_format, statut == "s")
+
+
+def _band(column: int, band, statut: str, restreinte: bool) -> tuple:
+    """The band of an indice de couverture, written and coloured."""
+    if isinstance(band, str) and band in BAND_FILLS and (statut != "s" or restreinte):
+        return column, band, Style(fill=BAND_FILLS[band])
+    return column, SECRET_SYMBOL if statut == "s" else MISSING_SYMBOL, DEFAULT
 
 
 def _kind_label(kind: str) -> str:
@@ -58,47 +97,98 @@ def _kind_label(kind: str) -> str:
 
 def _indicator_order(rows: pd.DataFrame) -> list[str]:
     """Indicators of the catalogue first, in its order, then any other present in the table."""
-    present = list(dict.fromkeys(rows["indicateur"]))
+    present = set(rows["indicateur"].unique())
     known = [i.code for i in CATALOGUE if i.code in present]
     return known + sorted(c for c in present if c not in known)
 
 
+def _wide(rows: pd.DataFrame, keys: list[str], indicators: list[str]):
+    """One row per distinct ``keys``: (keys frame, values, statuts), a column per indicator.
+
+    ``libelle`` follows ``code`` and is not part of the key. A statut ``""`` marks an indicator
+    the table does not hold for that row (empty cell).
+    """
+    key = np.zeros(len(rows), dtype=np.int64)
+    for column in keys:
+        codes, uniques = pd.factorize(rows[column])
+        key = key * (len(uniques) + 1) + codes
+    row_key, first, row_id = np.unique(key, return_index=True, return_inverse=True)
+    column_id = rows["indicateur"].map({c: i for i, c in enumerate(indicators)}).to_numpy()
+    values = np.full((len(row_key), len(indicators)), np.nan)
+    statuts = np.full((len(row_key), len(indicators)), "", dtype=object)
+    values[row_id, column_id] = rows["valeur"].to_numpy(dtype=float, na_value=np.nan)
+    statuts[row_id, column_id] = rows["statut"].to_numpy(dtype=object)
+    frame = rows.iloc[first][[*keys, "libelle"]].reset_index(drop=True)
+    return frame, values, statuts
+
+
+def _absent_kinds(rows: pd.DataFrame) -> pd.MultiIndex:
+    """(niveau, code, type_siae) of the kinds a territory has no SIAE of."""
+    empty = rows[(rows["indicateur"] == "nb_siae") & (rows["valeur"] == 0)
+                 & (rows["statut"] == "publie") & (rows["type_siae"] != ENSEMBLE)]
+    return pd.MultiIndex.from_frame(empty[["niveau", "code", "type_siae"]])
+
+
+def _present(frame: pd.DataFrame, absent: pd.MultiIndex) -> np.ndarray:
+    """Keep ``ensemble`` rows, and a type's rows only where the territory has such a SIAE."""
+    keys = pd.MultiIndex.from_frame(frame[["niveau", "code", "type_siae"]])
+    return ~keys.isin(absent)
+
+
 def build_dashboard(indicateurs: pd.DataFrame, evolution: pd.DataFrame,
-                    structures: pd.DataFrame, territoires: pd.DataFrame, *, territoire: str,
+                    structures: pd.DataFrame, territoires: pd.DataFrame,
+                    couverture: pd.DataFrame | None = None, *, territoire: str,
                     millesime: int, diffusion: str, notice: str = "",
                     secret_rule: str = "") -> bytes:
     """The workbook's bytes (deterministic: same tables, same bytes)."""
-    from openpyxl import Workbook
-
     rows = indicateurs[indicateurs["diffusion"] == diffusion]
-    # plain Python strings: the many small selections below are faster than on Arrow strings
-    rows = rows.astype({c: object for c in rows.columns if c != "valeur"})
+    coverage = couverture[couverture["diffusion"] == diffusion] \
+        if couverture is not None else pd.DataFrame(columns=COVERAGE_COLUMNS)
     restreinte = diffusion == "restreinte"
+    absent = _absent_kinds(rows)
 
-    wb = Workbook()
+    wb = StreamWorkbook()
     taken: set[str] = set()
-    readme = wb.active
-    readme.title = sheet_name("Lisez-moi", taken)
-    _readme(readme, territoire, millesime, diffusion, notice, secret_rule)
+    _readme(wb.sheet(sheet_name("Lisez-moi", taken)), territoire, millesime, diffusion, notice,
+            secret_rule)
     for level in LEVELS:
         level_rows = rows[rows["niveau"] == level]
         if not level_rows.empty:
-            _level_sheet(wb.create_sheet(sheet_name(LEVEL_SHEETS[level], taken)), level,
-                         level_rows, millesime, restreinte)
+            _level_sheet(wb.sheet(sheet_name(LEVEL_SHEETS[level], taken)), level, level_rows,
+                         coverage[coverage["niveau"] == level], absent, millesime, restreinte)
     if "code_epci" in territoires.columns:
-        _fiches(wb, taken, rows, territoires, millesime, restreinte)
-    _evolution_sheet(wb.create_sheet(sheet_name("Évolution", taken)),
-                     evolution[evolution["diffusion"] == diffusion], millesime, restreinte)
-    if diffusion == "restreinte":
-        _structures_sheet(wb.create_sheet(sheet_name("Structures", taken)), structures,
-                          territoires, millesime)
-    return workbook_bytes(wb)
+        _fiches(wb, taken, rows, coverage, territoires, millesime, restreinte)
+    _evolution_sheets(wb, taken, evolution[evolution["diffusion"] == diffusion], absent,
+                      millesime, restreinte)
+    if restreinte:
+        _structures_sheet(wb.sheet(sheet_name("Structures", taken)), structures, territoires,
+                          millesime)
+    return wb.to_bytes()
 
 
-def _readme(ws, territoire: str, millesime: int, diffusion: str, notice: str,
+def _title(ws: Sheet, text: str, subtitle: str = "") -> int:
+    """A sheet title (and subtitle) on the first rows; returns the next free row."""
+    ws.write(1, [(1, text, TITLE)])
+    if subtitle:
+        ws.write(2, [(1, subtitle, SUBTITLE)])
+    return 4 if subtitle else 3
+
+
+def _header(ws: Sheet, row: int, titles: list[str], freeze: bool = True) -> None:
+    """Bold, coloured column titles; the rows above and the titles stay visible when scrolling."""
+    ws.write(row, [(column, text, HEADER) for column, text in enumerate(titles, start=1)])
+    if freeze:
+        ws.freeze = f"A{row + 1}"
+
+
+def _table(ws: Sheet, row: int, titles: list[str], last_row: int, widths: list[int]) -> None:
+    """Autofilter over a header row and its data, and column widths."""
+    ws.auto_filter = f"A{row}:{column_letter(len(titles))}{max(last_row, row)}"
+    ws.widths = dict(enumerate(widths, start=1))
+
+
+def _readme(ws: Sheet, territoire: str, millesime: int, diffusion: str, notice: str,
             secret_rule: str) -> None:
-    from openpyxl.styles import Font
-
     lines = [f"Tableau de bord de l'offre d'insertion — {territoire} — millésime {millesime}", ""]
     if notice:
         lines += [f"{notice} : les structures, les réponses et les statistiques sont inventées ; "
@@ -115,185 +205,263 @@ def _readme(ws, territoire: str, millesime: int, diffusion: str, notice: str,
         if secret_rule:
             lines += [secret_rule, ""]
     lines += ["Onglets :",
-              "– un onglet par niveau de territoire : une ligne par territoire et type de SIAE, "
-              "une colonne par indicateur (filtres sur la ligne d'en-tête) ;",
+              "– un onglet par niveau de territoire : une ligne par territoire, type de SIAE et "
+              "public, une colonne par indicateur, puis l'indice de couverture de chaque besoin "
+              "et sa classe (filtres sur la ligne d'en-tête) ;",
               "– « Fiche … » : la fiche de chaque EPCI (indicateurs par type de SIAE, comparaison "
-              "avec le département, communes) ;",
+              "avec le département, couverture des besoins, communes) ;",
               "– « Évolution » : chaque indicateur comparé aux millésimes précédents du projet.",
               ""]
     if diffusion == "restreinte":
         lines.insert(-1, "– « Structures » : les chiffres déclarés par chaque SIAE.")
-    lines += ["Symboles : « s » secret statistique ; « nd » donnée non disponible.",
-              "Les définitions et formules des indicateurs figurent dans l'annexe méthodologique "
-              "du rapport (etat-des-lieux.html).", "", "Indicateurs :"]
-    lines += [f"– {i.libelle} ({i.unite}) : {i.formule}." for i in CATALOGUE]
-    for row, line in enumerate(lines, start=1):
-        put(ws, row, 1, line)
-    ws["A1"].font = Font(bold=True, size=14, color="000091")
-    ws.column_dimensions["A"].width = 120
+    lines += ["Symboles : « s » secret statistique ; « nd » donnée non disponible.", ""]
+    cells = [[(1, line, BIG_TITLE if row == 1 else DEFAULT)]
+             for row, line in enumerate(lines, start=1)]
+    cells.append([(1, "Couverture des besoins : classes de l'indice de couverture (part du "
+                      "besoin / (part du besoin + part de l'offre)), colorées dans les onglets "
+                      "par niveau et les fiches ; le nom de la classe est écrit dans la cellule.",
+                   DEFAULT)])
+    cells += [[(1, text, Style(fill=BAND_FILLS[band]))] for band, text in _band_legend()]
+    cells += [[(1, "", DEFAULT)],
+              [(1, "Les définitions et formules des indicateurs figurent dans l'annexe "
+                   "méthodologique du rapport (etat-des-lieux.html).", DEFAULT)],
+              [(1, "", DEFAULT)], [(1, "Indicateurs :", DEFAULT)]]
+    cells += [[(1, f"– {i.libelle} ({i.unite}) : {i.formule}.", DEFAULT)] for i in CATALOGUE]
+    for row, line in enumerate(cells, start=1):
+        if line[0][1] != "":
+            ws.write(row, line)
+    ws.widths = {1: 120}
 
 
-def _level_sheet(ws, level: str, rows: pd.DataFrame, millesime: int,
-                 restreinte: bool) -> None:
+def _band_legend() -> list[tuple[str, str]]:
+    """(band, legend line), from the least to the best covered."""
+    legend, upper = [], None
+    for lower, band in BANDES:
+        low = f"{lower:.1f}".replace(".", ",")
+        high = f"{upper:.1f}".replace(".", ",") if upper is not None else "1"
+        text = f"moins de {high}" if lower == -np.inf else f"de {low} à {high}"
+        legend.append((band, f"{band} : indice {text}"))
+        upper = lower
+    return legend
+
+
+def _coverage(coverage: pd.DataFrame) -> tuple[list[str], dict]:
+    """Needs present and ``(code, besoin)`` → (indice, band, statut)."""
+    needs = [n for n in LIBELLES_BESOINS if n in set(coverage["besoin"])]
+    found = dict(zip(zip(coverage["code"], coverage["besoin"], strict=True),
+                     zip(coverage["indice_couverture"].to_numpy(dtype=float, na_value=np.nan),
+                         coverage["couverture"].astype(object), coverage["statut"],
+                         strict=True), strict=True))
+    return needs, found
+
+
+def _level_sheet(ws: Sheet, level: str, rows: pd.DataFrame, coverage: pd.DataFrame,
+                 absent: pd.MultiIndex, millesime: int, restreinte: bool) -> None:
     indicators = _indicator_order(rows)
-    start = title(ws, f"Indicateurs par {LEVEL_LABELS[level].lower()} — millésime {millesime}",
-                  "Une ligne par territoire (ensemble des SIAE) et par type de SIAE présent ; "
-                  "« s » secret statistique, « nd » non disponible.")
+    needs, covered = _coverage(coverage)
+    start = _title(ws, f"Indicateurs par {LEVEL_LABELS[level].lower()} — millésime {millesime}",
+                   "Une ligne par territoire (ensemble des SIAE), par type de SIAE présent et par "
+                   "public ; « s » secret statistique, « nd » non disponible ; couverture des "
+                   "besoins colorée par classe (légende dans « Lisez-moi »).")
     titles = ["Code", LEVEL_LABELS[level], "Type de SIAE", "Public",
               *[_label(i) for i in indicators]]
-    header_row(ws, start, titles)
-    wide = _lookup(rows, ["code", "type_siae", "public", "indicateur"])
-    keys = rows[["code", "libelle", "type_siae", "public"]].drop_duplicates()
-    keys = keys[_present_kinds(rows, keys)]
-    keys = keys.assign(_kind=keys["type_siae"].map(KINDS.index),
-                       _public=keys["public"] != ENSEMBLE)  # all publics first, then each
-    keys = keys.sort_values(["libelle", "code", "_kind", "_public", "public"])
+    for need in needs:
+        titles += [f"Indice de couverture ({SHORT_NEEDS.get(need, need)})",
+                   f"Couverture ({SHORT_NEEDS.get(need, need)})"]
+    _header(ws, start, titles)
+    keys, values, statuts = _wide(rows, ["niveau", "code", "type_siae", "public"], indicators)
+    keep = _present(keys, absent)
+    keys, values, statuts = keys[keep].reset_index(drop=True), values[keep], statuts[keep]
+    order = keys.assign(_kind=keys["type_siae"].map(KINDS.index),
+                        _public=keys["public"] != ENSEMBLE)  # all publics first, then each
+    order = order.sort_values(["libelle", "code", "_kind", "_public", "public"]).index
+    formats = [NUMBER_FORMATS.get(_unite(i), DEFAULT_NUMBER_FORMAT) for i in indicators]
+    first_need = 5 + len(indicators)
     line = start
-    for key in keys.itertuples(index=False):
+    codes, libelles = keys["code"].to_numpy(object), keys["libelle"].to_numpy(object)
+    kinds, publics = keys["type_siae"].to_numpy(object), keys["public"].to_numpy(object)
+    for position in order:
         line += 1
-        put(ws, line, 1, key.code)
-        put(ws, line, 2, key.libelle)
-        put(ws, line, 3, _kind_label(key.type_siae))
-        put(ws, line, 4, key.public)
-        for column, indicator in enumerate(indicators, start=5):
-            index = (key.code, key.type_siae, key.public, indicator)
-            if index in wide:
-                value, statut = wide[index]
-                classeur.put_value(ws, line, column, value, statut, BY_CODE[indicator].unite
-                                   if indicator in BY_CODE else "", restreinte)
-    table(ws, start, titles, line, [12, 34, 12, 10, *[18] * len(indicators)])
+        cells = [(1, codes[position], DEFAULT), (2, libelles[position], DEFAULT),
+                 (3, _kind_label(kinds[position]), DEFAULT), (4, publics[position], DEFAULT)]
+        row_values, row_statuts = values[position], statuts[position]
+        for i, statut in enumerate(row_statuts):
+            if statut:
+                cells.append(_value(i + 5, row_values[i], statut, "", restreinte, formats[i]))
+        if kinds[position] == ENSEMBLE and publics[position] == ENSEMBLE:
+            for n, need in enumerate(needs):
+                found = covered.get((codes[position], need))
+                if found is not None:
+                    indice, band, statut = found
+                    cells.append(_value(first_need + 2 * n, indice, statut, "", restreinte,
+                                        INDEX_FORMAT))
+                    cells.append(_band(first_need + 2 * n + 1, band, statut, restreinte))
+        ws.write(line, cells)
+    _table(ws, start, titles, line,
+           [12, 34, 12, 10, *[18] * len(indicators), *[14] * (2 * len(needs))])
 
 
-def _fiches(wb, taken: set[str], rows: pd.DataFrame, territoires: pd.DataFrame,
-            millesime: int, restreinte: bool) -> None:
+def _fiches(wb: StreamWorkbook, taken: set[str], rows: pd.DataFrame, coverage: pd.DataFrame,
+            territoires: pd.DataFrame, millesime: int, restreinte: bool) -> None:
     """A « fiche territoire » sheet per EPCI, sorted by name."""
     members = territoires.dropna(subset=["code_epci"])
     epci_of = dict(zip(members["code_commune"], members["code_epci"], strict=True))
     departement_of = dict(zip(members["code_epci"], members["code_departement"], strict=True))
     names = dict(zip(members["code_epci"], members["nom_epci"], strict=True))
-    by_epci = {code: group for code, group in rows[rows["niveau"] == "epci"].groupby("code")}
-    by_departement = {code: group for code, group in
-                      rows[rows["niveau"] == "departement"].groupby("code")}
+    epci = rows[(rows["niveau"] == "epci") & (rows["public"] == ENSEMBLE)]
+    by_epci = {code: group for code, group in epci.groupby("code", sort=False)}
+    departements = rows[(rows["niveau"] == "departement") & (rows["type_siae"] == ENSEMBLE)
+                        & (rows["public"] == ENSEMBLE)]
+    dep = {(c, i): (v, s) for c, i, v, s in zip(
+        departements["code"], departements["indicateur"],
+        departements["valeur"].to_numpy(dtype=float, na_value=np.nan), departements["statut"],
+        strict=True)}
     communes = rows[(rows["niveau"] == "commune") & (rows["type_siae"] == ENSEMBLE)
                     & (rows["public"] == ENSEMBLE)]
-    communes_by_epci = {code: group for code, group in
-                        communes.groupby(communes["code"].map(epci_of))}
+    commune_indicators = _indicator_order(communes) if not communes.empty else []
+    keys, values, statuts = _wide(communes, ["code"], commune_indicators)
+    keys = keys.assign(_epci=keys["code"].map(epci_of))
+    communes_by_epci = {code: group.sort_values(["libelle", "code"]).index.to_numpy()
+                        for code, group in keys.groupby("_epci", sort=False)}
+    commune_table = (keys["code"].to_numpy(object), keys["libelle"].to_numpy(object),
+                     values, statuts, commune_indicators)
+    _, covered = _coverage(coverage[coverage["niveau"] == "epci"])
     empty = rows.iloc[0:0]
     for code, libelle in sorted(names.items(), key=lambda item: (item[1], item[0])):
-        ws = wb.create_sheet(sheet_name(f"Fiche {libelle}", taken))
-        _fiche(ws, code, libelle, by_epci.get(code, empty),
-               by_departement.get(departement_of[code], empty),
-               communes_by_epci.get(code, empty), millesime, restreinte)
+        ws = wb.sheet(sheet_name(f"Fiche {libelle}", taken))
+        _fiche(ws, code, libelle, by_epci.get(code, empty), departement_of[code], dep,
+               {need: covered[(code, need)] for need in LIBELLES_BESOINS
+                if (code, need) in covered},
+               communes_by_epci.get(code, np.array([], dtype=int)), commune_table, millesime,
+               restreinte)
 
 
-def _fiche(ws, code: str, libelle: str, epci: pd.DataFrame, departement: pd.DataFrame,
-           communes: pd.DataFrame, millesime: int, restreinte: bool) -> None:
+def _fiche(ws: Sheet, code: str, libelle: str, epci: pd.DataFrame, departement: str,
+           dep: dict, coverage: dict, communes: np.ndarray, commune_table: tuple,
+           millesime: int, restreinte: bool) -> None:
     """The « fiche territoire » of one EPCI."""
-    from openpyxl.styles import Font
-
-    line = title(ws, f"Fiche territoire — {libelle}", f"EPCI {code} — millésime {millesime}")
+    line = _title(ws, f"Fiche territoire — {libelle}", f"EPCI {code} — millésime {millesime}")
     indicators = _indicator_order(epci)
     titles = ["Indicateur", *[_kind_label(k) for k in KINDS], "Département (ensemble)"]
-    header_row(ws, line, titles)
-    values = _lookup(epci[epci["public"] == ENSEMBLE], ["indicateur", "type_siae"])
-    dep = _lookup(departement[(departement["type_siae"] == ENSEMBLE)
-                              & (departement["public"] == ENSEMBLE)], ["indicateur"])
+    _header(ws, line, titles, freeze=False)
+    values = {(i, k): (v, s) for i, k, v, s in zip(
+        epci["indicateur"], epci["type_siae"],
+        epci["valeur"].to_numpy(dtype=float, na_value=np.nan), epci["statut"], strict=True)}
     for indicator in indicators:
         line += 1
-        unite = BY_CODE[indicator].unite if indicator in BY_CODE else ""
-        put(ws, line, 1, _label(indicator))
+        unite = _unite(indicator)
+        cells = [(1, _label(indicator), DEFAULT)]
         for column, kind in enumerate(KINDS, start=2):
             if (indicator, kind) in values:
-                value, statut = values[(indicator, kind)]
-                classeur.put_value(ws, line, column, value, statut, unite, restreinte)
-        if (indicator,) in dep:
-            value, statut = dep[(indicator,)]
-            classeur.put_value(ws, line, len(KINDS) + 2, value, statut, unite, restreinte)
-    line += 2
-    put(ws, line, 1, "Communes de l'EPCI (ensemble des SIAE)").font = Font(bold=True)
-    line += 1
-    commune_rows = communes
-    commune_indicators = _indicator_order(commune_rows) if not commune_rows.empty else []
-    header_row(ws, line, ["Commune", "Code", *[_label(i) for i in commune_indicators]],
-               freeze=False)
-    wide = _lookup(commune_rows, ["code", "indicateur"])
-    names = sorted(set(zip(commune_rows["libelle"], commune_rows["code"], strict=True)))
-    for name, commune in names:
+                cells.append(_value(column, *values[(indicator, kind)], unite, restreinte))
+        if (departement, indicator) in dep:
+            cells.append(_value(len(KINDS) + 2, *dep[(departement, indicator)], unite,
+                                restreinte))
+        ws.write(line, cells)
+    for need, (indice, band, statut) in coverage.items():
         line += 1
-        put(ws, line, 1, name)
-        put(ws, line, 2, commune)
-        for column, indicator in enumerate(commune_indicators, start=3):
-            if (commune, indicator) in wide:
-                value, statut = wide[(commune, indicator)]
-                classeur.put_value(ws, line, column, value, statut, BY_CODE[indicator].unite
-                                   if indicator in BY_CODE else "", restreinte)
-    ws.freeze_panes = "B5"
-    from openpyxl.utils import get_column_letter
+        name = LIBELLES_BESOINS[need]
+        ws.write(line, [(1, f"Couverture des besoins — {name} (indice, classe)", DEFAULT),
+                        _value(2, indice, statut, "", restreinte, INDEX_FORMAT),
+                        _band(3, band, statut, restreinte)])
+    line += 2
+    ws.write(line, [(1, "Communes de l'EPCI (ensemble des SIAE)", BOLD)])
+    line += 1
+    codes, libelles, all_values, all_statuts, commune_indicators = commune_table
+    if len(communes) == 0:
+        commune_indicators = []
+    _header(ws, line, ["Commune", "Code", *[_label(i) for i in commune_indicators]],
+            freeze=False)
+    formats = [NUMBER_FORMATS.get(_unite(i), DEFAULT_NUMBER_FORMAT) for i in commune_indicators]
+    for position in communes:
+        line += 1
+        cells = [(1, libelles[position], DEFAULT), (2, codes[position], DEFAULT)]
+        for i, statut in enumerate(all_statuts[position]):
+            if statut:
+                cells.append(_value(i + 3, all_values[position, i], statut, "", restreinte,
+                                    formats[i]))
+        ws.write(line, cells)
+    ws.freeze = "B5"
+    ws.widths = dict(enumerate([48, *[13] * len(KINDS), 16], start=1))
 
-    for column, width in enumerate([48, *[13] * len(KINDS), 16], start=1):
-        ws.column_dimensions[get_column_letter(column)].width = width
 
-
-def _evolution_sheet(ws, evolution: pd.DataFrame, millesime: int,
-                     restreinte: bool) -> None:
-    start = title(ws, f"Évolution des indicateurs — millésime {millesime}",
-                  "Chaque indicateur comparé à sa valeur dans les millésimes précédents "
-                  "construits dans le projet (niveau communal : table out_evolution).")
+def _evolution_sheets(wb: StreamWorkbook, taken: set[str], evolution: pd.DataFrame,
+                      absent: pd.MultiIndex, millesime: int, restreinte: bool) -> None:
+    """« Évolution », continued on « Évolution (2) »… past the spreadsheet's row limit."""
+    subtitle = ("Chaque indicateur comparé à sa valeur dans les millésimes précédents "
+                "construits dans le projet, pour les types de SIAE présents (niveau communal : "
+                "table out_evolution).")
+    title = f"Évolution des indicateurs — millésime {millesime}"
     evolution = evolution[evolution["niveau"] != "commune"]
+    evolution = evolution[_present(evolution, absent)]
     if evolution.empty:
-        put(ws, start, 1, "Aucun millésime précédent n'a été construit dans ce projet : lancez "
-                          "« iae-etat build --all » pour comparer les millésimes.")
-        ws.column_dimensions["A"].width = 120
+        ws = wb.sheet(sheet_name("Évolution", taken))
+        start = _title(ws, title, subtitle)
+        ws.write(start, [(1, "Aucun millésime précédent n'a été construit dans ce projet : "
+                             "lancez « iae-etat build --all » pour comparer les millésimes.",
+                          DEFAULT)])
+        ws.widths = {1: 120}
         return
     titles = ["Niveau", "Code", "Territoire", "Indicateur", "Type de SIAE", "Public",
               "Millésime de référence", "Valeur de référence", f"Valeur {millesime}", "Écart",
               "Évolution (%)"]
-    header_row(ws, start, titles)
     data = evolution.assign(_level=evolution["niveau"].map(LEVELS.index),
                             _kind=evolution["type_siae"].map(
                                 lambda k: KINDS.index(k) if k in KINDS else len(KINDS)))
     data = data.sort_values(["_level", "libelle", "code", "indicateur", "_kind", "public",
                              "millesime_reference"])
-    line = start
-    for row in data.itertuples(index=False):
-        line += 1
-        unite = BY_CODE[row.indicateur].unite if row.indicateur in BY_CODE else row.unite
-        put(ws, line, 1, LEVEL_LABELS.get(row.niveau, row.niveau))
-        put(ws, line, 2, row.code)
-        put(ws, line, 3, row.libelle)
-        put(ws, line, 4, _label(row.indicateur))
-        put(ws, line, 5, _kind_label(row.type_siae))
-        put(ws, line, 6, row.public)
-        put(ws, line, 7, int(row.millesime_reference), "annee")
-        classeur.put_value(ws, line, 8, row.valeur_reference, row.statut, unite, restreinte)
-        classeur.put_value(ws, line, 9, row.valeur, row.statut, unite, restreinte)
-        classeur.put_value(ws, line, 10, row.ecart, row.statut, unite, restreinte)
-        classeur.put_value(ws, line, 11, row.ecart_pct, row.statut, "%", restreinte)
-    table(ws, start, titles, line, [14, 12, 30, 40, 12, 10, 12, 14, 14, 12, 12])
+    columns = {c: data[c].to_numpy(dtype=object) for c in
+               ("niveau", "code", "libelle", "indicateur", "type_siae", "public", "unite",
+                "millesime_reference", "statut")}
+    numbers = {c: data[c].to_numpy(dtype=float, na_value=np.nan)
+               for c in ("valeur_reference", "valeur", "ecart", "ecart_pct")}
+    per_sheet = MAX_ROWS - 4
+    for first in range(0, len(data), per_sheet):
+        ws = wb.sheet(sheet_name("Évolution", taken))
+        start = _title(ws, title, subtitle)
+        _header(ws, start, titles)
+        line = start
+        for r in range(first, min(first + per_sheet, len(data))):
+            line += 1
+            indicateur, statut = columns["indicateur"][r], columns["statut"][r]
+            unite = _unite(indicateur) if indicateur in BY_CODE else columns["unite"][r]
+            ws.write(line, [
+                (1, LEVEL_LABELS.get(columns["niveau"][r], columns["niveau"][r]), DEFAULT),
+                (2, columns["code"][r], DEFAULT), (3, columns["libelle"][r], DEFAULT),
+                (4, _label(indicateur), DEFAULT), (5, _kind_label(columns["type_siae"][r]),
+                                                   DEFAULT),
+                (6, columns["public"][r], DEFAULT),
+                (7, int(columns["millesime_reference"][r]), _number_style(NUMBER_FORMATS["annee"])),
+                _value(8, numbers["valeur_reference"][r], statut, unite, restreinte),
+                _value(9, numbers["valeur"][r], statut, unite, restreinte),
+                _value(10, numbers["ecart"][r], statut, unite, restreinte),
+                _value(11, numbers["ecart_pct"][r], statut, "%", restreinte)])
+        _table(ws, start, titles, line, [14, 12, 30, 40, 12, 10, 12, 14, 14, 12, 12])
 
 
-def _structures_sheet(ws, structures: pd.DataFrame, territoires: pd.DataFrame,
+def _structures_sheet(ws: Sheet, structures: pd.DataFrame, territoires: pd.DataFrame,
                       millesime: int) -> None:
-    start = title(ws, f"Chiffres par structure — millésime {millesime}",
-                  "Diffusion restreinte : données déclarées par chaque SIAE, non soumises au "
-                  "secret statistique. Ne pas diffuser.")
+    start = _title(ws, f"Chiffres par structure — millésime {millesime}",
+                   "Diffusion restreinte : données déclarées par chaque SIAE, non soumises au "
+                   "secret statistique. Ne pas diffuser.")
     names = territoires.set_index("code_commune")["nom_commune"]
     data = structures.assign(nom_commune=structures["code_commune"].map(names))
     data = data.sort_values(["denomination", "siret", "type_siae"])
     titles = [label for _, label in STRUCTURE_COLUMNS]
-    header_row(ws, start, titles)
+    _header(ws, start, titles)
     line = start
     for record in data.to_dict("records"):
         line += 1
+        cells = []
         for column, (field, _) in enumerate(STRUCTURE_COLUMNS, start=1):
             value = record.get(field)
-            if classeur.missing(value):
-                value = None
-            if field == "salaries_annee" and value is not None:
-                value = int(value)
-            elif field in ("etp_conventionnes", "etp_realises") and value is not None:
-                value = float(value)
-            elif field == "a_repondu" and value is not None:
-                value = bool(value)
-            put(ws, line, column, value, "personnes" if field == "salaries_annee" else "ETP")
-    table(ws, start, titles, line, [16, 12, 40, 12, 28, 12, 14, 14, 16])
+            if missing(value):
+                continue
+            if field == "salaries_annee":
+                cells.append((column, int(value), _number_style(NUMBER_FORMATS["personnes"])))
+            elif field in ("etp_conventionnes", "etp_realises"):
+                cells.append((column, float(value), _number_style(DEFAULT_NUMBER_FORMAT)))
+            else:
+                cells.append((column, bool(value) if field == "a_repondu" else value, DEFAULT))
+        ws.write(line, cells)
+    _table(ws, start, titles, line, [16, 12, 40, 12, 28, 12, 14, 14, 16])
