@@ -11,6 +11,7 @@ import pandas as pd
 from iae_etat.analyse.run import seuil_zone_blanche
 from iae_etat.analyse.scenario import (
     CONSEIL,
+    INPUT_FILTERS,
     Scenario,
     hypotheses_table,
     parse_scenario,
@@ -64,7 +65,8 @@ def built_tables(projet: Projet, millesime: int) -> dict[str, pd.DataFrame]:
                          f"data/processed/{millesime}/.",
                          conseil="Lancez d'abord « iae-etat build » (ou « iae-etat --millesime "
                                  f"{millesime} build »).")
-    return {name: catalogue.read(name) for name in TABLES}
+    return {name: catalogue.read(name, filters=INPUT_FILTERS if name == "out_indicateurs"
+                                 else None) for name in TABLES}
 
 
 def apply(projet: Projet, scenario: Scenario, tables: dict[str, pd.DataFrame],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 
 import pytest
@@ -10,7 +12,8 @@ from iae_etat.report.pdf import PDF_NAME, html_to_pdf, pdf_stage
 from tests.conftest import cli
 
 SECTIONS = ("Sommaire", "Synthèse", "L'offre d'insertion par type de structure",
-            "Offre et besoins par territoire", "Annexe méthodologique")
+            "Offre et besoins par territoire", "Parcours et sorties", "Financement",
+            "Pistes pour le plan d'action", "Annexe méthodologique")
 
 
 def _weasyprint_works() -> bool:
@@ -26,6 +29,12 @@ needs_weasyprint = pytest.mark.skipif(not _weasyprint_works(),
 
 
 def _text(path) -> list[str]:
+    """The text of each page: poppler's pdftotext when installed (as a reader would extract
+    it), else pypdf."""
+    if shutil.which("pdftotext"):
+        result = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"],
+                                capture_output=True, text=True, check=True, timeout=120)
+        return result.stdout.split("\f")[:-1]
     from pypdf import PdfReader
 
     return [page.extract_text() for page in PdfReader(str(path)).pages]

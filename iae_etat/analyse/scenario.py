@@ -60,6 +60,10 @@ _COMPARED = {"etp_conventionnes": "etp", "nb_siae": "nb_siae", "taux_equipement"
              "part_offre": "part_offre", "indice_couverture": "indice",
              "couverture": "couverture", "zone_blanche": "zone_blanche"}
 _KEY = ["diffusion", "niveau", "code", "besoin"]
+# The rows of out_indicateurs a scenario reads (all publics together, both diffusions: the
+# hypotheses are checked against the true values).
+INPUTS = ("nb_siae", "etp_conventionnes", *NEEDS)
+INPUT_FILTERS = [("public", "==", ENSEMBLE), ("indicateur", "in", list(INPUTS))]
 _TOLERANCE = 1e-9
 _HEADER = re.compile(r"^\s*\[\[\s*hypothese\s*\]\]")
 _TABLE = re.compile(r"^\s*\[")
@@ -238,8 +242,7 @@ def simulate(indicateurs: pd.DataFrame, territoires: pd.DataFrame, scenario: Sce
     territory, a SIAE of the kind where ETP are added or removed, no negative ETP).
     """
     inputs = indicateurs[(indicateurs["public"] == ENSEMBLE)
-                         & indicateurs["indicateur"].isin(["nb_siae", "etp_conventionnes",
-                                                           *NEEDS])]
+                         & indicateurs["indicateur"].isin(INPUTS)]
     deltas, direct = _deltas(scenario, territoires, inputs)
     after = inputs.merge(deltas, on=["niveau", "code", "indicateur", "type_siae"], how="left")
     after["valeur"] = after["valeur"] + after.pop("delta").fillna(0.0)

@@ -11,6 +11,7 @@ import pandas as pd
 
 from iae_etat import __version__, referentiel, resources
 from iae_etat.analyse import ponderation
+from iae_etat.analyse.scenario import INPUT_FILTERS
 from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
 from iae_etat.errors import Probleme
@@ -56,7 +57,8 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     asp = catalogue.read("core_asp") if catalogue.exists("core_asp") else None
     niveaux = catalogue.read("core_territoires")
     groupes = ponderation.groupes(structures, niveaux, asp)
-    tables = {"out_indicateurs": indicateurs, "core_territoires": niveaux}
+    tables = {"out_indicateurs": catalogue.read("out_indicateurs", filters=INPUT_FILTERS),
+              "core_territoires": niveaux}
     html = render_report(projet, millesime, indicateurs, evolution,
                          catalogue.read("out_couverture"), structures, anomalies,
                          catalogue.read("core_sources"), collecte,
