@@ -48,6 +48,10 @@ class Projet:
     def config_path(self) -> Path:
         return self.dir / CONFIG_NAME
 
+    def section(self, name: str) -> dict[str, Any]:
+        """The optional section ``[name]`` of the configuration (empty when absent)."""
+        return _section(self.options, name, self.config_path, required=False)
+
     def raw_dir(self, source: str, millesime: int | None = None) -> Path:
         base = self.dir / "data" / "raw" / source
         return base if millesime is None else base / str(millesime)

@@ -39,9 +39,7 @@ CELL = ["niveau", "code", "type_siae"]
 
 def montant_rsa_annuel(projet: Projet) -> float | None:
     """``[financement] montant_rsa_annuel`` of the configuration, or None when absent."""
-    section = projet.options.get("financement", {})
-    if not isinstance(section, dict):
-        raise ConfigError(f"{projet.config_path} : [financement] doit être une section.")
+    section = projet.section("financement")
     if "montant_rsa_annuel" not in section:
         return None
     value = section["montant_rsa_annuel"]

@@ -27,10 +27,8 @@ class Methode:
 
 def methode(projet: Projet) -> Methode:
     """The validated methods of the project (defaults when absent)."""
-    section = projet.options.get("analyse", {})
+    section = projet.section("analyse")
     path = projet.config_path
-    if not isinstance(section, dict):
-        raise ConfigError(f"{path} : [analyse] doit être une section.")
     values = {}
     for key, allowed in (("attribution", ATTRIBUTIONS), ("non_reponse", NON_REPONSES)):
         value = section.get(key, allowed[0])

@@ -51,7 +51,7 @@ SEUIL_ZONE_BLANCHE = 100
 
 def seuil_zone_blanche(projet: Projet) -> float:
     """The zone blanche threshold of the project's configuration."""
-    value = projet.options.get("analyse", {}).get("seuil_zone_blanche", SEUIL_ZONE_BLANCHE)
+    value = projet.section("analyse").get("seuil_zone_blanche", SEUIL_ZONE_BLANCHE)
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise ConfigError(f"{projet.config_path} : [analyse] seuil_zone_blanche doit être un "
                           "nombre positif (demandeurs d'emploi ou foyers).")

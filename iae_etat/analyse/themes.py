@@ -26,8 +26,7 @@ BASES_VALORISATION = {"sorties_durables": "sorties en emploi durable",
 def couts_valorisation(projet: Projet) -> list[dict]:
     """The unit costs of ``[valorisation] couts`` (``libelle, par, montant, source``), checked;
     empty when none is configured."""
-    section = projet.options.get("valorisation", {})
-    couts = section.get("couts", []) if isinstance(section, dict) else None
+    couts = projet.section("valorisation").get("couts", [])
     where = f"{projet.config_path} : [valorisation]"
     if not isinstance(couts, list):
         raise ConfigError(f"{where} couts doit être une liste de tables [[valorisation.couts]].")

@@ -29,10 +29,8 @@ class Reglages:
 
 def reglages(projet: Projet) -> Reglages:
     """The validated ``[rapport]`` section (defaults when absent)."""
-    section = projet.options.get("rapport", {})
+    section = projet.section("rapport")
     path = projet.config_path
-    if not isinstance(section, dict):
-        raise ConfigError(f"{path} : [rapport] doit être une section.")
     diffusion = section.get("diffusion", "publique")
     if diffusion not in DIFFUSIONS:
         raise ConfigError(f"{path} : [rapport] diffusion vaut « {diffusion} » ; valeurs "
