@@ -11,13 +11,8 @@ from iae_etat.analyse import attribution
 from iae_etat.analyse.indicateurs import indicators
 from iae_etat.analyse.run import DERIVED
 from iae_etat.analyse.secret import apply_secret
+from tests.test_indicateurs import TERRITOIRES  # communes A, B in EPCI E1, C in E2; département D
 
-# Communes A and B in EPCI E1, C in EPCI E2; one département D.
-TERRITOIRES = pd.DataFrame({
-    "code_commune": ["A", "B", "C"], "nom_commune": ["Alpha", "Bêta", "Gamma"],
-    "code_epci": ["E1", "E1", "E2"], "nom_epci": ["CC Un", "CC Un", "CC Deux"],
-    "code_arrondissement": ["R1"] * 3, "nom_arrondissement": ["Arr"] * 3,
-    "code_departement": ["D"] * 3, "nom_departement": ["Dép"] * 3})
 # s1 ACI in A: 10 salariés, 6 living in E1 and 4 in E2. s2 AI in A did not answer.
 # s3 EI in C: 6 of its salariés live in E2, 2 outside the scope (« hors »).
 # s4 ETTI in B answered without the « Résidence » sheet: it stays at its site.
