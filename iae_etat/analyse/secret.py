@@ -128,25 +128,38 @@ def _equation_rows(children: pd.DataFrame, total_keys: pd.DataFrame, rows: pd.Se
 
 
 def secondary(data: pd.DataFrame, secret: pd.Series, eqs: pd.DataFrame) -> pd.Series:
-    """Extend ``secret`` until no equation has exactly one secret cell."""
-    secret = secret.copy()
-    value = data["valeur"]
-    eqs = eqs[value.reindex(eqs["row"]).notna().to_numpy()].copy()
-    eqs["valeur"] = value.reindex(eqs["row"]).to_numpy()
+    """Extend ``secret`` (aligned on ``data``) until no equation has exactly one secret cell.
+
+    Each round hides, in every equation left with a single secret cell, its smallest non-zero
+    open part, else its total. Equations are integer codes and membership arrays, so that a
+    national table (millions of equation rows) takes a few vectorised passes per round.
+    """
+    values = data["valeur"].to_numpy(dtype=float, na_value=np.nan)
+    position = data.index.get_indexer(eqs["row"])
+    known = ~np.isnan(values[position])
+    position = position[known]
+    equation = pd.factorize(eqs["equation"].to_numpy()[known])[0]
+    total = eqs["total"].to_numpy(dtype=bool)[known]
+    cell_value = values[position]
+    hidden = secret.to_numpy(dtype=bool).copy()
+    count = int(equation.max()) + 1 if len(equation) else 0
     while True:
-        eqs["secret"] = secret.reindex(eqs["row"]).to_numpy()
-        lone = eqs.groupby("equation")["secret"].transform("sum") == 1
+        member = hidden[position]
+        lone = np.bincount(equation, weights=member, minlength=count)[equation] == 1
         if not lone.any():
-            return secret
-        open_cells = eqs[lone & ~eqs["secret"]]
-        parts = open_cells[~open_cells["total"] & (open_cells["valeur"] > 0)]
-        chosen = parts.loc[parts.groupby("equation")["valeur"].idxmin(), ["equation", "row"]]
-        rest = open_cells[open_cells["total"]
-                          & ~open_cells["equation"].isin(chosen["equation"])]
-        new_rows = set(chosen["row"]) | set(rest["row"])
-        if not new_rows:  # only zero parts left open: a single unknown that is already zero
-            return secret
-        secret.loc[list(new_rows)] = True
+            break
+        open_cells = lone & ~member
+        parts = np.flatnonzero(open_cells & ~total & (cell_value > 0))
+        chosen = pd.Series(cell_value[parts], index=parts).groupby(equation[parts]).idxmin() \
+            .to_numpy(dtype=np.int64) if len(parts) else np.array([], dtype=np.int64)
+        served = np.zeros(count, dtype=bool)
+        served[equation[chosen]] = True
+        rest = np.flatnonzero(open_cells & total & ~served[equation])
+        if not len(chosen) and not len(rest):
+            break  # only zero parts left open: a single unknown that is already zero
+        hidden[position[chosen]] = True
+        hidden[position[rest]] = True
+    return pd.Series(hidden, index=secret.index)
 
 
 def _propagate(data: pd.DataFrame, secret: pd.Series,
