@@ -401,32 +401,29 @@ def _own_public_shares(table: pd.DataFrame, besoins_territoires: pd.DataFrame) -
     from the source's own figures: the communes' sums miss the publics under the source's
     secrecy (not available), the territory's own figures do not."""
     own = besoins_territoires[besoins_territoires["de_source_niveau"].astype(bool)]
-    shares = {}
+    frames = []
     for public, (_, columns) in PUBLICS.items():
-        if not columns or not set(columns) <= set(own.columns):
-            continue
-        de_public = own[list(columns)].astype(float).sum(axis=1, min_count=len(columns))
-        de_abc = own["de_abc"].astype(float)
-        for niveau, code, share in zip(own["niveau"], own["code"],
-                                       de_public / de_abc.where(de_abc > 0) * 100, strict=True):
-            if pd.notna(share):
-                shares[(niveau, code, public)] = float(share)
-    if not shares:
+        if columns and set(columns) <= set(own.columns):
+            de_public = own[list(columns)].astype(float).sum(axis=1, min_count=len(columns))
+            de_abc = own["de_abc"].astype(float)
+            frames.append(pd.DataFrame({"niveau": own["niveau"], "code": own["code"],
+                                        "public": public,
+                                        "part": de_public / de_abc.where(de_abc > 0) * 100}))
+    shares = pd.concat(frames, ignore_index=True).dropna(subset=["part"]) if frames else None
+    if shares is None or shares.empty:
         return table
+    key = ["niveau", "code", "public"]
+    rows = table[table["niveau"].isin(set(shares["niveau"])) & (table["type_siae"] == ENSEMBLE)
+                 & table["indicateur"].isin(["part_public_de_abc", "ecart_representativite",
+                                             "part_public_salaries"])]
+    rows = rows[key + ["indicateur", "valeur"]].reset_index().merge(shares, on=key)
+    salaries = rows[rows["indicateur"] == "part_public_salaries"].set_index(key)["valeur"]
     table = table.copy()
-    key = pd.Series(list(zip(table["niveau"], table["code"], table["public"], strict=True)),
-                    index=table.index)
-    share = key.map(shares)
-    ensemble = table["type_siae"] == ENSEMBLE
-    target = ensemble & (table["indicateur"] == "part_public_de_abc") & share.notna()
-    table.loc[target, "valeur"] = share[target]
-    salaries = table[ensemble & (table["indicateur"] == "part_public_salaries")]
-    salaries = pd.Series(salaries["valeur"].to_numpy(), index=pd.MultiIndex.from_arrays(
-        [salaries["niveau"], salaries["code"], salaries["public"]]))
-    gap = ensemble & (table["indicateur"] == "ecart_representativite") & share.notna()
-    table.loc[gap, "valeur"] = salaries.reindex(
-        pd.MultiIndex.from_frame(table.loc[gap, ["niveau", "code", "public"]])).to_numpy() \
-        - share[gap].to_numpy()
+    part = rows[rows["indicateur"] == "part_public_de_abc"]
+    table.loc[part["index"], "valeur"] = part["part"].to_numpy()
+    gap = rows[rows["indicateur"] == "ecart_representativite"]
+    table.loc[gap["index"], "valeur"] = salaries.reindex(
+        pd.MultiIndex.from_frame(gap[key])).to_numpy() - gap["part"].to_numpy()
     return table
 
 
