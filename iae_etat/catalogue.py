@@ -39,6 +39,10 @@ class Catalogue:
         pyarrow ``filters``, when given: large tables are read in part)."""
         return pd.read_parquet(self.path(name), filters=filters)
 
+    def read_optional(self, name: str) -> pd.DataFrame | None:
+        """The table ``name``, or None when this millésime has none (a source not provided)."""
+        return self.read(name) if self.exists(name) else None
+
     def write(self, name: str, df: pd.DataFrame) -> Path:
         """Validate ``df`` against contract ``name`` and write it, rows in a stable order."""
         return self.write_parts(name, [df])

@@ -65,18 +65,17 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
     structures = catalogue.read("core_structures")
     besoins = catalogue.read("core_besoins") if catalogue.exists("core_besoins") \
         else pd.DataFrame(columns=["code_commune", "de_abc"])
-    asp = catalogue.read("core_asp") if catalogue.exists("core_asp") else None
-    reponses = catalogue.read(QUESTIONNAIRES) if catalogue.exists(QUESTIONNAIRES) else None
+    asp = catalogue.read_optional("core_asp")
+    reponses = catalogue.read_optional(QUESTIONNAIRES)
     choix = methode(projet)
-    residence = catalogue.read(RESIDENCE_CONTRACT) \
-        if choix.attribution == "residence" and catalogue.exists(RESIDENCE_CONTRACT) else None
+    residence = catalogue.read_optional(RESIDENCE_CONTRACT) \
+        if choix.attribution == "residence" else None
     poids = ponderation.poids(structures, ponderation.groupes(structures, territoires, asp),
                               territoires) if choix.non_reponse == "calage" else None
     table = indicators(territoires, structures, besoins, asp, reponses, residence, poids,
                        rsa_annuel=montant_rsa_annuel(projet),
                        couts=couts_valorisation(projet),
-                       besoins_territoires=catalogue.read("core_besoins_territoires")
-                       if catalogue.exists("core_besoins_territoires") else None)
+                       besoins_territoires=catalogue.read_optional("core_besoins_territoires"))
     effectifs = {i.code for i in CATALOGUE if i.effectif}
     seuil = projet.secret.seuil_effectifs
     primary = None

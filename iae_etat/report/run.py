@@ -54,7 +54,7 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     collecte = catalogue.read("core_collecte")
     evolution = catalogue.read("out_evolution", filters=wanted)
     structures = catalogue.read("core_structures")
-    asp = catalogue.read("core_asp") if catalogue.exists("core_asp") else None
+    asp = catalogue.read_optional("core_asp")
     niveaux = catalogue.read("core_territoires")
     groupes = ponderation.groupes(structures, niveaux, asp)
     tables = {"out_indicateurs": catalogue.read("out_indicateurs", filters=INPUT_FILTERS),
@@ -65,8 +65,7 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
                          ecarts=catalogue.read("out_ecarts"),
                          scenarios=project_scenarios(projet, tables), groupes=groupes,
                          niveaux=niveaux,
-                         reponses=catalogue.read(QUESTIONNAIRES)
-                         if catalogue.exists(QUESTIONNAIRES) else None)
+                         reponses=catalogue.read_optional(QUESTIONNAIRES))
     report = reports_dir / REPORT_NAME
     write_text(report, html)
     notice = "Données fictives de démonstration" if projet.donnees_fictives else ""
