@@ -164,7 +164,7 @@ def _execute(projet: Projet, millesime: int, plan: dict[str, str], state: dict,
             if stage == "ingest":
                 for old in stage_processed.glob("*.parquet"):
                     old.unlink()
-                result = run_ingest(projet, millesime, catalogue)
+                result = run_ingest(projet, millesime, catalogue, cache)
                 summary.questionnaires_recus = result.questionnaires_recus
                 summary.questionnaires_retenus = result.questionnaires_retenus
                 summary.questionnaires_manquants = result.questionnaires_manquants
@@ -204,7 +204,7 @@ def _execute(projet: Projet, millesime: int, plan: dict[str, str], state: dict,
                                         if k.startswith(str(projet.dir / "data" / "raw"))}
         if stage_reports is not None:
             write_text(stage_reports / MANIFEST, manifest(projet, millesime, summary,
-                                                          stage_processed))
+                                                          stage_processed, cache))
         write_text(stage_processed / etat.STATE_NAME,
                    json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     except BaseException:
@@ -239,10 +239,12 @@ def _copy_into(published: Path, staging: Path) -> None:
         shutil.copytree(published, staging, dirs_exist_ok=True)
 
 
-def manifest(projet: Projet, millesime: int, summary: Summary, processed: Path) -> str:
-    """``build.json``: version, inputs with their hashes, tables, counts and the build date."""
-    inputs = [{"fichier": "iae-etat.toml", "sha256": etat.sha256_file(projet.config_path)}]
-    inputs += [{"fichier": p.relative_to(projet.dir).as_posix(), "sha256": etat.sha256_file(p)}
+def manifest(projet: Projet, millesime: int, summary: Summary, processed: Path,
+             cache: etat.HashCache) -> str:
+    """``build.json``: version, inputs with their hashes (from the build's ``cache``), tables,
+    counts and the build date."""
+    inputs = [{"fichier": "iae-etat.toml", "sha256": cache.hash(projet.config_path)}]
+    inputs += [{"fichier": p.relative_to(projet.dir).as_posix(), "sha256": cache.hash(p)}
                for p in etat.raw_files(projet, millesime)]
     tables = {p.stem: etat.sha256_file(p) for p in sorted(processed.glob("*.parquet"))}
     content = {

@@ -41,7 +41,7 @@ class HashCache:
     def hash(self, path: Path) -> str:
         stat = path.stat()
         key = str(path)
-        entry = self.known.get(key)
+        entry = self.seen.get(key) or self.known.get(key)
         if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
             digest = entry[2]
         else:

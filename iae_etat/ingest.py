@@ -7,6 +7,7 @@ problems are recorded in ``core_anomalies`` and the rest goes on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from iae_etat.codes import normalise_siret
 from iae_etat.config import Projet
 from iae_etat.contracts import load_contract
 from iae_etat.errors import GRAVITE_AVERTISSEMENT, GRAVITE_ERREUR, Probleme
+from iae_etat.etat import HashCache, sha256_file
 from iae_etat.questionnaire.controles import cross_checks
 from iae_etat.questionnaire.layout import CONTRACT_NAME, RESIDENCE_CONTRACT
 from iae_etat.questionnaire.reader import read_return
@@ -41,11 +43,16 @@ class IngestResult:
     questionnaires_retenus: int = 0
     questionnaires_manquants: int = 0
     questionnaires_ecartes: int = 0
+    # How a file read is hashed for core_sources: the build's cache, which has just hashed
+    # every raw file to plan the stages, else a fresh hash.
+    hasher: Callable[[Path], str] = sha256_file
 
 
-def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue) -> IngestResult:
-    """Read every source of ``millesime`` and write the ingest tables into ``catalogue``."""
-    result = IngestResult()
+def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue,
+               cache: HashCache | None = None) -> IngestResult:
+    """Read every source of ``millesime`` and write the ingest tables into ``catalogue``
+    (``cache``: the build's file hashes, reused for the provenance table)."""
+    result = IngestResult() if cache is None else IngestResult(hasher=cache.hash)
     territoires = ingestion.territoires_with_levels(
         projet, millesime, result, referentiel.territoires(list(projet.departements)))
     catalogue.write("core_territoires", territoires)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from iae_etat.analyse.run import seuil_zone_blanche
+from iae_etat.analyse.methode import seuil_zone_blanche
 from iae_etat.analyse.scenario import (
     CONSEIL,
     INPUT_FILTERS,

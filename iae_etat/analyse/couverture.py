@@ -34,8 +34,7 @@ def couverture(published: pd.DataFrame, seuil: float) -> pd.DataFrame:
     wanted = ["nb_siae", "etp_conventionnes", *NEEDS]
     rows = published[(published["type_siae"] == ENSEMBLE) & (published["public"] == ENSEMBLE)
                      & published["indicateur"].isin(wanted)]
-    wide = rows.set_index([*_KEY, "indicateur"])[["valeur", "statut"]].unstack("indicateur")
-    values, statut = wide["valeur"], wide["statut"]
+    values, statut = wide(rows, _KEY)
     frames = []
     for need in NEEDS:
         if need not in values.columns or values[need].isna().all():
@@ -46,6 +45,12 @@ def couverture(published: pd.DataFrame, seuil: float) -> pd.DataFrame:
     out = pd.concat(frames, ignore_index=True)
     return out.sort_values(["diffusion", "niveau", "code", "besoin"]).reset_index(drop=True)[
         COLUMNS]
+
+
+def wide(rows: pd.DataFrame, key: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Values and statuts of indicator rows with a column per indicator, indexed by ``key``."""
+    table = rows.set_index([*key, "indicateur"])[["valeur", "statut"]].unstack("indicateur")
+    return table["valeur"].astype(float), table["statut"]
 
 
 def _need_rows(values: pd.DataFrame, statut: pd.DataFrame, need: str,

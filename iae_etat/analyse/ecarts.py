@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from iae_etat.analyse.couverture import LIBELLES_BESOINS
+from iae_etat.analyse.couverture import LIBELLES_BESOINS, wide
 from iae_etat.analyse.indicateurs import ENSEMBLE, NEEDS, PUBLIC_LABELS, PUBLICS
 from iae_etat.analyse.niveaux import LEVELS, level_frame
 
@@ -61,14 +61,14 @@ def ecarts(published: pd.DataFrame, territoires: pd.DataFrame) -> pd.DataFrame:
     wanted = published["indicateur"].isin(INPUTS) & (published["type_siae"] == ENSEMBLE)
     rows = published.loc[wanted, [*_KEY, "libelle", "indicateur", "public", "valeur", "statut"]]
     labels = rows.drop_duplicates(_KEY).set_index(_KEY)["libelle"]
-    totals = _wide(rows[rows["public"] == ENSEMBLE], _KEY)
+    totals = wide(rows[rows["public"] == ENSEMBLE], _KEY)
     frames = [_etp_gaps(totals, need, territoires) for need in NEEDS
               if need in totals[0].columns and totals[0][need].notna().any()]
     described = [p for p, (_, needs) in PUBLICS.items() if needs]
     public_rows = rows[rows["public"].isin(described)
                        & (rows["indicateur"] == "part_public_de_abc")]
     if public_rows["valeur"].notna().any():  # only with questionnaires and needs by public
-        by_public = _wide(rows[rows["public"].isin(described)], [*_KEY, "public"])
+        by_public = wide(rows[rows["public"].isin(described)], [*_KEY, "public"])
         frames.append(_public_gaps(totals, by_public))
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
@@ -86,12 +86,6 @@ def ecarts(published: pd.DataFrame, territoires: pd.DataFrame) -> pd.DataFrame:
         .astype("Int64")
     out = out.sort_values(["diffusion", "niveau", "mesure", "besoin", "public", "code"])
     return out.reset_index(drop=True)[COLUMNS]
-
-
-def _wide(rows: pd.DataFrame, key: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Values and statuts with a column per indicator, indexed by ``key``."""
-    wide = rows.set_index([*key, "indicateur"])[["valeur", "statut"]].unstack("indicateur")
-    return wide["valeur"].astype(float), wide["statut"]
 
 
 def _has_need(values: pd.Series, statut: pd.Series) -> np.ndarray:

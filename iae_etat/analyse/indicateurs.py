@@ -623,10 +623,7 @@ def _answers_by_place(structures: pd.DataFrame, reponses: pd.DataFrame,
     for name, value in exits.items():
         figures[f"v_{name}"] = value.where(both) * factor
     data = pd.concat([data[["code_commune", "type_siae"]], pd.DataFrame(figures)], axis=1)
-    by_type = data.groupby(["code_commune", "type_siae"]).sum(min_count=1).reset_index()
-    ensemble = data.drop(columns="type_siae").groupby("code_commune").sum(min_count=1)
-    return pd.concat([by_type, ensemble.reset_index().assign(type_siae=ENSEMBLE)],
-                     ignore_index=True)
+    return _with_ensemble(data, dict.fromkeys(figures, 1))
 
 
 def _answer_sums(places: pd.DataFrame, sums: pd.DataFrame, answers: pd.DataFrame,

@@ -4,6 +4,7 @@
 commune of its siège) or ``residence`` (its salariés' EPCI of residence, at the EPCI and
 département levels). ``non_reponse`` treats the SIAE that did not answer: ``aucune`` (default,
 respondents only) or ``calage`` (respondents reweighted within each kind of SIAE).
+``seuil_zone_blanche`` is the need from which a territory without SIAE is a zone blanche.
 """
 
 from __future__ import annotations
@@ -38,3 +39,17 @@ def methode(projet: Projet) -> Methode:
                               f"{listed}.")
         values[key] = value
     return Methode(**values)
+
+
+# Default need (demandeurs d'emploi ABC, foyers RSA) above which a territory without SIAE is a
+# zone blanche; ``[analyse] seuil_zone_blanche`` in iae-etat.toml overrides it.
+SEUIL_ZONE_BLANCHE = 100
+
+
+def seuil_zone_blanche(projet: Projet) -> float:
+    """The zone blanche threshold of the project's configuration."""
+    value = projet.section("analyse").get("seuil_zone_blanche", SEUIL_ZONE_BLANCHE)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError(f"{projet.config_path} : [analyse] seuil_zone_blanche doit être un "
+                          "nombre positif (demandeurs d'emploi ou foyers).")
+    return float(value)

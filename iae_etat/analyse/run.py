@@ -16,13 +16,13 @@ from iae_etat.analyse.evolution import (
 from iae_etat.analyse.financement import SOMMES as SOMMES_FINANCEMENT
 from iae_etat.analyse.financement import montant_rsa_annuel
 from iae_etat.analyse.indicateurs import CATALOGUE, EXIT_CATEGORIES, indicators
-from iae_etat.analyse.methode import methode
+from iae_etat.analyse.methode import methode, seuil_zone_blanche
 from iae_etat.analyse.secret import apply_secret
 from iae_etat.analyse.themes import couts_valorisation
 from iae_etat.analyse.vraisemblance import sanity_checks
 from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
-from iae_etat.errors import ConfigError, Probleme
+from iae_etat.errors import Probleme
 from iae_etat.etat import previous_indicators
 from iae_etat.questionnaire.layout import CONTRACT_NAME as QUESTIONNAIRES
 from iae_etat.questionnaire.layout import RESIDENCE_CONTRACT
@@ -42,20 +42,6 @@ DERIVED = {"taux_equipement_etp_de_abc": ("de_abc", "etp_conventionnes"),
            "couts_evites": ("sorties_durables", "sorties_dynamiques")}
 # Additive relations between indicators of one cell (total → parts), for the secondary secrecy.
 SOMMES = {**SOMMES_FINANCEMENT, "sorties_dynamiques": EXIT_CATEGORIES}
-
-
-# Default need (demandeurs d'emploi ABC, foyers RSA) above which a territory without SIAE is a
-# zone blanche; ``[analyse] seuil_zone_blanche`` in iae-etat.toml overrides it.
-SEUIL_ZONE_BLANCHE = 100
-
-
-def seuil_zone_blanche(projet: Projet) -> float:
-    """The zone blanche threshold of the project's configuration."""
-    value = projet.section("analyse").get("seuil_zone_blanche", SEUIL_ZONE_BLANCHE)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ConfigError(f"{projet.config_path} : [analyse] seuil_zone_blanche doit être un "
-                          "nombre positif (demandeurs d'emploi ou foyers).")
-    return float(value)
 
 
 def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from iae_etat.analyse.couverture import BANDES
 from iae_etat.report.charts import _METADATA, _setup
 from iae_etat.report.formats import nombre
 
@@ -210,10 +211,25 @@ MAPS = (("epci", "taux_equipement_etp_de_abc",
 INDICE_MAP = ("epci", "de_abc", "Indice de couverture des demandeurs d'emploi A, B, C par EPCI")
 LEVEL_COLUMNS = {"epci": "code_epci", "arrondissement": "code_arrondissement",
                  "zone_emploi": "code_zone_emploi", "clpe": "code_clpe"}
-# The bands of the indice de couverture (analyse/couverture.py), darkest for the least covered.
-INDICE_BANDS = ((0.0, "très bonne (moins de 0,2)"), (0.2, "bonne (0,2 à 0,4)"),
-                (0.4, "intermédiaire (0,4 à 0,6)"), (0.6, "faible (0,6 à 0,8)"),
-                (0.8, "très faible (0,8 et plus)"))
+
+
+def _indice_bands() -> tuple[tuple[float, str], ...]:
+    """The bands of the indice de couverture (``analyse.couverture.BANDES``) as map classes,
+    from the best covered (lightest) to the least (darkest)."""
+    ordered = list(reversed(BANDES))
+    out = []
+    for rank, (lower, label) in enumerate(ordered):
+        upper = ordered[rank + 1][0] if rank + 1 < len(ordered) else None
+        if upper is None:
+            out.append((lower, f"{label} ({nombre(lower, 1)} et plus)"))
+        elif lower == -math.inf:
+            out.append((0.0, f"{label} (moins de {nombre(upper, 1)})"))
+        else:
+            out.append((lower, f"{label} ({nombre(lower, 1)} à {nombre(upper, 1)})"))
+    return tuple(out)
+
+
+INDICE_BANDS = _indice_bands()
 
 
 def report_maps(project_dir: Path, millesime: int, indicateurs, territoires,
@@ -252,10 +268,10 @@ def report_maps(project_dir: Path, millesime: int, indicateurs, territoires,
         values = _values(part["code"], part["valeur"], part["statut"])
         unite = BY_CODE[code].unite
         decimales = 0 if unite in ("personnes", "structures") else 1
-        maps.append(_map(outlines, values, titre, millesime, unite, decimales,
-                         group_of(level)))
+        groups = group_of(level)
+        maps.append(_map(outlines, values, titre, millesime, unite, decimales, groups))
         if level == INDICE_MAP[0] and couverture is not None:
-            maps += _indice_map(outlines, couverture, millesime, group_of(level))
+            maps += _indice_map(outlines, couverture, millesime, groups)
     missing = len(communes) - len(outlines)
     message = f"{missing} commune(s) du projet sans contour ne figurent pas sur les cartes." \
         if missing else ""

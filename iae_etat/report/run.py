@@ -32,7 +32,7 @@ from iae_etat.report import (
 )
 from iae_etat.report.controles import anomalies_xlsx, retour_workbook
 from iae_etat.report.formats import nombre
-from iae_etat.report.reglages import reglages
+from iae_etat.report.reglages import reglages, scenario_files
 from iae_etat.report.templating import environment, inline_css
 from iae_etat.scenarios import project_scenarios
 from iae_etat.xlsx import protect_csv_text
@@ -46,6 +46,8 @@ STATUTS = {"retenu": "retenu, cellules en erreur écartées", "ecarte": "écart�
 def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
                reports_dir: Path) -> list[Path]:
     """Write the report and the controls into ``reports_dir``; returns the written paths."""
+    from iae_etat.build import notice as fictional_notice  # build imports this module
+
     # The report shows the publique rows; the dashboard those of its diffusion.
     wanted = [("diffusion", "in", sorted({"publique", reglages(projet).diffusion}))]
     indicateurs = catalogue.read("out_indicateurs", filters=wanted)
@@ -57,18 +59,19 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     asp = catalogue.read_optional("core_asp")
     niveaux = catalogue.read("core_territoires")
     groupes = ponderation.groupes(structures, niveaux, asp)
-    tables = {"out_indicateurs": catalogue.read("out_indicateurs", filters=INPUT_FILTERS),
-              "core_territoires": niveaux}
-    html = render_report(projet, millesime, indicateurs, evolution,
-                         catalogue.read("out_couverture"), structures, anomalies,
-                         catalogue.read("core_sources"), collecte,
+    # a scenario is checked against the true values: both diffusions of its few inputs
+    inputs = {"out_indicateurs": catalogue.read("out_indicateurs", filters=INPUT_FILTERS),
+              "core_territoires": niveaux} if scenario_files(projet) else {}
+    couverture = catalogue.read("out_couverture")
+    html = render_report(projet, millesime, indicateurs, evolution, couverture, structures,
+                         anomalies, catalogue.read("core_sources"), collecte,
                          ecarts=catalogue.read("out_ecarts"),
-                         scenarios=project_scenarios(projet, tables), groupes=groupes,
+                         scenarios=project_scenarios(projet, inputs), groupes=groupes,
                          niveaux=niveaux,
                          reponses=catalogue.read_optional(QUESTIONNAIRES))
     report = reports_dir / REPORT_NAME
     write_text(report, html)
-    notice = "Données fictives de démonstration" if projet.donnees_fictives else ""
+    notice = fictional_notice(projet)
     controls = reports_dir / "controles" / "anomalies.csv"
     write_bytes(controls, anomalies_csv(anomalies))
     workbook = reports_dir / "controles" / "anomalies.xlsx"
@@ -76,8 +79,10 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     return [report, controls, workbook,
             *write_retours(projet, collecte, anomalies, reports_dir / "controles" / "retours",
                            notice),
-            *sorties.write_outputs(projet, millesime, catalogue, reports_dir, indicateurs,
-                                   evolution)]
+            *sorties.write_outputs(projet, millesime, reports_dir, {
+                "out_indicateurs": indicateurs, "out_evolution": evolution,
+                "core_structures": structures, "core_territoires": niveaux,
+                "out_couverture": couverture})]
 
 
 def write_retours(projet: Projet, collecte: pd.DataFrame, anomalies: pd.DataFrame,

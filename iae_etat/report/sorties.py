@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from iae_etat import referentiel
-from iae_etat.catalogue import Catalogue
 from iae_etat.config import Projet
 from iae_etat.fichiers import write_bytes
 from iae_etat.report import annexe4, tableau_de_bord
@@ -27,21 +28,19 @@ def territoire_label(projet: Projet) -> str:
     return ", ".join(str(names.get(code, code)) for code in projet.departements)
 
 
-def write_outputs(projet: Projet, millesime: int, catalogue: Catalogue, reports_dir: Path,
-                  indicateurs=None, evolution=None) -> list[Path]:
-    """Write the dashboard and the annexe 4 tables into ``reports_dir`` (``indicateurs`` and
-    ``evolution``: the tables when the caller has already read them)."""
+def write_outputs(projet: Projet, millesime: int, reports_dir: Path,
+                  tables: dict[str, pd.DataFrame]) -> list[Path]:
+    """Write the dashboard and the annexe 4 tables into ``reports_dir`` from the ``tables``
+    the report stage has read (``out_indicateurs``, ``out_evolution``, ``core_structures``,
+    ``core_territoires``, ``out_couverture``)."""
     from iae_etat.build import notice
 
     settings = reglages(projet)
-    if indicateurs is None:
-        indicateurs = catalogue.read("out_indicateurs")
-    if evolution is None:
-        evolution = catalogue.read("out_evolution")
+    indicateurs = tables["out_indicateurs"]
     dashboard = reports_dir / tableau_de_bord.NAME
     write_bytes(dashboard, tableau_de_bord.build_dashboard(
-        indicateurs, evolution, catalogue.read("core_structures"),
-        catalogue.read("core_territoires"), catalogue.read("out_couverture"),
+        indicateurs, tables["out_evolution"], tables["core_structures"],
+        tables["core_territoires"], tables["out_couverture"],
         territoire=territoire_label(projet),
         millesime=millesime, diffusion=settings.diffusion, notice=notice(projet),
         secret_rule=secret_rule(projet)))

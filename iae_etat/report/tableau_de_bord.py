@@ -29,7 +29,7 @@ from iae_etat.report.classeur import (
     sheet_name,
 )
 from iae_etat.report.flux_xlsx import DEFAULT, MAX_ROWS, Sheet, StreamWorkbook, Style, column_letter
-from iae_etat.report.formats import MISSING_SYMBOL, SECRET_SYMBOL
+from iae_etat.report.formats import MISSING_SYMBOL, SECRET_SYMBOL, nombre
 
 NAME = "tableau-de-bord.xlsx"
 LEVEL_SHEETS = {"departement": "Départements", "arrondissement": "Arrondissements",
@@ -237,8 +237,8 @@ def _band_legend() -> list[tuple[str, str]]:
     """(band, legend line), from the least to the best covered."""
     legend, upper = [], None
     for lower, band in BANDES:
-        low = f"{lower:.1f}".replace(".", ",")
-        high = f"{upper:.1f}".replace(".", ",") if upper is not None else "1"
+        low = nombre(lower, 1)
+        high = nombre(upper, 1) if upper is not None else "1"
         text = f"moins de {high}" if lower == -np.inf else f"de {low} à {high}"
         legend.append((band, f"{band} : indice {text}"))
         upper = lower

@@ -11,7 +11,6 @@ import pandas as pd
 
 from iae_etat.config import Projet
 from iae_etat.errors import GRAVITE_AVERTISSEMENT, GRAVITE_INFO, Probleme
-from iae_etat.etat import sha256_file
 from iae_etat.sources import adapters
 
 SOURCES_COLUMNS = ["source", "fichier", "sha256", "octets", "adaptateur", "titre", "licence",
@@ -26,7 +25,7 @@ def record(result, projet: Projet, source: str, path: Path, adapter: str, titre:
            licence: str, table: str, vintage: str) -> None:
     """Record a file read for the provenance table ``core_sources``."""
     result.fichiers.append({"source": source, "fichier": relative(projet, path),
-                            "sha256": sha256_file(path), "octets": path.stat().st_size,
+                            "sha256": result.hasher(path), "octets": path.stat().st_size,
                             "adaptateur": adapter, "titre": titre, "licence": licence,
                             "table": table, "vintage": vintage})
 
