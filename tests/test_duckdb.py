@@ -121,3 +121,37 @@ def test_no_count_of_people_under_the_threshold_in_the_public_files(built_demo):
     values = [float(r["valeur"].replace(",", ".")) for r in rows if r["statut"] == "publie"]
     assert values and all(v == 0 or v >= 11 for v in values)
     assert all(r["valeur"] == "" for r in rows if r["statut"] == "s")
+
+
+def _number(text: str) -> float | None:
+    """A French number of the report (« 1 234,5 »), None for « s », « nd », « — »."""
+    text = html.unescape(re.sub(r"<.*?>", "", text))
+    try:
+        return float(re.sub(r"[\s\u202f\xa0]", "", text).replace(",", "."))
+    except ValueError:
+        return None
+
+
+def test_no_count_of_people_under_the_threshold_in_the_report(built_demo):
+    """Every report table cell holding a count of people (its column or its row names such an
+    indicator) is zero, at least the threshold, or not shown."""
+    labels = {i.libelle for i in CATALOGUE if i.effectif}
+    page = (built_demo / "reports/2025/etat-des-lieux.html").read_text("utf-8")
+    checked = 0
+    for table in re.findall(r"<table.*?</table>", page, flags=re.DOTALL):
+        heads = [html.unescape(re.sub(r"<.*?>", "", h)).strip()
+                 for h in re.findall(r'<th scope="col">(.*?)</th>', table, flags=re.DOTALL)]
+        columns = {i for i, h in enumerate(heads) if h in labels}
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, flags=re.DOTALL):
+            cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.DOTALL)
+            if 'scope="col"' in row or not cells:
+                continue
+            name = html.unescape(re.sub(r"<.*?>", "", cells[0])).strip()
+            counted = any(name == label or name.startswith(f"{label} (personnes)")
+                          for label in labels)
+            for i, cell in enumerate(cells[1:], start=1):
+                value = _number(cell) if counted or i in columns else None
+                if value is not None:
+                    checked += 1
+                    assert value == 0 or value >= 11, (name, heads[i:i + 1], value)
+    assert checked > 100
