@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from iae_etat.contracts import conform, load_contract, validate
+from iae_etat.contracts import conform, load_contract, plain_dtypes, validate
 from iae_etat.errors import DataError
 from iae_etat.fichiers import write_atomic
 
@@ -77,6 +77,10 @@ class Catalogue:
                             raise ValueError(f"{name} : parties hors de l'ordre de la clé")
                         last = tuple(table.loc[len(table) - 1, order])
                     arrow = pa.Table.from_pandas(table, preserve_index=False)
+                    plain = plain_dtypes(table)
+                    if plain:  # dictionary codes written as the text they stand for
+                        arrow = arrow.cast(pa.Schema.from_pandas(
+                            table.head(0).astype(plain), preserve_index=False))
                     if self.notice:
                         arrow = arrow.replace_schema_metadata(
                             {**arrow.schema.metadata,

@@ -12,10 +12,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from iae_etat import resources
+from iae_etat.codage import duplicated_keys, sorted_categories
 from iae_etat.errors import ConfigError, Probleme
 
 TYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
@@ -132,6 +134,9 @@ def conform(df: pd.DataFrame, contract: Contract) -> pd.DataFrame:
         if f.name not in df.columns:
             continue
         column = df[f.name]
+        if f.type == "string" and _text_codes(column):
+            out[f.name] = sorted_categories(column)  # stays dictionary-encoded, sorts as text
+            continue
         if f.type in ("integer", "number"):
             column = pd.to_numeric(column, errors="coerce")
             if f.type == "integer":
@@ -140,8 +145,24 @@ def conform(df: pd.DataFrame, contract: Contract) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index)
 
 
+def plain_dtypes(df: pd.DataFrame) -> dict[str, str]:
+    """The text type of each dictionary-encoded text column of ``df``: a table is written
+    with the same types whether or not its text was held as dictionary codes."""
+    return {c: TYPES["string"] for c in df.columns if _text_codes(df[c])}
+
+
+def _text_codes(column: pd.Series) -> bool:
+    """True for a categorical column of text."""
+    return isinstance(column.dtype, pd.CategoricalDtype) \
+        and column.cat.categories.inferred_type in ("string", "empty")
+
+
 def validate(df: pd.DataFrame, contract: Contract, fichier: str) -> list[Probleme]:
-    """Check ``df`` against ``contract``; every violation becomes a French problem record."""
+    """Check ``df`` against ``contract``; every violation becomes a French problem record.
+
+    A dictionary-encoded text column (categorical) is checked on its distinct values, each at
+    the first row holding it.
+    """
     import pandera.pandas as pa
 
     problems = [Probleme(fichier=fichier, champ=name, regle="contrat.colonne_absente",
@@ -149,13 +170,18 @@ def validate(df: pd.DataFrame, contract: Contract, fichier: str) -> list[Problem
                                  f"« {contract.name} » est absente.")
                 for name in contract.columns if name not in df.columns]
     present = [f for f in contract.fields if f.name in df.columns]
-    schema = pa.DataFrameSchema({f.name: _column(f, pa) for f in present}, strict=False)
-    try:
-        schema.validate(df[[f.name for f in present]], lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        problems.extend(_failure_problems(exc.failure_cases, contract, fichier))
+    coded = [f for f in present if f.type == "string" and _text_codes(df[f.name])
+             and not f.constraints.get("unique", False)]
+    checks = [([f for f in present if f not in coded], df)]
+    checks += [([f], _distinct_values(df[f.name]).to_frame()) for f in coded]
+    for fields_, frame in checks:
+        schema = pa.DataFrameSchema({f.name: _column(f, pa) for f in fields_}, strict=False)
+        try:
+            schema.validate(frame[[f.name for f in fields_]], lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            problems.extend(_failure_problems(exc.failure_cases, contract, fichier))
     if contract.primary_key and all(k in df.columns for k in contract.primary_key):
-        dup = df.duplicated(list(contract.primary_key), keep=False)
+        dup = duplicated_keys(df, list(contract.primary_key))
         for _, row in df.loc[dup, list(contract.primary_key)].drop_duplicates().iterrows():
             key = ", ".join(str(v) for v in row.tolist())
             problems.append(Probleme(
@@ -163,6 +189,17 @@ def validate(df: pd.DataFrame, contract: Contract, fichier: str) -> list[Problem
                 regle="contrat.cle_dupliquee",
                 message=f"La clé ({key}) apparaît plusieurs fois dans « {contract.name} »."))
     return problems
+
+
+def _distinct_values(column: pd.Series) -> pd.Series:
+    """The distinct values of a categorical column as text, indexed by their first row."""
+    codes = column.cat.codes.to_numpy().astype(np.int64) + 1   # 0: missing
+    first = np.full(len(column.cat.categories) + 1, -1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)      # the last write is the first row
+    used = np.flatnonzero(first >= 0)
+    names = column.cat.categories.astype(TYPES["string"])
+    values = pd.array([names[c - 1] if c else pd.NA for c in used], dtype=TYPES["string"])
+    return pd.Series(values, index=column.index[first[used]], name=column.name)
 
 
 def _column(f: Field, pa: Any) -> Any:

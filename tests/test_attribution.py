@@ -165,6 +165,6 @@ def test_the_audit_finds_no_disclosure_by_residence(table):
     from iae_etat.analyse.secret import equations
 
     eqs = equations(raw[raw["indicateur"] == "salaries_annee"], TERRITOIRES)
-    relations = set(eqs["equation"].str.split("|").str[0])
+    relations = set(eqs["relation"])
     assert {"commune>arrondissement", "epci>departement", "types"} <= relations
     assert not relations & {"commune>epci", "commune>departement", "arrondissement>departement"}

@@ -18,6 +18,7 @@ residence plus the part living outside: a count of people, secret when it is sma
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 RESIDENCE_LEVELS = ("epci", "departement")
@@ -82,8 +83,12 @@ def hors_secret(table: pd.DataFrame, implantation: pd.DataFrame, effectifs: set[
     cell is secret when that difference is a count of people under ``seuil``.
     """
     key = ["niveau", "code", "indicateur", "type_siae", "public"]
-    site = implantation[key + ["valeur"]].rename(columns={"valeur": "site"})
-    merged = table[key + ["valeur"]].reset_index(drop=True).merge(site, on=key, how="left")
+    text = dict.fromkeys(key, "string")
+    site = implantation[key + ["valeur"]].astype(text).rename(columns={"valeur": "site"})
+    rows = np.flatnonzero((table["niveau"] == "departement").to_numpy())
+    merged = table.iloc[rows][key + ["valeur"]].astype(text).merge(site, on=key, how="left")
     gap = (merged["site"] - merged["valeur"]).abs()
-    small = (gap > 1e-9) & (gap < seuil) & merged["indicateur"].isin(effectifs)
-    return small.fillna(False).astype(bool)
+    small = np.zeros(len(table), dtype=bool)
+    small[rows] = ((gap > 1e-9) & (gap < seuil) & merged["indicateur"].isin(effectifs)) \
+        .fillna(False).to_numpy(dtype=bool)
+    return pd.Series(small)

@@ -57,8 +57,8 @@ def _lone_cells(cells: pd.DataFrame, eqs: pd.DataFrame, hidden: np.ndarray) -> p
     secret = pd.Series(hidden[eqs["row"].to_numpy()], index=eqs.index)
     lone = secret.groupby(eqs["equation"]).transform("sum") == 1
     found = eqs[lone & secret]
-    return cells.loc[found["row"], _KEY].assign(equation=found["equation"].to_numpy(),
-                                                raison=SEULE_INCONNUE)
+    return cells.loc[found["row"], _KEY].assign(
+        equation=_labels(eqs, found["equation"]).to_numpy(), raison=SEULE_INCONNUE)
 
 
 def _pinned_cells(cells: pd.DataFrame, eqs: pd.DataFrame, hidden: np.ndarray) -> pd.DataFrame:
@@ -85,7 +85,14 @@ def _pinned_cells(cells: pd.DataFrame, eqs: pd.DataFrame, hidden: np.ndarray) ->
     pinned_rows = np.flatnonzero(pinned)
     first_equation = eqs.drop_duplicates("row").set_index("row")["equation"]
     return cells.loc[pinned_rows, _KEY].assign(
-        equation=first_equation.reindex(pinned_rows).to_numpy(), raison=BORNES)
+        equation=_labels(eqs, first_equation.reindex(pinned_rows)).to_numpy(), raison=BORNES)
+
+
+def _labels(eqs: pd.DataFrame, equation: pd.Series) -> pd.Series:
+    """``relation|row of the total`` of each equation identifier of ``equation``."""
+    totals = eqs[eqs["total"]].drop_duplicates("equation").set_index("equation")
+    relation = totals["relation"].astype(str).reindex(equation.to_numpy())
+    return relation + "|" + totals["row"].reindex(equation.to_numpy()).astype(str)
 
 
 def _narrow(low: np.ndarray, high: np.ndarray, total: np.ndarray,

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from iae_etat.analyse import attribution
+from iae_etat.codage import as_dictionary
 from iae_etat.analyse.niveaux import LEVELS, level_frame
 from iae_etat.analyse.ponderation import etp_asp
 from iae_etat.analyse.secret import CONTRIBUTION_MAX
@@ -326,6 +327,7 @@ PUBLIC_LABELS = {"brsa": "Bénéficiaires du RSA", "rqth": "Travailleurs handica
 EXIT_CATEGORIES = ("sorties_durables", "sorties_transition", "sorties_positives")
 OUTPUT_COLUMNS = ["niveau", "code", "libelle", "indicateur", "unite", "type_siae", "public",
                   "valeur", "methode"]
+TEXT_COLUMNS = [c for c in OUTPUT_COLUMNS if c != "valeur"]  # held as dictionary codes
 
 
 def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
@@ -338,8 +340,8 @@ def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
     """Every indicator of the catalogue for every level (of ``levels``), type of SIAE and
     ``ensemble``.
 
-    Returns the long table (columns ``OUTPUT_COLUMNS`` and ``CONTRIBUTION_MAX``) before
-    secrecy; ``valeur`` is NaN where the data are not available. The ``…_asp`` indicators (and
+    Returns the long table (columns ``OUTPUT_COLUMNS`` and ``CONTRIBUTION_MAX``, the text
+    columns as categoricals) before secrecy; ``valeur`` is NaN where the data are not available. The ``…_asp`` indicators (and
     ``taux_reponse_etp``) are computed only when ``asp`` (the table ``core_asp``) is given; the
     sorties, the publics, the financement and the optional themes of the questionnaires only when
     ``reponses`` (``raw_questionnaires``) is; ``rsa_annuel`` gives the équivalent BRSA, ``couts``
@@ -396,7 +398,7 @@ def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
         columns=[*OUTPUT_COLUMNS, CONTRIBUTION_MAX])
     if besoins_territoires is not None and reponses is not None:
         out = _own_public_shares(out, besoins_territoires)
-    return out
+    return as_dictionary(out, TEXT_COLUMNS)
 
 
 def _own_public_shares(table: pd.DataFrame, besoins_territoires: pd.DataFrame) -> pd.DataFrame:

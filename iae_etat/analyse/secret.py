@@ -23,12 +23,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from iae_etat.codage import CellKeys
 from iae_etat.analyse.niveaux import level_frame
 
 # The largest contribution of one SIAE to an amount, for the dominance rule (never published).
 CONTRIBUTION_MAX = "contribution_max"
 
 PUBLIE, SECRET, NON_DISPONIBLE = "publie", "s", "nd"
+STATUTS = sorted((PUBLIE, SECRET, NON_DISPONIBLE))
+DIFFUSIONS = ["publique", "restreinte"]
 RELATIONS = (("commune", "epci"), ("commune", "arrondissement"), ("commune", "departement"),
              ("epci", "departement"), ("arrondissement", "departement"))
 _CELL = ["niveau", "code", "indicateur", "type_siae", "public"]
@@ -48,7 +51,8 @@ def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
     """
     data = table.reset_index(drop=True).copy()
     value = data["valeur"]
-    data["statut"] = np.where(value.isna(), NON_DISPONIBLE, PUBLIE)
+    data["statut"] = pd.Categorical(np.where(value.isna(), NON_DISPONIBLE, PUBLIE),
+                                    categories=STATUTS)
     counts = data["indicateur"].isin(effectifs)
     amounts = data["indicateur"].isin(montants)
     secret = counts & (value > 0) & (value < seuil)
@@ -60,49 +64,73 @@ def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
     if secret.any():
         secret = secondary(data, secret, equations(data[counts | amounts], territoires, sommes))
     secret = _propagate(data, secret, derived)
-    restreinte = data.assign(diffusion="restreinte")
-    publique = data.assign(diffusion="publique")
+    restreinte = data.assign(diffusion=_diffusion("restreinte", len(data)))
+    publique = data.assign(diffusion=_diffusion("publique", len(data)))
     publique.loc[secret, "statut"] = SECRET
     publique.loc[secret, "valeur"] = np.nan
     return pd.concat([restreinte, publique], ignore_index=True)
 
 
+def _diffusion(name: str, size: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.full(size, DIFFUSIONS.index(name)), DIFFUSIONS)
+
+
 def equations(data: pd.DataFrame, territoires: pd.DataFrame,
               sommes: dict[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
-    """The additive equations between rows of ``data``: columns ``equation, row, total``.
+    """The additive equations between rows of ``data``: columns ``equation, relation, row,
+    total``.
 
-    ``row`` is an index of ``data``; ``total`` is True for the left-hand side. When ``data``
-    has a ``methode`` column, a territory is the sum of its parts only if they are attributed the
-    same way (by residence, an EPCI is not the sum of its communes by implantation). ``sommes``
-    adds, in every cell, the equation of each total indicator with its part indicators.
+    ``equation`` is an integer identifying the equation, ``relation`` its kind (``commune>epci``,
+    ``types``, ``somme:<total>``…), ``row`` an index of ``data``; ``total`` is True for the
+    left-hand side. When ``data`` has a ``methode`` column, a territory is the sum of its parts
+    only if they are attributed the same way (by residence, an EPCI is not the sum of its
+    communes by implantation). ``sommes`` adds, in every cell, the equation of each total
+    indicator with its part indicators.
     """
-    rows = pd.Series(data.index, index=pd.MultiIndex.from_frame(data[_CELL]))
+    cells = CellKeys(data, _CELL)
     methods = data[["niveau", "indicateur", "methode"]].drop_duplicates() \
         if "methode" in data.columns else None
-    parts = []
+    relations: list[tuple[str, np.ndarray, np.ndarray]] = []
     for child, parent in RELATIONS:
         child_map, parent_map = level_frame(territoires, child), level_frame(territoires, parent)
-        if child_map is None or parent_map is None:
+        child_level, parent_level = (cells.code_of("niveau", n) for n in (child, parent))
+        if child_map is None or parent_map is None or child_level < 0 or parent_level < 0:
             continue
         link = child_map[["code_commune", "code"]].merge(
             parent_map[["code_commune", "code"]], on="code_commune", suffixes=("", "_parent"))
         link = link.drop_duplicates("code").set_index("code")["code_parent"]
-        children = data[data["niveau"] == child]
-        keys = children.assign(niveau=parent, code=children["code"].map(link))
+        code_names = cells.categories["code"]
+        parent_of = code_names.get_indexer(link.reindex(code_names).to_numpy())
+        members = cells.codes["niveau"] == child_level
         if methods is not None:
             mixed = _mixed_methods(methods, child, parent)
             if mixed:
-                kept = ~children["indicateur"].isin(mixed)
-                children, keys = children[kept], keys[kept]
-        parts.append(_equation_rows(children, keys, rows, f"{child}>{parent}"))
-    kinds = data[data["type_siae"] != "ensemble"]
-    parts.append(_equation_rows(kinds, kinds.assign(type_siae="ensemble"), rows, "types"))
-    for total, members in (sommes or {}).items():
-        items = data[data["indicateur"].isin(members)]
-        parts.append(_equation_rows(items, items.assign(indicateur=total), rows,
-                                    f"somme:{total}"))
-    return pd.concat(parts, ignore_index=True) if parts else \
-        pd.DataFrame(columns=["equation", "row", "total"])
+                members &= ~data["indicateur"].isin(mixed).to_numpy()
+        rows = np.flatnonzero(members)
+        parent_code = parent_of[cells.codes["code"][rows]]
+        rows, parent_code = rows[parent_code >= 0], parent_code[parent_code >= 0]
+        relations.append((f"{child}>{parent}", rows,
+                          cells.key(rows, niveau=parent_level, code=parent_code)))
+    ensemble = cells.code_of("type_siae", "ensemble")
+    if ensemble >= 0:
+        rows = np.flatnonzero(cells.codes["type_siae"] != ensemble)
+        relations.append(("types", rows, cells.key(rows, type_siae=ensemble)))
+    for total, members_of in (sommes or {}).items():
+        total_code = cells.code_of("indicateur", total)
+        if total_code >= 0:
+            rows = np.flatnonzero(data["indicateur"].isin(members_of).to_numpy())
+            relations.append((f"somme:{total}", rows, cells.key(rows, indicateur=total_code)))
+    parts = [_equation_rows(number, rows, cells.positions(total_keys), len(data))
+             for number, (_, rows, total_keys) in enumerate(relations)]
+    if not parts:
+        return pd.DataFrame({"equation": pd.Series(dtype="int64"),
+                             "relation": pd.Series(dtype="string"), "row": pd.Series(dtype=int),
+                             "total": pd.Series(dtype=bool)})
+    number, row, total_flag, equation = (np.concatenate(p) for p in zip(*parts, strict=True))
+    return pd.DataFrame({
+        "equation": equation,
+        "relation": pd.Categorical.from_codes(number, [name for name, _, _ in relations]),
+        "row": data.index.to_numpy()[row], "total": total_flag})
 
 
 def _mixed_methods(methods: pd.DataFrame, child: str, parent: str) -> set[str]:
@@ -113,18 +141,17 @@ def _mixed_methods(methods: pd.DataFrame, child: str, parent: str) -> set[str]:
     return {str(i) for i in both if child_m[i] != parent_m[i]}
 
 
-def _equation_rows(children: pd.DataFrame, total_keys: pd.DataFrame, rows: pd.Series,
-                   relation: str) -> pd.DataFrame:
-    """Equation members: each child with the row of its total (when that row exists)."""
-    total_index = pd.MultiIndex.from_frame(total_keys[_CELL])
-    total_row = rows.reindex(total_index).to_numpy()
-    known = ~pd.isna(total_row)
-    equation = relation + "|" + pd.Series(total_row[known].astype(int).astype(str))
-    members = pd.DataFrame({"equation": equation.to_numpy(),
-                            "row": children.index[known], "total": False})
-    totals = pd.DataFrame({"equation": equation.to_numpy(),
-                           "row": total_row[known].astype(int), "total": True})
-    return pd.concat([members, totals.drop_duplicates()], ignore_index=True)
+def _equation_rows(number: int, rows: np.ndarray, total_rows: np.ndarray,
+                   size: int) -> tuple[np.ndarray, ...]:
+    """Members of the equations of relation ``number``: each child (position in the data) with
+    the row of its total (-1 when that row does not exist), then each total once. Returns the
+    relation numbers, positions, total flags and equation identifiers."""
+    known = total_rows >= 0
+    rows, total_rows = rows[known], total_rows[known]
+    totals = np.unique(total_rows)
+    equation = number * np.int64(size) + np.concatenate([total_rows, totals]).astype(np.int64)
+    return (np.full(len(equation), number, dtype=np.int64), np.concatenate([rows, totals]),
+            np.concatenate([np.zeros(len(rows), bool), np.ones(len(totals), bool)]), equation)
 
 
 def secondary(data: pd.DataFrame, secret: pd.Series, eqs: pd.DataFrame) -> pd.Series:
@@ -166,19 +193,18 @@ def _propagate(data: pd.DataFrame, secret: pd.Series,
                derived: dict[str, tuple[str, ...]]) -> pd.Series:
     """A derived indicator is secret where one of its components is, in the same cell or in
     the ``ensemble`` public of that cell (the total a share of a public is divided by)."""
-    secret = secret.copy()
-    cell = ["niveau", "code", "type_siae", "public"]
-    hidden = data.loc[secret, cell + ["indicateur"]]
+    cells = CellKeys(data, ["niveau", "code", "type_siae", "public"])
+    ensemble = cells.code_of("public", "ensemble")
+    hidden = secret.to_numpy(dtype=bool)
+    out = hidden.copy()
+    indicateur = data["indicateur"]
     for indicator, components in derived.items():
-        sources = hidden[hidden["indicateur"].isin(components)]
-        if sources.empty:
+        sources = cells.keys[hidden & indicateur.isin(components).to_numpy()]
+        if not len(sources):
             continue
-        target = data["indicateur"] == indicator
-        cells = data.loc[target, cell]
-        same = cells.merge(sources[cell].drop_duplicates().assign(_hit=True), on=cell,
-                           how="left")["_hit"]
-        totals = sources.loc[sources["public"] == "ensemble", cell[:-1]].drop_duplicates()
-        of_total = cells.merge(totals.assign(_hit=True), on=cell[:-1], how="left")["_hit"]
-        hits = same.notna().to_numpy() | of_total.notna().to_numpy()
-        secret.loc[target] = secret.loc[target].to_numpy() | hits
-    return secret
+        target = np.flatnonzero((indicateur == indicator).to_numpy())
+        hits = pd.Index(cells.keys[target]).isin(sources)
+        if ensemble >= 0:
+            hits |= pd.Index(cells.key(target, public=ensemble)).isin(sources)
+        out[target] |= hits
+    return pd.Series(out, index=secret.index)
