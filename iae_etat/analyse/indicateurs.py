@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from iae_etat.analyse import attribution
-from iae_etat.codage import as_dictionary
 from iae_etat.analyse.niveaux import LEVELS, level_frame
 from iae_etat.analyse.ponderation import etp_asp
 from iae_etat.analyse.secret import CONTRIBUTION_MAX
+from iae_etat.codage import as_dictionary
 
 ENSEMBLE = "ensemble"
 # Levels above the commune: amounts of one or two SIAE per commune would only be secret.
@@ -341,10 +341,11 @@ def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
     ``ensemble``.
 
     Returns the long table (columns ``OUTPUT_COLUMNS`` and ``CONTRIBUTION_MAX``, the text
-    columns as categoricals) before secrecy; ``valeur`` is NaN where the data are not available. The ``…_asp`` indicators (and
-    ``taux_reponse_etp``) are computed only when ``asp`` (the table ``core_asp``) is given; the
-    sorties, the publics, the financement and the optional themes of the questionnaires only when
-    ``reponses`` (``raw_questionnaires``) is; ``rsa_annuel`` gives the équivalent BRSA, ``couts``
+    columns as categoricals) before secrecy; ``valeur`` is NaN where the data are not
+    available. The ``…_asp`` indicators (and ``taux_reponse_etp``) are computed only when
+    ``asp`` (the table ``core_asp``) is given; the sorties, the publics, the financement and the
+    optional themes of the questionnaires only when ``reponses`` (``raw_questionnaires``) is;
+    ``rsa_annuel`` gives the équivalent BRSA, ``couts``
     (the unit costs of ``[valorisation]``) the coûts évités. With ``residence``
     (``raw_questionnaires_residence``) the EPCI and département levels attribute the
     respondents' figures by residence (see ``attribution``); with ``poids`` (``siret, type_siae,
