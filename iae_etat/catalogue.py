@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from iae_etat.codage import sort_rows
 from iae_etat.contracts import conform, load_contract, plain_dtypes, validate
 from iae_etat.errors import DataError
 from iae_etat.fichiers import write_atomic
@@ -65,12 +66,11 @@ class Catalogue:
             try:
                 for part in parts:
                     table = conform(part, contract)
+                    table = sort_rows(table, order or list(table.columns))
                     problems = validate(table, contract, fichier=fichier)
                     if problems:
                         raise DataError(f"La table « {name} » ne respecte pas son contrat de "
                                         f"données ({len(problems)} problème(s)).", problems)
-                    table = table.sort_values(order or list(table.columns), kind="stable")
-                    table = table.reset_index(drop=True)
                     if order and len(table):
                         first = tuple(table.loc[0, order])
                         if last is not None and first <= last:

@@ -31,15 +31,20 @@ def sorted_categories(values: pd.Series) -> pd.Series:
 
 
 def codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """The integer code of each value (-1 for a missing one) and the distinct values."""
+    """The rank of each value among the distinct values in sorted order (their count for a
+    missing value, which sorts last) and the distinct values."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.to_numpy(dtype=np.int64), values.cat.categories
-    found, uniques = pd.factorize(values, use_na_sentinel=True)
-    return found.astype(np.int64), pd.Index(uniques)
+        values = sorted_categories(values)
+        found, uniques = values.cat.codes.to_numpy(dtype=np.int64), values.cat.categories
+    else:
+        found, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+        found, uniques = found.astype(np.int64), pd.Index(uniques)
+    return np.where(found < 0, len(uniques), found), uniques
 
 
 class CellKeys:
-    """One integer per row for the combination of ``columns``: the key of a cell.
+    """One integer per row for the combination of ``columns``: the key of a cell, in the order
+    of the columns' values (missing last), as sorting on the columns would give.
 
     ``key(**replaced)`` gives the keys of the same rows with some columns replaced by other
     codes (an array, or one code for all rows), e.g. the key of the total a row adds up to.
@@ -51,7 +56,7 @@ class CellKeys:
         self.categories: dict[str, pd.Index] = {}
         for column in columns:
             self.codes[column], self.categories[column] = codes(frame[column])
-        self.sizes = [len(self.categories[c]) + 1 for c in columns]  # room for -1
+        self.sizes = [len(self.categories[c]) + 1 for c in columns]  # room for a missing value
         if float(np.prod(self.sizes, dtype=float)) >= 2.0 ** 62:
             raise OverflowError("trop de combinaisons pour des clés entières")
         self.keys = self.key()
@@ -63,12 +68,12 @@ class CellKeys:
         return int(found[0])
 
     def key(self, rows: np.ndarray | slice = slice(None), **replaced) -> np.ndarray:
-        """Keys of ``rows`` with the codes of ``replaced`` columns swapped in."""
+        """Keys of ``rows`` with the codes of ``replaced`` columns (never -1) swapped in."""
         key = np.zeros(len(self.codes[self.columns[0]][rows]), dtype=np.int64)
         for column, size in zip(self.columns, self.sizes, strict=True):
             value = replaced.get(column)
             code = self.codes[column][rows] if value is None else value
-            key = key * size + (np.asarray(code, dtype=np.int64) + 1)
+            key = key * size + np.asarray(code, dtype=np.int64)
         return key
 
     def positions(self, keys: np.ndarray) -> np.ndarray:
@@ -76,11 +81,22 @@ class CellKeys:
         return self._index.get_indexer(keys)
 
 
+def sort_rows(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame`` sorted on ``columns`` (stable, missing values last), index reset."""
+    try:
+        order = np.argsort(CellKeys(frame, columns).keys, kind="stable")
+    except OverflowError:
+        return frame.sort_values(columns, kind="stable").reset_index(drop=True)
+    return frame.take(order).reset_index(drop=True)
+
+
 def duplicated_keys(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     """True for every row whose ``columns`` repeat another row's (as ``duplicated(keep=False)``),
-    on integer keys when the combinations fit in one."""
+    on integer keys when the combinations fit in one (at once when they are sorted)."""
     try:
         keys = CellKeys(frame, columns).keys
     except OverflowError:
         return frame.duplicated(columns, keep=False)
+    if np.all(keys[1:] > keys[:-1]):
+        return pd.Series(False, index=frame.index)
     return pd.Series(pd.Series(keys).duplicated(keep=False).to_numpy(), index=frame.index)
