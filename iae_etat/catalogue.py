@@ -16,6 +16,9 @@ from iae_etat.errors import DataError
 from iae_etat.fichiers import write_atomic
 
 
+ROW_GROUP = 1024 * 1024  # rows per Parquet row group, pyarrow's default
+
+
 class Catalogue:
     """Tables of one millésime, read from and written to a processed folder.
 
@@ -76,18 +79,19 @@ class Catalogue:
                         if last is not None and first <= last:
                             raise ValueError(f"{name} : parties hors de l'ordre de la clé")
                         last = tuple(table.loc[len(table) - 1, order])
-                    arrow = pa.Table.from_pandas(table, preserve_index=False)
-                    plain = plain_dtypes(table)
-                    if plain:  # dictionary codes written as the text they stand for
-                        arrow = arrow.cast(pa.Schema.from_pandas(
-                            table.head(0).astype(plain), preserve_index=False))
+                    schema = pa.Schema.from_pandas(table.head(0).astype(plain_dtypes(table)),
+                                                   preserve_index=False)
                     if self.notice:
-                        arrow = arrow.replace_schema_metadata(
-                            {**arrow.schema.metadata,
-                             b"iae_etat.avertissement": self.notice.encode()})
+                        schema = schema.with_metadata(
+                            {**schema.metadata, b"iae_etat.avertissement": self.notice.encode()})
                     if writer is None:
-                        writer = pq.ParquetWriter(tmp, arrow.schema, compression="zstd")
-                    writer.write_table(arrow)
+                        writer = pq.ParquetWriter(tmp, schema, compression="zstd")
+                    # one row group at a time: the text of dictionary codes is spelt out
+                    # for these rows only
+                    for start in range(0, max(len(table), 1), ROW_GROUP):
+                        rows = table.iloc[start:start + ROW_GROUP]
+                        writer.write_table(pa.Table.from_pandas(rows, preserve_index=False)
+                                           .cast(schema))
             finally:
                 if writer is not None:
                     writer.close()

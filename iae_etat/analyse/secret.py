@@ -49,7 +49,7 @@ def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
     (aligned on the rows of ``table``) adds cells to the primary secret, for a small count that
     another published figure would give back (``attribution.hors_secret``).
     """
-    data = table.reset_index(drop=True).copy()
+    data = table.reset_index(drop=True)
     value = data["valeur"]
     data["statut"] = pd.Categorical(np.where(value.isna(), NON_DISPONIBLE, PUBLIE),
                                     categories=STATUTS)
@@ -64,15 +64,16 @@ def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
     if secret.any():
         secret = secondary(data, secret, equations(data[counts | amounts], territoires, sommes))
     secret = _propagate(data, secret, derived)
-    restreinte = data.assign(diffusion=_diffusion("restreinte", len(data)))
-    publique = data.assign(diffusion=_diffusion("publique", len(data)))
-    publique.loc[secret, "statut"] = SECRET
-    publique.loc[secret, "valeur"] = np.nan
-    return pd.concat([restreinte, publique], ignore_index=True)
-
-
-def _diffusion(name: str, size: int) -> pd.Categorical:
-    return pd.Categorical.from_codes(np.full(size, DIFFUSIONS.index(name)), DIFFUSIONS)
+    size = len(data)
+    out = pd.concat([data, data], ignore_index=True)
+    del data
+    out["diffusion"] = pd.Categorical.from_codes(
+        np.repeat([DIFFUSIONS.index("restreinte"), DIFFUSIONS.index("publique")], size),
+        DIFFUSIONS)
+    hidden = size + np.flatnonzero(secret.to_numpy(dtype=bool))  # the publique rows
+    out.loc[hidden, "statut"] = SECRET
+    out.loc[hidden, "valeur"] = np.nan
+    return out
 
 
 def equations(data: pd.DataFrame, territoires: pd.DataFrame,
