@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from iae_etat.codage import sort_rows
+from iae_etat.codage import sort_order
 from iae_etat.contracts import conform, load_contract, plain_dtypes, validate
 from iae_etat.errors import DataError
 from iae_etat.fichiers import write_atomic
-
 
 ROW_GROUP = 1024 * 1024  # rows per Parquet row group, pyarrow's default
 
@@ -68,17 +67,19 @@ class Catalogue:
             writer, last = None, None
             try:
                 for part in parts:
-                    table = conform(part, contract)
-                    table = sort_rows(table, order or list(table.columns))
-                    problems = validate(table, contract, fichier=fichier)
+                    table = conform(part, contract).reset_index(drop=True)
+                    rows, repeated = sort_order(table, [c for c in order or table.columns
+                                                        if c in table.columns])
+                    problems = validate(table, contract, fichier=fichier,
+                                        key_checked=not repeated)
                     if problems:
                         raise DataError(f"La table « {name} » ne respecte pas son contrat de "
                                         f"données ({len(problems)} problème(s)).", problems)
                     if order and len(table):
-                        first = tuple(table.loc[0, order])
+                        first = tuple(table.loc[rows[0], order])
                         if last is not None and first <= last:
                             raise ValueError(f"{name} : parties hors de l'ordre de la clé")
-                        last = tuple(table.loc[len(table) - 1, order])
+                        last = tuple(table.loc[rows[-1], order])
                     schema = pa.Schema.from_pandas(table.head(0).astype(plain_dtypes(table)),
                                                    preserve_index=False)
                     if self.notice:
@@ -86,11 +87,11 @@ class Catalogue:
                             {**schema.metadata, b"iae_etat.avertissement": self.notice.encode()})
                     if writer is None:
                         writer = pq.ParquetWriter(tmp, schema, compression="zstd")
-                    # one row group at a time: the text of dictionary codes is spelt out
-                    # for these rows only
+                    # one row group at a time, in key order: the rows are gathered and the
+                    # text of dictionary codes spelt out for these rows only
                     for start in range(0, max(len(table), 1), ROW_GROUP):
-                        rows = table.iloc[start:start + ROW_GROUP]
-                        writer.write_table(pa.Table.from_pandas(rows, preserve_index=False)
+                        chunk = table.take(rows[start:start + ROW_GROUP]).reset_index(drop=True)
+                        writer.write_table(pa.Table.from_pandas(chunk, preserve_index=False)
                                            .cast(schema))
             finally:
                 if writer is not None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+TEXT = "string"  # the dtype of text columns and of the categories of coded ones
+
 
 def as_dictionary(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """``frame`` with ``columns`` (those present) as categoricals with sorted categories."""
@@ -18,6 +20,45 @@ def as_dictionary(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         if column in frame.columns:
             coded[column] = sorted_categories(frame[column])
     return frame.assign(**coded)
+
+
+def concat(frames: list[pd.DataFrame], columns: list[str], text: list[str]) -> pd.DataFrame:
+    """The rows of ``frames`` one after the other, restricted to ``columns``; the ``text``
+    columns as categoricals with the union of the frames' categories (``pd.concat`` would turn
+    categoricals with different categories back into text), missing where a frame lacks them."""
+    from pandas.api.types import union_categoricals
+
+    sizes = [len(f) for f in frames]
+    out = {}
+    for column in columns:
+        if column in text:
+            parts = [_text(sorted_categories(f[column])) if column in f.columns
+                     else _text(pd.Series(pd.Categorical([None] * n))) for f, n in zip(
+                         frames, sizes, strict=True)]
+            out[column] = pd.Series(union_categoricals(parts, sort_categories=True))
+        else:
+            out[column] = pd.concat([f[column] if column in f.columns
+                                     else pd.Series(np.nan, index=range(n)) for f, n in zip(
+                                         frames, sizes, strict=True)], ignore_index=True)
+    return pd.DataFrame(out)
+
+
+def map_categories(values: pd.Series, mapping: pd.Series | dict) -> pd.Series:
+    """``values`` (categorical) mapped through ``mapping`` as a categorical: each category is
+    mapped once, never each row (missing where ``mapping`` lacks a category)."""
+    mapping = pd.Series(mapping) if isinstance(mapping, dict) else mapping
+    mapped = mapping.reindex(values.cat.categories)
+    found, uniques = pd.factorize(mapped, sort=True, use_na_sentinel=True)
+    codes = values.cat.codes.to_numpy()
+    new = np.where(codes >= 0, found[codes], -1)
+    return pd.Series(pd.Categorical.from_codes(new, pd.Index(uniques, dtype=TEXT)),
+                     index=values.index)
+
+
+def _text(values: pd.Series) -> pd.Categorical:
+    """A categorical whose categories are of the text dtype (one dtype for every part)."""
+    return pd.Categorical.from_codes(values.cat.codes.to_numpy(),
+                                     pd.Index(values.cat.categories, dtype=TEXT))
 
 
 def sorted_categories(values: pd.Series) -> pd.Series:
@@ -39,7 +80,7 @@ def codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     else:
         found, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
         found, uniques = found.astype(np.int64), pd.Index(uniques)
-    return np.where(found < 0, len(uniques), found), uniques
+    return np.where(found < 0, len(uniques), found).astype(np.int32), uniques
 
 
 class CellKeys:
@@ -81,20 +122,38 @@ class CellKeys:
         return self._index.get_indexer(keys)
 
 
-def sort_rows(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """``frame`` sorted on ``columns`` (stable, missing values last), index reset."""
+def row_keys(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """The key of each row as ``CellKeys`` gives it, holding one column's codes at a time."""
+    keys = np.zeros(len(frame), dtype=np.int64)
+    room = 1.0
+    for column in columns:
+        found, uniques = codes(frame[column])
+        room *= len(uniques) + 1
+        if room >= 2.0 ** 62:
+            raise OverflowError("trop de combinaisons pour des clés entières")
+        keys *= len(uniques) + 1
+        keys += found
+    return keys
+
+
+def sort_order(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, bool]:
+    """The positions of the rows of ``frame`` sorted on ``columns`` (stable, missing values
+    last), and whether two rows share the same ``columns``."""
     try:
-        order = np.argsort(CellKeys(frame, columns).keys, kind="stable")
+        keys = row_keys(frame, columns)
     except OverflowError:
-        return frame.sort_values(columns, kind="stable").reset_index(drop=True)
-    return frame.take(order).reset_index(drop=True)
+        positions = frame.reset_index(drop=True).sort_values(columns, kind="stable").index
+        return positions.to_numpy(), bool(frame.duplicated(columns).any())
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    return order, bool((ordered[1:] == ordered[:-1]).any())
 
 
 def duplicated_keys(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     """True for every row whose ``columns`` repeat another row's (as ``duplicated(keep=False)``),
     on integer keys when the combinations fit in one (at once when they are sorted)."""
     try:
-        keys = CellKeys(frame, columns).keys
+        keys = row_keys(frame, columns)
     except OverflowError:
         return frame.duplicated(columns, keep=False)
     if np.all(keys[1:] > keys[:-1]):

@@ -157,11 +157,12 @@ def _text_codes(column: pd.Series) -> bool:
         and column.cat.categories.inferred_type in ("string", "empty")
 
 
-def validate(df: pd.DataFrame, contract: Contract, fichier: str) -> list[Probleme]:
+def validate(df: pd.DataFrame, contract: Contract, fichier: str,
+             key_checked: bool = False) -> list[Probleme]:
     """Check ``df`` against ``contract``; every violation becomes a French problem record.
 
     A dictionary-encoded text column (categorical) is checked on its distinct values, each at
-    the first row holding it.
+    the first row holding it. ``key_checked``: the caller knows the primary key is unique.
     """
     import pandera.pandas as pa
 
@@ -180,7 +181,8 @@ def validate(df: pd.DataFrame, contract: Contract, fichier: str) -> list[Problem
             schema.validate(frame[[f.name for f in fields_]], lazy=True)
         except pa.errors.SchemaErrors as exc:
             problems.extend(_failure_problems(exc.failure_cases, contract, fichier))
-    if contract.primary_key and all(k in df.columns for k in contract.primary_key):
+    if contract.primary_key and not key_checked \
+            and all(k in df.columns for k in contract.primary_key):
         dup = duplicated_keys(df, list(contract.primary_key))
         for _, row in df.loc[dup, list(contract.primary_key)].drop_duplicates().iterrows():
             key = ", ".join(str(v) for v in row.tolist())

@@ -15,7 +15,7 @@ from iae_etat.analyse import attribution
 from iae_etat.analyse.niveaux import LEVELS, level_frame
 from iae_etat.analyse.ponderation import etp_asp
 from iae_etat.analyse.secret import CONTRIBUTION_MAX
-from iae_etat.codage import as_dictionary
+from iae_etat.codage import as_dictionary, concat, map_categories
 
 ENSEMBLE = "ensemble"
 # Levels above the commune: amounts of one or two SIAE per commune would only be secret.
@@ -395,11 +395,10 @@ def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
         extra.append(theme_indicators(territoires, structures, reponses, couts or []))
     frames += [frame[frame["niveau"].isin(levels)].assign(methode="implantation")
                for frame in extra]
-    out = pd.concat(frames, ignore_index=True).reindex(
-        columns=[*OUTPUT_COLUMNS, CONTRIBUTION_MAX])
+    out = concat(frames, [*OUTPUT_COLUMNS, CONTRIBUTION_MAX], TEXT_COLUMNS)
     if besoins_territoires is not None and reponses is not None:
         out = _own_public_shares(out, besoins_territoires)
-    return as_dictionary(out, TEXT_COLUMNS)
+    return out
 
 
 def _own_public_shares(table: pd.DataFrame, besoins_territoires: pd.DataFrame) -> pd.DataFrame:
@@ -439,7 +438,7 @@ def _method_label(indicateur: pd.Series, method: str, calage: bool) -> pd.Series
     attributed = f"{method}+{CALAGE}" if calage else method
     labels = {code: attributed if code in ATTRIBUTED else SANS_OBJET if code in NEEDS_ONLY
               else "implantation" for code in BY_CODE}
-    return indicateur.map(labels)
+    return map_categories(indicateur, labels)
 
 
 ASP_SUMS = {"etp_conventionnes_asp": "etp_conventionnes", "etp_realises_asp": "etp_realises",
@@ -589,9 +588,10 @@ def _level_indicators(table: pd.DataFrame, places: pd.DataFrame, level: str,
         out = pd.concat([out, _exit_indicators(places, sums, by_place),
                          _public_indicators(table, places, sums, by_place, public_needs)],
                         ignore_index=True)
-    out["niveau"] = level
-    out["libelle"] = out["code"].map(labels)
-    out["unite"] = out["indicateur"].map({c: i.unite for c, i in BY_CODE.items()})
+    out = as_dictionary(out, ["code", "indicateur", "type_siae", "public"])
+    out["niveau"] = pd.Categorical.from_codes(np.zeros(len(out), dtype=np.int8), [level])
+    out["libelle"] = map_categories(out["code"], labels)
+    out["unite"] = map_categories(out["indicateur"], {c: i.unite for c, i in BY_CODE.items()})
     out["valeur"] = out["valeur"].astype(float)
     return out
 

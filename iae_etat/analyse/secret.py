@@ -51,8 +51,8 @@ def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
     """
     data = table.reset_index(drop=True)
     value = data["valeur"]
-    data["statut"] = pd.Categorical(np.where(value.isna(), NON_DISPONIBLE, PUBLIE),
-                                    categories=STATUTS)
+    data["statut"] = pd.Categorical.from_codes(
+        np.where(value.isna(), STATUTS.index(NON_DISPONIBLE), STATUTS.index(PUBLIE)), STATUTS)
     counts = data["indicateur"].isin(effectifs)
     amounts = data["indicateur"].isin(montants)
     secret = counts & (value > 0) & (value < seuil)
@@ -91,7 +91,13 @@ def equations(data: pd.DataFrame, territoires: pd.DataFrame,
     cells = CellKeys(data, _CELL)
     methods = data[["niveau", "indicateur", "methode"]].drop_duplicates() \
         if "methode" in data.columns else None
-    relations: list[tuple[str, np.ndarray, np.ndarray]] = []
+    names: list[str] = []
+    parts: list[tuple[np.ndarray, ...]] = []
+
+    def add(name: str, rows: np.ndarray, total_keys: np.ndarray) -> None:
+        parts.append(_equation_rows(len(names), rows, cells.positions(total_keys), len(data)))
+        names.append(name)
+
     for child, parent in RELATIONS:
         child_map, parent_map = level_frame(territoires, child), level_frame(territoires, parent)
         child_level, parent_level = (cells.code_of("niveau", n) for n in (child, parent))
@@ -110,19 +116,16 @@ def equations(data: pd.DataFrame, territoires: pd.DataFrame,
         rows = np.flatnonzero(members)
         parent_code = parent_of[cells.codes["code"][rows]]
         rows, parent_code = rows[parent_code >= 0], parent_code[parent_code >= 0]
-        relations.append((f"{child}>{parent}", rows,
-                          cells.key(rows, niveau=parent_level, code=parent_code)))
+        add(f"{child}>{parent}", rows, cells.key(rows, niveau=parent_level, code=parent_code))
     ensemble = cells.code_of("type_siae", "ensemble")
     if ensemble >= 0:
         rows = np.flatnonzero(cells.codes["type_siae"] != ensemble)
-        relations.append(("types", rows, cells.key(rows, type_siae=ensemble)))
+        add("types", rows, cells.key(rows, type_siae=ensemble))
     for total, members_of in (sommes or {}).items():
         total_code = cells.code_of("indicateur", total)
         if total_code >= 0:
             rows = np.flatnonzero(data["indicateur"].isin(members_of).to_numpy())
-            relations.append((f"somme:{total}", rows, cells.key(rows, indicateur=total_code)))
-    parts = [_equation_rows(number, rows, cells.positions(total_keys), len(data))
-             for number, (_, rows, total_keys) in enumerate(relations)]
+            add(f"somme:{total}", rows, cells.key(rows, indicateur=total_code))
     if not parts:
         return pd.DataFrame({"equation": pd.Series(dtype="int64"),
                              "relation": pd.Series(dtype="string"), "row": pd.Series(dtype=int),
@@ -130,8 +133,8 @@ def equations(data: pd.DataFrame, territoires: pd.DataFrame,
     number, row, total_flag, equation = (np.concatenate(p) for p in zip(*parts, strict=True))
     return pd.DataFrame({
         "equation": equation,
-        "relation": pd.Categorical.from_codes(number, [name for name, _, _ in relations]),
-        "row": data.index.to_numpy()[row], "total": total_flag})
+        "relation": pd.Categorical.from_codes(number, names),
+        "row": data.index.to_numpy()[row], "total": total_flag}, copy=False)
 
 
 def _mixed_methods(methods: pd.DataFrame, child: str, parent: str) -> set[str]:
@@ -151,7 +154,8 @@ def _equation_rows(number: int, rows: np.ndarray, total_rows: np.ndarray,
     rows, total_rows = rows[known], total_rows[known]
     totals = np.unique(total_rows)
     equation = number * np.int64(size) + np.concatenate([total_rows, totals]).astype(np.int64)
-    return (np.full(len(equation), number, dtype=np.int64), np.concatenate([rows, totals]),
+    return (np.full(len(equation), number, dtype=np.int16),
+            np.concatenate([rows, totals]).astype(np.int32),
             np.concatenate([np.zeros(len(rows), bool), np.ones(len(totals), bool)]), equation)
 
 
