@@ -109,12 +109,17 @@ class CellKeys:
         return int(found[0])
 
     def key(self, rows: np.ndarray | slice = slice(None), **replaced) -> np.ndarray:
-        """Keys of ``rows`` with the codes of ``replaced`` columns (never -1) swapped in."""
-        key = np.zeros(len(self.codes[self.columns[0]][rows]), dtype=np.int64)
-        for column, size in zip(self.columns, self.sizes, strict=True):
+        """Keys of ``rows`` with the codes of ``replaced`` columns (never -1) swapped in; with
+        every column replaced, the keys of those codes."""
+        if len(replaced) == len(self.columns):
+            size = len(next(iter(replaced.values())))
+        else:
+            size = len(self.codes[self.columns[0]][rows])
+        key = np.zeros(size, dtype=np.int64)
+        for column, room in zip(self.columns, self.sizes, strict=True):
             value = replaced.get(column)
             code = self.codes[column][rows] if value is None else value
-            key = key * size + np.asarray(code, dtype=np.int64)
+            key = key * room + np.asarray(code, dtype=np.int64)
         return key
 
     def positions(self, keys: np.ndarray) -> np.ndarray:
@@ -124,7 +129,14 @@ class CellKeys:
 
 def row_keys(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """The key of each row as ``CellKeys`` gives it, holding one column's codes at a time."""
+    return keyed(frame, columns)[0]
+
+
+def keyed(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, list[pd.Index]]:
+    """``row_keys`` and the distinct values of each column (the key of a row counts, for each
+    column, in a base of the number of its distinct values plus one)."""
     keys = np.zeros(len(frame), dtype=np.int64)
+    values = []
     room = 1.0
     for column in columns:
         found, uniques = codes(frame[column])
@@ -133,7 +145,8 @@ def row_keys(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
             raise OverflowError("trop de combinaisons pour des clés entières")
         keys *= len(uniques) + 1
         keys += found
-    return keys
+        values.append(uniques)
+    return keys, values
 
 
 def sort_order(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, bool]:

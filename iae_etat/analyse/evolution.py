@@ -7,6 +7,9 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
+from iae_etat.analyse.secret import NON_DISPONIBLE, PUBLIE, SECRET, STATUTS
+from iae_etat.codage import keyed
+
 KEY = ["diffusion", "niveau", "code", "indicateur", "type_siae", "public"]
 REFERENCE_COLUMNS = [*KEY, "valeur", "statut"]
 # Text columns of the earlier millésimes read as dictionaries (categoricals): a few codes
@@ -21,80 +24,86 @@ def evolution(current: pd.DataFrame, previous: dict[int, pd.DataFrame]) -> pd.Da
     Territories are matched by code; a value missing on either side gives ``nd``, a secret one
     (``s`` in the publique rows) gives ``s`` and no value, so no secret can be derived.
     """
-    frames = []
-    for millesime, reference in sorted(previous.items()):
-        ref = reference[REFERENCE_COLUMNS].rename(
-            columns={"valeur": "valeur_reference", "statut": "statut_reference"})
-        merged = current.merge(ref, on=KEY, how="inner")
-        merged["millesime_reference"] = millesime
-        merged["ecart"] = merged["valeur"] - merged["valeur_reference"]
-        base = merged["valeur_reference"].where(merged["valeur_reference"] != 0)
-        merged["ecart_pct"] = merged["ecart"] / base * 100
-        secret = (merged["statut"] == "s") | (merged["statut_reference"] == "s")
-        missing = merged["valeur"].isna() | merged["valeur_reference"].isna()
-        merged["statut"] = np.select([secret, missing], ["s", "nd"], "publie")
-        hidden = secret & (merged["diffusion"] == "publique")
-        merged.loc[hidden, ["valeur", "valeur_reference", "ecart", "ecart_pct"]] = np.nan
-        frames.append(merged.drop(columns="statut_reference"))
-    if not frames:
-        return pd.DataFrame(columns=[*KEY, "libelle", "unite", "millesime_reference",
-                                     "valeur_reference", "valeur", "ecart", "ecart_pct",
-                                     "statut"])
-    return pd.concat(frames, ignore_index=True)
-
-
-def _parts(table: pd.DataFrame) -> dict[tuple, np.ndarray]:
-    """Row positions of each (diffusion, niveau, first two characters of the code).
-
-    Grouped on dictionary codes: the text of a few thousand distinct values is cut, not that
-    of millions of rows.
-    """
-    codes, labels = [], []
-    for column in ("diffusion", "niveau", "code"):
-        values = table[column]
-        if not isinstance(values.dtype, pd.CategoricalDtype):
-            values = values.astype("category")
-        text = values.cat.categories.astype(str)
-        codes.append(values.cat.codes.to_numpy())
-        labels.append(np.asarray(text.str[:2] if column == "code" else text, dtype=object))
-    groups = pd.DataFrame(dict(enumerate(codes))).groupby([0, 1, 2], sort=False).indices
-    parts: dict[tuple, list[np.ndarray]] = {}
-    for key, positions in groups.items():
-        label = tuple(labels[i][k] for i, k in enumerate(key))
-        parts.setdefault(label, []).append(positions)
-    return {label: np.concatenate(found) for label, found in parts.items()}
+    return pd.concat(list(evolution_parts(current, previous, max(len(current), 1))),
+                     ignore_index=True)
 
 
 def evolution_parts(current: pd.DataFrame, previous: dict[int, pd.DataFrame],
                     rows_per_part: int = PART_ROWS) -> Iterator[pd.DataFrame]:
-    """``evolution`` computed piece by piece, in the order of out_evolution's primary key.
+    """``evolution`` piece by piece, in the order of out_evolution's primary key.
 
-    A piece gathers consecutive (diffusion, level, code prefix) groups up to ``rows_per_part``
-    current rows: a national scope compares millions of rows per millésime without holding all
-    the merged rows at once.
+    The rows of each earlier millésime are matched to the current ones once, on integer keys;
+    a piece then compares up to ``rows_per_part`` current rows (in key order) with every earlier
+    millésime, so that a national scope never holds all the compared rows at once.
     """
-    if not previous:
-        yield evolution(current, {})
-        return
-    wanted = _parts(current)
-    earlier = {m: _parts(reference) for m, reference in previous.items()}
-    keys = sorted(wanted)
-    while keys:
-        group, size = [], 0
-        while keys and (not group or size + len(wanted[keys[0]]) <= rows_per_part):
-            size += len(wanted[keys[0]])
-            group.append(keys.pop(0))
-        references = {}
-        for millesime, reference in previous.items():
-            found = [earlier[millesime][k] for k in group if k in earlier[millesime]]
-            references[millesime] = _plain(
-                reference.iloc[np.concatenate(found) if found else np.array([], dtype=int)])
-        part = evolution(current.iloc[np.concatenate([wanted[k] for k in group])], references)
-        if len(part):
-            yield part
+    keys, values = keyed(current, KEY)
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    matches = {m: _matches(keys, order, values, reference)
+               for m, reference in sorted(previous.items())}
+    del keys
+    empty = True
+    for start in range(0, len(order), rows_per_part):
+        rows = order[start:start + rows_per_part]
+        frames = []
+        for millesime, found in matches.items():
+            found = found[rows]
+            hit = found >= 0
+            if hit.any():
+                frames.append(_compare(current.iloc[rows[hit]],
+                                       previous[millesime].iloc[found[hit]], millesime))
+        if frames:
+            empty = False
+            yield pd.concat(frames, ignore_index=True)
+    if empty:
+        yield pd.DataFrame(columns=[*KEY, "libelle", "unite", "millesime_reference",
+                                    "valeur_reference", "valeur", "ecart", "ecart_pct",
+                                    "statut"])
 
 
-def _plain(table: pd.DataFrame) -> pd.DataFrame:
-    """Categorical columns back to text, so that they merge with the current rows."""
-    return table.astype({c: "string" for c in table.columns
-                         if isinstance(table[c].dtype, pd.CategoricalDtype)})
+def _matches(ordered: np.ndarray, order: np.ndarray, values: list[pd.Index],
+             reference: pd.DataFrame) -> np.ndarray:
+    """For each current row, the position of the same cell in ``reference``, -1 where it has
+    none. ``ordered`` are the keys of the current rows (see ``codage.keyed``) sorted by
+    ``order``, ``values`` the distinct values of their key columns; the codes of ``reference``
+    are translated into the current ones and its keys looked up by bisection."""
+    keys = np.zeros(len(reference), dtype=np.int64)
+    known = np.ones(len(reference), dtype=bool)
+    for column, current_values in zip(KEY, values, strict=True):
+        column_values = reference[column]
+        if isinstance(column_values.dtype, pd.CategoricalDtype):
+            found, uniques = column_values.cat.codes.to_numpy(), column_values.cat.categories
+        else:
+            found, uniques = pd.factorize(column_values)
+        mapping = np.append(current_values.get_indexer(uniques), -1).astype(np.int32)
+        translated = mapping[found]
+        known &= translated >= 0
+        keys *= len(current_values) + 1
+        keys += translated
+    where = np.searchsorted(ordered, keys)
+    where[where == len(ordered)] = 0
+    hit = known & (ordered[where] == keys) if len(ordered) else known & False
+    out = np.full(len(order), -1, dtype=np.int32)
+    out[order[where[hit]]] = np.flatnonzero(hit)
+    return out
+
+
+def _compare(current: pd.DataFrame, reference: pd.DataFrame, millesime: int) -> pd.DataFrame:
+    """Rows of ``out_evolution``: ``current`` against the same cells of ``reference``."""
+    merged = current.reset_index(drop=True)
+    valeur = merged["valeur"].to_numpy(dtype=float, na_value=np.nan)
+    ancienne = reference["valeur"].to_numpy(dtype=float, na_value=np.nan)
+    ecart = valeur - ancienne
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ecart_pct = ecart / np.where(ancienne != 0, ancienne, np.nan) * 100
+    secret = (merged["statut"] == SECRET).to_numpy() \
+        | (reference["statut"] == SECRET).to_numpy()
+    missing = np.isnan(valeur) | np.isnan(ancienne)
+    hidden = secret & (merged["diffusion"] == "publique").to_numpy()
+    hide = np.where(hidden, np.nan, 1.0)
+    return merged.assign(
+        valeur=valeur * hide, millesime_reference=millesime, valeur_reference=ancienne * hide,
+        ecart=ecart * hide, ecart_pct=ecart_pct * hide,
+        statut=pd.Categorical.from_codes(
+            np.select([secret, missing], [STATUTS.index(SECRET), STATUTS.index(NON_DISPONIBLE)],
+                      STATUTS.index(PUBLIE)), STATUTS))

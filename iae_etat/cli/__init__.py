@@ -6,6 +6,7 @@ answers at once.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -68,6 +69,10 @@ def main(argv: list[str] | None = None) -> None:
     """Run the command line and exit with the documented code."""
     from iae_etat.errors import EXIT_USAGE, IaeEtatError
 
+    # Arrow buffers from the C library's allocator, as numpy's: memory a stage frees goes back
+    # to the system or to the next stage (Arrow's own pool keeps it; a national build would
+    # hold hundreds of megabytes more). Set before pyarrow is imported; a user's choice wins.
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     args = hoist_global_options(sys.argv[1:] if argv is None else argv) or ["--help"]
     debug = "--debug" in args
     if "--help" in args or "-h" in args:
