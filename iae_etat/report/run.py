@@ -50,7 +50,7 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
 
     # The report shows the publique rows; the dashboard those of its diffusion.
     wanted = [("diffusion", "in", sorted({"publique", reglages(projet).diffusion}))]
-    indicateurs = catalogue.read("out_indicateurs", filters=wanted)
+    indicateurs = catalogue.read("out_indicateurs", filters=wanted, categories=True)
     anomalies = pd.concat([catalogue.read("core_anomalies"), catalogue.read("out_controles")],
                           ignore_index=True)
     collecte = catalogue.read("core_collecte")

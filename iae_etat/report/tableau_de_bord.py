@@ -113,13 +113,19 @@ def _wide(rows: pd.DataFrame, keys: list[str], indicators: list[str]):
         codes, uniques = pd.factorize(rows[column])
         key = key * (len(uniques) + 1) + codes
     row_key, first, row_id = np.unique(key, return_index=True, return_inverse=True)
-    column_id = rows["indicateur"].map({c: i for i, c in enumerate(indicators)}).to_numpy()
+    column_id = pd.Categorical(rows["indicateur"], categories=indicators).codes
     values = np.full((len(row_key), len(indicators)), np.nan)
     statuts = np.full((len(row_key), len(indicators)), "", dtype=object)
     values[row_id, column_id] = rows["valeur"].to_numpy(dtype=float, na_value=np.nan)
     statuts[row_id, column_id] = rows["statut"].to_numpy(dtype=object)
-    frame = rows.iloc[first][[*keys, "libelle"]].reset_index(drop=True)
+    frame = _decoded(rows.iloc[first][[*keys, "libelle"]].reset_index(drop=True))
     return frame, values, statuts
+
+
+def _decoded(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its categorical columns as plain text (mapped and sorted as values)."""
+    return frame.astype({column: dtype.categories.dtype for column, dtype in frame.dtypes.items()
+                         if isinstance(dtype, pd.CategoricalDtype)})
 
 
 def _absent_kinds(rows: pd.DataFrame) -> pd.MultiIndex:
