@@ -28,7 +28,15 @@ from iae_etat.report.classeur import (
     missing,
     sheet_name,
 )
-from iae_etat.report.flux_xlsx import DEFAULT, MAX_ROWS, Sheet, StreamWorkbook, Style, column_letter
+from iae_etat.report.flux_xlsx import (
+    DEFAULT,
+    MAX_ROWS,
+    Column,
+    Sheet,
+    StreamWorkbook,
+    Style,
+    column_letter,
+)
 from iae_etat.report.formats import MISSING_SYMBOL, SECRET_SYMBOL, nombre
 
 NAME = "tableau-de-bord.xlsx"
@@ -84,6 +92,33 @@ def _value(column: int, value, statut: str, unite: str, restreinte: bool,
     return column, float(value), _number_style(number_format, statut == "s")
 
 
+def _value_column(column: int, values: np.ndarray, statuts: np.ndarray, restreinte: bool,
+                  number_format: str) -> Column:
+    """``_value`` of each cell of a column; an empty statut leaves the cell out."""
+    absent = np.isnan(values)
+    secret = (statuts == "s") & (absent | (not restreinte))
+    unavailable = ~secret & ((statuts == "nd") | absent)
+    shown = values.astype(object)
+    shown[secret], shown[unavailable] = SECRET_SYMBOL, MISSING_SYMBOL
+    codes = np.where(secret | unavailable, 0, np.where(statuts == "s", 2, 1))
+    codes[~statuts.astype(bool)] = -1
+    return Column(column, shown, codes, (DEFAULT, _number_style(number_format),
+                                         _number_style(number_format, True)))
+
+
+def _band_column(column: int, bands: np.ndarray, statuts: np.ndarray,
+                 restreinte: bool) -> Column:
+    """``_band`` of each cell of a column; an empty statut leaves the cell out."""
+    named = list(BAND_FILLS)
+    fill = np.array([named.index(b) + 1 if isinstance(b, str) and b in BAND_FILLS else 0
+                     for b in bands], dtype=np.int64)
+    codes = np.where((statuts != "s") | restreinte, fill, 0)
+    shown = np.where(codes > 0, bands, np.where(statuts == "s", SECRET_SYMBOL, MISSING_SYMBOL))
+    codes[~statuts.astype(bool)] = -1
+    return Column(column, shown.astype(object), codes,
+                  (DEFAULT, *[Style(fill=BAND_FILLS[b]) for b in named]))
+
+
 def _band(column: int, band, statut: str, restreinte: bool) -> tuple:
     """The band of an indice de couverture, written and coloured."""
     if isinstance(band, str) and band in BAND_FILLS and (statut != "s" or restreinte):
@@ -123,9 +158,10 @@ def _wide(rows: pd.DataFrame, keys: list[str], indicators: list[str]):
 
 
 def _decoded(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with its categorical columns as plain text (mapped and sorted as values)."""
-    return frame.astype({column: dtype.categories.dtype for column, dtype in frame.dtypes.items()
-                         if isinstance(dtype, pd.CategoricalDtype)})
+    """``frame`` with its categorical columns as plain values (mapped and sorted as values)."""
+    decoded = {column: np.append(dtype.categories.to_numpy(object), np.nan)[frame[column].cat.codes]
+               for column, dtype in frame.dtypes.items() if isinstance(dtype, pd.CategoricalDtype)}
+    return frame.assign(**decoded) if decoded else frame
 
 
 def _absent_kinds(rows: pd.DataFrame) -> pd.MultiIndex:
@@ -280,29 +316,30 @@ def _level_sheet(ws: Sheet, level: str, rows: pd.DataFrame, coverage: pd.DataFra
     keys, values, statuts = keys[keep].reset_index(drop=True), values[keep], statuts[keep]
     order = keys.assign(_kind=keys["type_siae"].map(KINDS.index),
                         _public=keys["public"] != ENSEMBLE)  # all publics first, then each
-    order = order.sort_values(["libelle", "code", "_kind", "_public", "public"]).index
-    formats = [NUMBER_FORMATS.get(_unite(i), DEFAULT_NUMBER_FORMAT) for i in indicators]
+    order = order.sort_values(["libelle", "code", "_kind", "_public", "public"]).index.to_numpy()
+    keys, values, statuts = keys.iloc[order], values[order], statuts[order]
+    codes, kinds = keys["code"].to_numpy(object), keys["type_siae"].to_numpy(object)
+    publics = keys["public"].to_numpy(object)
+    text = np.zeros(len(keys), dtype=np.int64)
+    columns = [Column(1, codes, text), Column(2, keys["libelle"].to_numpy(object), text),
+               Column(3, np.where(kinds == ENSEMBLE, _kind_label(ENSEMBLE), kinds), text),
+               Column(4, publics, text)]
+    columns += [_value_column(i + 5, values[:, i], statuts[:, i], restreinte,
+                              NUMBER_FORMATS.get(_unite(indicator), DEFAULT_NUMBER_FORMAT))
+                for i, indicator in enumerate(indicators)]
+    everyone = (kinds == ENSEMBLE) & (publics == ENSEMBLE)
     first_need = 5 + len(indicators)
-    line = start
-    codes, libelles = keys["code"].to_numpy(object), keys["libelle"].to_numpy(object)
-    kinds, publics = keys["type_siae"].to_numpy(object), keys["public"].to_numpy(object)
-    for position in order:
-        line += 1
-        cells = [(1, codes[position], DEFAULT), (2, libelles[position], DEFAULT),
-                 (3, _kind_label(kinds[position]), DEFAULT), (4, publics[position], DEFAULT)]
-        row_values, row_statuts = values[position], statuts[position]
-        for i, statut in enumerate(row_statuts):
-            if statut:
-                cells.append(_value(i + 5, row_values[i], statut, "", restreinte, formats[i]))
-        if kinds[position] == ENSEMBLE and publics[position] == ENSEMBLE:
-            for n, need in enumerate(needs):
-                found = covered.get((codes[position], need))
-                if found is not None:
-                    indice, band, statut = found
-                    cells.append(_value(first_need + 2 * n, indice, statut, "", restreinte,
-                                        INDEX_FORMAT))
-                    cells.append(_band(first_need + 2 * n + 1, band, statut, restreinte))
-        ws.write(line, cells)
+    for n, need in enumerate(needs):
+        found = [covered.get((code, need)) if all_rows else None
+                 for code, all_rows in zip(codes, everyone, strict=True)]
+        indices = np.array([np.nan if f is None else f[0] for f in found], dtype=float)
+        bands = np.array([None if f is None else f[1] for f in found], dtype=object)
+        need_statuts = np.array(["" if f is None else f[2] for f in found], dtype=object)
+        columns += [_value_column(first_need + 2 * n, indices, need_statuts, restreinte,
+                                  INDEX_FORMAT),
+                    _band_column(first_need + 2 * n + 1, bands, need_statuts, restreinte)]
+    ws.write_columns(start + 1, columns)
+    line = start + len(keys)
     _table(ws, start, titles, line,
            [12, 34, 12, 10, *[18] * len(indicators), *[14] * (2 * len(needs))])
 
@@ -314,7 +351,7 @@ def _fiches(wb: StreamWorkbook, taken: set[str], rows: pd.DataFrame, coverage: p
     epci_of = dict(zip(members["code_commune"], members["code_epci"], strict=True))
     departement_of = dict(zip(members["code_epci"], members["code_departement"], strict=True))
     names = dict(zip(members["code_epci"], members["nom_epci"], strict=True))
-    epci = rows[(rows["niveau"] == "epci") & (rows["public"] == ENSEMBLE)]
+    epci = _decoded(rows[(rows["niveau"] == "epci") & (rows["public"] == ENSEMBLE)])
     by_epci = {code: group for code, group in epci.groupby("code", sort=False)}
     departements = rows[(rows["niveau"] == "departement") & (rows["type_siae"] == ENSEMBLE)
                         & (rows["public"] == ENSEMBLE)]
@@ -326,9 +363,9 @@ def _fiches(wb: StreamWorkbook, taken: set[str], rows: pd.DataFrame, coverage: p
                     & (rows["public"] == ENSEMBLE)]
     commune_indicators = _indicator_order(communes) if not communes.empty else []
     keys, values, statuts = _wide(communes, ["code"], commune_indicators)
-    keys = keys.assign(_epci=keys["code"].map(epci_of))
-    communes_by_epci = {code: group.sort_values(["libelle", "code"]).index.to_numpy()
-                        for code, group in keys.groupby("_epci", sort=False)}
+    ordered = keys.assign(_epci=keys["code"].map(epci_of)).sort_values(["libelle", "code"])
+    communes_by_epci = {code: ordered.index.to_numpy()[positions] for code, positions
+                        in ordered.groupby("_epci", sort=False).indices.items()}
     commune_table = (keys["code"].to_numpy(object), keys["libelle"].to_numpy(object),
                      values, statuts, commune_indicators)
     _, covered = _coverage(coverage[coverage["niveau"] == "epci"])
