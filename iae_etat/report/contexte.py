@@ -64,33 +64,32 @@ def level_table(indicateurs: pd.DataFrame, niveau: str, codes: list[str] | None 
                 & (rows["public"] == ENSEMBLE) & rows["indicateur"].isin(TABLE_INDICATORS)]
     if codes is not None:
         rows = rows[rows["code"].isin(codes)]
-    body = []
-    for (libelle, code), group in rows.groupby(["libelle", "code"], sort=True):
-        cells = {r.indicateur: cellule(r.valeur, r.statut, r.unite)
-                 for r in group.itertuples(index=False)}
-        body.append({"code": code, "libelle": libelle,
-                     "cellules": [cells.get(i, "nd") for i in TABLE_INDICATORS]})
+    rows = rows.dropna(subset=["libelle", "code"])
+    cells: dict[tuple, dict] = {}
+    for libelle, code, indicateur, valeur, statut, unite in zip(
+            rows["libelle"], rows["code"], rows["indicateur"], rows["valeur"], rows["statut"],
+            rows["unite"], strict=True):
+        cells.setdefault((libelle, code), {})[indicateur] = cellule(valeur, statut, unite)
+    body = [{"code": code, "libelle": libelle,
+             "cellules": [cells[(libelle, code)].get(i, "nd") for i in TABLE_INDICATORS]}
+            for libelle, code in sorted(cells)]
     return {"niveau": niveau, "titre": LEVEL_LABELS[niveau], "note": "",
             "colonnes": [BY_CODE[i].libelle for i in TABLE_INDICATORS], "lignes": body}
 
 
 def by_type(rows: pd.DataFrame) -> dict:
     """Offer of one département by type of SIAE, from its rows."""
-    rows = rows.set_index(["type_siae", "indicateur"])
+    found = dict(zip(zip(rows["type_siae"], rows["indicateur"], strict=True),
+                     zip(rows["valeur"], rows["statut"], strict=True), strict=True))
     indicators = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee",
                   "taux_reponse", "taux_reponse_etp")
     lines, etp = [], []
     for kind in (*TYPES_SIAE, ENSEMBLE):
-        cells = []
-        for i in indicators:
-            if (kind, i) in rows.index:
-                row = rows.loc[(kind, i)]
-                cells.append(cellule(row["valeur"], row["statut"], BY_CODE[i].unite))
-            else:
-                cells.append("nd")
+        cells = [cellule(*found[(kind, i)], BY_CODE[i].unite) if (kind, i) in found else "nd"
+                 for i in indicators]
         lines.append({"libelle": "Ensemble" if kind == ENSEMBLE else kind, "cellules": cells})
-        if kind != ENSEMBLE and (kind, "etp_conventionnes") in rows.index:
-            value = rows.loc[(kind, "etp_conventionnes"), "valeur"]
+        if kind != ENSEMBLE and (kind, "etp_conventionnes") in found:
+            value = found[(kind, "etp_conventionnes")][0]
             etp.append((kind, 0.0 if pd.isna(value) else float(value)))
     return {"colonnes": [BY_CODE[i].libelle for i in indicators], "lignes": lines, "etp": etp}
 
