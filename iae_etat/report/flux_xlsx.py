@@ -97,6 +97,27 @@ class Column:
     styles: tuple[Style, ...] = (DEFAULT,)
 
 
+@dataclass(frozen=True)
+class Formatted:
+    """Columns formatted once (``format_columns``), to write whole or in parts: the XML body
+    and final style code (-1: no cell) of each cell, and the final styles, per column."""
+
+    letters: list[str]
+    bodies: list[np.ndarray]
+    codes: list[np.ndarray]
+    styles: list[list[Style]]
+
+
+def format_columns(columns: list[Column]) -> Formatted:
+    """``_cell`` of every cell of ``columns`` (in order), once per distinct (value, style)."""
+    if any(b.index <= a.index for a, b in zip(columns, columns[1:], strict=False)):
+        raise ValueError("colonnes hors d'ordre")
+    cells = [_column_cells(column) for column in columns]
+    return Formatted([_LETTERS[column.index - 1] for column in columns],
+                     [body for body, _, _ in cells], [code for _, code, _ in cells],
+                     [styles for _, _, styles in cells])
+
+
 def _column_cells(column: Column) -> tuple[np.ndarray, np.ndarray, list[Style]]:
     """(XML body of each cell, code of its final style, final styles): ``_cell`` applied once
     per distinct (value, style); a body and code of a left-out cell are None and -1."""
@@ -154,38 +175,36 @@ class Sheet:
         out.append("</row>")
         self.rows.append("".join(out))
 
-    def write_columns(self, first_row: int, columns: list[Column]) -> None:
-        """Write whole columns on the rows from ``first_row``: the same cells as ``write``, row
-        after row, with the formatting done once per distinct (value, style) of a column.
-
-        Columns in order; a style code of -1 leaves the cell out. Styles are numbered in the
-        order ``write`` would have met them, so the bytes are the same.
-        """
-        count = len(columns[0].values) if columns else 0
+    def write_columns(self, first_row: int, columns: Formatted,
+                      rows: np.ndarray | None = None) -> None:
+        """Write formatted columns — or only their ``rows``, in that order — on the rows from
+        ``first_row``: the same cells, and bytes, as ``write`` row after row (styles are
+        numbered in the order ``write`` would have met them)."""
+        codes = columns.codes if rows is None else [c[rows] for c in columns.codes]
+        bodies = columns.bodies if rows is None else [b[rows] for b in columns.bodies]
+        count = len(codes[0]) if codes else 0
         last = first_row + count - 1
         if count and (first_row <= self.last_row or last > MAX_ROWS):
             raise ValueError(f"ligne {first_row} hors d'ordre ou au-delà de la limite du tableur")
-        if any(b.index <= a.index for a, b in zip(columns, columns[1:], strict=False)):
-            raise ValueError(f"colonnes hors d'ordre à partir de la ligne {first_row}")
-        first_uses, cells = [], []
-        for position, column in enumerate(columns):
-            body, style, styles = _column_cells(column)
-            present = np.flatnonzero(style >= 0)
-            used, first = np.unique(style[present], return_index=True)
-            first_uses += [(present[f], position, styles[u]) for u, f in zip(
-                used.tolist(), first.tolist(), strict=True)]
-            cells.append((_LETTERS[column.index - 1], body, style, styles))
-        for _, _, style in sorted(first_uses, key=lambda use: use[:2]):
-            self.book.style_id(style)
+        book = self.book
+        if not all(book.has_style(s) for styles in columns.styles for s in styles):
+            first_uses = []
+            for position, (style, styles) in enumerate(zip(codes, columns.styles, strict=True)):
+                present = np.flatnonzero(style >= 0)
+                used, first = np.unique(style[present], return_index=True)
+                first_uses += [(present[f], position, styles[u]) for u, f in zip(
+                    used.tolist(), first.tolist(), strict=True)]
+            for _, _, style in sorted(first_uses, key=lambda use: use[:2]):
+                book.style_id(style)
         suffixes = []
-        for _, body, style, styles in cells:
-            ids = [self.book.style_id(s) for s in styles]
-            attrs = np.array([f' s="{sid}"' if sid else "" for sid in ids], dtype=object)
+        for body, style, styles in zip(bodies, codes, columns.styles, strict=True):
+            attrs = np.array([f' s="{sid}"' if sid else "" for sid in map(book.style_id, styles)],
+                             dtype=object)
             suffix = np.full(len(style), None, dtype=object)
             present = style >= 0
             suffix[present] = attrs[style[present]] + body[present]
             suffixes.append(suffix)
-        letters = [letter for letter, *_ in cells]
+        letters = columns.letters
         for row, line in enumerate(zip(*suffixes, strict=True), start=first_row):
             self.rows.append(f'<row r="{row}">' + "".join(
                 [f'<c r="{letter}{row}"{suffix}' for letter, suffix in
@@ -238,6 +257,9 @@ class StreamWorkbook:
         ws = Sheet(name, self)
         self.sheets.append(ws)
         return ws
+
+    def has_style(self, style: Style) -> bool:
+        return style in self._styles
 
     def style_id(self, style: Style) -> int:
         known = self._by_identity.get(id(style))

@@ -32,10 +32,12 @@ from iae_etat.report.flux_xlsx import (
     DEFAULT,
     MAX_ROWS,
     Column,
+    Formatted,
     Sheet,
     StreamWorkbook,
     Style,
     column_letter,
+    format_columns,
 )
 from iae_etat.report.formats import MISSING_SYMBOL, SECRET_SYMBOL, nombre
 
@@ -338,7 +340,7 @@ def _level_sheet(ws: Sheet, level: str, rows: pd.DataFrame, coverage: pd.DataFra
         columns += [_value_column(first_need + 2 * n, indices, need_statuts, restreinte,
                                   INDEX_FORMAT),
                     _band_column(first_need + 2 * n + 1, bands, need_statuts, restreinte)]
-    ws.write_columns(start + 1, columns)
+    ws.write_columns(start + 1, format_columns(columns))
     line = start + len(keys)
     _table(ws, start, titles, line,
            [12, 34, 12, 10, *[18] * len(indicators), *[14] * (2 * len(needs))])
@@ -366,8 +368,13 @@ def _fiches(wb: StreamWorkbook, taken: set[str], rows: pd.DataFrame, coverage: p
     ordered = keys.assign(_epci=keys["code"].map(epci_of)).sort_values(["libelle", "code"])
     communes_by_epci = {code: ordered.index.to_numpy()[positions] for code, positions
                         in ordered.groupby("_epci", sort=False).indices.items()}
-    commune_table = (keys["code"].to_numpy(object), keys["libelle"].to_numpy(object),
-                     values, statuts, commune_indicators)
+    text = np.zeros(len(keys), dtype=np.int64)
+    commune_table = format_columns([
+        Column(1, keys["libelle"].to_numpy(object), text),
+        Column(2, keys["code"].to_numpy(object), text),
+        *[_value_column(i + 3, values[:, i], statuts[:, i], restreinte,
+                        NUMBER_FORMATS.get(_unite(indicator), DEFAULT_NUMBER_FORMAT))
+          for i, indicator in enumerate(commune_indicators)]])
     _, covered = _coverage(coverage[coverage["niveau"] == "epci"])
     empty = rows.iloc[0:0]
     for code, libelle in sorted(names.items(), key=lambda item: (item[1], item[0])):
@@ -375,14 +382,15 @@ def _fiches(wb: StreamWorkbook, taken: set[str], rows: pd.DataFrame, coverage: p
         _fiche(ws, code, libelle, by_epci.get(code, empty), departement_of[code], dep,
                {need: covered[(code, need)] for need in LIBELLES_BESOINS
                 if (code, need) in covered},
-               communes_by_epci.get(code, np.array([], dtype=int)), commune_table, millesime,
-               restreinte)
+               communes_by_epci.get(code, np.array([], dtype=int)), commune_table,
+               commune_indicators, millesime, restreinte)
 
 
 def _fiche(ws: Sheet, code: str, libelle: str, epci: pd.DataFrame, departement: str,
-           dep: dict, coverage: dict, communes: np.ndarray, commune_table: tuple,
-           millesime: int, restreinte: bool) -> None:
-    """The « fiche territoire » of one EPCI."""
+           dep: dict, coverage: dict, communes: np.ndarray, commune_table: Formatted,
+           commune_indicators: list[str], millesime: int, restreinte: bool) -> None:
+    """The « fiche territoire » of one EPCI; ``communes`` are its rows of ``commune_table``
+    (the communes' indicators, formatted once for every fiche)."""
     line = _title(ws, f"Fiche territoire — {libelle}", f"EPCI {code} — millésime {millesime}")
     indicators = _indicator_order(epci)
     titles = ["Indicateur", *[_kind_label(k) for k in KINDS], "Département (ensemble)"]
@@ -410,20 +418,11 @@ def _fiche(ws: Sheet, code: str, libelle: str, epci: pd.DataFrame, departement: 
     line += 2
     ws.write(line, [(1, "Communes de l'EPCI (ensemble des SIAE)", BOLD)])
     line += 1
-    codes, libelles, all_values, all_statuts, commune_indicators = commune_table
     if len(communes) == 0:
         commune_indicators = []
     _header(ws, line, ["Commune", "Code", *[_label(i) for i in commune_indicators]],
             freeze=False)
-    formats = [NUMBER_FORMATS.get(_unite(i), DEFAULT_NUMBER_FORMAT) for i in commune_indicators]
-    for position in communes:
-        line += 1
-        cells = [(1, libelles[position], DEFAULT), (2, codes[position], DEFAULT)]
-        for i, statut in enumerate(all_statuts[position]):
-            if statut:
-                cells.append(_value(i + 3, all_values[position, i], statut, "", restreinte,
-                                    formats[i]))
-        ws.write(line, cells)
+    ws.write_columns(line + 1, commune_table, communes)
     ws.freeze = "B5"
     ws.widths = dict(enumerate([48, *[13] * len(KINDS), 16], start=1))
 
