@@ -133,10 +133,14 @@ def publics_table(indicateurs: pd.DataFrame, code: str) -> dict:
     rows = rows[(rows["niveau"] == "departement") & (rows["code"] == code)
                 & (rows["type_siae"] == ENSEMBLE) & (rows["public"] != ENSEMBLE)
                 & rows["indicateur"].isin(PUBLIC_INDICATORS)]
+    by_public: dict[str, dict] = {}
+    for public, indicateur, valeur, statut, unite in zip(
+            rows["public"], rows["indicateur"], rows["valeur"], rows["statut"], rows["unite"],
+            strict=True):
+        by_public.setdefault(public, {})[indicateur] = cellule(valeur, statut, unite)
     lignes = []
     for public, libelle in PUBLIC_LABELS.items():
-        cells = {r.indicateur: cellule(r.valeur, r.statut, r.unite)
-                 for r in rows[rows["public"] == public].itertuples(index=False)}
+        cells = by_public.get(public, {})
         if cells:
             lignes.append({"libelle": libelle,
                            "cellules": [cells.get(i, NOT_APPLICABLE) for i in PUBLIC_INDICATORS]})
