@@ -88,11 +88,12 @@ def _cell(value: object, style: Style) -> tuple[str | None, Style]:
 class Column:
     """The cells of one column over consecutive rows, for ``Sheet.write_columns``: the cell of
     row ``i`` holds ``values[i]`` in ``styles[codes[i]]``, no cell where ``codes[i]`` is -1.
-    The values of a column are of one kind (numbers, or texts): equal values write equal cells.
+    Values are an array or, for few distinct values in many cells, a Categorical. Equal values
+    write equal cells (``1 == 1.0 == True``: do not mix numbers and booleans in a column).
     """
 
     index: int
-    values: np.ndarray
+    values: np.ndarray | pd.Categorical
     codes: np.ndarray
     styles: tuple[Style, ...] = (DEFAULT,)
 
@@ -121,8 +122,9 @@ def format_columns(columns: list[Column]) -> Formatted:
 def _column_cells(column: Column) -> tuple[np.ndarray, np.ndarray, list[Style]]:
     """(XML body of each cell, code of its final style, final styles): ``_cell`` applied once
     per distinct (value, style); a body and code of a left-out cell are None and -1."""
-    inverse, values = pd.factorize(np.asarray(column.values, dtype=object),
-                                   use_na_sentinel=False)
+    values = column.values if isinstance(column.values, pd.Categorical) \
+        else np.asarray(column.values, dtype=object)
+    inverse, values = pd.factorize(values, use_na_sentinel=False)
     width = len(column.styles)
     codes = np.asarray(column.codes, dtype=np.int64)
     keep = codes >= 0

@@ -63,6 +63,7 @@ SUBTITLE = Style(italic=True)
 HEADER = Style(bold=True, fill=HEADER_FILL, wrap=True)
 BOLD = Style(bold=True)
 INDEX_FORMAT = "0.00"
+NO_CELL, SECRET, NOT_AVAILABLE, PUBLISHED = range(4)  # _statut_codes
 
 
 def _label(code: str) -> str:
@@ -94,29 +95,41 @@ def _value(column: int, value, statut: str, unite: str, restreinte: bool,
     return column, float(value), _number_style(number_format, statut == "s")
 
 
+def _statut_codes(statuts) -> np.ndarray:
+    """``NO_CELL`` (empty statut), ``SECRET`` (``s``), ``NOT_AVAILABLE`` (``nd``), else
+    ``PUBLISHED``, for each statut (arrays of codes compare far faster than of texts)."""
+    statuts = pd.Series(statuts, copy=False)
+    return np.select([(statuts == s).to_numpy(dtype=bool, na_value=False)
+                      for s in ("", SECRET_SYMBOL, MISSING_SYMBOL)],
+                     [NO_CELL, SECRET, NOT_AVAILABLE], PUBLISHED).astype(np.int8)
+
+
 def _value_column(column: int, values: np.ndarray, statuts: np.ndarray, restreinte: bool,
                   number_format: str) -> Column:
-    """``_value`` of each cell of a column; an empty statut leaves the cell out."""
+    """``_value`` of each cell of a column (``_statut_codes``); ``NO_CELL`` leaves it out."""
     absent = np.isnan(values)
-    secret = (statuts == "s") & (absent | (not restreinte))
-    unavailable = ~secret & ((statuts == "nd") | absent)
-    shown = values.astype(object)
-    shown[secret], shown[unavailable] = SECRET_SYMBOL, MISSING_SYMBOL
-    codes = np.where(secret | unavailable, 0, np.where(statuts == "s", 2, 1))
-    codes[~statuts.astype(bool)] = -1
-    return Column(column, shown, codes, (DEFAULT, _number_style(number_format),
-                                         _number_style(number_format, True)))
+    secret = (statuts == SECRET) & (absent | (not restreinte))
+    symbol = secret | ((statuts == NOT_AVAILABLE) | absent)
+    numbers, number_of = np.unique(values[~symbol], return_inverse=True)
+    shown = np.where(secret, 0, 1)  # categories: the two symbols, then the numbers
+    shown[~symbol] = number_of.reshape(-1) + 2
+    codes = np.where(symbol, 0, np.where(statuts == SECRET, 2, 1))
+    codes[statuts == NO_CELL] = -1
+    categories = pd.Index([SECRET_SYMBOL, MISSING_SYMBOL, *numbers.tolist()], dtype=object)
+    return Column(column, pd.Categorical.from_codes(shown, categories), codes,
+                  (DEFAULT, _number_style(number_format), _number_style(number_format, True)))
 
 
 def _band_column(column: int, bands: np.ndarray, statuts: np.ndarray,
                  restreinte: bool) -> Column:
-    """``_band`` of each cell of a column; an empty statut leaves the cell out."""
+    """``_band`` of each cell of a column (``_statut_codes``); ``NO_CELL`` leaves it out."""
     named = list(BAND_FILLS)
     fill = np.array([named.index(b) + 1 if isinstance(b, str) and b in BAND_FILLS else 0
                      for b in bands], dtype=np.int64)
-    codes = np.where((statuts != "s") | restreinte, fill, 0)
-    shown = np.where(codes > 0, bands, np.where(statuts == "s", SECRET_SYMBOL, MISSING_SYMBOL))
-    codes[~statuts.astype(bool)] = -1
+    codes = np.where((statuts != SECRET) | restreinte, fill, 0)
+    shown = np.where(codes > 0, bands,
+                     np.where(statuts == SECRET, SECRET_SYMBOL, MISSING_SYMBOL))
+    codes[statuts == NO_CELL] = -1
     return Column(column, shown.astype(object), codes,
                   (DEFAULT, *[Style(fill=BAND_FILLS[b]) for b in named]))
 
@@ -142,8 +155,8 @@ def _indicator_order(rows: pd.DataFrame) -> list[str]:
 def _wide(rows: pd.DataFrame, keys: list[str], indicators: list[str]):
     """One row per distinct ``keys``: (keys frame, values, statuts), a column per indicator.
 
-    ``libelle`` follows ``code`` and is not part of the key. A statut ``""`` marks an indicator
-    the table does not hold for that row (empty cell).
+    ``libelle`` follows ``code`` and is not part of the key. Statuts are ``_statut_codes``:
+    ``NO_CELL`` marks an indicator the table does not hold for that row (empty cell).
     """
     key = np.zeros(len(rows), dtype=np.int64)
     for column in keys:
@@ -152,9 +165,9 @@ def _wide(rows: pd.DataFrame, keys: list[str], indicators: list[str]):
     row_key, first, row_id = np.unique(key, return_index=True, return_inverse=True)
     column_id = pd.Categorical(rows["indicateur"], categories=indicators).codes
     values = np.full((len(row_key), len(indicators)), np.nan)
-    statuts = np.full((len(row_key), len(indicators)), "", dtype=object)
+    statuts = np.full((len(row_key), len(indicators)), NO_CELL, dtype=np.int8)
     values[row_id, column_id] = rows["valeur"].to_numpy(dtype=float, na_value=np.nan)
-    statuts[row_id, column_id] = rows["statut"].to_numpy(dtype=object)
+    statuts[row_id, column_id] = _statut_codes(rows["statut"])
     frame = _decoded(rows.iloc[first][[*keys, "libelle"]].reset_index(drop=True))
     return frame, values, statuts
 
@@ -336,7 +349,7 @@ def _level_sheet(ws: Sheet, level: str, rows: pd.DataFrame, coverage: pd.DataFra
                  for code, all_rows in zip(codes, everyone, strict=True)]
         indices = np.array([np.nan if f is None else f[0] for f in found], dtype=float)
         bands = np.array([None if f is None else f[1] for f in found], dtype=object)
-        need_statuts = np.array(["" if f is None else f[2] for f in found], dtype=object)
+        need_statuts = _statut_codes(["" if f is None else f[2] for f in found])
         columns += [_value_column(first_need + 2 * n, indices, need_statuts, restreinte,
                                   INDEX_FORMAT),
                     _band_column(first_need + 2 * n + 1, bands, need_statuts, restreinte)]
