@@ -173,8 +173,10 @@ def _wide(rows: pd.DataFrame, keys: list[str], indicators: list[str]):
 
 
 def _decoded(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with its categorical columns as plain values (mapped and sorted as values)."""
-    decoded = {column: np.append(dtype.categories.to_numpy(object), np.nan)[frame[column].cat.codes]
+    """``frame`` with its categorical columns as plain values (mapped and sorted as values),
+    of ``object`` dtype: a small table iterated cell by cell reads Python objects fastest."""
+    decoded = {column: pd.Series(np.append(dtype.categories.to_numpy(object), np.nan)[
+                   frame[column].cat.codes], index=frame.index, dtype=object)  # -1: NaN
                for column, dtype in frame.dtypes.items() if isinstance(dtype, pd.CategoricalDtype)}
     return frame.assign(**decoded) if decoded else frame
 
