@@ -162,7 +162,9 @@ def _wide(rows: pd.DataFrame, keys: list[str], indicators: list[str]):
     for column in keys:
         codes, uniques = pd.factorize(rows[column])
         key = key * (len(uniques) + 1) + codes
-    row_key, first, row_id = np.unique(key, return_index=True, return_inverse=True)
+    row_id, row_key = pd.factorize(key)  # rows in order of appearance: callers sort them
+    first = np.empty(len(row_key), dtype=np.int64)
+    first[row_id] = np.arange(len(row_id))  # a row of each key (libelle follows code)
     column_id = pd.Categorical(rows["indicateur"], categories=indicators).codes
     values = np.full((len(row_key), len(indicators)), np.nan)
     statuts = np.full((len(row_key), len(indicators)), NO_CELL, dtype=np.int8)
