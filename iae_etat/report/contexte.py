@@ -46,12 +46,14 @@ def by_departement(indicateurs: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 def key_figures(rows: pd.DataFrame) -> list[dict]:
     """Figures of the synthèse from one département's rows, formatted, with their raw value."""
-    rows = rows[rows["type_siae"] == ENSEMBLE].set_index("indicateur")
+    rows = rows[rows["type_siae"] == ENSEMBLE]
+    found = dict(zip(rows["indicateur"], zip(rows["valeur"], rows["statut"], strict=True),
+                     strict=True))
     out = []
     for code in KEY_FIGURES:
-        if code not in rows.index:
+        if code not in found:
             continue
-        value, statut = rows.at[code, "valeur"], rows.at[code, "statut"]
+        value, statut = found[code]
         out.append({"code": code, "libelle": BY_CODE[code].libelle, "unite": BY_CODE[code].unite,
                     "valeur": value, "texte": cellule(value, statut, BY_CODE[code].unite)})
     return out
@@ -96,6 +98,8 @@ def by_type(rows: pd.DataFrame) -> dict:
 
 def evolution_rows(rows: pd.DataFrame) -> list[dict]:
     """Key figures of one département against each earlier millésime, from its rows."""
+    if rows.empty:  # no earlier millésime: most projects, a hundred départements
+        return []
     rows = rows[(rows["type_siae"] == ENSEMBLE) & rows["indicateur"].isin(KEY_FIGURES)]
     out = []
     for row in rows.sort_values(["millesime_reference", "indicateur"]).itertuples(index=False):
