@@ -165,7 +165,8 @@ def _wide(rows: pd.DataFrame, keys: list[str], indicators: list[str]):
     row_id, row_key = pd.factorize(key)  # rows in order of appearance: callers sort them
     first = np.empty(len(row_key), dtype=np.int64)
     first[row_id] = np.arange(len(row_id))  # a row of each key (libelle follows code)
-    column_id = pd.Categorical(rows["indicateur"], categories=indicators).codes
+    codes, uniques = pd.factorize(rows["indicateur"])
+    column_id = pd.Index(indicators).get_indexer(uniques)[codes]
     values = np.full((len(row_key), len(indicators)), np.nan)
     statuts = np.full((len(row_key), len(indicators)), NO_CELL, dtype=np.int8)
     values[row_id, column_id] = rows["valeur"].to_numpy(dtype=float, na_value=np.nan)
