@@ -37,10 +37,27 @@ class Catalogue:
     def exists(self, name: str) -> bool:
         return self.path(name).is_file()
 
-    def read(self, name: str, filters: list[tuple] | None = None) -> pd.DataFrame:
+    def read(self, name: str, filters: list[tuple] | None = None,
+             categories: bool = False) -> pd.DataFrame:
         """The table ``name``, with the dtypes it was written with (only the rows matching the
-        pyarrow ``filters``, when given: large tables are read in part)."""
-        return pd.read_parquet(self.path(name), filters=filters)
+        pyarrow ``filters``, when given: large tables are read in part).
+
+        With ``categories``, its text columns are categoricals whose categories are the values
+        present, sorted (so they sort as text): a table of millions of rows repeating a few
+        thousand labels then takes a tenth of the memory and is filtered and split fast.
+        """
+        if not categories:
+            return pd.read_parquet(self.path(name), filters=filters)
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        text = [f.name for f in pq.read_schema(self.path(name))
+                if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        frame = pd.read_parquet(self.path(name), filters=filters, read_dictionary=text)
+        for column in text:
+            values = frame[column].cat.remove_unused_categories()
+            frame[column] = values.cat.reorder_categories(values.cat.categories.sort_values())
+        return frame
 
     def read_optional(self, name: str) -> pd.DataFrame | None:
         """The table ``name``, or None when this millésime has none (a source not provided)."""

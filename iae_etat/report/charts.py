@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from functools import cache
 
 from iae_etat.report.formats import nombre
 
@@ -12,6 +13,7 @@ HATCHES = ("", "//", "..", "xx", "\\\\")
 _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
 
 
+@cache
 def _setup():
     import matplotlib
 

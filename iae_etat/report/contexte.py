@@ -46,12 +46,14 @@ def by_departement(indicateurs: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 def key_figures(rows: pd.DataFrame) -> list[dict]:
     """Figures of the synthèse from one département's rows, formatted, with their raw value."""
-    rows = rows[rows["type_siae"] == ENSEMBLE].set_index("indicateur")
+    rows = rows[rows["type_siae"] == ENSEMBLE]
+    found = dict(zip(rows["indicateur"], zip(rows["valeur"], rows["statut"], strict=True),
+                     strict=True))
     out = []
     for code in KEY_FIGURES:
-        if code not in rows.index:
+        if code not in found:
             continue
-        value, statut = rows.at[code, "valeur"], rows.at[code, "statut"]
+        value, statut = found[code]
         out.append({"code": code, "libelle": BY_CODE[code].libelle, "unite": BY_CODE[code].unite,
                     "valeur": value, "texte": cellule(value, statut, BY_CODE[code].unite)})
     return out
@@ -64,39 +66,40 @@ def level_table(indicateurs: pd.DataFrame, niveau: str, codes: list[str] | None 
                 & (rows["public"] == ENSEMBLE) & rows["indicateur"].isin(TABLE_INDICATORS)]
     if codes is not None:
         rows = rows[rows["code"].isin(codes)]
-    body = []
-    for (libelle, code), group in rows.groupby(["libelle", "code"], sort=True):
-        cells = {r.indicateur: cellule(r.valeur, r.statut, r.unite)
-                 for r in group.itertuples(index=False)}
-        body.append({"code": code, "libelle": libelle,
-                     "cellules": [cells.get(i, "nd") for i in TABLE_INDICATORS]})
+    rows = rows.dropna(subset=["libelle", "code"])
+    cells: dict[tuple, dict] = {}
+    for libelle, code, indicateur, valeur, statut, unite in zip(
+            rows["libelle"], rows["code"], rows["indicateur"], rows["valeur"], rows["statut"],
+            rows["unite"], strict=True):
+        cells.setdefault((libelle, code), {})[indicateur] = cellule(valeur, statut, unite)
+    body = [{"code": code, "libelle": libelle,
+             "cellules": [cells[(libelle, code)].get(i, "nd") for i in TABLE_INDICATORS]}
+            for libelle, code in sorted(cells)]
     return {"niveau": niveau, "titre": LEVEL_LABELS[niveau], "note": "",
             "colonnes": [BY_CODE[i].libelle for i in TABLE_INDICATORS], "lignes": body}
 
 
 def by_type(rows: pd.DataFrame) -> dict:
     """Offer of one département by type of SIAE, from its rows."""
-    rows = rows.set_index(["type_siae", "indicateur"])
+    found = dict(zip(zip(rows["type_siae"], rows["indicateur"], strict=True),
+                     zip(rows["valeur"], rows["statut"], strict=True), strict=True))
     indicators = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee",
                   "taux_reponse", "taux_reponse_etp")
     lines, etp = [], []
     for kind in (*TYPES_SIAE, ENSEMBLE):
-        cells = []
-        for i in indicators:
-            if (kind, i) in rows.index:
-                row = rows.loc[(kind, i)]
-                cells.append(cellule(row["valeur"], row["statut"], BY_CODE[i].unite))
-            else:
-                cells.append("nd")
+        cells = [cellule(*found[(kind, i)], BY_CODE[i].unite) if (kind, i) in found else "nd"
+                 for i in indicators]
         lines.append({"libelle": "Ensemble" if kind == ENSEMBLE else kind, "cellules": cells})
-        if kind != ENSEMBLE and (kind, "etp_conventionnes") in rows.index:
-            value = rows.loc[(kind, "etp_conventionnes"), "valeur"]
+        if kind != ENSEMBLE and (kind, "etp_conventionnes") in found:
+            value = found[(kind, "etp_conventionnes")][0]
             etp.append((kind, 0.0 if pd.isna(value) else float(value)))
     return {"colonnes": [BY_CODE[i].libelle for i in indicators], "lignes": lines, "etp": etp}
 
 
 def evolution_rows(rows: pd.DataFrame) -> list[dict]:
     """Key figures of one département against each earlier millésime, from its rows."""
+    if rows.empty:  # no earlier millésime: most projects, a hundred départements
+        return []
     rows = rows[(rows["type_siae"] == ENSEMBLE) & rows["indicateur"].isin(KEY_FIGURES)]
     out = []
     for row in rows.sort_values(["millesime_reference", "indicateur"]).itertuples(index=False):
@@ -134,10 +137,14 @@ def publics_table(indicateurs: pd.DataFrame, code: str) -> dict:
     rows = rows[(rows["niveau"] == "departement") & (rows["code"] == code)
                 & (rows["type_siae"] == ENSEMBLE) & (rows["public"] != ENSEMBLE)
                 & rows["indicateur"].isin(PUBLIC_INDICATORS)]
+    by_public: dict[str, dict] = {}
+    for public, indicateur, valeur, statut, unite in zip(
+            rows["public"], rows["indicateur"], rows["valeur"], rows["statut"], rows["unite"],
+            strict=True):
+        by_public.setdefault(public, {})[indicateur] = cellule(valeur, statut, unite)
     lignes = []
     for public, libelle in PUBLIC_LABELS.items():
-        cells = {r.indicateur: cellule(r.valeur, r.statut, r.unite)
-                 for r in rows[rows["public"] == public].itertuples(index=False)}
+        cells = by_public.get(public, {})
         if cells:
             lignes.append({"libelle": libelle,
                            "cellules": [cells.get(i, NOT_APPLICABLE) for i in PUBLIC_INDICATORS]})

@@ -83,20 +83,18 @@ def theme_of(text: str, themes: dict[str, list[str]]) -> str:
 def kind_table(rows: pd.DataFrame, codes: tuple[str, ...]) -> dict:
     """A table of one département's published rows: an indicator per row, a column per kind
     of SIAE and the ensemble; indicators absent from ``rows`` are left out."""
-    rows = rows[rows["public"] == ENSEMBLE].set_index(["indicateur", "type_siae"])
+    rows = rows[rows["public"] == ENSEMBLE]
+    found = dict(zip(zip(rows["indicateur"], rows["type_siae"], strict=True),
+                     zip(rows["valeur"], rows["statut"], strict=True), strict=True))
+    present = {indicateur for indicateur, _ in found}
     kinds = (*TYPES_SIAE, ENSEMBLE)
     lignes = []
     for code in codes:
-        if code not in rows.index.get_level_values(0):
+        if code not in present:
             continue
         unite = BY_CODE[code].unite
-        cells = []
-        for kind in kinds:
-            if (code, kind) in rows.index:
-                row = rows.loc[(code, kind)]
-                cells.append(cellule(row["valeur"], row["statut"], unite))
-            else:
-                cells.append("nd")
+        cells = [cellule(*found[(code, kind)], unite) if (code, kind) in found else "nd"
+                 for kind in kinds]
         lignes.append({"code": code, "libelle": BY_CODE[code].libelle, "unite": unite,
                        "cellules": cells})
     return {"colonnes": [*TYPES_SIAE, "Ensemble"], "lignes": lignes}
@@ -107,16 +105,24 @@ def _has_data(table: dict) -> bool:
     return any(c != "nd" for ligne in table["lignes"] for c in ligne["cellules"])
 
 
-def secteurs_table(structures: pd.DataFrame, reponses: pd.DataFrame | None,
-                   departement_of: dict[str, str], code: str) -> dict:
-    """SIAE of one département that answered, by secteur d'activité principal and kind."""
+def answered_secteurs(structures: pd.DataFrame, reponses: pd.DataFrame | None,
+                      departement_of: dict[str, str]) -> pd.DataFrame | None:
+    """The SIAE that answered with their secteur d'activité principal, kind and département
+    (``code_departement``), or None when the questionnaires have no secteur."""
     if reponses is None or "secteur_principal" not in reponses.columns:
-        return {"colonnes": [], "lignes": []}
-    located = structures[structures["code_commune"].map(departement_of) == code]
-    data = located[["siret", "type_siae"]].merge(
+        return None
+    data = structures[["siret", "type_siae", "code_commune"]].merge(
         reponses[["siret", "type_siae", "secteur_principal"]], on=["siret", "type_siae"])
     data = data.dropna(subset=["secteur_principal"])
-    counts = pd.crosstab(data["secteur_principal"], data["type_siae"]) \
+    return data.assign(code_departement=data["code_commune"].map(departement_of))
+
+
+def secteurs_table(secteurs: pd.DataFrame | None) -> dict:
+    """SIAE of one département that answered (its ``answered_secteurs`` rows), by secteur
+    d'activité principal and kind."""
+    if secteurs is None:
+        return {"colonnes": [], "lignes": []}
+    counts = pd.crosstab(secteurs["secteur_principal"], secteurs["type_siae"]) \
         .reindex(columns=list(TYPES_SIAE), fill_value=0)
     lignes = [{"libelle": secteur,
                "cellules": [nombre(v) for v in counts.loc[secteur]] + [nombre(sum(counts.loc[
@@ -150,9 +156,14 @@ def sections(projet: Projet, indicateurs: pd.DataFrame, structures: pd.DataFrame
                        & (indicateurs["niveau"] == "departement")]
     departement_of = dict(zip(territoires["code_commune"], territoires["code_departement"],
                               strict=True))
+    # split once: a national scope has a hundred départements
+    by_code = {code: group for code, group in rows.groupby("code", sort=False)}
+    secteurs = answered_secteurs(structures, reponses, departement_of)
+    secteurs_by_code = {} if secteurs is None else {
+        code: group for code, group in secteurs.groupby("code_departement", sort=False)}
     departements = []
     for code in projet.departements:
-        own = rows[rows["code"] == code]
+        own = by_code.get(code, rows.iloc[:0])
         tables = {"parcours": kind_table(own, PARCOURS),
                   "financement": kind_table(own, FINANCEMENT),
                   "strategie": kind_table(own, STRATEGIE),
@@ -160,8 +171,9 @@ def sections(projet: Projet, indicateurs: pd.DataFrame, structures: pd.DataFrame
                   "valorisation": kind_table(own, VALORISATION)}
         shown = {name: table if _has_data(table) else None for name, table in tables.items()}
         departements.append({"code": code, **shown,
-                             "secteurs": secteurs_table(structures, reponses, departement_of,
-                                                        code)})
+                             "secteurs": secteurs_table(
+                                 None if secteurs is None
+                                 else secteurs_by_code.get(code, secteurs.iloc[:0]))})
     rsa = montant_rsa_annuel(projet)
     return {"departements": departements,
             "rsa": None if rsa is None else {

@@ -20,7 +20,7 @@ def methode_context(indicateurs: pd.DataFrame, groupes: pd.DataFrame | None,
                     departements: dict[str, str]) -> dict:
     """What the annex and the offer section say of the methods, per département."""
     rows = indicateurs[indicateurs["diffusion"] == "publique"]
-    methods = set(rows["methode"].dropna())
+    methods = set(rows["methode"].dropna().unique())
     residence = any(m.startswith("residence") for m in methods)
     calage = any(m.endswith(f"+{CALAGE}") for m in methods)
     totals = rows[(rows["niveau"] == "departement") & (rows["type_siae"] == ENSEMBLE)

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from xml.sax.saxutils import escape, quoteattr
+
+import numpy as np
+import pandas as pd
 
 from iae_etat.xlsx import looks_like_formula, zip_parts
 
@@ -62,6 +65,82 @@ def _number(value: float) -> str:
     return repr(float(value))
 
 
+def _cell(value: object, style: Style) -> tuple[str | None, Style]:
+    """A cell's XML after its reference and style attribute, and its style (with the quote
+    prefix for a text a spreadsheet could read as a formula); None: no cell.
+
+    ``None`` and NaN leave the cell empty (only its style is written); a bool becomes
+    « oui » / « non »; any other non-number becomes text.
+    """
+    if isinstance(value, bool):
+        value = "oui" if value else "non"
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ("/>" if style != DEFAULT else None), style
+    if isinstance(value, int | float):
+        return f"><v>{_number(value)}</v></c>", style
+    text = _ILLEGAL.sub("", str(value))
+    if looks_like_formula(text) and not style.quote:
+        style = replace(style, quote=True)
+    return f' t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>', style
+
+
+@dataclass(frozen=True)
+class Column:
+    """The cells of one column over consecutive rows, for ``Sheet.write_columns``: the cell of
+    row ``i`` holds ``values[i]`` in ``styles[codes[i]]``, no cell where ``codes[i]`` is -1.
+    Values are an array or, for few distinct values in many cells, a Categorical. Equal values
+    write equal cells (``1 == 1.0 == True``: do not mix numbers and booleans in a column).
+    """
+
+    index: int
+    values: np.ndarray | pd.Categorical
+    codes: np.ndarray
+    styles: tuple[Style, ...] = (DEFAULT,)
+
+
+@dataclass(frozen=True)
+class Formatted:
+    """Columns formatted once (``format_columns``), to write whole or in parts: the XML body
+    and final style code (-1: no cell) of each cell, and the final styles, per column."""
+
+    letters: list[str]
+    bodies: list[np.ndarray]
+    codes: list[np.ndarray]
+    styles: list[list[Style]]
+
+
+def format_columns(columns: list[Column]) -> Formatted:
+    """``_cell`` of every cell of ``columns`` (in order), once per distinct (value, style)."""
+    if any(b.index <= a.index for a, b in zip(columns, columns[1:], strict=False)):
+        raise ValueError("colonnes hors d'ordre")
+    cells = [_column_cells(column) for column in columns]
+    return Formatted([_LETTERS[column.index - 1] for column in columns],
+                     [body for body, _, _ in cells], [code for _, code, _ in cells],
+                     [styles for _, _, styles in cells])
+
+
+def _column_cells(column: Column) -> tuple[np.ndarray, np.ndarray, list[Style]]:
+    """(XML body of each cell, code of its final style, final styles): ``_cell`` applied once
+    per distinct (value, style); a body and code of a left-out cell are None and -1."""
+    values = column.values if isinstance(column.values, pd.Categorical) \
+        else np.asarray(column.values, dtype=object)
+    inverse, values = pd.factorize(values, use_na_sentinel=False)
+    width = len(column.styles)
+    codes = np.asarray(column.codes, dtype=np.int64)
+    keep = codes >= 0
+    pairs, pair_of = np.unique(inverse[keep] * width + codes[keep], return_inverse=True)
+    styles: dict[Style, int] = {}
+    bodies, finals = [None], []
+    for pair in pairs.tolist():
+        body, style = _cell(values[pair // width], column.styles[pair % width])
+        bodies.append(body)
+        finals.append(-1 if body is None else styles.setdefault(style, len(styles)))
+    slot = np.zeros(len(codes), dtype=np.int64)  # 0: the None body of a left-out cell
+    slot[keep] = pair_of.reshape(-1) + 1
+    final = np.array([-1, *finals], dtype=np.int64)[slot]
+    return np.array(bodies, dtype=object)[slot], final, list(styles)
+
+
 @dataclass
 class Sheet:
     """One worksheet being written: rows in order, then its layout."""
@@ -90,26 +169,50 @@ class Sheet:
             if column <= previous:
                 raise ValueError(f"colonne {column} hors d'ordre sur la ligne {row}")
             previous = column
-            ref = f"{_LETTERS[column - 1]}{row}"
-            if isinstance(value, bool):
-                value = "oui" if value else "non"
-            if value is None or (isinstance(value, float) and math.isnan(value)):
-                if style != DEFAULT:
-                    out.append(f'<c r="{ref}" s="{style_id(style)}"/>')
-            elif isinstance(value, int | float):
-                sid = style_id(style)
-                out.append(f'<c r="{ref}" s="{sid}"><v>{_number(value)}</v></c>' if sid
-                           else f'<c r="{ref}"><v>{_number(value)}</v></c>')
-            else:
-                text = _ILLEGAL.sub("", str(value))
-                if looks_like_formula(text) and not style.quote:
-                    style = Style(**{**style.__dict__, "quote": True})
+            body, style = _cell(value, style)
+            if body is not None:
                 sid = style_id(style)
                 attr = f' s="{sid}"' if sid else ""
-                out.append(f'<c r="{ref}"{attr} t="inlineStr"><is><t xml:space="preserve">'
-                           f'{escape(text)}</t></is></c>')
+                out.append(f'<c r="{_LETTERS[column - 1]}{row}"{attr}{body}')
         out.append("</row>")
         self.rows.append("".join(out))
+
+    def write_columns(self, first_row: int, columns: Formatted,
+                      rows: np.ndarray | None = None) -> None:
+        """Write formatted columns — or only their ``rows``, in that order — on the rows from
+        ``first_row``: the same cells, and bytes, as ``write`` row after row (styles are
+        numbered in the order ``write`` would have met them)."""
+        codes = columns.codes if rows is None else [c[rows] for c in columns.codes]
+        bodies = columns.bodies if rows is None else [b[rows] for b in columns.bodies]
+        count = len(codes[0]) if codes else 0
+        last = first_row + count - 1
+        if count and (first_row <= self.last_row or last > MAX_ROWS):
+            raise ValueError(f"ligne {first_row} hors d'ordre ou au-delà de la limite du tableur")
+        book = self.book
+        if not all(book.has_style(s) for styles in columns.styles for s in styles):
+            first_uses = []
+            for position, (style, styles) in enumerate(zip(codes, columns.styles, strict=True)):
+                present = np.flatnonzero(style >= 0)
+                used, first = np.unique(style[present], return_index=True)
+                first_uses += [(present[f], position, styles[u]) for u, f in zip(
+                    used.tolist(), first.tolist(), strict=True)]
+            for _, _, style in sorted(first_uses, key=lambda use: use[:2]):
+                book.style_id(style)
+        suffixes = []
+        for body, style, styles in zip(bodies, codes, columns.styles, strict=True):
+            attrs = np.array([f' s="{sid}"' if sid else "" for sid in map(book.style_id, styles)],
+                             dtype=object)
+            suffix = np.full(len(style), None, dtype=object)
+            present = style >= 0
+            suffix[present] = attrs[style[present]] + body[present]
+            suffixes.append(suffix)
+        letters = columns.letters
+        for row, line in enumerate(zip(*suffixes, strict=True), start=first_row):
+            self.rows.append(f'<row r="{row}">' + "".join(
+                [f'<c r="{letter}{row}"{suffix}' for letter, suffix in
+                 zip(letters, line, strict=True) if suffix is not None]) + "</row>")
+        if count:
+            self.last_row = last
 
     def xml(self) -> bytes:
         parts = [_XML, f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">']
@@ -156,6 +259,9 @@ class StreamWorkbook:
         ws = Sheet(name, self)
         self.sheets.append(ws)
         return ws
+
+    def has_style(self, style: Style) -> bool:
+        return style in self._styles
 
     def style_id(self, style: Style) -> int:
         known = self._by_identity.get(id(style))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from functools import cache
 
-from babel.numbers import format_decimal
+from babel import Locale
+from babel.numbers import NumberPattern, parse_pattern
 
 SECRET_SYMBOL = "s"
 MISSING_SYMBOL = "nd"
@@ -22,8 +24,18 @@ def nombre(value: object, decimales: int = 0) -> str:
     """``1234.5`` → ``1 234,5`` (narrow no-break spaces); missing → ``nd``."""
     if _missing(value):
         return MISSING_SYMBOL
-    pattern = "#,##0" + ("." + "0" * decimales if decimales else "")
-    return format_decimal(value, format=pattern, locale="fr_FR")
+    return _pattern(decimales).apply(value, _french())
+
+
+@cache
+def _pattern(decimales: int) -> NumberPattern:
+    """The Babel pattern of ``nombre`` (what ``format_decimal`` parses on every call)."""
+    return parse_pattern("#,##0" + ("." + "0" * decimales if decimales else ""))
+
+
+@cache
+def _french() -> Locale:
+    return Locale.parse("fr_FR")
 
 
 def pourcentage(value: object, decimales: int = 1) -> str:

@@ -50,7 +50,7 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
 
     # The report shows the publique rows; the dashboard those of its diffusion.
     wanted = [("diffusion", "in", sorted({"publique", reglages(projet).diffusion}))]
-    indicateurs = catalogue.read("out_indicateurs", filters=wanted)
+    indicateurs = catalogue.read("out_indicateurs", filters=wanted, categories=True)
     anomalies = pd.concat([catalogue.read("core_anomalies"), catalogue.read("out_controles")],
                           ignore_index=True)
     collecte = catalogue.read("core_collecte")
@@ -131,6 +131,7 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
     rows = contexte.by_departement(indicateurs)
     # the département rows, split once: a national scope has millions of rows
     departement_rows = indicateurs[indicateurs["niveau"] == "departement"]
+    departement_rows = {code: group for code, group in departement_rows.groupby("code")}
     evolutions = contexte.by_departement(evolution)
     for code in projet.departements:
         libelle = libelles[code]
@@ -146,7 +147,8 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                              "evolution": contexte.evolution_rows(
                                  evolutions.get(code, evolution.iloc[:0])),
                              "graphique_alt": alt,
-                             "publics": contexte.publics_table(departement_rows, code)})
+                             "publics": contexte.publics_table(
+                                 departement_rows.get(code, indicateurs.iloc[:0]), code)})
     with_siae = structures.dropna(subset=["code_commune"])["code_commune"].value_counts()
     shown = sorted(with_siae.index[:COMMUNES_SHOWN])
     tables = [contexte.level_table(indicateurs, niveau)

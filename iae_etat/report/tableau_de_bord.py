@@ -28,7 +28,17 @@ from iae_etat.report.classeur import (
     missing,
     sheet_name,
 )
-from iae_etat.report.flux_xlsx import DEFAULT, MAX_ROWS, Sheet, StreamWorkbook, Style, column_letter
+from iae_etat.report.flux_xlsx import (
+    DEFAULT,
+    MAX_ROWS,
+    Column,
+    Formatted,
+    Sheet,
+    StreamWorkbook,
+    Style,
+    column_letter,
+    format_columns,
+)
 from iae_etat.report.formats import MISSING_SYMBOL, SECRET_SYMBOL, nombre
 
 NAME = "tableau-de-bord.xlsx"
@@ -53,6 +63,7 @@ SUBTITLE = Style(italic=True)
 HEADER = Style(bold=True, fill=HEADER_FILL, wrap=True)
 BOLD = Style(bold=True)
 INDEX_FORMAT = "0.00"
+NO_CELL, SECRET, NOT_AVAILABLE, PUBLISHED = range(4)  # _statut_codes
 
 
 def _label(code: str) -> str:
@@ -84,6 +95,45 @@ def _value(column: int, value, statut: str, unite: str, restreinte: bool,
     return column, float(value), _number_style(number_format, statut == "s")
 
 
+def _statut_codes(statuts) -> np.ndarray:
+    """``NO_CELL`` (empty statut), ``SECRET`` (``s``), ``NOT_AVAILABLE`` (``nd``), else
+    ``PUBLISHED``, for each statut (arrays of codes compare far faster than of texts)."""
+    statuts = pd.Series(statuts, copy=False)
+    return np.select([(statuts == s).to_numpy(dtype=bool, na_value=False)
+                      for s in ("", SECRET_SYMBOL, MISSING_SYMBOL)],
+                     [NO_CELL, SECRET, NOT_AVAILABLE], PUBLISHED).astype(np.int8)
+
+
+def _value_column(column: int, values: np.ndarray, statuts: np.ndarray, restreinte: bool,
+                  number_format: str) -> Column:
+    """``_value`` of each cell of a column (``_statut_codes``); ``NO_CELL`` leaves it out."""
+    absent = np.isnan(values)
+    secret = (statuts == SECRET) & (absent | (not restreinte))
+    symbol = secret | ((statuts == NOT_AVAILABLE) | absent)
+    numbers, number_of = np.unique(values[~symbol], return_inverse=True)
+    shown = np.where(secret, 0, 1)  # categories: the two symbols, then the numbers
+    shown[~symbol] = number_of.reshape(-1) + 2
+    codes = np.where(symbol, 0, np.where(statuts == SECRET, 2, 1))
+    codes[statuts == NO_CELL] = -1
+    categories = pd.Index([SECRET_SYMBOL, MISSING_SYMBOL, *numbers.tolist()], dtype=object)
+    return Column(column, pd.Categorical.from_codes(shown, categories), codes,
+                  (DEFAULT, _number_style(number_format), _number_style(number_format, True)))
+
+
+def _band_column(column: int, bands: np.ndarray, statuts: np.ndarray,
+                 restreinte: bool) -> Column:
+    """``_band`` of each cell of a column (``_statut_codes``); ``NO_CELL`` leaves it out."""
+    named = list(BAND_FILLS)
+    fill = np.array([named.index(b) + 1 if isinstance(b, str) and b in BAND_FILLS else 0
+                     for b in bands], dtype=np.int64)
+    codes = np.where((statuts != SECRET) | restreinte, fill, 0)
+    shown = np.where(codes > 0, bands,
+                     np.where(statuts == SECRET, SECRET_SYMBOL, MISSING_SYMBOL))
+    codes[statuts == NO_CELL] = -1
+    return Column(column, shown.astype(object), codes,
+                  (DEFAULT, *[Style(fill=BAND_FILLS[b]) for b in named]))
+
+
 def _band(column: int, band, statut: str, restreinte: bool) -> tuple:
     """The band of an indice de couverture, written and coloured."""
     if isinstance(band, str) and band in BAND_FILLS and (statut != "s" or restreinte):
@@ -105,21 +155,33 @@ def _indicator_order(rows: pd.DataFrame) -> list[str]:
 def _wide(rows: pd.DataFrame, keys: list[str], indicators: list[str]):
     """One row per distinct ``keys``: (keys frame, values, statuts), a column per indicator.
 
-    ``libelle`` follows ``code`` and is not part of the key. A statut ``""`` marks an indicator
-    the table does not hold for that row (empty cell).
+    ``libelle`` follows ``code`` and is not part of the key. Statuts are ``_statut_codes``:
+    ``NO_CELL`` marks an indicator the table does not hold for that row (empty cell).
     """
     key = np.zeros(len(rows), dtype=np.int64)
     for column in keys:
         codes, uniques = pd.factorize(rows[column])
         key = key * (len(uniques) + 1) + codes
-    row_key, first, row_id = np.unique(key, return_index=True, return_inverse=True)
-    column_id = rows["indicateur"].map({c: i for i, c in enumerate(indicators)}).to_numpy()
+    row_id, row_key = pd.factorize(key)  # rows in order of appearance: callers sort them
+    first = np.empty(len(row_key), dtype=np.int64)
+    first[row_id] = np.arange(len(row_id))  # a row of each key (libelle follows code)
+    codes, uniques = pd.factorize(rows["indicateur"])
+    column_id = pd.Index(indicators).get_indexer(uniques)[codes]
     values = np.full((len(row_key), len(indicators)), np.nan)
-    statuts = np.full((len(row_key), len(indicators)), "", dtype=object)
+    statuts = np.full((len(row_key), len(indicators)), NO_CELL, dtype=np.int8)
     values[row_id, column_id] = rows["valeur"].to_numpy(dtype=float, na_value=np.nan)
-    statuts[row_id, column_id] = rows["statut"].to_numpy(dtype=object)
-    frame = rows.iloc[first][[*keys, "libelle"]].reset_index(drop=True)
+    statuts[row_id, column_id] = _statut_codes(rows["statut"])
+    frame = _decoded(rows.iloc[first][[*keys, "libelle"]].reset_index(drop=True))
     return frame, values, statuts
+
+
+def _decoded(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its categorical columns as plain values (mapped and sorted as values),
+    of ``object`` dtype: a small table iterated cell by cell reads Python objects fastest."""
+    decoded = {column: pd.Series(np.append(dtype.categories.to_numpy(object), np.nan)[
+                   frame[column].cat.codes], index=frame.index, dtype=object)  # -1: NaN
+               for column, dtype in frame.dtypes.items() if isinstance(dtype, pd.CategoricalDtype)}
+    return frame.assign(**decoded) if decoded else frame
 
 
 def _absent_kinds(rows: pd.DataFrame) -> pd.MultiIndex:
@@ -274,29 +336,30 @@ def _level_sheet(ws: Sheet, level: str, rows: pd.DataFrame, coverage: pd.DataFra
     keys, values, statuts = keys[keep].reset_index(drop=True), values[keep], statuts[keep]
     order = keys.assign(_kind=keys["type_siae"].map(KINDS.index),
                         _public=keys["public"] != ENSEMBLE)  # all publics first, then each
-    order = order.sort_values(["libelle", "code", "_kind", "_public", "public"]).index
-    formats = [NUMBER_FORMATS.get(_unite(i), DEFAULT_NUMBER_FORMAT) for i in indicators]
+    order = order.sort_values(["libelle", "code", "_kind", "_public", "public"]).index.to_numpy()
+    keys, values, statuts = keys.iloc[order], values[order], statuts[order]
+    codes, kinds = keys["code"].to_numpy(object), keys["type_siae"].to_numpy(object)
+    publics = keys["public"].to_numpy(object)
+    text = np.zeros(len(keys), dtype=np.int64)
+    columns = [Column(1, codes, text), Column(2, keys["libelle"].to_numpy(object), text),
+               Column(3, np.where(kinds == ENSEMBLE, _kind_label(ENSEMBLE), kinds), text),
+               Column(4, publics, text)]
+    columns += [_value_column(i + 5, values[:, i], statuts[:, i], restreinte,
+                              NUMBER_FORMATS.get(_unite(indicator), DEFAULT_NUMBER_FORMAT))
+                for i, indicator in enumerate(indicators)]
+    everyone = (kinds == ENSEMBLE) & (publics == ENSEMBLE)
     first_need = 5 + len(indicators)
-    line = start
-    codes, libelles = keys["code"].to_numpy(object), keys["libelle"].to_numpy(object)
-    kinds, publics = keys["type_siae"].to_numpy(object), keys["public"].to_numpy(object)
-    for position in order:
-        line += 1
-        cells = [(1, codes[position], DEFAULT), (2, libelles[position], DEFAULT),
-                 (3, _kind_label(kinds[position]), DEFAULT), (4, publics[position], DEFAULT)]
-        row_values, row_statuts = values[position], statuts[position]
-        for i, statut in enumerate(row_statuts):
-            if statut:
-                cells.append(_value(i + 5, row_values[i], statut, "", restreinte, formats[i]))
-        if kinds[position] == ENSEMBLE and publics[position] == ENSEMBLE:
-            for n, need in enumerate(needs):
-                found = covered.get((codes[position], need))
-                if found is not None:
-                    indice, band, statut = found
-                    cells.append(_value(first_need + 2 * n, indice, statut, "", restreinte,
-                                        INDEX_FORMAT))
-                    cells.append(_band(first_need + 2 * n + 1, band, statut, restreinte))
-        ws.write(line, cells)
+    for n, need in enumerate(needs):
+        found = [covered.get((code, need)) if all_rows else None
+                 for code, all_rows in zip(codes, everyone, strict=True)]
+        indices = np.array([np.nan if f is None else f[0] for f in found], dtype=float)
+        bands = np.array([None if f is None else f[1] for f in found], dtype=object)
+        need_statuts = _statut_codes(["" if f is None else f[2] for f in found])
+        columns += [_value_column(first_need + 2 * n, indices, need_statuts, restreinte,
+                                  INDEX_FORMAT),
+                    _band_column(first_need + 2 * n + 1, bands, need_statuts, restreinte)]
+    ws.write_columns(start + 1, format_columns(columns))
+    line = start + len(keys)
     _table(ws, start, titles, line,
            [12, 34, 12, 10, *[18] * len(indicators), *[14] * (2 * len(needs))])
 
@@ -308,7 +371,7 @@ def _fiches(wb: StreamWorkbook, taken: set[str], rows: pd.DataFrame, coverage: p
     epci_of = dict(zip(members["code_commune"], members["code_epci"], strict=True))
     departement_of = dict(zip(members["code_epci"], members["code_departement"], strict=True))
     names = dict(zip(members["code_epci"], members["nom_epci"], strict=True))
-    epci = rows[(rows["niveau"] == "epci") & (rows["public"] == ENSEMBLE)]
+    epci = _decoded(rows[(rows["niveau"] == "epci") & (rows["public"] == ENSEMBLE)])
     by_epci = {code: group for code, group in epci.groupby("code", sort=False)}
     departements = rows[(rows["niveau"] == "departement") & (rows["type_siae"] == ENSEMBLE)
                         & (rows["public"] == ENSEMBLE)]
@@ -320,11 +383,16 @@ def _fiches(wb: StreamWorkbook, taken: set[str], rows: pd.DataFrame, coverage: p
                     & (rows["public"] == ENSEMBLE)]
     commune_indicators = _indicator_order(communes) if not communes.empty else []
     keys, values, statuts = _wide(communes, ["code"], commune_indicators)
-    keys = keys.assign(_epci=keys["code"].map(epci_of))
-    communes_by_epci = {code: group.sort_values(["libelle", "code"]).index.to_numpy()
-                        for code, group in keys.groupby("_epci", sort=False)}
-    commune_table = (keys["code"].to_numpy(object), keys["libelle"].to_numpy(object),
-                     values, statuts, commune_indicators)
+    ordered = keys.assign(_epci=keys["code"].map(epci_of)).sort_values(["libelle", "code"])
+    communes_by_epci = {code: ordered.index.to_numpy()[positions] for code, positions
+                        in ordered.groupby("_epci", sort=False).indices.items()}
+    text = np.zeros(len(keys), dtype=np.int64)
+    commune_table = format_columns([
+        Column(1, keys["libelle"].to_numpy(object), text),
+        Column(2, keys["code"].to_numpy(object), text),
+        *[_value_column(i + 3, values[:, i], statuts[:, i], restreinte,
+                        NUMBER_FORMATS.get(_unite(indicator), DEFAULT_NUMBER_FORMAT))
+          for i, indicator in enumerate(commune_indicators)]])
     _, covered = _coverage(coverage[coverage["niveau"] == "epci"])
     empty = rows.iloc[0:0]
     for code, libelle in sorted(names.items(), key=lambda item: (item[1], item[0])):
@@ -332,14 +400,15 @@ def _fiches(wb: StreamWorkbook, taken: set[str], rows: pd.DataFrame, coverage: p
         _fiche(ws, code, libelle, by_epci.get(code, empty), departement_of[code], dep,
                {need: covered[(code, need)] for need in LIBELLES_BESOINS
                 if (code, need) in covered},
-               communes_by_epci.get(code, np.array([], dtype=int)), commune_table, millesime,
-               restreinte)
+               communes_by_epci.get(code, np.array([], dtype=int)), commune_table,
+               commune_indicators, millesime, restreinte)
 
 
 def _fiche(ws: Sheet, code: str, libelle: str, epci: pd.DataFrame, departement: str,
-           dep: dict, coverage: dict, communes: np.ndarray, commune_table: tuple,
-           millesime: int, restreinte: bool) -> None:
-    """The « fiche territoire » of one EPCI."""
+           dep: dict, coverage: dict, communes: np.ndarray, commune_table: Formatted,
+           commune_indicators: list[str], millesime: int, restreinte: bool) -> None:
+    """The « fiche territoire » of one EPCI; ``communes`` are its rows of ``commune_table``
+    (the communes' indicators, formatted once for every fiche)."""
     line = _title(ws, f"Fiche territoire — {libelle}", f"EPCI {code} — millésime {millesime}")
     indicators = _indicator_order(epci)
     titles = ["Indicateur", *[_kind_label(k) for k in KINDS], "Département (ensemble)"]
@@ -367,20 +436,11 @@ def _fiche(ws: Sheet, code: str, libelle: str, epci: pd.DataFrame, departement: 
     line += 2
     ws.write(line, [(1, "Communes de l'EPCI (ensemble des SIAE)", BOLD)])
     line += 1
-    codes, libelles, all_values, all_statuts, commune_indicators = commune_table
     if len(communes) == 0:
         commune_indicators = []
     _header(ws, line, ["Commune", "Code", *[_label(i) for i in commune_indicators]],
             freeze=False)
-    formats = [NUMBER_FORMATS.get(_unite(i), DEFAULT_NUMBER_FORMAT) for i in commune_indicators]
-    for position in communes:
-        line += 1
-        cells = [(1, libelles[position], DEFAULT), (2, codes[position], DEFAULT)]
-        for i, statut in enumerate(all_statuts[position]):
-            if statut:
-                cells.append(_value(i + 3, all_values[position, i], statut, "", restreinte,
-                                    formats[i]))
-        ws.write(line, cells)
+    ws.write_columns(line + 1, commune_table, communes)
     ws.freeze = "B5"
     ws.widths = dict(enumerate([48, *[13] * len(KINDS), 16], start=1))
 
