@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from iae_etat.codage import sort_order
+from iae_etat.codage import sort_order, sorted_categories
 from iae_etat.contracts import conform, load_contract, plain_dtypes, validate
 from iae_etat.errors import DataError
 from iae_etat.fichiers import write_atomic
@@ -54,10 +54,8 @@ class Catalogue:
         text = [f.name for f in pq.read_schema(self.path(name))
                 if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
         frame = pd.read_parquet(self.path(name), filters=filters, read_dictionary=text)
-        for column in text:
-            values = frame[column].cat.remove_unused_categories()
-            frame[column] = values.cat.reorder_categories(values.cat.categories.sort_values())
-        return frame
+        return frame.assign(**{c: sorted_categories(frame[c].cat.remove_unused_categories())
+                               for c in text})
 
     def read_optional(self, name: str) -> pd.DataFrame | None:
         """The table ``name``, or None when this millésime has none (a source not provided)."""

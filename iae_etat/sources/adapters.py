@@ -458,7 +458,8 @@ def map_columns(adapter: Adapter, frame: pd.DataFrame, millesime: int, display_n
             continue
         raw = out[column]
         normaliser = CODE_NORMALISERS[kind]
-        normalised = raw.map(lambda v, f=normaliser: None if pd.isna(v) else f(v))
+        # each distinct value once: a code repeats over the rows of a source
+        normalised = raw.map({v: normaliser(v) for v in raw.dropna().unique()})
         bad = raw.notna() & normalised.isna()
         for idx in out.index[bad]:
             problems.append(Probleme(

@@ -98,8 +98,10 @@ def besoins_niveaux(territoires: pd.DataFrame, besoins: pd.DataFrame,
             continue
         joined = table.merge(besoins, on="code_commune", how="left")
         sums = joined.groupby("code")[COUNT_COLUMNS].sum(min_count=1)
-        rates = joined.groupby("code")["taux_chomage_ze"].agg(
-            lambda s: s.iloc[0] if s.nunique(dropna=True) == 1 and s.notna().all() else np.nan)
+        # one rate for the territory only when all its communes give the same one
+        grouped = joined.groupby("code")["taux_chomage_ze"]
+        rates = grouped.first().where((grouped.nunique() == 1)
+                                      & (grouped.count() == grouped.size()))
         part = sums.join(rates)
         part["de_source_niveau"] = False
         own = overrides.get(level)
