@@ -72,6 +72,7 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
     montants = frozenset(i.code for i in CATALOGUE if i.montant)
     published = apply_secret(table, territoires, seuil, effectifs, DERIVED, montants,
                              projet.secret.seuil_dominance, SOMMES, primary)
+    del table, primary  # a national table holds millions of rows: keep only the published one
     catalogue.write("out_indicateurs", published)
     catalogue.write("out_couverture", couverture(published, seuil_zone_blanche(projet)))
     catalogue.write("out_ecarts", ecarts(published, territoires))
