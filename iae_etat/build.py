@@ -188,6 +188,7 @@ def _execute(projet: Projet, millesime: int, plan: dict[str, str], state: dict,
                 root = stage_reports
             stages[stage] = {"empreinte": plan[stage],
                              "sorties": etat.output_hashes(root, written)}
+            release_memory()
             journal.event("etape", etape=stage, duree_s=round(time.perf_counter() - begun, 3),
                           fichiers=len(written))
         anomalies = Counter(g for name in ("core_anomalies", "out_controles")
@@ -217,6 +218,21 @@ def _execute(projet: Projet, millesime: int, plan: dict[str, str], state: dict,
     if stage_reports is not None:
         publish(stage_reports, reports)
     publish(stage_processed, processed)
+
+
+def release_memory() -> None:
+    """Give the memory a stage freed back to the system (glibc keeps freed blocks in its heap,
+    fragmented: the next stage of a national build would otherwise add its peak to them)."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    try:
+        ctypes.CDLL(name).malloc_trim(0)
+    except (OSError, AttributeError, TypeError):
+        pass  # not glibc: its allocator returns memory its own way
 
 
 def _summarise_previous(state: dict, summary: Summary) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -52,13 +53,22 @@ def stable_zip(data: bytes) -> bytes:
     return zip_parts(parts)
 
 
-def zip_parts(parts: dict[str, bytes]) -> bytes:
-    """A deflated zip of ``parts`` (name → content, in order) with fixed timestamps."""
+def zip_parts(parts: dict[str, bytes | Iterable[bytes]]) -> bytes:
+    """A deflated zip of ``parts`` (name → content, in order) with fixed timestamps.
+
+    A content given as an iterable of byte strings is compressed piece by piece (a large
+    worksheet is never held whole); the zip is the same as for the joined bytes.
+    """
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for name, content in parts.items():
             entry = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
-            dst.writestr(entry, content)
+            if isinstance(content, bytes):
+                dst.writestr(entry, content)
+                continue
+            with dst.open(entry, "w") as member:
+                for piece in content:
+                    member.write(piece)
     return out.getvalue()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from xml.sax.saxutils import escape, quoteattr
 
@@ -214,7 +215,8 @@ class Sheet:
         if count:
             self.last_row = last
 
-    def xml(self) -> bytes:
+    def xml(self, rows_per_piece: int = 20_000) -> Iterator[bytes]:
+        """The worksheet's XML in pieces; the rows are released as they are given out."""
         parts = [_XML, f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">']
         if self.freeze:
             parts.append(f"<sheetViews>{_pane(self.freeze)}</sheetViews>")
@@ -226,12 +228,15 @@ class Sheet:
                 f'<col min="{c}" max="{c}" width="{w}" customWidth="1"/>'
                 for c, w in sorted(self.widths.items())) + "</cols>")
         parts.append("<sheetData>")
-        parts += self.rows
-        parts.append("</sheetData>")
+        yield "".join(parts).encode("utf-8")
+        rows, self.rows = self.rows, []
+        while rows:
+            yield "".join(rows[:rows_per_piece]).encode("utf-8")
+            del rows[:rows_per_piece]
+        tail = "</sheetData>"
         if self.auto_filter:
-            parts.append(f'<autoFilter ref="{self.auto_filter}"/>')
-        parts.append("</worksheet>")
-        return "".join(parts).encode("utf-8")
+            tail += f'<autoFilter ref="{self.auto_filter}"/>'
+        yield (tail + "</worksheet>").encode("utf-8")
 
 
 def _pane(cell: str) -> str:

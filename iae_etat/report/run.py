@@ -54,7 +54,7 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     anomalies = pd.concat([catalogue.read("core_anomalies"), catalogue.read("out_controles")],
                           ignore_index=True)
     collecte = catalogue.read("core_collecte")
-    evolution = catalogue.read("out_evolution", filters=wanted)
+    evolution = catalogue.read("out_evolution", filters=wanted, categories=True)
     structures = catalogue.read("core_structures")
     asp = catalogue.read_optional("core_asp")
     niveaux = catalogue.read("core_territoires")

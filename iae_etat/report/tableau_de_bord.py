@@ -465,9 +465,10 @@ def _evolution_sheets(wb: StreamWorkbook, taken: set[str], evolution: pd.DataFra
     titles = ["Niveau", "Code", "Territoire", "Indicateur", "Type de SIAE", "Public",
               "Millésime de référence", "Valeur de référence", f"Valeur {millesime}", "Écart",
               "Évolution (%)"]
-    data = evolution.assign(_level=evolution["niveau"].map(LEVELS.index),
+    data = evolution.assign(_level=evolution["niveau"].map(LEVELS.index).astype(int),
                             _kind=evolution["type_siae"].map(
-                                lambda k: KINDS.index(k) if k in KINDS else len(KINDS)))
+                                lambda k: KINDS.index(k) if k in KINDS else len(KINDS))
+                            .astype(int))
     data = data.sort_values(["_level", "libelle", "code", "indicateur", "_kind", "public",
                              "millesime_reference"])
     columns = {c: data[c].to_numpy(dtype=object) for c in
