@@ -54,7 +54,9 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     anomalies = pd.concat([catalogue.read("core_anomalies"), catalogue.read("out_controles")],
                           ignore_index=True)
     collecte = catalogue.read("core_collecte")
-    evolution = catalogue.read("out_evolution", filters=wanted, categories=True)
+    # the report and the dashboard show the evolution of the territories above the communes
+    evolution = catalogue.read("out_evolution", filters=[*wanted, ("niveau", "!=", "commune")],
+                               categories=True)
     structures = catalogue.read("core_structures")
     asp = catalogue.read_optional("core_asp")
     niveaux = catalogue.read("core_territoires")
