@@ -224,14 +224,12 @@ def release_memory() -> None:
     """Give the memory a stage freed back to the system (glibc keeps freed blocks in its heap,
     fragmented: the next stage of a national build would otherwise add its peak to them)."""
     import ctypes
-    import ctypes.util
     import gc
 
     gc.collect()
-    name = ctypes.util.find_library("c")
     try:
-        ctypes.CDLL(name).malloc_trim(0)
-    except (OSError, AttributeError, TypeError):
+        ctypes.CDLL(None).malloc_trim(0)  # the C library the interpreter is linked with
+    except (OSError, AttributeError):
         pass  # not glibc: its allocator returns memory its own way
 
 

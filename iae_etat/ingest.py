@@ -7,8 +7,10 @@ problems are recorded in ``core_anomalies`` and the rest goes on.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +27,9 @@ from iae_etat.questionnaire.layout import CONTRACT_NAME, RESIDENCE_CONTRACT
 from iae_etat.questionnaire.reader import read_return
 from iae_etat.sources import adapters, ingestion, lecture, structures
 
+# Returns read in parallel from this many files (below, starting the processes costs more than
+# it saves), by at most this many processes.
+PARALLEL_FROM, MAX_READERS = 200, 8
 MISSING_EFFECT = {
     "structures": "la liste des SIAE manque : l'offre ne compte que les SIAE ayant répondu au "
                   "questionnaire",
@@ -178,13 +183,13 @@ def _ingest_questionnaires(projet: Projet, millesime: int, result: IngestResult,
     residence_contract = load_contract(RESIDENCE_CONTRACT, projet.dir)
     known = set(zip(liste["siret"], liste["type_siae"], strict=True)) if liste is not None \
         else None
-    envois = []
     for path in files:
-        name = _relative(projet, path)
         _record(result, projet, "questionnaires", path, "questionnaire", contract.title, "",
                 CONTRACT_NAME, str(millesime))
         result.questionnaires_recus += 1
-        envoi, problems = read_envoi(path, name, contract, residence_contract, millesime, known)
+    envois = []
+    for envoi, problems in read_envois([(p, _relative(projet, p)) for p in files], contract,
+                                       residence_contract, millesime, known):
         result.problemes.extend(problems)
         envois.append(envoi)
     result.problemes.extend(choose_latest(envois))
@@ -196,6 +201,29 @@ def _ingest_questionnaires(projet: Projet, millesime: int, result: IngestResult,
          for e in kept for code, n in sorted(e.residence.items())],
         columns=residence_contract.columns)
     return reponses, residence, collecte_table(envois, liste, result.problemes)
+
+
+def read_envois(files: list[tuple[Path, str]], contract, residence_contract, millesime: int,
+                known: set | None) -> list[tuple[Envoi, list[Probleme]]]:
+    """``read_envoi`` on each ``(path, name)``, in order: a large batch (a region, the country)
+    is shared between processes forked on every core, a département's stays in this one."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    read = partial(_read_envoi, contract=contract, residence_contract=residence_contract,
+                   millesime=millesime, known=known)
+    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                  else os.cpu_count() or 1, MAX_READERS)
+    if workers < 2 or len(files) < PARALLEL_FROM \
+            or "fork" not in multiprocessing.get_all_start_methods():
+        return [read(job) for job in files]
+    first = read(files[0])  # every module the readers need is loaded before the fork
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return [first, *pool.map(read, files[1:], chunksize=64)]
+
+
+def _read_envoi(job: tuple[Path, str], **options) -> tuple[Envoi, list[Probleme]]:
+    return read_envoi(*job, **options)
 
 
 def read_envoi(path: Path, name: str, contract, residence_contract, millesime: int,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -28,30 +28,37 @@ def evolution(current: pd.DataFrame, previous: dict[int, pd.DataFrame]) -> pd.Da
                      ignore_index=True)
 
 
-def evolution_parts(current: pd.DataFrame, previous: dict[int, pd.DataFrame],
+def evolution_parts(current: pd.DataFrame,
+                    previous: dict[int, pd.DataFrame | Callable[[], pd.DataFrame]],
                     rows_per_part: int = PART_ROWS) -> Iterator[pd.DataFrame]:
     """``evolution`` piece by piece, in the order of out_evolution's primary key.
 
-    The rows of each earlier millésime are matched to the current ones once, on integer keys;
-    a piece then compares up to ``rows_per_part`` current rows (in key order) with every earlier
-    millésime, so that a national scope never holds all the compared rows at once.
+    ``previous`` gives each earlier millésime's table, or a function that reads it: each is
+    read in turn, matched to the current rows on integer keys and reduced to its values and
+    secrets aligned on them. A piece then compares up to ``rows_per_part`` current rows (in key
+    order) with every earlier millésime, so that a national scope never holds all the compared
+    rows, nor all the earlier tables, at once.
     """
     keys, values = keyed(current, KEY)
     order = np.argsort(keys, kind="stable")
     keys = keys[order]
-    matches = {m: _matches(keys, order, values, reference)
-               for m, reference in sorted(previous.items())}
+    aligned = {}
+    for millesime in sorted(previous):
+        reference = previous[millesime]
+        if callable(reference):
+            reference = reference()
+        aligned[millesime] = _aligned(_matches(keys, order, values, reference), reference)
+        del reference
     del keys
     empty = True
     for start in range(0, len(order), rows_per_part):
         rows = order[start:start + rows_per_part]
         frames = []
-        for millesime, found in matches.items():
-            found = found[rows]
-            hit = found >= 0
-            if hit.any():
-                frames.append(_compare(current.iloc[rows[hit]],
-                                       previous[millesime].iloc[found[hit]], millesime))
+        for millesime, (hit, valeur, secret) in aligned.items():
+            matched = rows[hit[rows]]
+            if len(matched):
+                frames.append(_compare(current.iloc[matched], valeur[matched], secret[matched],
+                                       millesime))
         if frames:
             empty = False
             yield pd.concat(frames, ignore_index=True)
@@ -59,6 +66,17 @@ def evolution_parts(current: pd.DataFrame, previous: dict[int, pd.DataFrame],
         yield pd.DataFrame(columns=[*KEY, "libelle", "unite", "millesime_reference",
                                     "valeur_reference", "valeur", "ecart", "ecart_pct",
                                     "statut"])
+
+
+def _aligned(found: np.ndarray, reference: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """Whether each current row has its cell in ``reference`` (``found``: its position, -1 for
+    none), and that cell's value and secrecy, aligned on the current rows."""
+    hit = found >= 0
+    valeur = np.full(len(found), np.nan)
+    valeur[hit] = reference["valeur"].to_numpy(dtype=float, na_value=np.nan)[found[hit]]
+    secret = np.zeros(len(found), dtype=bool)
+    secret[hit] = (reference["statut"] == SECRET).to_numpy()[found[hit]]
+    return hit, valeur, secret
 
 
 def _matches(ordered: np.ndarray, order: np.ndarray, values: list[pd.Index],
@@ -88,16 +106,16 @@ def _matches(ordered: np.ndarray, order: np.ndarray, values: list[pd.Index],
     return out
 
 
-def _compare(current: pd.DataFrame, reference: pd.DataFrame, millesime: int) -> pd.DataFrame:
-    """Rows of ``out_evolution``: ``current`` against the same cells of ``reference``."""
+def _compare(current: pd.DataFrame, ancienne: np.ndarray, secret_reference: np.ndarray,
+             millesime: int) -> pd.DataFrame:
+    """Rows of ``out_evolution``: ``current`` against the values of the same cells in
+    ``millesime`` (``ancienne``) and their secrecy there."""
     merged = current.reset_index(drop=True)
     valeur = merged["valeur"].to_numpy(dtype=float, na_value=np.nan)
-    ancienne = reference["valeur"].to_numpy(dtype=float, na_value=np.nan)
     ecart = valeur - ancienne
     with np.errstate(invalid="ignore", divide="ignore"):
         ecart_pct = ecart / np.where(ancienne != 0, ancienne, np.nan) * 100
-    secret = (merged["statut"] == SECRET).to_numpy() \
-        | (reference["statut"] == SECRET).to_numpy()
+    secret = (merged["statut"] == SECRET).to_numpy() | secret_reference
     missing = np.isnan(valeur) | np.isnan(ancienne)
     hidden = secret & (merged["diffusion"] == "publique").to_numpy()
     hide = np.where(hidden, np.nan, 1.0)

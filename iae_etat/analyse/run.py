@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
 from iae_etat.analyse import ponderation
@@ -79,8 +81,8 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
     checks = sanity_checks(published, f"data/processed/{millesime}/out_indicateurs.parquet")
     catalogue.write("out_controles", pd.DataFrame([p.as_row() for p in checks],
                                                   columns=list(Probleme.COLUMNS)))
-    previous = {m: pd.read_parquet(path, columns=REFERENCE_COLUMNS,
-                                   read_dictionary=DICTIONARY_COLUMNS)
+    previous = {m: partial(pd.read_parquet, path, columns=REFERENCE_COLUMNS,
+                           read_dictionary=DICTIONARY_COLUMNS)  # read in turn, when compared
                 for m, path in previous_indicators(projet, millesime)}
     catalogue.write_parts("out_evolution", evolution_parts(published, previous))
     return published

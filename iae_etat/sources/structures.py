@@ -50,19 +50,28 @@ def commune_index(communes: pd.DataFrame, anciennes: pd.DataFrame,
         .drop_duplicates(ignore_index=True)
 
 
-def _by_name(candidates: pd.DataFrame, key: str) -> str | None:
-    """The one commune of ``candidates`` named ``key``, else the one whose name extends it or
-    is extended by it (« HERBLAY » for Herblay-sur-Seine), else None."""
-    named = candidates.loc[candidates["cle_nom"] == key, "code_commune"].unique()
-    if len(named) == 1:
-        return named[0]
-    if len(named) > 1 or not key:
-        return None
-    names = candidates["cle_nom"]
-    close = candidates.loc[names.str.startswith(key + " ")
-                           | names.map(lambda n: key.startswith(n + " ")),
-                           "code_commune"].unique()
-    return close[0] if len(close) == 1 else None
+class _Names:
+    """The communes of a postal code or a département: normalised name → codes."""
+
+    def __init__(self, rows: pd.DataFrame) -> None:
+        self.names: dict[str, list[str]] = {}
+        for name, code in zip(rows["cle_nom"], rows["code_commune"], strict=True):
+            codes = self.names.setdefault(name, [])
+            if code not in codes:
+                codes.append(code)
+        self.codes = {c for codes in self.names.values() for c in codes}
+
+    def by_name(self, key: str) -> str | None:
+        """The one commune named ``key``, else the one whose name extends it or is extended
+        by it (« HERBLAY » for Herblay-sur-Seine), else None."""
+        named = self.names.get(key, [])
+        if len(named) == 1:
+            return named[0]
+        if len(named) > 1 or not key:
+            return None
+        close = {c for name, codes in self.names.items()
+                 if name.startswith(key + " ") or key.startswith(name + " ") for c in codes}
+        return close.pop() if len(close) == 1 else None
 
 
 def _departement_of(row) -> str | None:
@@ -79,21 +88,20 @@ def match_communes(structures: pd.DataFrame, index: pd.DataFrame
     Unmatched rows keep an empty code and are reported.
     """
     out = structures.copy()
-    by_cp = {cp: group for cp, group in index.groupby("code_postal")}
-    by_dep = {dep: group for dep, group in index.groupby("code_departement")}
+    by_cp = {cp: _Names(group) for cp, group in index.groupby("code_postal")}
+    by_dep = {dep: _Names(group) for dep, group in index.groupby("code_departement")}
     codes, problems = [], []
     for row in out.itertuples(index=False):
         key = normalise_name(row.libelle_commune)
         candidates = by_cp.get(row.code_postal)
         code = None
         if candidates is not None:
-            code = _by_name(candidates, key)
-            distinct = candidates["code_commune"].unique()
-            if code is None and len(distinct) == 1:
-                code = distinct[0]
+            code = candidates.by_name(key)
+            if code is None and len(candidates.codes) == 1:
+                code = next(iter(candidates.codes))
         departement = _departement_of(row)
         if code is None and departement in by_dep:
-            code = _by_name(by_dep[departement], key)
+            code = by_dep[departement].by_name(key)
         if code is None:
             problems.append(Probleme(
                 fichier=getattr(row, FILE_COLUMN), cellule=f"ligne {getattr(row, LINE_COLUMN)}",
