@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import pandas as pd
@@ -75,12 +76,16 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
     published = apply_secret(table, territoires, seuil, effectifs, DERIVED, montants,
                              projet.secret.seuil_dominance, SOMMES, primary)
     del table, primary  # a national table holds millions of rows: keep only the published one
-    catalogue.write("out_indicateurs", published)
-    catalogue.write("out_couverture", couverture(published, seuil_zone_blanche(projet)))
-    catalogue.write("out_ecarts", ecarts(published, territoires))
-    checks = sanity_checks(published, f"data/processed/{millesime}/out_indicateurs.parquet")
-    catalogue.write("out_controles", pd.DataFrame([p.as_row() for p in checks],
-                                                  columns=list(Probleme.COLUMNS)))
+    # The indicators are written (Arrow and zstd work, mostly outside the GIL) while the
+    # tables drawn from them are computed; the evolution, heavy in memory, waits for the write.
+    with ThreadPoolExecutor(max_workers=1) as background:
+        written = background.submit(catalogue.write, "out_indicateurs", published)
+        catalogue.write("out_couverture", couverture(published, seuil_zone_blanche(projet)))
+        catalogue.write("out_ecarts", ecarts(published, territoires))
+        checks = sanity_checks(published, f"data/processed/{millesime}/out_indicateurs.parquet")
+        catalogue.write("out_controles", pd.DataFrame([p.as_row() for p in checks],
+                                                      columns=list(Probleme.COLUMNS)))
+        written.result()
     previous = {m: partial(pd.read_parquet, path, columns=REFERENCE_COLUMNS,
                            read_dictionary=DICTIONARY_COLUMNS)  # read in turn, when compared
                 for m, path in previous_indicators(projet, millesime)}

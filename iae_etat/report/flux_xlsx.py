@@ -297,7 +297,7 @@ class StreamWorkbook:
                  "xl/styles.xml": self._styles_xml()}
         for i, ws in enumerate(self.sheets, start=1):
             parts[f"xl/worksheets/sheet{i}.xml"] = ws.xml()
-        return zip_parts(parts)
+        return zip_parts(parts, level=1)  # a national dashboard: hundreds of MB of XML
 
     def _content_types(self) -> bytes:
         sheet = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
