@@ -27,7 +27,7 @@ lint: $(STAMP) ## Vérifier le style du code (ruff)
 	$(BIN)/python -m pip install --quiet ruff
 	$(BIN)/ruff check iae_etat tests scripts
 
-bench: $(STAMP) ## Mesurer les performances à l'échelle nationale (environ 20 min) : reports/bench/
+bench: $(STAMP) ## Mesurer les performances à l'échelle nationale (environ 10 min) : reports/bench/
 	$(BIN)/python scripts/bench.py
 
 demo: $(STAMP) ## Régénérer les données fictives de démonstration dans data/raw/
