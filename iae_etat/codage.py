@@ -164,11 +164,9 @@ def sort_order(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, boo
 
 def duplicated_keys(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     """True for every row whose ``columns`` repeat another row's (as ``duplicated(keep=False)``),
-    on integer keys when the combinations fit in one (at once when they are sorted)."""
+    on integer keys when the combinations fit in one."""
     try:
         keys = row_keys(frame, columns)
     except OverflowError:
         return frame.duplicated(columns, keep=False)
-    if np.all(keys[1:] > keys[:-1]):
-        return pd.Series(False, index=frame.index)
     return pd.Series(pd.Series(keys).duplicated(keep=False).to_numpy(), index=frame.index)

@@ -12,7 +12,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import yaml
 
@@ -195,13 +194,10 @@ def validate(df: pd.DataFrame, contract: Contract, fichier: str,
 
 def _distinct_values(column: pd.Series) -> pd.Series:
     """The distinct values of a categorical column as text, indexed by their first row."""
-    codes = column.cat.codes.to_numpy().astype(np.int64) + 1   # 0: missing
-    first = np.full(len(column.cat.categories) + 1, -1, dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)      # the last write is the first row
-    used = np.flatnonzero(first >= 0)
+    first = pd.Series(column.cat.codes.to_numpy()).drop_duplicates()  # -1: missing
     names = column.cat.categories.astype(TYPES["string"])
-    values = pd.array([names[c - 1] if c else pd.NA for c in used], dtype=TYPES["string"])
-    return pd.Series(values, index=column.index[first[used]], name=column.name)
+    values = pd.array([names[c] if c >= 0 else pd.NA for c in first], dtype=TYPES["string"])
+    return pd.Series(values, index=column.index[first.index], name=column.name)
 
 
 def _column(f: Field, pa: Any) -> Any:

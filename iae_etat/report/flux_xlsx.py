@@ -155,11 +155,8 @@ class Sheet:
     last_row: int = 0
 
     def write(self, row: int, cells: list[tuple[int, object, Style]]) -> None:
-        """Write ``(column, value, style)`` cells on ``row`` (rows, then columns, in order).
-
-        ``None`` and NaN leave the cell empty (only its style is written); a bool becomes
-        « oui » / « non »; any other non-number becomes text.
-        """
+        """Write ``(column, value, style)`` cells on ``row`` (rows, then columns, in order);
+        each value becomes a cell as ``_cell`` says."""
         if row <= self.last_row or row > MAX_ROWS:
             raise ValueError(f"ligne {row} hors d'ordre ou au-delà de la limite du tableur")
         self.last_row = row
