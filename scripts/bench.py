@@ -100,14 +100,14 @@ def sized_project(national: Path, target: Path, size: int) -> Path:
 
 def change_one_questionnaire(project: Path, millesime: int) -> None:
     """Rewrite one return with one more salarié, as a corrected return would be."""
-    from iae_etat import referentiel
-    from iae_etat.contracts import load_contract
-    from iae_etat.questionnaire.layout import RESIDENCE_CONTRACT
+    from iae_etat.common.vocabulary import QUESTIONNAIRES_RESIDENCE
+    from iae_etat.questionnaire.prefill import WorkbookTemplate
     from iae_etat.questionnaire.reader import read_return
-    from iae_etat.questionnaire.remplissage import WorkbookTemplate
+    from iae_etat.tables.contracts import load_contract
+    from iae_etat.territoires import referentiel
 
     contract = load_contract("raw_questionnaires")
-    residence = load_contract(RESIDENCE_CONTRACT)
+    residence = load_contract(QUESTIONNAIRES_RESIDENCE)
     path = sorted((project / "data/raw/questionnaires" / str(millesime)).glob("*.xlsx"))[0]
     retour = read_return(path, contract, path.name, residence)
     answers = dict(retour.answers)
@@ -140,12 +140,12 @@ def references(files: list[Path]) -> dict:
     """The reader of iae-etat against the unzip floor and the pandas peers, same workbooks."""
     import pandas as pd
 
-    from iae_etat.contracts import load_contract
-    from iae_etat.ingest import read_envoi
-    from iae_etat.questionnaire.layout import RESIDENCE_CONTRACT
+    from iae_etat.common.vocabulary import QUESTIONNAIRES_RESIDENCE
+    from iae_etat.sources.stage import read_envoi
+    from iae_etat.tables.contracts import load_contract
 
     contract = load_contract("raw_questionnaires")
-    residence = load_contract(RESIDENCE_CONTRACT)
+    residence = load_contract(QUESTIONNAIRES_RESIDENCE)
 
     def read_and_check(path: Path) -> None:     # what ingest does for one return
         read_envoi(path, path.name, contract, residence, MILLESIMES[-1], None)
@@ -191,8 +191,8 @@ def bench_demo(work: Path) -> dict:
 
 
 def bench_national(work: Path, sizes: list[int]) -> dict:
-    from iae_etat import referentiel
     from iae_etat.demo.generator import generate_demo
+    from iae_etat.territoires import referentiel
 
     national = work / "national"
     departements = tuple(referentiel.departements()["code_departement"])

@@ -104,7 +104,7 @@ def outlines(wheel: bytes, departement: str) -> dict[str, list]:
 def features(found: dict[str, list], departement: str) -> list[dict]:
     """GeoJSON features keyed by the COG 2026 commune (merged communes gathered)."""
     sys.path.insert(0, str(ROOT))
-    from iae_etat import referentiel
+    from iae_etat.territoires import referentiel
 
     communes = referentiel.communes()
     communes = communes[communes["code_departement"] == departement]

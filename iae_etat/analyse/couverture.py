@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from iae_etat.analyse.indicateurs import ENSEMBLE, NEEDS
+from iae_etat.common.indicators import NEEDS
+from iae_etat.common.vocabulary import ENSEMBLE
 
 # Bands of the indice de couverture, from the lower bound of each (DESIGN §3).
 BANDES = ((0.8, "très faible"), (0.6, "faible"), (0.4, "intermédiaire"), (0.2, "bonne"),

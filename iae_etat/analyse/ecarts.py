@@ -31,8 +31,9 @@ import numpy as np
 import pandas as pd
 
 from iae_etat.analyse.couverture import LIBELLES_BESOINS, wide
-from iae_etat.analyse.indicateurs import ENSEMBLE, NEEDS, PUBLIC_LABELS, PUBLICS
-from iae_etat.analyse.niveaux import LEVELS, level_frame
+from iae_etat.common.indicators import NEEDS
+from iae_etat.common.vocabulary import ENSEMBLE, LEVELS, PUBLIC_LABELS, PUBLICS
+from iae_etat.territoires.levels import level_frame
 
 ETP, SALARIES = "etp_manquants", "salaries_manquants"
 LIBELLES_MESURES = {

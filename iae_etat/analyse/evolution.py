@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from iae_etat.analyse.secret import NON_DISPONIBLE, PUBLIE, SECRET, STATUTS
-from iae_etat.codage import keyed
+from iae_etat.tables.codage import keyed
 
 KEY = ["diffusion", "niveau", "code", "indicateur", "type_siae", "public"]
 REFERENCE_COLUMNS = [*KEY, "valeur", "statut"]

@@ -16,10 +16,11 @@ import math
 import numpy as np
 import pandas as pd
 
-from iae_etat.analyse.indicateurs import BY_CODE, ENSEMBLE, SUPRA_COMMUNAL, TYPES_SIAE
-from iae_etat.analyse.niveaux import level_frame
-from iae_etat.config import Projet
-from iae_etat.errors import ConfigError
+from iae_etat.common.errors import ConfigError
+from iae_etat.common.indicators import BY_CODE
+from iae_etat.common.vocabulary import ENSEMBLE, SUPRA_COMMUNAL, TYPES_SIAE
+from iae_etat.project.config import Projet
+from iae_etat.territoires.levels import level_frame
 
 SUBVENTIONS = ("subvention_etat", "subvention_departement", "subvention_region",
                "subvention_communes", "subvention_fse", "subvention_autres")

@@ -1,305 +1,30 @@
 """Indicators per territory: offer, needs, coverage — pure functions, no I/O.
 
-Every indicator is declared once in ``CATALOGUE`` with its French label, definition, formula and
-unit; the report's methodological annex prints this catalogue.
+Every indicator is declared once in ``schemas/indicateurs.yaml`` (``iae_etat.common.indicators``)
+with its French label, definition, formula and unit; this module computes them.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from iae_etat.analyse import attribution
-from iae_etat.analyse.niveaux import LEVELS, level_frame
-from iae_etat.analyse.ponderation import etp_asp
+from iae_etat.analyse.calage import etp_asp
+from iae_etat.analyse.financement import financing_indicators
 from iae_etat.analyse.secret import CONTRIBUTION_MAX
-from iae_etat.codage import as_dictionary, concat, map_categories
-
-ENSEMBLE = "ensemble"
-# Levels above the commune: amounts of one or two SIAE per commune would only be secret.
-SUPRA_COMMUNAL = tuple(level for level in LEVELS if level != "commune")
-TYPES_SIAE = ("ACI", "AI", "EI", "ETTI", "EITI")
-
-
-@dataclass(frozen=True)
-class Indicateur:
-    """One indicator of the catalogue."""
-
-    code: str
-    libelle: str
-    definition: str
-    formule: str
-    unite: str
-    sources: tuple[str, ...]
-    par_type: bool = False
-    effectif: bool = False  # a count of people: primary secrecy applies
-    par_public: bool = False
-    montant: bool = False  # a magnitude of the SIAE (euros, ETP): the dominance rule applies
-    niveaux: tuple[str, ...] = LEVELS  # the levels where it makes sense, when their table exists
-
-
-# Sources of the indicators drawn from the questionnaires of the SIAE that answered.
-REPONSES = ("raw_questionnaires", "core_structures")
-
-CATALOGUE = (
-    Indicateur("nb_siae", "Nombre de SIAE",
-               "Structures conventionnées implantées dans le territoire.",
-               "nombre de couples (SIRET, type) dont la commune d'implantation est dans le "
-               "territoire", "structures", ("core_structures",), par_type=True),
-    Indicateur("etp_conventionnes", "ETP conventionnés",
-               "Postes d'insertion conventionnés, déclarés par les SIAE ayant répondu.",
-               "somme des ETP conventionnés des SIAE répondantes du territoire", "ETP",
-               ("core_structures",), par_type=True),
-    Indicateur("etp_realises", "ETP réalisés",
-               "Heures travaillées rapportées à un temps plein, SIAE ayant répondu.",
-               "somme des ETP réalisés des SIAE répondantes du territoire", "ETP",
-               ("core_structures",), par_type=True),
-    Indicateur("salaries_annee", "Salariés en insertion sur l'année",
-               "Personnes ayant eu un contrat d'insertion dans l'année, SIAE ayant répondu.",
-               "somme des salariés déclarés par les SIAE répondantes du territoire", "personnes",
-               ("core_structures",), par_type=True, effectif=True),
-    Indicateur("taux_reponse", "Part des SIAE ayant répondu au questionnaire",
-               "Couverture des indicateurs issus du questionnaire.",
-               "SIAE répondantes / SIAE du territoire × 100", "%", ("core_structures",),
-               par_type=True),
-    Indicateur("taux_reponse_etp", "Part des ETP conventionnés des SIAE ayant répondu",
-               "Couverture des indicateurs issus du questionnaire, en postes : ETP conventionnés "
-               "(ASP) des SIAE répondantes rapportés à ceux de toutes les SIAE du territoire ; "
-               "non disponible sans les données de l'ASP.",
-               "ETP conventionnés ASP des SIAE répondantes / ETP conventionnés ASP des SIAE du "
-               "territoire × 100", "%", ("core_structures", "core_asp"), par_type=True),
-    Indicateur("de_abc", "Demandeurs d'emploi A, B, C",
-               "Demandeurs d'emploi inscrits en catégories A, B ou C, valeur annuelle.",
-               "somme sur les communes du territoire des valeurs annuelles connues", "personnes",
-               ("core_besoins",), effectif=True),
-    Indicateur("taux_equipement_etp_de_abc", "Taux d'équipement (ETP pour 1 000 DE ABC)",
-               "Offre d'insertion rapportée aux demandeurs d'emploi du territoire.",
-               "ETP conventionnés / demandeurs d'emploi ABC × 1 000", "ETP pour 1 000 DE",
-               ("core_structures", "core_besoins")),
-    Indicateur("foyers_rsa", "Foyers allocataires du RSA",
-               "Foyers bénéficiaires du RSA ayant un droit versable en décembre (CAF, valeurs "
-               "arrondies à 5).",
-               "somme sur les communes du territoire des valeurs connues", "foyers",
-               ("core_besoins",), effectif=True),
-    Indicateur("taux_equipement_etp_brsa", "Taux d'équipement (ETP pour 1 000 foyers BRSA)",
-               "Offre d'insertion rapportée aux foyers allocataires du RSA du territoire.",
-               "ETP conventionnés / foyers allocataires du RSA × 1 000",
-               "ETP pour 1 000 foyers", ("core_structures", "core_besoins")),
-    Indicateur("etp_conventionnes_asp", "ETP conventionnés (ASP)",
-               "Postes d'insertion des annexes financières de l'année, selon l'extranet de l'ASP "
-               "(toutes les SIAE conventionnées, qu'elles aient répondu ou non).",
-               "somme des postes × mois de l'année / 12 des SIAE du territoire", "ETP",
-               ("core_asp",), par_type=True),
-    Indicateur("etp_realises_asp", "ETP réalisés (ASP)",
-               "Heures travaillées par les salariés en insertion, rapportées à un temps plein.",
-               "heures travaillées dans l'année / heures annuelles d'un temps plein (ASP)", "ETP",
-               ("core_asp",), par_type=True),
-    Indicateur("salaries_asp", "Salariés en insertion (ASP)",
-               "Personnes ayant travaillé dans l'année selon les états mensuels de l'ASP.",
-               "somme des salariés des SIAE du territoire", "personnes", ("core_asp",),
-               par_type=True, effectif=True),
-    Indicateur("sorties_asp", "Sorties hors retraits (ASP)",
-               "Sorties de l'année après le parcours minimal, hors retraits des sorties "
-               "constatées.", "sorties − retraits", "personnes", ("core_asp",), par_type=True,
-               effectif=True),
-    Indicateur("sorties_dynamiques_asp", "Sorties dynamiques (ASP)",
-               "Sorties en emploi durable, en emploi de transition et sorties positives.",
-               "durables + transition + positives", "personnes", ("core_asp",), par_type=True,
-               effectif=True),
-    Indicateur("taux_sortie_dynamique_asp", "Taux de sortie dynamique (ASP)",
-               "Part des sorties dynamiques parmi les sorties hors retraits.",
-               "sorties dynamiques / (sorties − retraits) × 100", "%", ("core_asp",),
-               par_type=True),
-    Indicateur("realisation_etp", "Réalisation des ETP conventionnés",
-               "Part des postes conventionnés effectivement réalisés, SIAE ayant répondu.",
-               "ETP réalisés / ETP conventionnés × 100", "%", ("core_structures",),
-               par_type=True),
-    Indicateur("sorties", "Sorties hors retraits",
-               "Sorties de l'année après le parcours minimal, hors retraits (décès, "
-               "déménagement, maladie…), déclarées par les SIAE ayant répondu et renseigné "
-               "leurs sorties par catégorie.",
-               "sorties − retraits", "personnes", REPONSES,
-               par_type=True, effectif=True),
-    Indicateur("sorties_dynamiques", "Sorties dynamiques",
-               "Sorties en emploi durable, en emploi de transition et sorties positives, "
-               "déclarées par les SIAE ayant répondu et renseigné leurs sorties par catégorie.",
-               "durables + transition + positives", "personnes",
-               REPONSES, par_type=True, effectif=True),
-    Indicateur("taux_sortie_dynamique", "Taux de sortie dynamique",
-               "Part des sorties dynamiques parmi les sorties hors retraits ; les « autres "
-               "sorties » restent au dénominateur.",
-               "(durables + transition + positives) / (sorties − retraits) × 100", "%",
-               REPONSES, par_type=True),
-    Indicateur("salaries_public", "Salariés en insertion du public",
-               "Salariés sur l'année appartenant au public, déclarés par les SIAE ayant "
-               "répondu avec leurs salariés ; non disponible si l'une d'elles n'a pas renseigné "
-               "ce public.",
-               "somme des salariés du public déclarés par les SIAE répondantes du territoire "
-               "(DELD et DETLD ensemble)", "personnes", REPONSES,
-               par_type=True, effectif=True, par_public=True),
-    Indicateur("part_public_salaries", "Part du public parmi les salariés en insertion",
-               "Représentation du public parmi les salariés en insertion de l'année.",
-               "salariés du public / salariés en insertion sur l'année × 100", "%",
-               REPONSES, par_type=True, par_public=True),
-    Indicateur("de_public", "Demandeurs d'emploi ABC du public",
-               "Demandeurs d'emploi A, B, C appartenant au public (DELD et DETLD, moins de 26 "
-               "ans, 50 ans et plus, travailleurs handicapés), valeur annuelle.",
-               "somme sur les communes du territoire des valeurs connues", "personnes",
-               ("core_besoins",), effectif=True, par_public=True),
-    Indicateur("part_public_de_abc", "Part du public parmi les demandeurs d'emploi ABC",
-               "Poids du public dans les besoins ; calculé sur les chiffres propres du "
-               "territoire quand la source les donne (France Travail par département), sinon "
-               "sur ses communes : non disponible si l'une d'elles connaît ses demandeurs "
-               "d'emploi ABC mais pas ceux du public.",
-               "demandeurs d'emploi ABC du public / demandeurs d'emploi ABC × 100", "%",
-               ("core_besoins", "core_besoins_territoires"), par_public=True),
-    Indicateur("ecart_representativite", "Écart de représentativité du public",
-               "Sur- (positif) ou sous-représentation (négatif) du public parmi les salariés en "
-               "insertion par rapport aux demandeurs d'emploi ABC ; seulement pour les publics "
-               "que les besoins décrivent (pas les BRSA : les foyers allocataires ne sont pas "
-               "des demandeurs d'emploi).",
-               "part du public parmi les salariés − part du public parmi les DE ABC",
-               "points", ("raw_questionnaires", "core_structures", "core_besoins"),
-               par_public=True),
-    Indicateur("aide_au_poste", "Aide au poste",
-               "Aide au poste (part socle et part modulée) perçue pour l'année par les SIAE "
-               "ayant répondu ; non disponible si l'une d'elles ne l'a pas renseignée.",
-               "somme des aides au poste déclarées par les SIAE répondantes du territoire", "€",
-               REPONSES, par_type=True,
-               niveaux=SUPRA_COMMUNAL, montant=True),
-    Indicateur("aide_au_poste_asp", "Aide au poste (ASP)",
-               "Aide au poste des annexes financières de l'année, selon l'extranet de l'ASP "
-               "(toutes les SIAE conventionnées) ; non disponible si une annexe n'a pas de "
-               "montant ou si l'export n'en donne pas.",
-               "somme des montants totaux annuels des annexes × mois de l'année / 12", "€",
-               ("core_asp",), par_type=True,
-               niveaux=SUPRA_COMMUNAL, montant=True),
-    Indicateur("financement_departement", "Co-financement du Département",
-               "Financements du Conseil départemental, y compris au titre des bénéficiaires du "
-               "RSA (ligne vide comptée zéro).",
-               "somme des financements du Département déclarés par les SIAE répondantes", "€",
-               REPONSES, par_type=True,
-               niveaux=SUPRA_COMMUNAL, montant=True),
-    Indicateur("equivalent_brsa", "Co-financement du Département en équivalent BRSA",
-               "Nombre d'allocataires du RSA (personne seule, sans autre ressource) dont "
-               "l'allocation d'une année égale le co-financement du Département ; non "
-               "disponible sans montant annuel du RSA dans la configuration.",
-               "co-financement du Département / [financement] montant_rsa_annuel",
-               "allocataires-année", ("raw_questionnaires", "core_structures", "iae-etat.toml"),
-               par_type=True,
-               niveaux=SUPRA_COMMUNAL),
-    Indicateur("financement_etat_hors_aide", "Financements de l'État hors aide au poste",
-               "Financements de l'État déclarés, aide au poste déduite (zéro si l'aide au "
-               "poste déclarée les dépasse).",
-               "somme de max(financement de l'État − aide au poste ; 0)", "€",
-               REPONSES, par_type=True,
-               niveaux=SUPRA_COMMUNAL, montant=True),
-    Indicateur("financement_region", "Financements de la Région",
-               "Subventions de la Région déclarées (ligne vide comptée zéro).",
-               "somme des subventions de la Région", "€",
-               REPONSES, par_type=True,
-               niveaux=SUPRA_COMMUNAL, montant=True),
-    Indicateur("financement_communes", "Financements des communes et EPCI",
-               "Subventions du bloc communal déclarées (ligne vide comptée zéro).",
-               "somme des subventions des communes et EPCI", "€",
-               REPONSES, par_type=True,
-               niveaux=SUPRA_COMMUNAL, montant=True),
-    Indicateur("financement_fse", "Fonds social européen (FSE+)",
-               "Financements européens déclarés (ligne vide comptée zéro).",
-               "somme des financements FSE+", "€",
-               REPONSES, par_type=True,
-               niveaux=SUPRA_COMMUNAL, montant=True),
-    Indicateur("financement_autres", "Autres financements",
-               "Fondations et autres financeurs déclarés (ligne vide comptée zéro).",
-               "somme des autres financements", "€",
-               REPONSES, par_type=True,
-               niveaux=SUPRA_COMMUNAL, montant=True),
-    Indicateur("autres_financeurs", "Autres financeurs (hors aide au poste et Département)",
-               "État hors aide au poste, Région, communes et EPCI, FSE+ et autres financeurs.",
-               "État hors aide au poste + Région + communes et EPCI + FSE+ + autres", "€",
-               REPONSES, par_type=True,
-               niveaux=SUPRA_COMMUNAL, montant=True),
-    Indicateur("financements_publics", "Total des aides et subventions",
-               "Aide au poste, co-financement du Département et autres financeurs.",
-               "aide au poste + Département + autres financeurs", "€",
-               REPONSES, par_type=True,
-               niveaux=SUPRA_COMMUNAL, montant=True),
-    Indicateur("chiffre_affaires", "Chiffre d'affaires",
-               "Produits de la vente de biens et de services de l'exercice, SIAE ayant "
-               "répondu ; non disponible si l'une d'elles ne l'a pas renseigné.",
-               "somme des chiffres d'affaires déclarés par les SIAE répondantes", "€",
-               REPONSES, par_type=True,
-               niveaux=SUPRA_COMMUNAL, montant=True),
-    Indicateur("part_autofinancement", "Part d'autofinancement",
-               "Part des ressources de l'activité économique dans les ressources des SIAE.",
-               "chiffre d'affaires / (chiffre d'affaires + aide au poste + subventions) × 100",
-               "%", REPONSES, par_type=True,
-               niveaux=SUPRA_COMMUNAL),
-    Indicateur("dependance_aides_publiques", "Dépendance aux aides et subventions",
-               "Part des aides et subventions dans les ressources des SIAE (complément de "
-               "l'autofinancement).",
-               "(aide au poste + subventions) / (chiffre d'affaires + aide au poste + "
-               "subventions) × 100", "%", REPONSES,
-               par_type=True,
-               niveaux=SUPRA_COMMUNAL),
-    Indicateur("etp_encadrement_technique", "ETP d'encadrement technique",
-               "Encadrants techniques d'insertion des SIAE ayant répondu avec leurs salariés ; "
-               "non disponible si l'une d'elles ne l'a pas renseigné.",
-               "somme des ETP d'encadrement technique déclarés", "ETP",
-               REPONSES, par_type=True,
-               niveaux=SUPRA_COMMUNAL, montant=True),
-    Indicateur("etp_accompagnement", "ETP d'accompagnement socio-professionnel",
-               "Conseillers et chargés d'insertion professionnelle des SIAE ayant répondu.",
-               "somme des ETP d'accompagnement déclarés", "ETP",
-               REPONSES, par_type=True,
-               niveaux=SUPRA_COMMUNAL, montant=True),
-    Indicateur("etp_direction", "ETP de direction et d'administration",
-               "Direction, gestion, administration des SIAE ayant répondu.",
-               "somme des ETP de direction déclarés", "ETP",
-               REPONSES, par_type=True,
-               niveaux=SUPRA_COMMUNAL, montant=True),
-    Indicateur("benevoles", "Bénévoles réguliers",
-               "Bénévoles intervenant au moins une fois par mois dans les SIAE ayant répondu.",
-               "somme des bénévoles déclarés", "personnes",
-               REPONSES, par_type=True,
-               niveaux=SUPRA_COMMUNAL, effectif=True),
-    Indicateur("salaries_par_etp_encadrement", "Salariés en insertion par ETP d'encadrement",
-               "Taux d'encadrement technique des salariés en insertion de l'année.",
-               "salariés en insertion sur l'année / ETP d'encadrement technique",
-               "salariés par ETP", REPONSES, par_type=True,
-               niveaux=SUPRA_COMMUNAL),
-    Indicateur("sorties_durables", "Sorties en emploi durable",
-               "CDI, CDD ou intérim de plus de 6 mois, fonction publique, création "
-               "d'entreprise ; SIAE ayant renseigné leurs sorties par catégorie.",
-               "somme des sorties en emploi durable déclarées", "personnes",
-               REPONSES, par_type=True,
-               niveaux=SUPRA_COMMUNAL, effectif=True),
-    Indicateur("sorties_transition", "Sorties en emploi de transition",
-               "CDD ou intérim de moins de 6 mois, contrat aidé chez un employeur de droit "
-               "commun ; SIAE ayant renseigné leurs sorties par catégorie.",
-               "somme des sorties en emploi de transition déclarées", "personnes",
-               REPONSES, par_type=True,
-               niveaux=SUPRA_COMMUNAL, effectif=True),
-    Indicateur("sorties_positives", "Sorties positives",
-               "Formation qualifiante, embauche dans une autre SIAE ; SIAE ayant renseigné "
-               "leurs sorties par catégorie.",
-               "somme des sorties positives déclarées", "personnes",
-               REPONSES, par_type=True,
-               niveaux=SUPRA_COMMUNAL, effectif=True),
-    Indicateur("couts_evites", "Coûts évités (valorisation)",
-               "Dépenses publiques évitées selon les coûts unitaires cités dans la "
-               "configuration ([valorisation] couts) ; calculé seulement si des coûts y sont "
-               "déclarés.",
-               "somme sur les coûts configurés de (sorties de la base du coût × montant "
-               "unitaire)", "€", ("raw_questionnaires", "core_structures", "iae-etat.toml"),
-               par_type=True,
-               niveaux=SUPRA_COMMUNAL),
+from iae_etat.analyse.themes import theme_indicators
+from iae_etat.common.indicators import BY_CODE, NEEDS
+from iae_etat.common.vocabulary import (
+    ENSEMBLE,
+    EXIT_CATEGORIES,
+    LEVELS,
+    PUBLICS,
+    TYPES_SIAE,
 )
-# Needs summed per territory, and the coverage rate built on each.
-NEEDS = {"de_abc": "taux_equipement_etp_de_abc", "foyers_rsa": "taux_equipement_etp_brsa"}
-BY_CODE = {i.code: i for i in CATALOGUE}
+from iae_etat.tables.codage import as_dictionary, concat, map_categories
+from iae_etat.territoires.levels import level_frame
+
 OFFER_INDICATORS = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee",
                     "taux_reponse", "taux_reponse_etp", "realisation_etp")
 FIGURES = ("etp_conventionnes", "etp_realises", "salaries_annee")
@@ -313,18 +38,6 @@ NEEDS_ONLY = frozenset({"de_abc", "foyers_rsa", "de_public", "part_public_de_abc
 SANS_OBJET = "sans objet"
 CALAGE = "calage"
 EXITS = ("sorties", "sorties_dynamiques")
-# Publics: code → (questionnaire columns, columns of core_besoins for the same public among the
-# demandeurs d'emploi ABC, or () when the needs do not describe it).
-PUBLICS = {"brsa": (("brsa",), ()), "rqth": (("rqth",), ("de_rqth",)),
-           "deld_detld": (("deld", "detld"), ("deld", "detld")),
-           "residents_qpv": (("residents_qpv",), ()),
-           "moins_26": (("age_moins_26",), ("de_moins_26",)),
-           "50_plus": (("age_50_plus",), ("de_50_plus",)), "femmes": (("femmes",), ())}
-PUBLIC_LABELS = {"brsa": "Bénéficiaires du RSA", "rqth": "Travailleurs handicapés (RQTH)",
-                 "deld_detld": "Demandeurs d'emploi de longue durée (DELD et DETLD)",
-                 "residents_qpv": "Résidents des QPV", "moins_26": "Jeunes de moins de 26 ans",
-                 "50_plus": "Seniors de 50 ans et plus", "femmes": "Femmes"}
-EXIT_CATEGORIES = ("sorties_durables", "sorties_transition", "sorties_positives")
 OUTPUT_COLUMNS = ["niveau", "code", "libelle", "indicateur", "unite", "type_siae", "public",
                   "valeur", "methode"]
 TEXT_COLUMNS = [c for c in OUTPUT_COLUMNS if c != "valeur"]  # held as dictionary codes
@@ -355,10 +68,6 @@ def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
     (``core_besoins_territoires``) gives the share of each public among the DE ABC of the
     territories whose source gives its own complete figures (``de_source_niveau``).
     """
-    # financement and themes import this module: imported here
-    from iae_etat.analyse.financement import financing_indicators
-    from iae_etat.analyse.themes import theme_indicators
-
     site = attribution.implantation(structures)
     spread = None if residence is None else attribution.residence(structures, residence,
                                                                   territoires)

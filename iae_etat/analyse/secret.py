@@ -23,8 +23,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from iae_etat.analyse.niveaux import level_frame
-from iae_etat.codage import CellKeys
+from iae_etat.tables.codage import CellKeys
+from iae_etat.territoires.levels import level_frame
 
 # The largest contribution of one SIAE to an amount, for the dominance rule (never published).
 CONTRIBUTION_MAX = "contribution_max"

@@ -13,9 +13,9 @@ import math
 import pandas as pd
 
 from iae_etat.analyse.financement import commune_sums, level_sums, long_rows, territory_links
-from iae_etat.analyse.indicateurs import EXIT_CATEGORIES
-from iae_etat.config import Projet
-from iae_etat.errors import ConfigError
+from iae_etat.common.errors import ConfigError
+from iae_etat.common.vocabulary import EXIT_CATEGORIES
+from iae_etat.project.config import Projet
 
 PERSONNEL = ("etp_encadrement_technique", "etp_accompagnement", "etp_direction", "benevoles")
 # Counts a unit cost of ``[valorisation]`` may be multiplied by.

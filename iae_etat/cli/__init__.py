@@ -24,6 +24,7 @@ from iae_etat.cli import (
     status,
 )
 from iae_etat.cli._options import APP_HELP, global_callback
+from iae_etat.common.errors import EXIT_USAGE, IaeEtatError
 
 app = typer.Typer(
     cls=_francais.FrenchGroup, name="iae-etat", add_completion=False,
@@ -67,7 +68,6 @@ def hoist_global_options(args: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the command line and exit with the documented code."""
-    from iae_etat.errors import EXIT_USAGE, IaeEtatError
 
     # Arrow buffers from the C library's allocator, as numpy's: memory a stage frees goes back
     # to the system or to the next stage (Arrow's own pool keeps it; a national build would

@@ -11,6 +11,8 @@ from typing import Annotated
 import typer
 
 from iae_etat import __version__
+from iae_etat.project.config import find_project_dir, load_projet
+from iae_etat.project.log import Journal
 
 
 @dataclass
@@ -28,13 +30,11 @@ class GlobalOptions:
 
     def projet(self):
         """The project found from the options, configuration validated."""
-        from iae_etat.config import find_project_dir, load_projet
 
         return load_projet(find_project_dir(self.project_dir))
 
     def journal(self):
         """The JSON-lines run log asked with --log-file (a no-op otherwise)."""
-        from iae_etat.journal import Journal
 
         return Journal(self.log_file)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from iae_etat.cli._options import options
+from iae_etat.common.errors import EXIT_DATA, EXIT_OK
 
 SHOWN = 50
 
@@ -17,9 +18,8 @@ def check(ctx: typer.Context) -> int:
     import tempfile
     from pathlib import Path
 
-    from iae_etat.catalogue import Catalogue
-    from iae_etat.errors import EXIT_DATA, EXIT_OK
-    from iae_etat.ingest import run_ingest
+    from iae_etat.sources.stage import run_ingest
+    from iae_etat.tables.catalogue import Catalogue
 
     opts = options(ctx)
     projet = opts.projet()

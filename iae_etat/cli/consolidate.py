@@ -20,7 +20,7 @@ def consolidate(
         "--output", "-o", help="Dossier où écrire la comparaison régionale.")],
 ) -> int:
     """Comparer les départements : tableau régional de l'annexe 4 (CSV, Excel) et page HTML."""
-    from iae_etat.consolidation import run_consolidate
+    from iae_etat.report.consolidation import run_consolidate
 
     opts = options(ctx)
     paths = run_consolidate(list(entrees), output, opts.millesime)

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from iae_etat.cli._options import options
+from iae_etat.common.errors import UsageError
+from iae_etat.territoires.codes import normalise_departement
 
 
 def demo(
@@ -22,9 +24,7 @@ def demo(
                                             help="Nombre de SIAE par département.")] = 50,
 ) -> int:
     """Écrire dans DOSSIER un jeu de données fictives (SIAE, questionnaires, statistiques)."""
-    from iae_etat.codes import normalise_departement
     from iae_etat.demo.generator import generate_demo
-    from iae_etat.errors import UsageError
 
     opts = options(ctx)
     codes = []

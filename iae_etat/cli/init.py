@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from iae_etat.cli._options import options
+from iae_etat.project.init import create_project
 
 
 def init(
@@ -21,7 +22,6 @@ def init(
                                                    "rapports.")] = "",
 ) -> int:
     """Créer un projet vide : configuration, dossiers data/raw/<source>/ et mode d'emploi."""
-    from iae_etat.project import create_project
 
     opts = options(ctx)
     path = create_project(dossier, departement, nom)

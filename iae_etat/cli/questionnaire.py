@@ -5,6 +5,10 @@ from __future__ import annotations
 import typer
 
 from iae_etat.cli._options import options
+from iae_etat.common.errors import UsageError
+from iae_etat.common.vocabulary import QUESTIONNAIRES, QUESTIONNAIRES_RESIDENCE
+from iae_etat.project.lock import project_lock
+from iae_etat.tables.files import write_bytes
 
 
 def questionnaire(ctx: typer.Context) -> int:
@@ -12,14 +16,10 @@ def questionnaire(ctx: typer.Context) -> int:
 
     Un classeur par SIAE : reports/<millésime>/questionnaires/<siret>.xlsx.
     """
-    from iae_etat import referentiel
-    from iae_etat.contracts import load_contract
-    from iae_etat.errors import UsageError
-    from iae_etat.fichiers import write_bytes
-    from iae_etat.ingest import IngestResult, previous_answers, structures_in_scope
     from iae_etat.questionnaire.generation import questionnaires
-    from iae_etat.questionnaire.layout import CONTRACT_NAME, RESIDENCE_CONTRACT
-    from iae_etat.verrou import project_lock
+    from iae_etat.sources.stage import IngestResult, previous_answers, structures_in_scope
+    from iae_etat.tables.contracts import load_contract
+    from iae_etat.territoires import referentiel
 
     opts = options(ctx)
     projet = opts.projet()
@@ -32,8 +32,8 @@ def questionnaire(ctx: typer.Context) -> int:
                                  f"{millesime}/ puis relancez.")
     epcis = sorted(set(territoires[["code_epci", "nom_epci"]].dropna().itertuples(
         index=False, name=None)))
-    files = questionnaires(load_contract(CONTRACT_NAME, projet.dir),
-                           load_contract(RESIDENCE_CONTRACT, projet.dir), millesime, liste,
+    files = questionnaires(load_contract(QUESTIONNAIRES, projet.dir),
+                           load_contract(QUESTIONNAIRES_RESIDENCE, projet.dir), millesime, liste,
                            epcis, previous_answers(projet, millesime - 1),
                            projet.donnees_fictives)
     folder = projet.reports_dir(millesime) / "questionnaires"

@@ -21,7 +21,7 @@ def scenario(
              "scenarios/exemple-scenario.toml du projet de démonstration.")],
 ) -> int:
     """Simuler un scénario : couverture des besoins avant et après (plan d'action)."""
-    from iae_etat.scenarios import run_scenario
+    from iae_etat.scenario.run import run_scenario
 
     opts = options(ctx)
     projet = opts.projet()
@@ -45,7 +45,7 @@ def _show(opts, resultat, millesime: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from iae_etat.report.scenarios import TERMINAL_HEADERS, terminal_rows
+    from iae_etat.scenario.outputs import TERMINAL_HEADERS, terminal_rows
 
     titre = resultat.scenario.titre or resultat.scenario.fichier
     typer.echo(f"Scénario : {titre} — millésime {millesime} (diffusion {resultat.diffusion})")

@@ -9,7 +9,7 @@ from iae_etat.cli._options import options
 
 def sources(ctx: typer.Context) -> int:
     """Lister les sources : fichiers attendus, colonnes lues, fichiers trouvés."""
-    from iae_etat.sources.inventaire import inventory
+    from iae_etat.sources.inventory import inventory
 
     opts = options(ctx)
     projet = opts.projet()

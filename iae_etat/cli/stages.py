@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from iae_etat.cli._options import GlobalOptions, options
+from iae_etat.pipeline.build import STAGE_LABELS, run
 
 Force = Annotated[bool, typer.Option(
     "--force", help="Tout recalculer, même ce qui est à jour.")]
@@ -19,7 +20,6 @@ Pdf = Annotated[bool, typer.Option(
 
 def _run(ctx: typer.Context, steps: tuple[str, ...], force: bool,
          every_millesime: bool = False, pdf: bool = False) -> int:
-    from iae_etat.build import STAGE_LABELS, run
 
     opts = options(ctx)
     projet = opts.projet()
@@ -55,7 +55,6 @@ def _status(opts: GlobalOptions):
 
 
 def _print_summary(opts: GlobalOptions, summary) -> None:
-    from iae_etat.build import STAGE_LABELS
 
     if not summary.etapes_relancees:
         opts.info("Déjà à jour : rien à recalculer (--force pour tout refaire).")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import typer
 
 from iae_etat.cli._options import options
+from iae_etat.pipeline.build import STAGE_LABELS
+from iae_etat.pipeline.status import project_status
 
 
 def status(ctx: typer.Context) -> int:
     """Montrer l'état du projet : millésimes, ce qui est à refaire, collecte, anomalies."""
-    from iae_etat.build import STAGE_LABELS
-    from iae_etat.statut import project_status
 
     opts = options(ctx)
     projet = opts.projet()

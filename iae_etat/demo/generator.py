@@ -17,15 +17,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from iae_etat import referentiel
-from iae_etat.contracts import load_contract
+from iae_etat.common.vocabulary import QUESTIONNAIRES_RESIDENCE
 from iae_etat.demo.sources import AIDE_AU_POSTE, write_sources
-from iae_etat.fichiers import write_bytes, write_text
-from iae_etat.questionnaire.layout import RESIDENCE_CONTRACT
-from iae_etat.questionnaire.remplissage import WorkbookTemplate
+from iae_etat.questionnaire.prefill import WorkbookTemplate
 from iae_etat.questionnaire.workbook import build_workbook
 from iae_etat.sources.structures import normalise_name
-from iae_etat.xlsx import zip_parts
+from iae_etat.tables.contracts import load_contract
+from iae_etat.tables.files import write_bytes, write_text
+from iae_etat.tables.xlsx import zip_parts
+from iae_etat.territoires import referentiel
 
 TYPES = ("ACI", "AI", "EI", "ETTI", "EITI")
 TYPE_WEIGHTS = (0.48, 0.2, 0.17, 0.1, 0.05)
@@ -316,7 +316,7 @@ def _write_questionnaires(target: Path, millesime: int, structures: list[Structu
                           with_anomalies: bool, previous: dict[str, dict]) -> dict[str, dict]:
     """Write the returns of ``millesime``; returns the answers by file name (for next year)."""
     folder = target / "data" / "raw" / "questionnaires" / str(millesime)
-    residence_contract = load_contract(RESIDENCE_CONTRACT)
+    residence_contract = load_contract(QUESTIONNAIRES_RESIDENCE)
     epci_of = dict(zip(communes["code_commune"], communes["code_epci"], strict=True))
     departement_of = dict(zip(communes["code_commune"], communes["code_departement"],
                               strict=True))

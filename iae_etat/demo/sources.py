@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from iae_etat import referentiel
-from iae_etat.fichiers import write_bytes, write_text
 from iae_etat.sources.structures import normalise_name
-from iae_etat.xlsx import set_cell, workbook_bytes
+from iae_etat.tables.files import write_bytes, write_text
+from iae_etat.tables.xlsx import set_cell, workbook_bytes
+from iae_etat.territoires import referentiel
 
 # Aide au poste socle per ETP since August 2022 (DESIGN §2; EITI: fictional value).
 AIDE_AU_POSTE = {"ACI": 22289, "AI": 1509, "EI": 11609, "ETTI": 4454, "EITI": 1000}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from iae_etat.errors import GRAVITE_AVERTISSEMENT, Probleme
+from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, Probleme
 
 # (part, total): a « dont » can never exceed its total.
 PARTS = (

@@ -11,9 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from iae_etat.contracts import Contract
 from iae_etat.questionnaire import layout
 from iae_etat.questionnaire.workbook import build_workbook
+from iae_etat.tables.contracts import Contract
 
 
 def file_names(liste: pd.DataFrame) -> list[str]:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iae_etat.contracts import Contract, Field
+from iae_etat.tables.contracts import Contract, Field
 
-CONTRACT_NAME = "raw_questionnaires"
 INSTRUCTIONS_SHEET = "Instructions"
 STAMP_SHEET = "_tampon"
 LISTS_SHEET = "_listes"
@@ -21,7 +20,6 @@ HEADER_ROW = 3
 FIRST_ROW = 4
 CODE_COL, LABEL_COL, ANSWER_COL, UNIT_COL, HELP_COL, PREVIOUS_COL = 1, 2, 3, 4, 5, 6
 HEADERS = ("Code", "Question", "Réponse", "Unité", "Aide")
-RESIDENCE_CONTRACT = "raw_questionnaires_residence"
 RESIDENCE_PREFIX = "residence_"
 RESIDENCE_OUTSIDE = "hors"
 RESIDENCE_OUTSIDE_LABEL = "Hors du périmètre (autres départements)"

@@ -1,6 +1,6 @@
 """Read one returned questionnaire workbook (.xlsx or .ods) with python-calamine.
 
-The file is first checked by :mod:`iae_etat.questionnaire.securite` (nothing unsafe reaches the
+The file is first checked by :mod:`iae_etat.tables.safety` (nothing unsafe reaches the
 parser). Answers are found by their field code in column A, on whatever sheet they stand, so a
 renamed sheet or an added row loses nothing (both are reported as warnings). Each cell is parsed
 by the type of its field: what can be repaired without ambiguity is repaired and reported as a
@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from iae_etat.codes import COMMUNE_PATTERN, normalise_commune, normalise_siret
-from iae_etat.contracts import Contract, Field
-from iae_etat.errors import GRAVITE_AVERTISSEMENT, Probleme
+from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, Probleme
 from iae_etat.questionnaire import layout
-from iae_etat.questionnaire.securite import inspect_file
+from iae_etat.tables.contracts import Contract, Field
+from iae_etat.tables.safety import inspect_file
+from iae_etat.territoires.codes import COMMUNE_PATTERN, normalise_commune, normalise_siret
 
 _GROUPED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}([ \u00a0\u202f]\d{3})+([.,]\d+)?$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?$")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from iae_etat.codes import normalise_siret
-from iae_etat.contracts import Contract, Field
 from iae_etat.questionnaire import layout
-from iae_etat.xlsx import set_cell, workbook_bytes
+from iae_etat.tables.contracts import Contract, Field
+from iae_etat.tables.xlsx import set_cell, workbook_bytes
+from iae_etat.territoires.codes import normalise_siret
 
 _INSTRUCTIONS = [
     "Questionnaire annuel de l'insertion par l'activité économique — millésime {millesime}",

@@ -15,7 +15,12 @@ import math
 
 import pandas as pd
 
-from iae_etat.analyse.indicateurs import BY_CODE, ENSEMBLE, TYPES_SIAE
+from iae_etat.common.indicators import BY_CODE
+from iae_etat.common.vocabulary import ENSEMBLE, TYPES_SIAE
+from iae_etat.tables.formats import decimal_text
+from iae_etat.tables.sheets import header_row, put, put_value
+from iae_etat.tables.sheets import table as as_table
+from iae_etat.tables.xlsx import protect_csv_text, workbook_bytes
 
 VERSION = "2026.1"
 INDICATEURS = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee", "taux_reponse",
@@ -64,18 +69,8 @@ def annexe4_table(indicateurs: pd.DataFrame, *, departement: str, nom_departemen
     return pd.DataFrame(out, columns=list(COLUMNS))
 
 
-def decimal_text(value: float) -> str:
-    """``12.5`` → ``12,5`` for a French CSV (no thousands separator, up to 6 decimals)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    text = f"{round(float(value), 6):.6f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
-
-
 def to_csv(table: pd.DataFrame) -> bytes:
     """``;``, decimal comma, UTF-8 with BOM, CRLF; no cell a spreadsheet could run."""
-    from iae_etat.xlsx import protect_csv_text
-
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(COLUMNS)
@@ -100,10 +95,6 @@ def from_csv(data: bytes) -> pd.DataFrame:
 def to_xlsx(table: pd.DataFrame, notice: str = "") -> bytes:
     """The same table as a workbook: a header row with filters, numbers as numbers."""
     from openpyxl import Workbook
-
-    from iae_etat.report.classeur import header_row, put, put_value
-    from iae_etat.report.classeur import table as as_table
-    from iae_etat.xlsx import workbook_bytes
 
     wb = Workbook()
     ws = wb.active

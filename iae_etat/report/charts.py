@@ -6,7 +6,7 @@ import io
 import re
 from functools import cache
 
-from iae_etat.report.formats import nombre
+from iae_etat.tables.formats import nombre
 
 PALETTE = ("#000091", "#6a6af4", "#c9191e", "#fc5d00", "#18753c")
 HATCHES = ("", "//", "..", "xx", "\\\\")

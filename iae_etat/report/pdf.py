@@ -11,7 +11,7 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from iae_etat.fichiers import write_bytes
+from iae_etat.tables.files import write_bytes
 
 PDF_NAME = "etat-des-lieux.pdf"
 INSTALL_HINT = ("installez WeasyPrint (pip install weasyprint) et la bibliothèque Pango "

@@ -11,9 +11,9 @@ from __future__ import annotations
 import pandas as pd
 
 from iae_etat.analyse.ecarts import ETP, FORMULES, LIBELLES_MESURES, SALARIES, UNITES
-from iae_etat.analyse.niveaux import LEVEL_LABELS
-from iae_etat.report.formats import nombre, pourcentage
-from iae_etat.report.scenarios import TERMINAL_HEADERS, terminal_rows
+from iae_etat.common.vocabulary import LEVEL_LABELS
+from iae_etat.scenario.outputs import TERMINAL_HEADERS, terminal_rows
+from iae_etat.tables.formats import nombre, pourcentage
 
 SHOWN = 5
 NIVEAU = "epci"

@@ -18,17 +18,9 @@ import pandas as pd
 
 from iae_etat.analyse.couverture import BANDES, LIBELLES_BESOINS
 from iae_etat.analyse.couverture import COLUMNS as COVERAGE_COLUMNS
-from iae_etat.analyse.indicateurs import BY_CODE, CATALOGUE, ENSEMBLE, TYPES_SIAE
-from iae_etat.analyse.niveaux import LEVEL_LABELS, LEVELS
-from iae_etat.report.classeur import (
-    DEFAULT_NUMBER_FORMAT,
-    HEADER_FILL,
-    NUMBER_FORMATS,
-    SECRET_FILL,
-    missing,
-    sheet_name,
-)
-from iae_etat.report.flux_xlsx import (
+from iae_etat.common.indicators import BY_CODE, CATALOGUE
+from iae_etat.common.vocabulary import ENSEMBLE, LEVEL_LABELS, LEVELS, TYPES_SIAE
+from iae_etat.report.xlsx_stream import (
     DEFAULT,
     MAX_ROWS,
     Column,
@@ -39,7 +31,15 @@ from iae_etat.report.flux_xlsx import (
     column_letter,
     format_columns,
 )
-from iae_etat.report.formats import MISSING_SYMBOL, SECRET_SYMBOL, nombre
+from iae_etat.tables.formats import MISSING_SYMBOL, SECRET_SYMBOL, nombre
+from iae_etat.tables.sheets import (
+    DEFAULT_NUMBER_FORMAT,
+    HEADER_FILL,
+    NUMBER_FORMATS,
+    SECRET_FILL,
+    missing,
+    sheet_name,
+)
 
 NAME = "tableau-de-bord.xlsx"
 LEVEL_SHEETS = {"departement": "Départements", "arrondissement": "Arrondissements",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iae_etat import resources
-from iae_etat.report.formats import nombre, pourcentage
+from iae_etat.common import resources
+from iae_etat.tables.formats import nombre, pourcentage
 
 
 def environment(project_dir: Path | None):

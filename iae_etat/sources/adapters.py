@@ -10,30 +10,25 @@ never code.
 from __future__ import annotations
 
 import difflib
-import gzip
 import hashlib
-import io
-import json
 import re
 import unicodedata
-import zipfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
 
-from iae_etat import resources
-from iae_etat.codes import (
+from iae_etat.common import resources
+from iae_etat.common.errors import ConfigError, Probleme
+from iae_etat.territoires.codes import (
     normalise_commune,
     normalise_departement,
     normalise_epci,
     normalise_siret,
     normalise_zone_emploi,
 )
-from iae_etat.errors import ConfigError, Probleme
-from iae_etat.questionnaire.securite import CFB_SIGNATURE
 
 CODE_NORMALISERS = {"commune": normalise_commune, "departement": normalise_departement,
                     "siret": normalise_siret, "zone_emploi": normalise_zone_emploi,
@@ -49,6 +44,8 @@ PERSONNEL_FLUXIAE = (
     "salarie_codeextensionvoie", "salarie_codetypevoie", "salarie_adr_libelle_voie",
     "salarie_adr_cplt_distribution", "salarie_adr_qpv_nom", "bban", "bic", "nom_bqe",
     "mail_corresp", "nom_corresp", "identifiant_corresp", "contrat_adr_")
+# The readers of ``readers.py``, by the name an adapter gives in « lecteur ».
+READERS = ("csv", "xlsx", "json", "fluxiae")
 LINE_COLUMN = "ligne_source"
 FILE_COLUMN = "fichier_source"
 
@@ -177,235 +174,16 @@ def normalise_header(header: Any) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
+def pseudonym(value: str) -> str:
+    """A stable pseudonym of an identifier (SHA-256, 16 hexadecimal characters)."""
+    return hashlib.sha256(f"iae-etat|{value}".encode()).hexdigest()[:16]
+
 def find_files(adapter: Adapter, folder: Path) -> list[Path]:
     """The files of ``folder`` matching the adapter's patterns, sorted by name."""
     if not folder.is_dir():
         return []
     found = {p for pattern in adapter.fichiers for p in folder.glob(pattern) if p.is_file()}
     return sorted(found, key=lambda p: p.name)
-
-
-def read_source(adapter: Adapter, path: Path, millesime: int,
-                display_name: str) -> tuple[pd.DataFrame, list[Probleme]]:
-    """Read one file of the adapter with its reader, into the table's columns (text)."""
-    return READERS[adapter.reader_for(path)](adapter, path, millesime, display_name)
-
-
-def _open_text(path: Path, encoding: str) -> str:
-    """The text of a file, gunzipped when its name ends with ``.gz``."""
-    data = path.read_bytes()
-    if path.name.endswith(".gz"):
-        data = gzip.decompress(data)
-    return data.decode(encoding)
-
-
-def _encoding_problem(adapter: Adapter, display_name: str) -> Probleme:
-    return Probleme(
-        fichier=display_name, regle="source.encodage",
-        message=f"Le fichier n'est pas encodé en {adapter.encodage}.",
-        conseil=f"Enregistrez-le en {adapter.encodage} ou modifiez « encodage » dans "
-                f"pipelines/{adapter.name}.yaml.")
-
-
-def _drop_personal(adapter: Adapter, frame: pd.DataFrame) -> pd.DataFrame:
-    """Personal columns never leave the reader; a year may be kept from a personal date first."""
-    frame = frame.copy()
-    for target, date_column in adapter.annee_de.items():
-        if date_column in frame.columns and target not in frame.columns:
-            frame[target] = frame[date_column].astype("string").str.strip().str[-4:]
-    return frame[[c for c in frame.columns if not adapter.is_personal(c)]]
-
-
-def pseudonym(value: str) -> str:
-    """A stable pseudonym of an identifier (SHA-256, 16 hexadecimal characters)."""
-    return hashlib.sha256(f"iae-etat|{value}".encode()).hexdigest()[:16]
-
-
-def read_fluxiae_source(adapter: Adapter, path: Path, millesime: int,
-                        display_name: str) -> tuple[pd.DataFrame, list[Probleme]]:
-    """Read an ASP FluxIAE export: ``|``, optional ``DEB``/``FIN`` lines, BOM, no quoting.
-
-    A physical line that does not have the header's number of fields belongs to the previous
-    record (a line break inside a field) and is joined to it.
-    """
-    try:
-        text = _open_text(path, adapter.encodage)
-    except UnicodeDecodeError:
-        return pd.DataFrame(), [_encoding_problem(adapter, display_name)]
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    first = 1
-    if lines and lines[0].startswith("DEB"):
-        lines, first = lines[1:], 2
-    while lines and not lines[-1]:
-        lines.pop()
-    if lines and lines[-1].startswith("FIN"):
-        lines.pop()
-    if not lines:
-        return pd.DataFrame(), [Probleme(fichier=display_name, regle="source.fichier_vide",
-                                         message="Le fichier ne contient pas d'en-tête.")]
-    sep = adapter.separateur
-    header = [normalise_header(h) for h in lines[0].split(sep)]
-    records: list[list[str]] = []
-    numbers: list[int] = []
-    problems: list[Probleme] = []
-    pending, start = "", 0
-    for offset, line in enumerate(lines[1:], start=first + 1):
-        if pending:
-            pending += line
-        else:
-            pending, start = line, offset
-        count = pending.count(sep) + 1
-        if count < len(header):
-            continue
-        fields = pending.split(sep)
-        if count > len(header):
-            problems.append(Probleme(
-                fichier=display_name, cellule=f"ligne {start}", regle="source.champs_en_trop",
-                valeur=str(count), attendu=str(len(header)),
-                message=f"Ligne {start} : {count} champs au lieu de {len(header)} ; "
-                        "la ligne est écartée."))
-        else:
-            records.append(fields)
-            numbers.append(start)
-        pending = ""
-    if pending:
-        problems.append(Probleme(
-            fichier=display_name, cellule=f"ligne {start}", regle="source.ligne_incomplete",
-            message=f"Ligne {start} : enregistrement incomplet en fin de fichier ; écarté."))
-    frame = pd.DataFrame(records, columns=header, dtype=object).astype("string")
-    frame = _drop_personal(adapter, frame)
-    out, mapped = map_columns(adapter, frame, millesime, display_name, first_line=first + 1)
-    if not out.empty:
-        out[LINE_COLUMN] = pd.Series(numbers, dtype="int64")
-    return out, problems + mapped
-
-
-def read_xlsx_source(adapter: Adapter, path: Path, millesime: int,
-                     display_name: str) -> tuple[pd.DataFrame, list[Probleme]]:
-    """Read one sheet of a workbook (calamine), as text, the header row found by content."""
-    from python_calamine import CalamineWorkbook
-
-    refused = _unsafe_workbook(path)
-    if refused:
-        return pd.DataFrame(), [Probleme(fichier=display_name, regle="source.classeur_refuse",
-                                         message=f"Classeur refusé : {refused}.")]
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises several private error types
-        return pd.DataFrame(), [Probleme(fichier=display_name, regle="source.classeur_illisible",
-                                         message=f"Le classeur ne peut pas être lu ({exc}).")]
-    sheet = adapter.feuille or workbook.sheet_names[0]
-    if sheet not in workbook.sheet_names:
-        return pd.DataFrame(), [Probleme(
-            fichier=display_name, feuille=sheet, regle="source.feuille_absente",
-            message=f"La feuille « {sheet} » est absente du classeur "
-                    f"(feuilles : {', '.join(workbook.sheet_names)}).",
-            conseil=f"Indiquez le nom de la feuille sous « feuille » dans "
-                    f"pipelines/{adapter.name}.yaml.")]
-    rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    header_index = 0
-    if adapter.entete_contient:
-        found = [i for i, row in enumerate(rows[:30])
-                 if adapter.entete_contient in {normalise_header(c) for c in row}]
-        if not found:
-            return pd.DataFrame(), [Probleme(
-                fichier=display_name, feuille=sheet, regle="source.entete_introuvable",
-                attendu=adapter.entete_contient,
-                message=f"Aucune ligne d'en-tête contenant « {adapter.entete_contient} » dans "
-                        "les 30 premières lignes.")]
-        header_index = found[0]
-    if not rows:
-        return pd.DataFrame(), [Probleme(fichier=display_name, feuille=sheet,
-                                         regle="source.fichier_vide",
-                                         message="La feuille est vide.")]
-    header = [normalise_header(c) for c in rows[header_index]]
-    body = [[_cell_text(c) for c in row] for row in rows[header_index + 1:]]
-    frame = pd.DataFrame(body, columns=header, dtype=object).astype("string")
-    frame = _drop_personal(adapter, frame.loc[:, [bool(h) for h in header]])
-    out, problems = map_columns(adapter, frame, millesime, display_name,
-                                first_line=header_index + 2)
-    return out, [_with_sheet(p, sheet) for p in problems]
-
-
-MAX_UNZIPPED = 512 * 1024 * 1024
-MAX_RATIO = 200
-
-
-def _unsafe_workbook(path: Path) -> str | None:
-    """Why a workbook must not be parsed (encrypted, macros, zip bomb), or None."""
-    with path.open("rb") as handle:
-        if handle.read(len(CFB_SIGNATURE)) == CFB_SIGNATURE:
-            return "fichier chiffré ou ancien format Excel (.xls), enregistrez-le en .xlsx"
-    if not zipfile.is_zipfile(path):
-        return None  # not a zip: calamine reports it
-    with zipfile.ZipFile(path) as archive:
-        entries = archive.infolist()
-        if any(e.filename.lower().endswith("vbaproject.bin") for e in entries):
-            return "il contient des macros"
-        unzipped = sum(e.file_size for e in entries)
-        packed = sum(e.compress_size for e in entries) or 1
-        if unzipped > MAX_UNZIPPED or unzipped / packed > MAX_RATIO or len(entries) > 10_000:
-            return "archive anormalement volumineuse une fois décompressée"
-    return None
-
-
-def _with_sheet(probleme: Probleme, sheet: str) -> Probleme:
-    return replace(probleme, feuille=sheet)
-
-
-def _cell_text(value: Any) -> str:
-    """A workbook cell as text: integral floats without ``.0``, empty cells empty."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def read_json_source(adapter: Adapter, path: Path, millesime: int,
-                     display_name: str) -> tuple[pd.DataFrame, list[Probleme]]:
-    """Read a JSON document: the list of records under ``enregistrements`` (or the root)."""
-    try:
-        data = json.loads(_open_text(path, adapter.encodage))
-    except UnicodeDecodeError:
-        return pd.DataFrame(), [_encoding_problem(adapter, display_name)]
-    except json.JSONDecodeError as exc:
-        return pd.DataFrame(), [Probleme(
-            fichier=display_name, cellule=f"ligne {exc.lineno}", regle="source.json_invalide",
-            message=f"Le fichier JSON est invalide ligne {exc.lineno} ({exc.msg}).")]
-    records = data.get(adapter.enregistrements) if adapter.enregistrements and \
-        isinstance(data, dict) else data
-    if not isinstance(records, list):
-        return pd.DataFrame(), [Probleme(
-            fichier=display_name, regle="source.json_invalide",
-            attendu=adapter.enregistrements or "liste",
-            message="Le fichier JSON ne contient pas de liste d'enregistrements.")]
-    flat = [{normalise_header(k): _cell_text(v) for k, v in r.items()
-             if not isinstance(v, list | dict)} for r in records if isinstance(r, dict)]
-    frame = pd.DataFrame(flat, dtype=object).astype("string").fillna("")
-    frame = _drop_personal(adapter, frame)
-    return map_columns(adapter, frame, millesime, display_name, first_line=1)
-
-
-def read_csv_source(adapter: Adapter, path: Path, millesime: int,
-                    display_name: str) -> tuple[pd.DataFrame, list[Probleme]]:
-    """Read one CSV file of the adapter into the table's columns (text), with problems."""
-    try:
-        frame = pd.read_csv(io.StringIO(_open_text(path, adapter.encodage)),
-                            sep=adapter.separateur, dtype=str, keep_default_na=False,
-                            engine="c")
-    except UnicodeDecodeError:
-        return pd.DataFrame(), [_encoding_problem(adapter, display_name)]
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        return pd.DataFrame(), [Probleme(fichier=display_name, regle="source.csv_illisible",
-                                         message=f"Le fichier CSV ne peut pas être lu ({exc}).")]
-    frame.columns = [normalise_header(c) for c in frame.columns]
-    frame = _drop_personal(adapter, frame)
-    return map_columns(adapter, frame, millesime, display_name, first_line=2)
-
-
-READERS = {"csv": read_csv_source, "xlsx": read_xlsx_source, "json": read_json_source,
-           "fluxiae": read_fluxiae_source}
 
 
 def _find_header(adapter: Adapter, header: str, columns: list[str]) -> str | None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from iae_etat.errors import GRAVITE_AVERTISSEMENT, Probleme
+from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, Probleme
 from iae_etat.sources.adapters import FILE_COLUMN, LINE_COLUMN, normalise_header
 
 SORTIE_COLUMNS = ["sorties_durables", "sorties_transition", "sorties_positives",

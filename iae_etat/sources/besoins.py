@@ -12,8 +12,9 @@ import re
 import numpy as np
 import pandas as pd
 
-from iae_etat.analyse.niveaux import LEVELS, level_frame
+from iae_etat.common.vocabulary import LEVELS
 from iae_etat.sources.adapters import normalise_header
+from iae_etat.territoires.levels import level_frame
 
 DE_COLUMNS = ["de_a", "de_b", "de_c", "de_abc", "deld", "detld", "de_moins_26", "de_50_plus",
               "de_rqth"]

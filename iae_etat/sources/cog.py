@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from iae_etat.errors import GRAVITE_AVERTISSEMENT, Probleme
+from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, Probleme
 from iae_etat.sources.adapters import FILE_COLUMN, LINE_COLUMN
 
 

@@ -1,4 +1,4 @@
-"""Ingest of the administrative and public sources (issue 4), called by ``iae_etat.ingest``.
+"""Ingest of the administrative and public sources (issue 4), called by ``iae_etat.sources.stage``.
 
 Territory levels (zones d'emploi, CLPE), the needs per commune and per territory (France Travail,
 CAF, Insee, QPV, FRR) and the ASP figures per structure (FluxIAE, annual bilan) with their
@@ -11,13 +11,13 @@ from functools import cache
 
 import pandas as pd
 
-from iae_etat import referentiel
-from iae_etat.catalogue import Catalogue
-from iae_etat.codes import normalise_commune_series, normalise_epci_series
-from iae_etat.config import Projet
-from iae_etat.errors import GRAVITE_AVERTISSEMENT, ConfigError, Probleme
-from iae_etat.sources import adapters, asp, besoins, cog, rapprochement
-from iae_etat.sources.lecture import read_adapter, read_group, relative, report_missing
+from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, ConfigError, Probleme
+from iae_etat.project.config import Projet
+from iae_etat.sources import adapters, asp, besoins, cog, reconciliation
+from iae_etat.sources.reading import read_adapter, read_group, relative, report_missing
+from iae_etat.tables.catalogue import Catalogue
+from iae_etat.territoires import referentiel
+from iae_etat.territoires.codes import normalise_commune_series, normalise_epci_series
 
 EFFECTS = {
     "insee": "pas de zones d'emploi, de taux de chômage ni de population par âge",
@@ -234,7 +234,7 @@ def ingest_asp(projet: Projet, millesime: int, catalogue: Catalogue, result,
                           & figures["type_siae"].isin(["ACI", "AI", "EI", "ETTI", "EITI"])]
         catalogue.write("core_asp", figures)
         if reponses is not None:
-            result.problemes.extend(rapprochement.reconcile(
+            result.problemes.extend(reconciliation.reconcile(
                 figures, reponses, "l'ASP (FluxIAE)"))
     elif any(frames[n] is not None for n in needed):
         absent = [n for n in needed if frames[n] is None]
@@ -255,5 +255,5 @@ def ingest_asp(projet: Projet, millesime: int, catalogue: Catalogue, result,
         catalogue.write("core_asp_bilan", bilan[["siret", "type_siae", "denomination",
                                                  *figures]])
         if reponses is not None and not catalogue.exists("core_asp"):
-            result.problemes.extend(rapprochement.reconcile(
+            result.problemes.extend(reconciliation.reconcile(
                 bilan, reponses, "le bilan annuel de l'ASP"))

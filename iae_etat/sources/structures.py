@@ -7,7 +7,7 @@ import unicodedata
 
 import pandas as pd
 
-from iae_etat.errors import GRAVITE_AVERTISSEMENT, Probleme
+from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, Probleme
 from iae_etat.sources.adapters import FILE_COLUMN, LINE_COLUMN
 
 _ABBREVIATIONS = {"SAINT": "ST", "SAINTE": "STE"}

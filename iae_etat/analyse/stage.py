@@ -1,0 +1,93 @@
+"""The analyse stage: ``core_`` tables → ``out_`` tables under statistical secrecy."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+
+import pandas as pd
+
+from iae_etat.analyse import calage
+from iae_etat.analyse.attribution import hors_secret
+from iae_etat.analyse.couverture import couverture
+from iae_etat.analyse.ecarts import ecarts
+from iae_etat.analyse.evolution import (
+    DICTIONARY_COLUMNS,
+    REFERENCE_COLUMNS,
+    evolution_parts,
+)
+from iae_etat.analyse.financement import SOMMES as SOMMES_FINANCEMENT
+from iae_etat.analyse.financement import montant_rsa_annuel
+from iae_etat.analyse.indicateurs import indicators
+from iae_etat.analyse.plausibility import sanity_checks
+from iae_etat.analyse.secret import apply_secret
+from iae_etat.analyse.themes import couts_valorisation
+from iae_etat.common.errors import Probleme
+from iae_etat.common.indicators import CATALOGUE
+from iae_etat.common.vocabulary import EXIT_CATEGORIES, QUESTIONNAIRES, QUESTIONNAIRES_RESIDENCE
+from iae_etat.project.config import Projet
+from iae_etat.project.method import methode, seuil_zone_blanche
+from iae_etat.tables.catalogue import Catalogue
+
+DERIVED = {"taux_equipement_etp_de_abc": ("de_abc", "etp_conventionnes"),
+           "taux_equipement_etp_brsa": ("foyers_rsa", "etp_conventionnes"),
+           "taux_sortie_dynamique_asp": ("sorties_dynamiques_asp", "sorties_asp"),
+           "taux_sortie_dynamique": ("sorties_dynamiques", "sorties"),
+           "part_public_salaries": ("salaries_public", "salaries_annee"),
+           "part_public_de_abc": ("de_public", "de_abc"),
+           "ecart_representativite": ("salaries_public", "salaries_annee", "de_public",
+                                      "de_abc"),
+           "equivalent_brsa": ("financement_departement",),
+           "part_autofinancement": ("chiffre_affaires", "financements_publics"),
+           "dependance_aides_publiques": ("chiffre_affaires", "financements_publics"),
+           "salaries_par_etp_encadrement": ("salaries_annee", "etp_encadrement_technique"),
+           "couts_evites": ("sorties_durables", "sorties_dynamiques")}
+# Additive relations between indicators of one cell (total → parts), for the secondary secrecy.
+SOMMES = {**SOMMES_FINANCEMENT, "sorties_dynamiques": EXIT_CATEGORIES}
+
+
+def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.DataFrame:
+    """Compute and write ``out_indicateurs``, ``out_couverture``, ``out_ecarts``,
+    ``out_evolution`` and the sanity checks ``out_controles``; returns the indicators."""
+    territoires = catalogue.read("core_territoires")
+    structures = catalogue.read("core_structures")
+    besoins = catalogue.read("core_besoins") if catalogue.exists("core_besoins") \
+        else pd.DataFrame(columns=["code_commune", "de_abc"])
+    asp = catalogue.read_optional("core_asp")
+    reponses = catalogue.read_optional(QUESTIONNAIRES)
+    choix = methode(projet)
+    residence = catalogue.read_optional(QUESTIONNAIRES_RESIDENCE) \
+        if choix.attribution == "residence" else None
+    poids = calage.poids(structures, calage.groupes(structures, territoires, asp),
+                              territoires) if choix.non_reponse == "calage" else None
+    table = indicators(territoires, structures, besoins, asp, reponses, residence, poids,
+                       rsa_annuel=montant_rsa_annuel(projet),
+                       couts=couts_valorisation(projet),
+                       besoins_territoires=catalogue.read_optional("core_besoins_territoires"))
+    effectifs = {i.code for i in CATALOGUE if i.effectif}
+    seuil = projet.secret.seuil_effectifs
+    primary = None
+    if residence is not None:
+        by_site = indicators(territoires, structures, besoins, None, reponses, None, poids,
+                             levels=("departement",))
+        primary = hors_secret(table, by_site, effectifs, seuil)
+    montants = frozenset(i.code for i in CATALOGUE if i.montant)
+    published = apply_secret(table, territoires, seuil, effectifs, DERIVED, montants,
+                             projet.secret.seuil_dominance, SOMMES, primary)
+    del table, primary  # a national table holds millions of rows: keep only the published one
+    # The indicators are written (Arrow and zstd work, mostly outside the GIL) while the
+    # tables drawn from them are computed; the evolution, heavy in memory, waits for the write.
+    with ThreadPoolExecutor(max_workers=1) as background:
+        written = background.submit(catalogue.write, "out_indicateurs", published)
+        catalogue.write("out_couverture", couverture(published, seuil_zone_blanche(projet)))
+        catalogue.write("out_ecarts", ecarts(published, territoires))
+        checks = sanity_checks(published, f"data/processed/{millesime}/out_indicateurs.parquet")
+        catalogue.write("out_controles", pd.DataFrame([p.as_row() for p in checks],
+                                                      columns=list(Probleme.COLUMNS)))
+        written.result()
+    previous = {m: partial(pd.read_parquet, path, columns=REFERENCE_COLUMNS,
+                           read_dictionary=DICTIONARY_COLUMNS)  # read in turn, when compared
+                for m, path in projet.built_before(millesime)}
+    catalogue.write_parts("out_evolution", evolution_parts(published, previous))
+    return published
+

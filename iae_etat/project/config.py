@@ -1,0 +1,202 @@
+"""The project directory and its configuration file ``iae-etat.toml``.
+
+A project is found by ``--project-dir``, then ``IAE_ETAT_PROJECT_DIR``, then by walking up from
+the current directory. Every configuration mistake becomes a ``ConfigError`` naming the file and
+the key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from iae_etat.common.errors import ConfigError
+from iae_etat.territoires.codes import normalise_departement
+
+CONFIG_NAME = "iae-etat.toml"
+ENV_PROJECT_DIR = "IAE_ETAT_PROJECT_DIR"
+SOURCES = ("questionnaires", "structures", "asp", "france_travail", "caf", "insee", "qpv", "frr",
+           "clpe", "geo")
+_MILLESIME = re.compile(r"^(19|20)\d\d$")
+
+
+@dataclass(frozen=True)
+class SecretConfig:
+    """Statistical secrecy thresholds and the text that justifies them."""
+
+    seuil_effectifs: int = 11
+    seuil_dominance: float = 0.85
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Projet:
+    """A project directory and its validated configuration."""
+
+    dir: Path
+    nom: str
+    departements: tuple[str, ...]
+    donnees_fictives: bool = False
+    secret: SecretConfig = SecretConfig()
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def notice(self) -> str:
+        """The warning every output of a fictional project carries, else an empty string."""
+        return "Données fictives de démonstration" if self.donnees_fictives else ""
+
+    @property
+    def config_path(self) -> Path:
+        return self.dir / CONFIG_NAME
+
+    def section(self, name: str) -> dict[str, Any]:
+        """The optional section ``[name]`` of the configuration (empty when absent)."""
+        return _section(self.options, name, self.config_path, required=False)
+
+    def raw_dir(self, source: str, millesime: int | None = None) -> Path:
+        base = self.dir / "data" / "raw" / source
+        return base if millesime is None else base / str(millesime)
+
+    def processed_dir(self, millesime: int) -> Path:
+        return self.dir / "data" / "processed" / str(millesime)
+
+    def reports_dir(self, millesime: int) -> Path:
+        return self.dir / "reports" / str(millesime)
+
+    def built_before(self, millesime: int) -> list[tuple[int, Path]]:
+        """(millésime, path) of the indicator tables built for earlier millésimes."""
+        found = []
+        for earlier in self.millesimes():
+            path = self.processed_dir(earlier) / "out_indicateurs.parquet"
+            if earlier < millesime and path.is_file():
+                found.append((earlier, path))
+        return found
+
+    def millesimes(self) -> list[int]:
+        """Millésimes present: the year folders found under ``data/raw/<source>/``."""
+        years: set[int] = set()
+        raw = self.dir / "data" / "raw"
+        for source in SOURCES:
+            folder = raw / source
+            if folder.is_dir():
+                years.update(int(p.name) for p in folder.iterdir()
+                             if p.is_dir() and _MILLESIME.match(p.name))
+        return sorted(years)
+
+    def choose_millesime(self, asked: int | None) -> int:
+        """The millésime to work on: the one asked for, else the latest present."""
+        present = self.millesimes()
+        if asked is not None:
+            if asked not in present:
+                listed = ", ".join(map(str, present)) or "aucun"
+                raise ConfigError(
+                    f"Le millésime {asked} n'a aucune donnée dans {self.dir / 'data' / 'raw'} "
+                    f"(millésimes présents : {listed}).",
+                    conseil="Déposez les fichiers dans data/raw/<source>/<millésime>/.")
+            return asked
+        if not present:
+            raise ConfigError(
+                f"Aucune donnée trouvée dans {self.dir / 'data' / 'raw'}.",
+                conseil="Déposez les fichiers dans data/raw/<source>/<millésime>/, "
+                        "ou lancez « iae-etat demo » pour un jeu de démonstration.")
+        return present[-1]
+
+
+def find_project_dir(explicit: Path | None = None, start: Path | None = None) -> Path:
+    """The project directory: explicit option, then environment, then walking up."""
+    if explicit is not None:
+        return _checked_project_dir(explicit, "--project-dir")
+    from_env = os.environ.get(ENV_PROJECT_DIR)
+    if from_env:
+        return _checked_project_dir(Path(from_env), ENV_PROJECT_DIR)
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise ConfigError(
+        f"Aucun projet trouvé : pas de fichier {CONFIG_NAME} dans {here} ni au-dessus.",
+        conseil="Indiquez le projet avec --project-dir, ou créez-en un avec "
+                "« iae-etat init DOSSIER --departement CODE ».")
+
+
+def _checked_project_dir(path: Path, origin: str) -> Path:
+    path = path.expanduser().resolve()
+    if not (path / CONFIG_NAME).is_file():
+        raise ConfigError(f"{path} ({origin}) n'est pas un projet iae-etat : "
+                          f"le fichier {CONFIG_NAME} est absent.",
+                          conseil="Créez le projet avec "
+                                  "« iae-etat init DOSSIER --departement CODE ».")
+    return path
+
+
+def load_projet(project_dir: Path) -> Projet:
+    """Read and validate ``iae-etat.toml``."""
+    path = project_dir / CONFIG_NAME
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} : syntaxe TOML invalide ({exc}).") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} : le fichier doit être encodé en UTF-8.") from exc
+    projet = _section(data, "projet", path)
+    departements = projet.get("departements", [])
+    regions = projet.get("regions", [])
+    if not isinstance(departements, list) or not isinstance(regions, list) \
+            or not (departements or regions):
+        raise ConfigError(f"{path} : [projet] departements doit être une liste non vide de codes "
+                          "de département, par exemple [\"26\"], ou regions une liste de codes "
+                          "de région, par exemple [\"84\"].")
+    codes = []
+    for value in departements:
+        code = normalise_departement(value)
+        if code is None:
+            raise ConfigError(f"{path} : [projet] departements contient « {value} », "
+                              "qui n'est pas un code de département (01 à 95, 2A, 2B, 971 à 976).")
+        codes.append(code)
+    codes += [c for c in _region_departements(regions, path) if c not in codes]
+    secret = _section(data, "secret_statistique", path, required=False)
+    seuil = secret.get("seuil_effectifs", 11)
+    dominance = secret.get("seuil_dominance", 0.85)
+    if not isinstance(seuil, int) or seuil < 1:
+        raise ConfigError(f"{path} : [secret_statistique] seuil_effectifs doit être un entier ≥ 1.")
+    if not isinstance(dominance, int | float) or not 0 < dominance <= 1:
+        raise ConfigError(f"{path} : [secret_statistique] seuil_dominance doit être entre 0 et 1.")
+    return Projet(
+        dir=project_dir,
+        nom=str(projet.get("nom", "Projet iae-etat")),
+        departements=tuple(codes),
+        donnees_fictives=bool(projet.get("donnees_fictives", False)),
+        secret=SecretConfig(seuil, float(dominance), str(secret.get("source", ""))),
+        options=data,
+    )
+
+
+def _region_departements(regions: list, path: Path) -> list[str]:
+    """The départements of the régions listed in the configuration, in referential order."""
+    if not regions:
+        return []
+    from iae_etat.territoires import referentiel
+
+    table = referentiel.departements()
+    known = set(table["code_region"])
+    wanted = [str(r).strip() for r in regions]
+    unknown = [r for r in wanted if r not in known]
+    if unknown:
+        raise ConfigError(f"{path} : [projet] regions contient « {unknown[0]} », qui n'est pas un "
+                          f"code de région du COG (codes connus : {', '.join(sorted(known))}).")
+    return table.loc[table["code_region"].isin(wanted), "code_departement"].tolist()
+
+
+def _section(data: dict, name: str, path: Path, required: bool = True) -> dict:
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise ConfigError(f"{path} : la section [{name}] est absente.")
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path} : [{name}] doit être une section.")
+    return value

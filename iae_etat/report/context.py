@@ -1,0 +1,178 @@
+"""The data of the report, taken from the published (``publique``) indicator rows — pure."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from iae_etat.common.indicators import BY_CODE, CATALOGUE, Indicateur
+from iae_etat.common.vocabulary import ENSEMBLE, LEVEL_LABELS, PUBLIC_LABELS, TYPES_SIAE
+from iae_etat.tables.formats import cellule, nombre
+
+TABLE_INDICATORS = ("nb_siae", "etp_conventionnes", "salaries_annee", "de_abc",
+                    "taux_equipement_etp_de_abc")
+KEY_FIGURES = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee", "de_abc",
+               "taux_equipement_etp_de_abc", "foyers_rsa", "taux_equipement_etp_brsa",
+               "taux_reponse", "taux_reponse_etp", "etp_conventionnes_asp", "etp_realises_asp",
+               "salaries_asp", "taux_sortie_dynamique_asp")
+
+PUBLIC_INDICATORS = ("salaries_public", "part_public_salaries", "part_public_de_abc",
+                     "ecart_representativite")
+COVERAGE_COLUMNS = (("valeur_besoin", "Demandeurs d'emploi A, B, C", "personnes"),
+                    ("etp_conventionnes", "ETP conventionnés", "ETP"),
+                    ("taux_equipement", "Taux d'équipement (ETP pour 1 000 DE ABC)", "ETP"),
+                    ("part_besoin", "Part du besoin", "%"), ("part_offre", "Part de l'offre", "%"))
+NOT_APPLICABLE = "—"
+ZONES_BLANCHES_SHOWN = 20  # per need; the full list is in out_couverture.parquet
+
+
+def published(indicateurs: pd.DataFrame) -> pd.DataFrame:
+    """The rows a public report may show."""
+    return indicateurs[indicateurs["diffusion"] == "publique"]
+
+
+def by_departement(indicateurs: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The published all-publics rows of each département, split once (large scopes)."""
+    rows = published(indicateurs)
+    rows = rows[(rows["niveau"] == "departement") & (rows["public"] == ENSEMBLE)]
+    return {str(code): group for code, group in rows.groupby("code", sort=True)}
+
+
+def key_figures(rows: pd.DataFrame) -> list[dict]:
+    """Figures of the synthèse from one département's rows, formatted, with their raw value."""
+    rows = rows[rows["type_siae"] == ENSEMBLE]
+    found = dict(zip(rows["indicateur"], zip(rows["valeur"], rows["statut"], strict=True),
+                     strict=True))
+    out = []
+    for code in KEY_FIGURES:
+        if code not in found:
+            continue
+        value, statut = found[code]
+        out.append({"code": code, "libelle": BY_CODE[code].libelle, "unite": BY_CODE[code].unite,
+                    "valeur": value, "texte": cellule(value, statut, BY_CODE[code].unite)})
+    return out
+
+
+def level_table(indicateurs: pd.DataFrame, niveau: str, codes: list[str] | None = None) -> dict:
+    """One table of the report: a row per territory, a column per indicator."""
+    rows = published(indicateurs)
+    rows = rows[(rows["niveau"] == niveau) & (rows["type_siae"] == ENSEMBLE)
+                & (rows["public"] == ENSEMBLE) & rows["indicateur"].isin(TABLE_INDICATORS)]
+    if codes is not None:
+        rows = rows[rows["code"].isin(codes)]
+    rows = rows.dropna(subset=["libelle", "code"])
+    cells: dict[tuple, dict] = {}
+    for libelle, code, indicateur, valeur, statut, unite in zip(
+            rows["libelle"], rows["code"], rows["indicateur"], rows["valeur"], rows["statut"],
+            rows["unite"], strict=True):
+        cells.setdefault((libelle, code), {})[indicateur] = cellule(valeur, statut, unite)
+    body = [{"code": code, "libelle": libelle,
+             "cellules": [cells[(libelle, code)].get(i, "nd") for i in TABLE_INDICATORS]}
+            for libelle, code in sorted(cells)]
+    return {"niveau": niveau, "titre": LEVEL_LABELS[niveau], "note": "",
+            "colonnes": [BY_CODE[i].libelle for i in TABLE_INDICATORS], "lignes": body}
+
+
+def by_type(rows: pd.DataFrame) -> dict:
+    """Offer of one département by type of SIAE, from its rows."""
+    found = dict(zip(zip(rows["type_siae"], rows["indicateur"], strict=True),
+                     zip(rows["valeur"], rows["statut"], strict=True), strict=True))
+    indicators = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee",
+                  "taux_reponse", "taux_reponse_etp")
+    lines, etp = [], []
+    for kind in (*TYPES_SIAE, ENSEMBLE):
+        cells = [cellule(*found[(kind, i)], BY_CODE[i].unite) if (kind, i) in found else "nd"
+                 for i in indicators]
+        lines.append({"libelle": "Ensemble" if kind == ENSEMBLE else kind, "cellules": cells})
+        if kind != ENSEMBLE and (kind, "etp_conventionnes") in found:
+            value = found[(kind, "etp_conventionnes")][0]
+            etp.append((kind, 0.0 if pd.isna(value) else float(value)))
+    return {"colonnes": [BY_CODE[i].libelle for i in indicators], "lignes": lines, "etp": etp}
+
+
+def evolution_rows(rows: pd.DataFrame) -> list[dict]:
+    """Key figures of one département against each earlier millésime, from its rows."""
+    if rows.empty:  # no earlier millésime: most projects, a hundred départements
+        return []
+    rows = rows[(rows["type_siae"] == ENSEMBLE) & rows["indicateur"].isin(KEY_FIGURES)]
+    out = []
+    for row in rows.sort_values(["millesime_reference", "indicateur"]).itertuples(index=False):
+        unite = BY_CODE[row.indicateur].unite
+        out.append({"libelle": BY_CODE[row.indicateur].libelle,
+                    "reference": int(row.millesime_reference),
+                    "valeur_reference": cellule(row.valeur_reference, row.statut, unite),
+                    "valeur": cellule(row.valeur, row.statut, unite),
+                    "ecart": cellule(row.ecart, row.statut, unite),
+                    "ecart_pct": cellule(row.ecart_pct, row.statut, "%")})
+    return out
+
+
+def catalogue_rows() -> list[dict]:
+    """The indicator catalogue for the methodological annex."""
+    return [{"code": i.code, "libelle": i.libelle, "definition": i.definition,
+             "formule": i.formule, "unite": i.unite, "sources": ", ".join(i.sources),
+             "declinaisons": _declinaisons(i)}
+            for i in CATALOGUE]
+
+
+def _declinaisons(indicateur: Indicateur) -> str:
+    """Where an indicator is given: its levels, by type of SIAE, by public."""
+    parts = [", ".join(LEVEL_LABELS[n] for n in indicateur.niveaux)]
+    if indicateur.par_type:
+        parts.append("par type de SIAE")
+    if indicateur.par_public:
+        parts.append("par public")
+    return " ; ".join(parts)
+
+
+def publics_table(indicateurs: pd.DataFrame, code: str) -> dict:
+    """Représentativité des publics of one département: a row per public."""
+    rows = published(indicateurs)
+    rows = rows[(rows["niveau"] == "departement") & (rows["code"] == code)
+                & (rows["type_siae"] == ENSEMBLE) & (rows["public"] != ENSEMBLE)
+                & rows["indicateur"].isin(PUBLIC_INDICATORS)]
+    by_public: dict[str, dict] = {}
+    for public, indicateur, valeur, statut, unite in zip(
+            rows["public"], rows["indicateur"], rows["valeur"], rows["statut"], rows["unite"],
+            strict=True):
+        by_public.setdefault(public, {})[indicateur] = cellule(valeur, statut, unite)
+    lignes = []
+    for public, libelle in PUBLIC_LABELS.items():
+        cells = by_public.get(public, {})
+        if cells:
+            lignes.append({"libelle": libelle,
+                           "cellules": [cells.get(i, NOT_APPLICABLE) for i in PUBLIC_INDICATORS]})
+    return {"colonnes": [BY_CODE[i].libelle for i in PUBLIC_INDICATORS], "lignes": lignes}
+
+
+def coverage_table(couverture: pd.DataFrame, niveau: str = "epci") -> dict:
+    """Coverage of the demandeurs d'emploi ABC per territory of ``niveau``, with the band."""
+    rows = couverture[(couverture["diffusion"] == "publique") & (couverture["niveau"] == niveau)
+                      & (couverture["besoin"] == "de_abc")].sort_values(["libelle", "code"])
+    lignes = []
+    for row in rows.itertuples(index=False):
+        cells = [_coverage_cell(getattr(row, column), row.statut, unite)
+                 for column, _, unite in COVERAGE_COLUMNS]
+        if row.statut == "publie":
+            cells += [nombre(row.indice_couverture, 2), row.couverture]
+        else:
+            cells += [cellule(None, row.statut, "")] * 2
+        lignes.append({"code": row.code, "libelle": row.libelle, "cellules": cells})
+    return {"titre": LEVEL_LABELS[niveau],
+            "colonnes": [label for _, label, _ in COVERAGE_COLUMNS]
+            + ["Indice de couverture", "Couverture"], "lignes": lignes}
+
+
+def _coverage_cell(value: object, statut: str, unite: str) -> str:
+    """A figure of the coverage table: the row's status only hides what is missing."""
+    return cellule(value, "publie" if pd.notna(value) else statut, unite)
+
+
+def zones_blanches(couverture: pd.DataFrame, niveau: str = "commune") -> list[dict]:
+    """The first published zones blanches of ``niveau``, ranked by need within each need."""
+    rows = couverture[(couverture["diffusion"] == "publique") & (couverture["niveau"] == niveau)
+                      & couverture["zone_blanche"]]
+    rows = rows.sort_values(["besoin", "rang_zone_blanche", "code"]) \
+        .groupby("besoin").head(ZONES_BLANCHES_SHOWN)
+    return [{"rang": int(r.rang_zone_blanche), "code": r.code, "libelle": r.libelle,
+             "besoin": r.libelle_besoin, "valeur": nombre(r.valeur_besoin)}
+            for r in rows.itertuples(index=False)]

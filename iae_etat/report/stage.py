@@ -1,0 +1,215 @@
+"""The report stage: the HTML état des lieux and the control files of a millésime."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from iae_etat import __version__
+from iae_etat.analyse import calage
+from iae_etat.common import resources
+from iae_etat.common.errors import Probleme
+from iae_etat.common.vocabulary import QUESTIONNAIRES
+from iae_etat.project.config import Projet
+from iae_etat.project.settings import reglages, scenario_files
+from iae_etat.questionnaire.feedback import anomalies_xlsx, retour_workbook
+from iae_etat.report import (
+    charts,
+    context,
+    context_financement,
+    context_method,
+    context_structures,
+    dictionary,
+    maps,
+    plan_action,
+    publication,
+    toc,
+)
+from iae_etat.report.templating import environment, inline_css
+from iae_etat.scenario.run import project_scenarios
+from iae_etat.scenario.simulate import INPUT_FILTERS
+from iae_etat.tables.catalogue import Catalogue
+from iae_etat.tables.files import write_bytes, write_text
+from iae_etat.tables.formats import nombre
+from iae_etat.tables.safety import inspect_file
+from iae_etat.tables.xlsx import protect_csv_text
+from iae_etat.territoires import referentiel
+
+REPORT_NAME = "etat-des-lieux.html"
+COMMUNES_SHOWN = 40
+STATUTS = {"retenu": "retenu, cellules en erreur écartées", "ecarte": "écarté",
+           "illisible": "refusé avant lecture", "remplace": "remplacé", "manquant": "manquant"}
+
+
+def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
+               reports_dir: Path) -> list[Path]:
+    """Write the report and the controls into ``reports_dir``; returns the written paths."""
+
+    # The report shows the publique rows; the dashboard those of its diffusion.
+    wanted = [("diffusion", "in", sorted({"publique", reglages(projet).diffusion}))]
+    indicateurs = catalogue.read("out_indicateurs", filters=wanted, categories=True)
+    anomalies = pd.concat([catalogue.read("core_anomalies"), catalogue.read("out_controles")],
+                          ignore_index=True)
+    collecte = catalogue.read("core_collecte")
+    # the report and the dashboard show the evolution of the territories above the communes
+    evolution = catalogue.read("out_evolution", filters=[*wanted, ("niveau", "!=", "commune")],
+                               categories=True)
+    structures = catalogue.read("core_structures")
+    asp = catalogue.read_optional("core_asp")
+    niveaux = catalogue.read("core_territoires")
+    groupes = calage.groupes(structures, niveaux, asp)
+    # a scenario is checked against the true values: both diffusions of its few inputs
+    inputs = {"out_indicateurs": catalogue.read("out_indicateurs", filters=INPUT_FILTERS),
+              "core_territoires": niveaux} if scenario_files(projet) else {}
+    couverture = catalogue.read("out_couverture")
+    html = render_report(projet, millesime, indicateurs, evolution, couverture, structures,
+                         anomalies, catalogue.read("core_sources"), collecte,
+                         ecarts=catalogue.read("out_ecarts"),
+                         scenarios=project_scenarios(projet, inputs), groupes=groupes,
+                         niveaux=niveaux,
+                         reponses=catalogue.read_optional(QUESTIONNAIRES))
+    report = reports_dir / REPORT_NAME
+    write_text(report, html)
+    notice = projet.notice
+    controls = reports_dir / "controles" / "anomalies.csv"
+    write_bytes(controls, anomalies_csv(anomalies))
+    workbook = reports_dir / "controles" / "anomalies.xlsx"
+    write_bytes(workbook, anomalies_xlsx(anomalies, notice))
+    return [report, controls, workbook,
+            *write_retours(projet, collecte, anomalies, reports_dir / "controles" / "retours",
+                           notice),
+            *publication.write_outputs(projet, millesime, reports_dir, {
+                "out_indicateurs": indicateurs, "out_evolution": evolution,
+                "core_structures": structures, "core_territoires": niveaux,
+                "out_couverture": couverture})]
+
+
+def write_retours(projet: Projet, collecte: pd.DataFrame, anomalies: pd.DataFrame,
+                  folder: Path, notice: str) -> list[Path]:
+    """One annotated .xlsx copy of each return that has problems, named by its SIRET."""
+    sent = collecte[collecte["statut"].isin(["retenu", "ecarte"]) & collecte["siret"].notna()
+                    & collecte["fichier"].fillna("").str.lower().str.endswith((".xlsx", ".ods"))
+                    & collecte["fichier"].isin(anomalies["fichier"])].copy()
+    # One copy per SIAE: its kept return, else its last file set aside.
+    sent["rang"] = sent["statut"] == "retenu"
+    sent = sent.sort_values(["siret", "type_siae", "rang", "fichier"]).drop_duplicates(
+        ["siret", "type_siae"], keep="last")
+    shared = sent["siret"].duplicated(keep=False)
+    shutil.rmtree(folder, ignore_errors=True)  # the staging copy of the last run's retours
+    written = []
+    for row, twin in zip(sent.itertuples(index=False), shared, strict=True):
+        problems = anomalies[anomalies["fichier"] == row.fichier]
+        raw = projet.dir / row.fichier
+        if not inspect_file(raw, row.fichier).sure:
+            continue
+        name = f"{row.siret}_{row.type_siae}.xlsx" if twin else f"{row.siret}.xlsx"
+        try:
+            data = retour_workbook(raw, problems, notice)
+        except Exception:  # a workbook openpyxl cannot load gets no copy; it stays listed
+            continue
+        write_bytes(folder / name, data)
+        written.append(folder / name)
+    return written
+
+
+def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
+                  evolution: pd.DataFrame, couverture: pd.DataFrame, structures: pd.DataFrame,
+                  anomalies: pd.DataFrame, sources: pd.DataFrame, suivi: pd.DataFrame, *,
+                  ecarts: pd.DataFrame, scenarios: list[dict] | None = None,
+                  groupes: pd.DataFrame | None = None, niveaux: pd.DataFrame | None = None,
+                  reponses: pd.DataFrame | None = None) -> str:
+    """The self-contained HTML report (pure apart from reading the templates). ``scenarios``
+    are the project's what-if files applied (``scenarios.project_scenarios``), ``groupes`` the
+    calibration groups of the non-response (``analyse.ponderation.groupes``); ``niveaux``
+    (``core_territoires``) adds the zones d'emploi and CLPE of the communes to the maps,
+    ``reponses`` (``raw_questionnaires``) gives the secteurs and the bonnes pratiques."""
+    territoires = referentiel.territoires(list(projet.departements))
+    departements = []
+    libelles = dict(zip(territoires["code_departement"], territoires["nom_departement"],
+                        strict=True))
+    rows = context.by_departement(indicateurs)
+    # the département rows, split once: a national scope has millions of rows
+    departement_rows = indicateurs[indicateurs["niveau"] == "departement"]
+    departement_rows = {code: group for code, group in departement_rows.groupby("code")}
+    evolutions = context.by_departement(evolution)
+    for code in projet.departements:
+        libelle = libelles[code]
+        par_type = context.by_type(rows.get(code, indicateurs.iloc[:0]))
+        alt = (f"ETP conventionnés par type de SIAE, {libelle}, {millesime} "
+               "(SIAE ayant répondu au questionnaire)")
+        graphique = charts.bar_chart([k for k, _ in par_type["etp"]],
+                                     [v for _, v in par_type["etp"]], "ETP") \
+            if par_type["etp"] else ""
+        departements.append({"code": code, "libelle": libelle,
+                             "chiffres": context.key_figures(rows.get(code, indicateurs.iloc[:0])),
+                             "par_type": par_type, "graphique": graphique,
+                             "evolution": context.evolution_rows(
+                                 evolutions.get(code, evolution.iloc[:0])),
+                             "graphique_alt": alt,
+                             "publics": context.publics_table(
+                                 departement_rows.get(code, indicateurs.iloc[:0]), code)})
+    with_siae = structures.dropna(subset=["code_commune"])["code_commune"].value_counts()
+    shown = sorted(with_siae.index[:COMMUNES_SHOWN])
+    tables = [context.level_table(indicateurs, niveau)
+              for niveau in ("epci", "arrondissement", "zone_emploi", "clpe")
+              if (indicateurs["niveau"] == niveau).any()]
+    tables += [{**context.level_table(indicateurs, "commune", shown),
+               "note": "communes d'implantation d'au moins une SIAE ; toutes les communes dans "
+                       "out_indicateurs.parquet"}]
+    gravites = anomalies["gravite"].value_counts()
+    statuts = suivi["statut"].value_counts()
+    bloques = suivi[(suivi["erreurs"] > 0) & (suivi["statut"] != "manquant")]
+    collecte = {"recus": int((sources["source"] == "questionnaires").sum()),
+                "retenus": int(structures["a_repondu"].sum()), "siae": len(structures),
+                "manquants": int(statuts.get("manquant", 0)),
+                "ecartes": int(statuts.get("ecarte", 0) + statuts.get("illisible", 0)),
+                "remplaces": int(statuts.get("remplace", 0)),
+                "liste_manquants": suivi.loc[suivi["statut"] == "manquant",
+                                             ["siret", "type_siae", "denomination"]]
+                .fillna("").to_dict("records"),
+                "liste_bloques": bloques[["siret", "type_siae", "denomination", "fichier",
+                                          "statut", "erreurs"]].fillna("")
+                .assign(statut=lambda d: d["statut"].map(STATUTS))
+                .sort_values(["fichier"]).to_dict("records"),
+                "erreurs": int(gravites.get("erreur", 0)),
+                "avertissements": int(gravites.get("avertissement", 0)),
+                "sources_absentes": sorted(anomalies.loc[anomalies["regle"] == "source.absente",
+                                                         "message"])}
+    names = ", ".join(d["libelle"] for d in departements)
+    figures = maps.report_maps(projet.dir, millesime, indicateurs,
+                             territoires if niveaux is None else niveaux, couverture)
+    template = environment(projet.dir).get_template("etat-des-lieux.html.j2")
+    css = inline_css(resources.locate("templates", "styles.css", projet.dir)
+                     .read_text(encoding="utf-8"))
+    return toc.with_toc(template.render(
+        version=__version__, millesime=millesime, territoire=names, css=css, cartes=figures,
+        dictionnaire=dictionary.data_dictionary(projet.dir),
+        ecarts=plan_action.largest_gaps(ecarts),
+        scenarios=plan_action.scenario_summaries(scenarios or []),
+        scenarios_dossier=reglages(projet).scenarios, methode_ecarts=plan_action.method_rows(),
+        couverture=context.coverage_table(couverture),
+        zones_blanches=context.zones_blanches(couverture),
+        liste_structures=context_structures.structure_list(structures, territoires),
+        donnees_fictives=projet.donnees_fictives, departements=departements, tables=tables,
+        collecte=collecte, catalogue=context.catalogue_rows(),
+        methode=context_method.methode_context(
+            indicateurs, groupes, {d["code"]: d["libelle"] for d in departements}),
+        themes=context_financement.sections(projet, indicateurs, structures, reponses,
+                                             territoires),
+        secret={"seuil": projet.secret.seuil_effectifs, "source": projet.secret.source,
+                "dominance": nombre(projet.secret.seuil_dominance * 100)},
+        sources=sources.to_dict("records"), cog=referentiel.COG_MILLESIME))
+
+
+def anomalies_csv(anomalies: pd.DataFrame) -> bytes:
+    """The controls as CSV for Excel users: ``;``, UTF-8 with BOM, no formula can run."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(Probleme.COLUMNS)
+    for row in anomalies[list(Probleme.COLUMNS)].fillna("").itertuples(index=False):
+        writer.writerow([protect_csv_text(str(v)) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -1,0 +1,84 @@
+"""Reading the raw files of an adapter, with provenance and the report of missing sources.
+
+``result`` is the ingest stage's result (``problemes``, ``fichiers``, ``sources_absentes``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, GRAVITE_INFO, Probleme
+from iae_etat.project.config import Projet
+from iae_etat.sources import adapters, readers
+
+SOURCES_COLUMNS = ["source", "fichier", "sha256", "octets", "adaptateur", "titre", "licence",
+                   "table", "vintage"]
+
+
+def relative(projet: Projet, path: Path) -> str:
+    return path.relative_to(projet.dir).as_posix()
+
+
+def record(result, projet: Projet, source: str, path: Path, adapter: str, titre: str,
+           licence: str, table: str, vintage: str) -> None:
+    """Record a file read for the provenance table ``core_sources``."""
+    result.fichiers.append({"source": source, "fichier": relative(projet, path),
+                            "sha256": result.hasher(path), "octets": path.stat().st_size,
+                            "adaptateur": adapter, "titre": titre, "licence": licence,
+                            "table": table, "vintage": vintage})
+
+
+def report_missing(result, projet: Projet, source: str, millesime: int, effect: str) -> None:
+    """A source without any file: a warning saying what it leaves out."""
+    result.sources_absentes.append(source)
+    result.problemes.append(Probleme(
+        fichier=relative(projet, projet.raw_dir(source, millesime)), regle="source.absente",
+        gravite=GRAVITE_AVERTISSEMENT,
+        message=f"Source « {source} » absente pour {millesime} : {effect}.",
+        conseil=f"Déposez les fichiers dans data/raw/{source}/{millesime}/."))
+
+
+def read_adapter(projet: Projet, millesime: int, result, name: str
+                 ) -> tuple[pd.DataFrame | None, adapters.Adapter, bool]:
+    """Every file of adapter ``name`` read and concatenated.
+
+    Returns the frame (None when nothing could be read), the adapter, and whether any file was
+    found. Each file's problems go to ``result``; a bad file never stops the others.
+    """
+    adapter = adapters.load_adapter(name, projet.dir)
+    files = adapters.find_files(adapter, projet.raw_dir(adapter.source, millesime))
+    frames = []
+    for path in files:
+        record(result, projet, adapter.source, path, adapter.name, adapter.titre,
+               adapter.licence, adapter.table, adapter.vintage_for(millesime))
+        frame, problems = readers.read_source(adapter, path, millesime, relative(projet, path))
+        result.problemes.extend(problems)
+        if not frame.empty:
+            frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True) if frames else None
+    return frame, adapter, bool(files)
+
+
+def read_group(projet: Projet, millesime: int, result, source: str, names: list[str],
+               effect: str, other_files: bool = False) -> dict[str, pd.DataFrame | None]:
+    """Read several adapters of one source; the source is reported missing when none has a
+    file (and ``other_files`` says no other adapter of the source found one), and each adapter
+    without a file is noted when others have some."""
+    frames, found = {}, {}
+    for name in names:
+        frames[name], _, found[name] = read_adapter(projet, millesime, result, name)
+    if not any(found.values()) and not other_files:
+        report_missing(result, projet, source, millesime, effect)
+        return frames
+    for name in names:
+        if not found[name] and (any(found.values()) or other_files):
+            adapter = adapters.load_adapter(name, projet.dir)
+            result.problemes.append(Probleme(
+                fichier=relative(projet, projet.raw_dir(source, millesime)),
+                regle="source.fichier_absent", gravite=GRAVITE_INFO,
+                message=f"Aucun fichier pour « {adapter.titre} » "
+                        f"(motifs : {', '.join(adapter.fichiers)}).",
+                conseil=f"Voir pipelines/{name}.yaml ou la commande iae-etat sources."))
+    return frames

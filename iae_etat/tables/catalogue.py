@@ -1,0 +1,118 @@
+"""All reading and writing of processed tables.
+
+Every table is conformed and validated against its contract before it is written, atomically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from iae_etat.common.errors import DataError
+from iae_etat.tables.codage import sort_order, sorted_categories
+from iae_etat.tables.contracts import conform, load_contract, plain_dtypes, validate
+from iae_etat.tables.files import write_atomic
+
+ROW_GROUP = 1024 * 1024  # rows per Parquet row group, pyarrow's default
+
+
+class Catalogue:
+    """Tables of one millésime, read from and written to a processed folder.
+
+    ``notice`` (for instance « données fictives de démonstration ») is written in the metadata of
+    every table.
+    """
+
+    def __init__(self, processed_dir: Path, project_dir: Path | None = None,
+                 notice: str = "") -> None:
+        self.dir = processed_dir
+        self.project_dir = project_dir
+        self.notice = notice
+
+    def path(self, name: str) -> Path:
+        return self.dir / f"{name}.parquet"
+
+    def exists(self, name: str) -> bool:
+        return self.path(name).is_file()
+
+    def read(self, name: str, filters: list[tuple] | None = None,
+             categories: bool = False) -> pd.DataFrame:
+        """The table ``name``, with the dtypes it was written with (only the rows matching the
+        pyarrow ``filters``, when given: large tables are read in part).
+
+        With ``categories``, its text columns are categoricals whose categories are the values
+        present, sorted (so they sort as text): a table of millions of rows repeating a few
+        thousand labels then takes a tenth of the memory and is filtered and split fast.
+        """
+        if not categories:
+            return pd.read_parquet(self.path(name), filters=filters)
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        text = [f.name for f in pq.read_schema(self.path(name))
+                if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        frame = pd.read_parquet(self.path(name), filters=filters, read_dictionary=text)
+        return frame.assign(**{c: sorted_categories(frame[c].cat.remove_unused_categories())
+                               for c in text})
+
+    def read_optional(self, name: str) -> pd.DataFrame | None:
+        """The table ``name``, or None when this millésime has none (a source not provided)."""
+        return self.read(name) if self.exists(name) else None
+
+    def write(self, name: str, df: pd.DataFrame) -> Path:
+        """Validate ``df`` against contract ``name`` and write it, rows in a stable order."""
+        return self.write_parts(name, [df])
+
+    def write_parts(self, name: str, parts: Iterable[pd.DataFrame]) -> Path:
+        """Write a table given in parts, one row group each, without holding it whole.
+
+        Each part is validated and sorted by the primary key; the parts must follow one another
+        in that order (the caller splits on the leading key columns).
+        """
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        contract = load_contract(name, self.project_dir)
+        fichier = f"data/processed/{self.dir.name}/{name}.parquet"
+        order = list(contract.primary_key)
+
+        def produce(tmp: Path) -> None:
+            writer, last = None, None
+            try:
+                for part in parts:
+                    table = conform(part, contract).reset_index(drop=True)
+                    rows, repeated = sort_order(table, [c for c in order or table.columns
+                                                        if c in table.columns])
+                    problems = validate(table, contract, fichier=fichier,
+                                        key_checked=not repeated)
+                    if problems:
+                        raise DataError(f"La table « {name} » ne respecte pas son contrat de "
+                                        f"données ({len(problems)} problème(s)).", problems)
+                    if order and len(table):
+                        first = tuple(table.loc[rows[0], order])
+                        if last is not None and first <= last:
+                            raise ValueError(f"{name} : parties hors de l'ordre de la clé")
+                        last = tuple(table.loc[rows[-1], order])
+                    schema = pa.Schema.from_pandas(table.head(0).astype(plain_dtypes(table)),
+                                                   preserve_index=False)
+                    if self.notice:
+                        schema = schema.with_metadata(
+                            {**schema.metadata, b"iae_etat.avertissement": self.notice.encode()})
+                    if writer is None:
+                        writer = pq.ParquetWriter(tmp, schema, compression="zstd")
+                    # one row group at a time, in key order: the rows are gathered and the
+                    # text of dictionary codes spelt out for these rows only
+                    for start in range(0, max(len(table), 1), ROW_GROUP):
+                        chunk = table.take(rows[start:start + ROW_GROUP]).reset_index(drop=True)
+                        writer.write_table(pa.Table.from_pandas(chunk, preserve_index=False)
+                                           .cast(schema))
+            finally:
+                if writer is not None:
+                    writer.close()
+            if writer is None:
+                raise ValueError(f"{name} : aucune partie à écrire")
+
+        write_atomic(self.path(name), produce)
+        return self.path(name)

@@ -1,0 +1,262 @@
+"""Data contracts: the YAML files of ``schemas/``, one per table.
+
+A contract lists the table's fields (name, French title, description, type, unit, constraints);
+from it come the pandera schema every written table is validated against, the conformed column
+types, the data dictionary of the report and a Table Schema descriptor (schema.data.gouv.fr).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from iae_etat.common import resources
+from iae_etat.common.errors import ConfigError, Probleme
+from iae_etat.tables.codage import duplicated_keys, sorted_categories
+
+# Table names say their layer: raw_ (as read), core_ (harmonised), out_ (computed).
+TABLE_LAYERS = ("raw_", "core_", "out_")
+TYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
+_CONSTRAINTS = {"required", "unique", "minimum", "maximum", "pattern", "enum"}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a table."""
+
+    name: str
+    title: str
+    description: str
+    type: str
+    unit: str = ""
+    constraints: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dtype(self) -> str:
+        return TYPES[self.type]
+
+    @property
+    def required(self) -> bool:
+        return bool(self.constraints.get("required", False))
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The contract of one table."""
+
+    name: str
+    title: str
+    description: str
+    fields: tuple[Field, ...]
+    primary_key: tuple[str, ...] = ()
+    version: str = "1"
+    path: Path | None = None
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+def load_contract(name: str, project_dir: Path | None = None) -> Contract:
+    """The contract of table ``name`` (the project's override when it has one)."""
+    try:
+        path = resources.locate("schemas", f"{name}.yaml", project_dir)
+    except FileNotFoundError:
+        raise ConfigError(f"Aucun contrat de données pour la table « {name} » "
+                          f"(fichier schemas/{name}.yaml introuvable).") from None
+    return _parse_contract(path)
+
+
+def all_contracts(project_dir: Path | None = None) -> list[Contract]:
+    """Every contract, sorted by table name (other YAML files of ``schemas/`` are catalogues)."""
+    return [load_contract(n.removesuffix(".yaml"), project_dir)
+            for n in resources.names("schemas", project_dir, ".yaml")
+            if n.startswith(TABLE_LAYERS)]
+
+
+@lru_cache(maxsize=128)
+def _parse_contract_cached(path: Path, mtime_ns: int) -> Contract:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} : YAML invalide ({exc}).") from exc
+    if not isinstance(data, dict) or "fields" not in data or "name" not in data:
+        raise ConfigError(f"{path} : un contrat doit avoir les clés name, title et fields.")
+    fields_ = []
+    for i, raw in enumerate(data["fields"], start=1):
+        where = f"{path}, champ n° {i}"
+        if not isinstance(raw, dict) or "name" not in raw:
+            raise ConfigError(f"{where} : chaque champ doit avoir un nom (name).")
+        ftype = raw.get("type", "string")
+        if ftype not in TYPES:
+            raise ConfigError(f"{where} ({raw['name']}) : type « {ftype} » inconnu "
+                              f"(attendu : {', '.join(TYPES)}).")
+        constraints = raw.get("constraints") or {}
+        unknown = set(constraints) - _CONSTRAINTS
+        if unknown:
+            raise ConfigError(f"{where} ({raw['name']}) : contrainte(s) inconnue(s) "
+                              f"{', '.join(sorted(unknown))}.")
+        known = {"name", "title", "description", "type", "unit", "constraints"}
+        fields_.append(Field(
+            name=raw["name"], title=raw.get("title", raw["name"]),
+            description=raw.get("description", ""), type=ftype, unit=raw.get("unit") or "",
+            constraints=constraints, extra={k: v for k, v in raw.items() if k not in known}))
+    if data["name"] != path.stem:
+        raise ConfigError(f"{path} : le nom « {data['name']} » doit être celui du fichier.")
+    return Contract(name=data["name"], title=data.get("title", data["name"]),
+                    description=data.get("description", ""), fields=tuple(fields_),
+                    primary_key=tuple(data.get("primaryKey", ())),
+                    version=str(data.get("version", "1")), path=path)
+
+
+def _parse_contract(path: Path) -> Contract:
+    return _parse_contract_cached(path, path.stat().st_mtime_ns)
+
+
+def conform(df: pd.DataFrame, contract: Contract) -> pd.DataFrame:
+    """Columns in the contract's order and types; extra columns dropped.
+
+    Missing columns are left out (validation reports them); cells that cannot take the type
+    become null, so conform a frame only after the stage that produced it checked its cells.
+    """
+    out = {}
+    for f in contract.fields:
+        if f.name not in df.columns:
+            continue
+        column = df[f.name]
+        if f.type == "string" and _text_codes(column):
+            out[f.name] = sorted_categories(column)  # stays dictionary-encoded, sorts as text
+            continue
+        if f.type in ("integer", "number"):
+            column = pd.to_numeric(column, errors="coerce")
+            if f.type == "integer":
+                column = column.round()
+        out[f.name] = column.astype(f.dtype)
+    return pd.DataFrame(out, index=df.index)
+
+
+def plain_dtypes(df: pd.DataFrame) -> dict[str, str]:
+    """The text type of each dictionary-encoded text column of ``df``: a table is written
+    with the same types whether or not its text was held as dictionary codes."""
+    return {c: TYPES["string"] for c in df.columns if _text_codes(df[c])}
+
+
+def _text_codes(column: pd.Series) -> bool:
+    """True for a categorical column of text."""
+    return isinstance(column.dtype, pd.CategoricalDtype) \
+        and column.cat.categories.inferred_type in ("string", "empty")
+
+
+def validate(df: pd.DataFrame, contract: Contract, fichier: str,
+             key_checked: bool = False) -> list[Probleme]:
+    """Check ``df`` against ``contract``; every violation becomes a French problem record.
+
+    A dictionary-encoded text column (categorical) is checked on its distinct values, each at
+    the first row holding it. ``key_checked``: the caller knows the primary key is unique.
+    """
+    import pandera.pandas as pa
+
+    problems = [Probleme(fichier=fichier, champ=name, regle="contrat.colonne_absente",
+                         message=f"La colonne « {name} » exigée par le contrat "
+                                 f"« {contract.name} » est absente.")
+                for name in contract.columns if name not in df.columns]
+    present = [f for f in contract.fields if f.name in df.columns]
+    coded = [f for f in present if f.type == "string" and _text_codes(df[f.name])
+             and not f.constraints.get("unique", False)]
+    checks = [([f for f in present if f not in coded], df)]
+    checks += [([f], _distinct_values(df[f.name]).to_frame()) for f in coded]
+    for fields_, frame in checks:
+        schema = pa.DataFrameSchema({f.name: _column(f, pa) for f in fields_}, strict=False)
+        try:
+            schema.validate(frame[[f.name for f in fields_]], lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            problems.extend(_failure_problems(exc.failure_cases, contract, fichier))
+    if contract.primary_key and not key_checked \
+            and all(k in df.columns for k in contract.primary_key):
+        dup = duplicated_keys(df, list(contract.primary_key))
+        for _, row in df.loc[dup, list(contract.primary_key)].drop_duplicates().iterrows():
+            key = ", ".join(str(v) for v in row.tolist())
+            problems.append(Probleme(
+                fichier=fichier, champ=",".join(contract.primary_key), valeur=key,
+                regle="contrat.cle_dupliquee",
+                message=f"La clé ({key}) apparaît plusieurs fois dans « {contract.name} »."))
+    return problems
+
+
+def _distinct_values(column: pd.Series) -> pd.Series:
+    """The distinct values of a categorical column as text, indexed by their first row."""
+    first = pd.Series(column.cat.codes.to_numpy()).drop_duplicates()  # -1: missing
+    names = column.cat.categories.astype(TYPES["string"])
+    values = pd.array([names[c] if c >= 0 else pd.NA for c in first], dtype=TYPES["string"])
+    return pd.Series(values, index=column.index[first.index], name=column.name)
+
+
+def _column(f: Field, pa: Any) -> Any:
+    c = f.constraints
+    checks = []
+    if "minimum" in c:
+        checks.append(pa.Check.ge(c["minimum"]))
+    if "maximum" in c:
+        checks.append(pa.Check.le(c["maximum"]))
+    if "pattern" in c:
+        checks.append(pa.Check.str_matches(c["pattern"]))
+    if "enum" in c:
+        checks.append(pa.Check.isin(c["enum"]))
+    return pa.Column(f.dtype, checks=checks, nullable=not f.required,
+                     unique=bool(c.get("unique", False)))
+
+
+_CHECK_MESSAGES = {
+    "not_nullable": "valeur manquante alors que le champ est obligatoire",
+    "field_uniqueness": "valeur en double alors que le champ doit être unique",
+    "dtype": "type de colonne incorrect",
+}
+
+
+def _failure_problems(cases: pd.DataFrame, contract: Contract, fichier: str) -> list[Probleme]:
+    problems = []
+    for case in cases.itertuples(index=False):
+        check = str(case.check)
+        name = str(case.column)
+        try:
+            title = contract.field(name).title
+        except KeyError:
+            title = name
+        rule = check.split("(")[0]
+        reason = _CHECK_MESSAGES.get(rule, f"contrainte non respectée : {check}")
+        row = "" if pd.isna(case.index) else f" (ligne {int(case.index) + 1})"
+        problems.append(Probleme(
+            fichier=fichier, champ=name, valeur="" if pd.isna(case.failure_case)
+            else str(case.failure_case), regle=f"contrat.{rule}", attendu=check,
+            message=f"{title}{row} : {reason}."))
+    return problems
+
+
+def table_schema(contract: Contract) -> dict[str, Any]:
+    """A Table Schema descriptor (frictionless, schema.data.gouv.fr) of the contract."""
+    out_fields = []
+    for f in contract.fields:
+        entry: dict[str, Any] = {"name": f.name, "title": f.title, "description": f.description,
+                                 "type": f.type}
+        if f.unit:
+            entry["unit"] = f.unit
+        if f.constraints:
+            entry["constraints"] = dict(f.constraints)
+        out_fields.append(entry)
+    descriptor: dict[str, Any] = {"name": contract.name, "title": contract.title,
+                                  "description": contract.description, "fields": out_fields}
+    if contract.primary_key:
+        descriptor["primaryKey"] = list(contract.primary_key)
+    return descriptor

@@ -1,0 +1,85 @@
+"""Atomic file operations: single files by rename, whole output folders by staging and swap.
+
+A run writes into a *staging* folder beside the published one and publishes at the end with
+directory renames, so a failed or killed run leaves the previous outputs intact. Standard
+library only, so that an up-to-date check stays fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+
+def write_atomic(path: Path, writer) -> None:
+    """Call ``writer(tmp_path)`` then move the file into place in one rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        writer(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    write_atomic(path, lambda tmp: tmp.write_bytes(data))
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write UTF-8 ``text`` to ``path`` atomically (``\\n`` line endings)."""
+    write_bytes(path, text.encode("utf-8"))
+
+
+def staging_dir(published: Path) -> Path:
+    """A fresh, empty folder beside ``published`` where a run writes its outputs."""
+    staging = published.with_name(f".{published.name}.en-cours-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    return staging
+
+
+def publish(staging: Path, published: Path) -> None:
+    """Swap ``staging`` in place of ``published``; the old outputs are removed after the swap."""
+    old = published.with_name(f".{published.name}.ancien-{os.getpid()}")
+    shutil.rmtree(old, ignore_errors=True)
+    if published.exists():
+        os.replace(published, old)
+    os.replace(staging, published)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def discard(staging: Path) -> None:
+    """Remove an unpublished staging folder."""
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def sha256_file(path: Path) -> str:
+    """Content hash of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class HashCache:
+    """File hashes reused while a file's size and modification time are unchanged."""
+
+    def __init__(self, known: dict[str, list] | None = None) -> None:
+        self.known = known or {}
+        self.seen: dict[str, list] = {}
+
+    def hash(self, path: Path) -> str:
+        stat = path.stat()
+        key = str(path)
+        entry = self.seen.get(key) or self.known.get(key)
+        if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
+            digest = entry[2]
+        else:
+            digest = sha256_file(path)
+        self.seen[key] = [stat.st_size, stat.st_mtime_ns, digest]
+        return digest

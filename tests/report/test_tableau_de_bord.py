@@ -1,0 +1,245 @@
+"""The steering workbook: sheets, secrecy, diffusion, formula injection, LibreOffice."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+from python_calamine import CalamineWorkbook
+
+from iae_etat.report.tableau_de_bord import build_dashboard
+
+INJECTION = "=HYPERLINK(\"http://x\";\"clic\")"
+
+
+def _indicateurs() -> pd.DataFrame:
+    rows = []
+    for diffusion in ("restreinte", "publique"):
+        for niveau, code, libelle in (("commune", "26001", INJECTION),
+                                      ("commune", "26002", "Albon"),
+                                      ("epci", "200000001", "@CC du Test"),
+                                      ("departement", "26", "Drôme")):
+            secret = code == "26001"
+            rows.append((niveau, code, libelle, "salaries_annee", "personnes", "ensemble",
+                         "ensemble", None if secret and diffusion == "publique" else 7.0,
+                         "s" if secret else "publie", diffusion))
+            rows.append((niveau, code, libelle, "nb_siae", "structures", "ensemble", "ensemble",
+                         1.0, "publie", diffusion))
+            rows.append((niveau, code, libelle, "nb_siae", "structures", "ACI", "ensemble",
+                         1.0 if code != "26002" else 0.0, "publie", diffusion))
+    return pd.DataFrame(rows, columns=["niveau", "code", "libelle", "indicateur", "unite",
+                                       "type_siae", "public", "valeur", "statut", "diffusion"])
+
+
+def _territoires() -> pd.DataFrame:
+    return pd.DataFrame({"code_commune": ["26001", "26002"], "nom_commune": [INJECTION, "Albon"],
+                         "code_epci": ["200000001"] * 2, "nom_epci": ["@CC du Test"] * 2,
+                         "code_departement": ["26", "26"]})
+
+
+def _structures() -> pd.DataFrame:
+    return pd.DataFrame({"siret": ["12345678900011"], "type_siae": ["ACI"],
+                         "denomination": ["-2+3 Chantier"], "code_commune": ["26001"],
+                         "a_repondu": [True], "etp_conventionnes": [3.5], "etp_realises": [3.0],
+                         "salaries_annee": pd.array([7], dtype="Int64")})
+
+
+def _evolution() -> pd.DataFrame:
+    return pd.DataFrame(columns=["niveau", "code", "libelle", "indicateur", "unite",
+                                 "type_siae", "public", "millesime_reference",
+                                 "valeur_reference", "valeur", "ecart", "ecart_pct", "statut",
+                                 "diffusion"])
+
+
+def _workbook(tmp_path, diffusion: str):
+    data = build_dashboard(_indicateurs(), _evolution(), _structures(), _territoires(),
+                           territoire="Drôme", millesime=2025, diffusion=diffusion,
+                           notice="Données fictives de démonstration")
+    path = tmp_path / f"{diffusion}.xlsx"
+    path.write_bytes(data)
+    return path, data
+
+
+def _sheet(path, name) -> list[list]:
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).to_python()
+
+
+def test_public_workbook_has_levels_fiches_and_secret_cells(tmp_path):
+    path, _ = _workbook(tmp_path, "publique")
+    names = CalamineWorkbook.from_path(str(path)).sheet_names
+    assert names == ["Lisez-moi", "Communes", "EPCI", "Départements", "Fiche @CC du Test",
+                     "Évolution"]
+    communes = _sheet(path, "Communes")
+    header = communes[3]
+    assert header[:4] == ["Code", "Commune", "Type de SIAE", "Public"]
+    rows = {(r[0], r[2]): r for r in communes[4:]}
+    salaries = header.index("Salariés en insertion sur l'année (personnes)")
+    assert rows[("26001", "Ensemble")][salaries] == "s"
+    assert rows[("26002", "Ensemble")][salaries] == 7.0
+    assert ("26002", "ACI") not in rows  # no ACI there: no empty type row
+    assert ("26001", "ACI") in rows
+
+
+def test_restricted_workbook_shows_values_and_structures(tmp_path):
+    path, _ = _workbook(tmp_path, "restreinte")
+    communes = _sheet(path, "Communes")
+    salaries = communes[3].index("Salariés en insertion sur l'année (personnes)")
+    assert {r[0]: r[salaries] for r in communes[4:] if r[2] == "Ensemble"}["26001"] == 7.0
+    structures = _sheet(path, "Structures")
+    assert structures[4][:3] == ["12345678900011", "ACI", "-2+3 Chantier"]
+    assert "DIFFUSION RESTREINTE" in " ".join(str(r[0]) for r in _sheet(path, "Lisez-moi"))
+
+
+def test_formula_injection_stays_text(tmp_path):
+    from openpyxl import load_workbook
+
+    path, _ = _workbook(tmp_path, "restreinte")
+    assert _sheet(path, "Communes")[4][1] == INJECTION
+    wb = load_workbook(path)
+    cell = wb["Communes"]["B5"]
+    assert cell.value == INJECTION and cell.data_type == "s" and cell.quotePrefix
+    assert wb["Structures"]["C5"].quotePrefix
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            assert all(c.data_type != "f" for c in row)
+
+
+def test_evolution_sheet_with_missing_and_secret_values(tmp_path):
+    evolution = pd.DataFrame({
+        "niveau": ["epci", "epci", "commune"], "code": ["200000001", "200000001", "26001"],
+        "libelle": ["@CC du Test"] * 2 + ["X"], "indicateur": ["salaries_annee", "nb_siae",
+                                                             "nb_siae"],
+        "unite": ["personnes", "structures", "structures"], "type_siae": ["ensemble"] * 3,
+        "public": ["ensemble"] * 3, "millesime_reference": [2024] * 3,
+        "valeur_reference": pd.array([None, 2.0, 1.0], dtype="Float64"),
+        "valeur": pd.array([None, 1.0, 1.0], dtype="Float64"),
+        "ecart": pd.array([None, -1.0, 0.0], dtype="Float64"),
+        "ecart_pct": pd.array([None, -50.0, 0.0], dtype="Float64"),
+        "statut": ["s", "publie", "publie"], "diffusion": ["publique"] * 3})
+    data = build_dashboard(_indicateurs(), evolution, _structures(), _territoires(),
+                           territoire="Drôme", millesime=2025, diffusion="publique")
+    path = tmp_path / "evolution.xlsx"
+    path.write_bytes(data)
+    rows = _sheet(path, "Évolution")[4:]
+    assert [r[3] for r in rows] == ["Nombre de SIAE (structures)",
+                                    "Salariés en insertion sur l'année (personnes)"]
+    assert rows[0][7:] == [2.0, 1.0, -1.0, -50.0]
+    assert rows[1][7:] == ["s"] * 4
+
+
+def test_same_tables_give_same_bytes(tmp_path):
+    assert _workbook(tmp_path, "publique")[1] == _workbook(tmp_path, "publique")[1]
+
+
+def test_demo_dashboard_is_built_with_every_level(built_demo):
+    path = built_demo / "reports/2025/tableau-de-bord.xlsx"
+    book = CalamineWorkbook.from_path(str(path))
+    assert {"Lisez-moi", "Communes", "EPCI", "Arrondissements", "Départements",
+            "Évolution"} <= set(book.sheet_names)
+    assert "Structures" not in book.sheet_names  # publique diffusion by default
+    out = pd.read_parquet(built_demo / "data/processed/2025/out_indicateurs.parquet")
+    epci = out[(out["diffusion"] == "publique") & (out["niveau"] == "epci")]
+    assert sum(n.startswith("Fiche ") for n in book.sheet_names) == epci["code"].nunique()
+    dep = _sheet(path, "Départements")
+    column = dep[3].index("ETP conventionnés (ETP)")
+    value = epci[(epci["indicateur"] == "etp_conventionnes")
+                 & (epci["type_siae"] == "ensemble")]["valeur"].sum()
+    ensemble = [r for r in dep[4:] if r[2] == "Ensemble"][0]
+    assert ensemble[column] == pytest.approx(value)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) absent")
+def test_libreoffice_converts_the_dashboard(built_demo, tmp_path):
+    source = built_demo / "reports/2025/tableau-de-bord.xlsx"
+    result = subprocess.run(["soffice", "--headless", "--convert-to", "ods", "--outdir",
+                             str(tmp_path), str(source)], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "tableau-de-bord.ods").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_restricted_project_keeps_report_and_annexe4_public(demo_project, built_demo):
+    from tests.conftest import cli
+
+    config = demo_project / "iae-etat.toml"
+    config.write_text(config.read_text("utf-8") + '\n[rapport]\ndiffusion = "restreinte"\n',
+                      "utf-8")
+    result = cli(["--project-dir", str(demo_project), "build"])
+    assert result.returncode == 0, result.stderr
+    ours, public = demo_project / "reports/2025", built_demo / "reports/2025"
+    book = CalamineWorkbook.from_path(str(ours / "tableau-de-bord.xlsx"))
+    assert "Structures" in book.sheet_names
+    assert (ours / "annexe4-26-2025.csv").read_bytes() == \
+        (public / "annexe4-26-2025.csv").read_bytes()
+    assert (ours / "etat-des-lieux.html").read_text("utf-8") == \
+        (public / "etat-des-lieux.html").read_text("utf-8")
+
+
+def _couverture() -> pd.DataFrame:
+    rows = []
+    for diffusion in ("restreinte", "publique"):
+        rows.append((diffusion, "epci", "200000001", "de_abc", 0.65, "faible", "publie"))
+        rows.append((diffusion, "epci", "200000001", "foyers_rsa",
+                     0.1 if diffusion == "restreinte" else None,
+                     "très bonne" if diffusion == "restreinte" else None, "s"))
+    return pd.DataFrame(rows, columns=["diffusion", "niveau", "code", "besoin",
+                                       "indice_couverture", "couverture", "statut"])
+
+
+@pytest.mark.parametrize("diffusion", ["publique", "restreinte"])
+def test_coverage_bands_are_coloured_and_written(tmp_path, diffusion):
+    from openpyxl import load_workbook
+
+    from iae_etat.report.tableau_de_bord import BAND_FILLS
+
+    data = build_dashboard(_indicateurs(), _evolution(), _structures(), _territoires(),
+                           _couverture(), territoire="Drôme", millesime=2025,
+                           diffusion=diffusion)
+    path = tmp_path / "couverture.xlsx"
+    path.write_bytes(data)
+    wb = load_workbook(path)
+    ws = wb["EPCI"]
+    header = [c.value for c in ws[4]]
+    band, rsa = header.index("Couverture (DE ABC)") + 1, header.index("Couverture (foyers RSA)")
+    ensemble = [r for r in ws.iter_rows(min_row=5) if r[2].value == "Ensemble"][0]
+    assert ensemble[band - 1].value == "faible"
+    assert ensemble[band - 1].fill.fgColor.rgb == "FF" + BAND_FILLS["faible"]
+    assert ensemble[band - 2].value == 0.65 and ensemble[band - 2].number_format == "0.00"
+    # a secret need: « s » in publique, the band on its colour in restreinte
+    assert ensemble[rsa].value == ("s" if diffusion == "publique" else "très bonne")
+    assert all(r[band - 1].value is None for r in ws.iter_rows(min_row=5)
+               if r[2].value != "Ensemble")
+    legend = {c.value.split(" :")[0]: c.fill.fgColor.rgb for c in wb["Lisez-moi"]["A"]
+              if isinstance(c.value, str) and c.fill.fill_type == "solid"}
+    assert legend == {b: "FF" + colour for b, colour in BAND_FILLS.items()}
+    fiche = [[c.value for c in r] for r in wb["Fiche @CC du Test"].iter_rows()]
+    assert [r[:3] for r in fiche if str(r[0]).startswith("Couverture des besoins —")][0] == \
+        ["Couverture des besoins — Demandeurs d'emploi A, B, C (indice, classe)", 0.65, "faible"]
+
+
+def test_layout_filters_frozen_panes_and_formats(tmp_path):
+    from openpyxl import load_workbook
+
+    path, _ = _workbook(tmp_path, "publique")
+    wb = load_workbook(path)
+    ws = wb["Communes"]
+    assert ws.freeze_panes == "A5"
+    assert ws.auto_filter.ref == f"A4:{ws.cell(4, ws.max_column).column_letter}{ws.max_row}"
+    nb_siae = [c.value for c in ws[4]].index("Nombre de SIAE (structures)")
+    assert ws.cell(5, nb_siae + 1).number_format == "#,##0"
+    assert wb["Fiche @CC du Test"].freeze_panes == "B5"
+    assert ws.column_dimensions["B"].width == 34
+
+
+def test_stream_writer_refuses_rows_out_of_order():
+    from iae_etat.report.xlsx_stream import DEFAULT, StreamWorkbook
+
+    ws = StreamWorkbook().sheet("a")
+    ws.write(2, [(1, "x", DEFAULT)])
+    with pytest.raises(ValueError):
+        ws.write(2, [(1, "y", DEFAULT)])
+    with pytest.raises(ValueError):
+        ws.write(3, [(2, "y", DEFAULT), (1, "z", DEFAULT)])

@@ -1,0 +1,96 @@
+"""Data contracts: every table has one, they load, and violations become French records."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from iae_etat.common.errors import ConfigError
+from iae_etat.tables.contracts import (
+    TYPES,
+    all_contracts,
+    conform,
+    load_contract,
+    table_schema,
+    validate,
+)
+from tests.conftest import ROOT
+
+WRITTEN_TABLES = ["core_anomalies", "core_besoins", "core_collecte", "core_sources",
+                  "core_structures", "core_territoires", "out_couverture", "out_evolution",
+                  "out_indicateurs",
+                  "raw_france_travail", "raw_questionnaires", "raw_questionnaires_residence",
+                  "raw_structures"]
+
+
+def test_every_written_table_has_a_contract_with_french_titles():
+    names = {c.name for c in all_contracts()}
+    assert set(WRITTEN_TABLES) <= names
+    for contract in all_contracts():
+        assert contract.title and contract.description
+        for f in contract.fields:
+            assert f.title and f.description, f"{contract.name}.{f.name}"
+            assert f.type in TYPES
+
+
+def test_out_indicateurs_has_the_fixed_columns():
+    columns = load_contract("out_indicateurs").columns
+    assert columns == ["niveau", "code", "libelle", "indicateur", "unite", "type_siae", "public",
+                       "valeur", "statut", "diffusion", "methode"]  # DESIGN §8, then the method
+
+
+def test_validation_reports_each_violation_in_french():
+    contract = load_contract("core_structures")
+    frame = conform(pd.DataFrame({
+        "siret": ["12345678901234", "123", None], "type_siae": ["ACI", "GEIQ", "EI"],
+        "denomination": ["A", "B", "C"], "code_commune": ["26362", "2A004", "26ABC"],
+        "a_repondu": [True, False, True], "etp_conventionnes": [1.5, -2, None],
+        "etp_realises": [1.0, 1.0, 1.0], "salaries_annee": [3, 4, 5]}), contract)
+    problems = validate(frame, contract, "core_structures.parquet")
+    rules = sorted((p.champ, p.regle) for p in problems)
+    assert rules == [("code_commune", "contrat.str_matches"),
+                     ("etp_conventionnes", "contrat.greater_than_or_equal_to"),
+                     ("siret", "contrat.not_nullable"), ("siret", "contrat.str_matches"),
+                     ("type_siae", "contrat.isin")]
+    bad_siret = next(p for p in problems if p.regle == "contrat.str_matches" and p.champ == "siret")
+    assert bad_siret.valeur == "123"
+    assert "SIRET" in bad_siret.message and "ligne 2" in bad_siret.message
+
+
+def test_missing_column_and_duplicate_key_are_reported():
+    contract = load_contract("raw_structures")
+    frame = conform(pd.DataFrame({"siret": ["12345678901234"] * 2, "type_siae": ["ACI", "ACI"],
+                                  "denomination": ["A", "A"]}), contract)
+    regles = {p.regle for p in validate(frame, contract, "x")}
+    assert {"contrat.colonne_absente", "contrat.cle_dupliquee"} <= regles
+
+
+def test_conform_keeps_codes_as_strings():
+    contract = load_contract("core_territoires")
+    frame = conform(pd.DataFrame({"code_commune": ["01001"], "nom_commune": ["X"],
+                                  "code_departement": ["01"], "population": ["12"]}), contract)
+    assert frame.at[0, "code_commune"] == "01001"
+    assert str(frame["population"].dtype) == "Int64"
+
+
+def test_table_schema_descriptor():
+    descriptor = table_schema(load_contract("raw_structures"))
+    assert descriptor["primaryKey"] == ["siret", "type_siae"]
+    assert descriptor["fields"][0]["constraints"]["pattern"] == r"^\d{14}$"
+
+
+def test_a_broken_contract_is_a_configuration_error(tmp_path):
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "core_besoins.yaml").write_text(
+        "name: core_besoins\ntitle: x\nfields:\n  - {name: a, type: texte}\n", "utf-8")
+    with pytest.raises(ConfigError, match="type « texte » inconnu"):
+        load_contract("core_besoins", tmp_path)
+
+
+def test_project_override_wins_over_the_shipped_contract(tmp_path):
+    (tmp_path / "schemas").mkdir()
+    text = (ROOT / "schemas" / "core_besoins.yaml").read_text("utf-8")
+    (tmp_path / "schemas" / "core_besoins.yaml").write_text(
+        text.replace("title: Besoins par commune", "title: Besoins du projet"), "utf-8")
+    assert load_contract("core_besoins", tmp_path).title == "Besoins du projet"
+    assert load_contract("core_besoins").title == "Besoins par commune"
