@@ -23,9 +23,9 @@ build: $(STAMP) ## Installer si besoin puis construire le département de démon
 test: $(STAMP) ## Installer si besoin puis lancer les tests
 	$(BIN)/python -m pytest -n auto --dist loadscope
 
-lint: $(STAMP) ## Vérifier le style du code (ruff)
-	$(BIN)/python -m pip install --quiet ruff
+lint: $(STAMP) ## Vérifier le style du code (ruff) et les couches de l'architecture (import-linter)
 	$(BIN)/ruff check iae_etat tests scripts
+	$(BIN)/lint-imports
 
 bench: $(STAMP) ## Mesurer les performances à l'échelle nationale (environ 10 min) : reports/bench/
 	$(BIN)/python scripts/bench.py
