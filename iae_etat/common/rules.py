@@ -94,15 +94,42 @@ def markdown() -> str:
     catalogue."""
     counts = {g: sum(r.gravite == g for r in catalogue().values()) for g in GRAVITES}
     lines = [
-        "# Référence des contrôles",
+        "# Les contrôles",
         "",
-        "<!-- Page générée par « iae-etat regles --markdown » depuis schemas/regles.yaml : "
-        "ne pas la modifier à la main. -->",
+        "<!-- Page générée par « iae-etat regles --markdown > docs/controles.md » depuis "
+        "schemas/regles.yaml : ne pas la modifier à la main. -->",
         "",
-        "Chaque problème trouvé dans les données est une ligne de "
-        "`reports/<millésime>/controles/anomalies.csv` (et `.xlsx`) : fichier, feuille, "
-        "cellule, champ, valeur, **règle**, attendu, message, conseil, gravité. La gravité dit "
-        "ce qui arrive à la donnée :",
+        "## Contrôler sans construire : `iae-etat check`",
+        "",
+        "`iae-etat check` lit et contrôle toutes les sources du millésime comme le ferait "
+        "`build`, sans rien écrire dans le projet. Il affiche le suivi de la collecte et chaque "
+        "erreur avec son fichier, son onglet et sa cellule (`--verbose` affiche aussi les "
+        "avertissements, `--json` un résumé complet). Il sort avec le code 1 dès qu'une erreur "
+        "bloquante est trouvée, 2 si `iae-etat.toml` est invalide (chaque problème listé avec "
+        "sa ligne), 0 sinon : pratique avant de lancer `build`, ou dans un script de dépôt.",
+        "",
+        "## Les fichiers de contrôle",
+        "",
+        "Chaque `build` (étape rapport) écrit dans `reports/<millésime>/controles/` :",
+        "",
+        "- `anomalies.csv` et `anomalies.xlsx` : une ligne par problème, avec les colonnes "
+        "`fichier`, `feuille`, `cellule` (référence A1), `champ`, `valeur`, `regle`, `attendu`, "
+        "`message`, `conseil`, `gravite` ;",
+        "- `retours/<siret>.xlsx` : pour chaque structure dont le questionnaire a un problème, "
+        "une copie de son classeur où chaque cellule en cause est colorée (rouge : erreur, "
+        "orange : à vérifier) et commentée, avec un premier onglet « Anomalies » qui liste "
+        "tout ; à renvoyer à la structure.",
+        "",
+        "Le rapport HTML et le résumé affiché en fin d'exécution donnent le **suivi de la "
+        "collecte** : questionnaires reçus, retenus, écartés, remplacés par un envoi plus "
+        "récent, SIAE sans questionnaire, et la liste des questionnaires à relancer pour erreur "
+        "bloquante. Les contrôles de vraisemblance (règles `vraisemblance.…`) comparent les "
+        "indicateurs de chaque département aux ordres de grandeur nationaux de la DARES : ce "
+        "sont des avertissements à examiner avant de présenter le rapport, jamais des erreurs.",
+        "",
+        "## Les règles",
+        "",
+        "La gravité dit ce qui arrive à la donnée :",
         "",
         "- **erreur** : la donnée (ou le fichier) est écartée ; `iae-etat check` sort avec le "
         "code 1 ;",
@@ -112,12 +139,13 @@ def markdown() -> str:
         f"Le catalogue compte {len(catalogue())} règles ({counts['erreur']} erreurs, "
         f"{counts['avertissement']} avertissements, {counts['info']} info). Les codes sont "
         "stables : on peut filtrer dessus d'une année à l'autre. `iae-etat regles` les liste "
-        "dans le terminal (`--json` pour un script). Dans les messages, les mots entre "
-        "accolades sont remplacés par les valeurs du cas rencontré.",
+        "dans le terminal (`iae-etat regles questionnaire` : une famille ; `--json` pour un "
+        "script). Dans les messages, les mots entre accolades sont remplacés par les valeurs du "
+        "cas rencontré.",
         "",
     ]
     for famille, regles in families():
-        lines += [f"## {famille}", "", "| règle | gravité | titre | message | conseil |",
+        lines += [f"### {famille}", "", "| règle | gravité | titre | message | conseil |",
                   "| --- | --- | --- | --- | --- |"]
         lines += [f"| `{r.code}` | {r.gravite} | {_cell(r.titre)} | {_cell(r.message)} | "
                   f"{_cell(r.conseil)} |" for r in regles]
