@@ -51,6 +51,9 @@ class Settings:
         except KeyError:
             raise AttributeError(name) from None
 
+    def __reduce__(self):  # picklable (worker processes), the read-only views rebuilt
+        return Settings, ({name: dict(keys) for name, keys in self._values.items()},)
+
     def section(self, name: str) -> MappingProxyType:
         """The validated values of ``[name]`` as a read-only mapping."""
         return self._values[name]
@@ -264,7 +267,7 @@ def _table(key: Key, content: dict, section: str, name: str, rank: int, problem:
                     f"clé obligatoire absente ({item.description.rstrip('.').lower()})",
                     attendu=expected(item), table=table)
             valid = False
-    return MappingProxyType(out) if valid else _INVALID
+    return out if valid else _INVALID
 
 
 def _key_lines(text: str) -> dict[tuple[str, str], int]:
