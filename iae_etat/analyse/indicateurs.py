@@ -11,6 +11,7 @@ import pandas as pd
 
 from iae_etat.analyse import attribution
 from iae_etat.analyse.calage import etp_asp
+from iae_etat.analyse.computed import computed_indicators
 from iae_etat.analyse.financement import financing_indicators
 from iae_etat.analyse.secret import CONTRIBUTION_MAX
 from iae_etat.analyse.themes import theme_indicators
@@ -107,6 +108,9 @@ def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
     out = concat(frames, [*OUTPUT_COLUMNS, CONTRIBUTION_MAX], TEXT_COLUMNS)
     if besoins_territoires is not None and reponses is not None:
         out = _own_public_shares(out, besoins_territoires)
+    computed = computed_indicators(out)  # analyse/computed.py: one function per indicator
+    if not computed.empty:
+        out = concat([out, computed], [*OUTPUT_COLUMNS, CONTRIBUTION_MAX], TEXT_COLUMNS)
     return out
 
 

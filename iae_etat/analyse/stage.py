@@ -9,6 +9,7 @@ import pandas as pd
 
 from iae_etat.analyse import calage
 from iae_etat.analyse.attribution import hors_secret
+from iae_etat.analyse.computed import COMPUTED
 from iae_etat.analyse.couverture import couverture
 from iae_etat.analyse.ecarts import ecarts
 from iae_etat.analyse.evolution import (
@@ -72,7 +73,8 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
                              levels=("departement",))
         primary = hors_secret(table, by_site, effectifs, seuil)
     montants = frozenset(i.code for i in CATALOGUE if i.montant)
-    published = apply_secret(table, territoires, seuil, effectifs, DERIVED, montants,
+    derived = DERIVED | {c.code: c.inputs for c in COMPUTED.values()}  # hidden with an input
+    published = apply_secret(table, territoires, seuil, effectifs, derived, montants,
                              projet.secret.seuil_dominance, SOMMES, primary)
     del table, primary  # a national table holds millions of rows: keep only the published one
     # The indicators are written (Arrow and zstd work, mostly outside the GIL) while the

@@ -18,6 +18,7 @@ from iae_etat.cli import (
     demo,
     init,
     questionnaire,
+    rules,
     scenario,
     sources,
     stages,
@@ -33,7 +34,7 @@ app = typer.Typer(
 app.callback(help=APP_HELP)(global_callback)
 for function in (init.init, questionnaire.questionnaire, check.check, stages.ingest,
                  stages.analyse, stages.report, stages.build, sources.sources, status.status,
-                 scenario.scenario, consolidate.consolidate, demo.demo):
+                 scenario.scenario, consolidate.consolidate, rules.regles, demo.demo):
     app.command(cls=_francais.FrenchCommand)(function)
 
 

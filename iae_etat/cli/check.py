@@ -6,6 +6,7 @@ import typer
 
 from iae_etat.cli._options import options
 from iae_etat.common.errors import EXIT_DATA, EXIT_OK
+from iae_etat.project.validation import SettingsError
 
 SHOWN = 50
 
@@ -22,7 +23,13 @@ def check(ctx: typer.Context) -> int:
     from iae_etat.tables.catalogue import Catalogue
 
     opts = options(ctx)
-    projet = opts.projet()
+    try:
+        projet = opts.projet()
+    except SettingsError as exc:  # iae-etat.toml invalid: every problem listed, exit 2
+        opts.result({"erreurs": len(exc.problemes), "avertissements": 0,
+                     "code_sortie": exc.exit_code,
+                     "problemes": [p.as_row() for p in exc.problemes]})
+        raise
     millesime = projet.choose_millesime(opts.millesime)
     with tempfile.TemporaryDirectory(prefix="iae-etat-check-") as tmp:
         result = run_ingest(projet, millesime, Catalogue(Path(tmp), projet.dir))

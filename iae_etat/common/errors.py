@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from iae_etat.common import rules
+
 EXIT_OK = 0
 EXIT_DATA = 1
 EXIT_USAGE = 2
@@ -68,7 +70,11 @@ class WriteError(IaeEtatError):
 
 @dataclass(frozen=True)
 class Probleme:
-    """One data problem, located as precisely as the source allows (columns of DESIGN.md §8)."""
+    """One data problem, located as precisely as the source allows (columns of DESIGN.md §8).
+
+    Without ``gravite`` or ``conseil``, the rule's own (``schemas/regles.yaml``) are taken; a
+    code missing from the catalogue is an ``erreur`` (and fails ``tests/common/test_rules.py``).
+    """
 
     fichier: str
     regle: str
@@ -79,10 +85,20 @@ class Probleme:
     valeur: str = ""
     attendu: str = ""
     conseil: str = ""
-    gravite: str = GRAVITE_ERREUR
+    gravite: str = ""
 
     COLUMNS = ("fichier", "feuille", "cellule", "champ", "valeur", "regle", "attendu", "message",
                "conseil", "gravite")
+
+    def __post_init__(self) -> None:
+        if self.gravite and self.conseil:
+            return
+        declared = rules.rule(self.regle)
+        if not self.gravite:
+            object.__setattr__(self, "gravite",
+                               declared.gravite if declared else GRAVITE_ERREUR)
+        if not self.conseil and declared is not None:
+            object.__setattr__(self, "conseil", declared.conseil)
 
     @property
     def bloquant(self) -> bool:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from iae_etat.common.errors import ConfigError
 from iae_etat.project.config import Projet
+from iae_etat.project.declaration import BY_NAME
 
-DIFFUSIONS = ("publique", "restreinte")
+DIFFUSIONS = next(k for k in BY_NAME["rapport"].keys if k.name == "diffusion").choices
 
 
 @dataclass(frozen=True)
@@ -28,21 +28,9 @@ class Reglages:
 
 
 def reglages(projet: Projet) -> Reglages:
-    """The validated ``[rapport]`` section (defaults when absent)."""
-    section = projet.section("rapport")
-    path = projet.config_path
-    diffusion = section.get("diffusion", "publique")
-    if diffusion not in DIFFUSIONS:
-        raise ConfigError(f"{path} : [rapport] diffusion vaut « {diffusion} » ; valeurs "
-                          "possibles : « publique » ou « restreinte ».")
-    pdf = section.get("pdf", False)
-    if not isinstance(pdf, bool):
-        raise ConfigError(f"{path} : [rapport] pdf doit valoir true ou false.")
-    scenarios = section.get("scenarios", "scenarios")
-    if not isinstance(scenarios, str) or not scenarios.strip():
-        raise ConfigError(f"{path} : [rapport] scenarios doit être le nom d'un dossier du "
-                          "projet, entre guillemets (par exemple « scenarios »).")
-    return Reglages(diffusion=diffusion, pdf=pdf, scenarios=scenarios.strip())
+    """The ``[rapport]`` section (validated at load, defaults when absent)."""
+    rapport = projet.settings.rapport
+    return Reglages(diffusion=rapport.diffusion, pdf=rapport.pdf, scenarios=rapport.scenarios)
 
 
 def scenario_files(projet: Projet) -> list[Path]:

@@ -180,7 +180,7 @@ def _find_stamp(sheets: dict[str, list[list[Any]]]) -> tuple[dict[str, str],
 def parse_cell(raw: Any, f: Field, fichier: str, sheet: str, cell: str,
                champ: str = "") -> tuple[Any, list[Probleme]]:
     """The value of one answer cell for field ``f``, and the problems it raised."""
-    def problem(regle: str, message: str, conseil: str = "", gravite: str = "erreur",
+    def problem(regle: str, message: str, conseil: str = "", gravite: str = "",
                 attendu: str = "") -> Probleme:
         return Probleme(fichier=fichier, feuille=sheet, cellule=cell, champ=champ or f.name,
                         valeur=_shown(raw), regle=regle, attendu=attendu, message=message,

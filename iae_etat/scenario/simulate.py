@@ -45,7 +45,7 @@ from iae_etat.common.vocabulary import ENSEMBLE, LEVEL_LABELS, LEVELS, TYPES_SIA
 from iae_etat.territoires.codes import normalise_commune, normalise_epci
 from iae_etat.territoires.levels import level_frame
 
-CONSEIL = ("Voir le format dans le README (« Préparer le plan d'action ») et l'exemple "
+CONSEIL = ("Voir le format dans docs/plan-action.md (« Scénarios ») et l'exemple "
            "scenarios/exemple-scenario.toml du projet de démonstration.")
 CLES = ("commune", "epci", "type_siae", "etp", "nouvelle_structure", "commentaire")
 CLES_FICHIER = ("titre", "hypothese")

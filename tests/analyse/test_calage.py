@@ -115,14 +115,14 @@ def test_methods_default_and_chosen(tmp_path):
     ('[analyse]\nnon_reponse = true\n', "[analyse] non_reponse"),
     ("analyse = 3\n", "[analyse]")])
 def test_bad_methods_are_configuration_errors(tmp_path, analyse, key):
-    if not analyse.startswith("["):
-        (tmp_path / "iae-etat.toml").write_text(analyse + '[projet]\ndepartements = ["26"]\n',
-                                                "utf-8")
-        projet = load_projet(tmp_path)
-    else:
-        projet = _projet(tmp_path, analyse)
+    """The methods are validated when the project is loaded (project/validation.py)."""
     with pytest.raises(ConfigError) as error:
-        methode(projet)
+        if not analyse.startswith("["):
+            (tmp_path / "iae-etat.toml").write_text(
+                analyse + '[projet]\ndepartements = ["26"]\n', "utf-8")
+            load_projet(tmp_path)
+        else:
+            _projet(tmp_path, analyse)
     assert str(tmp_path / "iae-etat.toml") in error.value.message
     assert key in error.value.message
 

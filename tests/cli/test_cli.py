@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import cli
 
 COMMANDS = ["init", "questionnaire", "check", "ingest", "analyse", "report", "build", "sources",
-            "status", "scenario", "consolidate", "demo"]
+            "status", "scenario", "consolidate", "regles", "demo"]
 
 
 def test_main_help_is_french_and_lists_every_command():
@@ -43,6 +43,25 @@ def test_help_imports_no_heavy_library():
             "print('HEAVY', heavy)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "HEAVY []" in result.stdout
+
+
+def test_regles_lists_the_catalogue_as_a_table_and_as_json():
+    import json
+
+    from iae_etat.common.rules import catalogue
+
+    table = cli(["regles"])
+    assert table.returncode == 0, table.stderr
+    line = next(x for x in table.stdout.splitlines() if "questionnaire.nombre_invalide" in x)
+    assert line.split() == ["questionnaire.nombre_invalide", "erreur", "Nombre", "illisible"]
+    assert f"{len(catalogue())} règle(s)." in table.stdout
+    data = json.loads(cli(["--json", "regles", "vraisemblance"]).stdout)
+    assert [r["code"] for r in data["regles"]] == [c for c in catalogue()
+                                                   if c.startswith("vraisemblance.")]
+    assert {"code", "gravite", "titre", "message", "conseil", "famille"} == set(data["regles"][0])
+    unknown = cli(["regles", "questionnaire.nombre_invalid"])
+    assert unknown.returncode == 2
+    assert "vouliez-vous dire « questionnaire.nombre_invalide » ?" in unknown.stderr.lower()
 
 
 def test_version():

@@ -29,8 +29,8 @@ def test_restricted_diffusion_and_pdf(tmp_path):
 @pytest.mark.parametrize("section", ['[rapport]\ndiffusion = "privee"\n',
                                      '[rapport]\npdf = "oui"\n', "rapport = 3\n"])
 def test_invalid_settings_are_configuration_errors(tmp_path, section):
-    with pytest.raises(ConfigError) as error:
-        reglages(_projet(tmp_path, section))
+    with pytest.raises(ConfigError) as error:  # at load: project/validation.py
+        _projet(tmp_path, section)
     assert "[rapport]" in error.value.message
 
 
@@ -54,7 +54,7 @@ def test_scenario_folder_and_its_files(tmp_path):
         (tmp_path / "plan" / name).write_text("", "utf-8")
     assert [p.name for p in scenario_files(projet)] == ["a.toml", "b.toml"]
     with pytest.raises(ConfigError, match=r"\[rapport\] scenarios"):
-        reglages(_projet(tmp_path, "[rapport]\nscenarios = 3\n"))
+        _projet(tmp_path, "[rapport]\nscenarios = 3\n")
 
 
 def test_a_changed_scenario_file_reruns_the_report(tmp_path):
