@@ -78,3 +78,38 @@ def test_the_build_plans_from_the_registry(built_demo, tmp_path, monkeypatch):
     monkeypatch.setattr(stages, "BY_NAME", {s.name: s for s in declared})
     # the controls rerun; the report does not read their outputs, so it stays up to date
     assert stale_stages(projet, 2025) == ["controles"]
+
+
+class _Recording(dict):
+    """The settings of ``iae-etat.toml``, noting every section read."""
+
+    def __init__(self, data: dict, seen: set[str]) -> None:
+        super().__init__(data)
+        self.seen = seen
+
+    def get(self, key, default=None):
+        self.seen.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key):
+        self.seen.add(key)
+        return super().__getitem__(key)
+
+
+def test_every_section_a_stage_reads_is_declared(built_demo, tmp_path):
+    """Run each stage on the demo's tables and note the sections of iae-etat.toml it reads:
+    an undeclared one would not rerun the stage when it changes."""
+    from iae_etat.pipeline.stages import Run
+    from iae_etat.tables.catalogue import Catalogue
+
+    project = tmp_path / "projet"
+    shutil.copytree(built_demo, project)
+    projet = load_projet(project)
+    catalogue = Catalogue(project / "data/processed/2025", project, notice=projet.notice)
+    for stage in STAGES:
+        seen: set[str] = set()
+        recording = replace(projet, options=_Recording(projet.options, seen))
+        reports = tmp_path / "reports" / stage.name
+        stage.runner(Run(recording, 2025, catalogue, reports, HashCache()))
+        # [projet] and [secret_statistique] are read when the project is loaded
+        assert seen - {"projet", "secret_statistique"} <= set(stage.settings), stage.name
