@@ -25,7 +25,12 @@ from iae_etat.analyse.secret import apply_secret
 from iae_etat.analyse.themes import couts_valorisation
 from iae_etat.common.errors import Probleme
 from iae_etat.common.indicators import CATALOGUE
-from iae_etat.common.vocabulary import EXIT_CATEGORIES, QUESTIONNAIRES, QUESTIONNAIRES_RESIDENCE
+from iae_etat.common.vocabulary import (
+    CALAGE_GROUPS,
+    EXIT_CATEGORIES,
+    QUESTIONNAIRES,
+    QUESTIONNAIRES_RESIDENCE,
+)
 from iae_etat.project.config import Projet
 from iae_etat.project.method import methode, seuil_zone_blanche
 from iae_etat.tables.catalogue import Catalogue
@@ -49,7 +54,8 @@ SOMMES = {**SOMMES_FINANCEMENT, "sorties_dynamiques": EXIT_CATEGORIES}
 
 def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.DataFrame:
     """Compute and write ``out_indicateurs``, ``out_couverture``, ``out_ecarts``,
-    ``out_evolution`` and the sanity checks ``out_controles``; returns the indicators."""
+    ``out_evolution``, the calibration groups ``out_calage`` and the sanity checks
+    ``out_controles``; returns the indicators."""
     territoires = catalogue.read("core_territoires")
     structures = catalogue.read("core_structures")
     besoins = catalogue.read("core_besoins") if catalogue.exists("core_besoins") \
@@ -59,8 +65,9 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
     choix = methode(projet)
     residence = catalogue.read_optional(QUESTIONNAIRES_RESIDENCE) \
         if choix.attribution == "residence" else None
-    poids = calage.poids(structures, calage.groupes(structures, territoires, asp),
-                              territoires) if choix.non_reponse == "calage" else None
+    groupes = calage.groupes(structures, territoires, asp)  # written for the method annex
+    poids = calage.poids(structures, groupes, territoires) \
+        if choix.non_reponse == "calage" else None
     table = indicators(territoires, structures, besoins, asp, reponses, residence, poids,
                        rsa_annuel=montant_rsa_annuel(projet),
                        couts=couts_valorisation(projet),
@@ -83,6 +90,7 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
         written = background.submit(catalogue.write, "out_indicateurs", published)
         catalogue.write("out_couverture", couverture(published, seuil_zone_blanche(projet)))
         catalogue.write("out_ecarts", ecarts(published, territoires))
+        catalogue.write(CALAGE_GROUPS, groupes)
         checks = sanity_checks(published, f"data/processed/{millesime}/out_indicateurs.parquet")
         catalogue.write("out_controles", pd.DataFrame([p.as_row() for p in checks],
                                                       columns=list(Probleme.COLUMNS)))

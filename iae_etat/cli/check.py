@@ -19,8 +19,9 @@ def check(ctx: typer.Context) -> int:
     import tempfile
     from pathlib import Path
 
-    from iae_etat.sources.stage import run_ingest
+    from iae_etat.pipeline.stages import STAGES, Run
     from iae_etat.tables.catalogue import Catalogue
+    from iae_etat.tables.files import HashCache
 
     opts = options(ctx)
     try:
@@ -31,14 +32,21 @@ def check(ctx: typer.Context) -> int:
                      "problemes": [p.as_row() for p in exc.problemes]})
         raise
     millesime = projet.choose_millesime(opts.millesime)
+    problemes, counts = [], {}
     with tempfile.TemporaryDirectory(prefix="iae-etat-check-") as tmp:
-        result = run_ingest(projet, millesime, Catalogue(Path(tmp), projet.dir))
-    erreurs = [p for p in result.problemes if p.bloquant]
-    avertissements = [p for p in result.problemes if not p.bloquant]
+        catalogue = Catalogue(Path(tmp), projet.dir)
+        for stage in STAGES:  # the stages that read the received files, in a scratch folder
+            if stage.check:
+                outcome = stage.runner(Run(projet, millesime, catalogue, None, HashCache()))
+                problemes += outcome.problemes
+                counts.update(outcome.counts)
+    erreurs = [p for p in problemes if p.bloquant]
+    avertissements = [p for p in problemes if not p.bloquant]
     opts.info(f"{projet.nom} — contrôle du millésime {millesime}")
-    opts.info(f"Questionnaires : {result.questionnaires_recus} reçu(s), "
-              f"{result.questionnaires_retenus} retenu(s), {result.questionnaires_ecartes} "
-              f"écarté(s), {result.questionnaires_manquants} SIAE sans questionnaire.")
+    opts.info(f"Questionnaires : {counts['questionnaires_recus']} reçu(s), "
+              f"{counts['questionnaires_retenus']} retenu(s), "
+              f"{counts['questionnaires_ecartes']} écarté(s), "
+              f"{counts['questionnaires_manquants']} SIAE sans questionnaire.")
     for probleme in erreurs[:SHOWN]:
         opts.info(f"  erreur : {_where(probleme)} : {probleme.message}")
     if len(erreurs) > SHOWN:
@@ -51,9 +59,9 @@ def check(ctx: typer.Context) -> int:
     code = EXIT_DATA if erreurs else EXIT_OK
     opts.result({"millesime": millesime, "erreurs": len(erreurs),
                  "avertissements": len(avertissements), "code_sortie": code,
-                 "questionnaires_recus": result.questionnaires_recus,
-                 "questionnaires_retenus": result.questionnaires_retenus,
-                 "problemes": [p.as_row() for p in result.problemes]})
+                 "questionnaires_recus": counts["questionnaires_recus"],
+                 "questionnaires_retenus": counts["questionnaires_retenus"],
+                 "problemes": [p.as_row() for p in problemes]})
     return code
 
 

@@ -15,8 +15,9 @@ from tests.conftest import cli
 
 TABLES = ["core_anomalies", "core_asp", "core_asp_bilan", "core_besoins",
           "core_besoins_territoires", "core_collecte", "core_sources", "core_structures",
-          "core_territoires", "out_controles", "out_couverture", "out_ecarts",
-          "out_evolution", "out_indicateurs",
+          "core_territoires", "out_calage", "out_controles", "out_couverture", "out_ecarts",
+          "out_evolution", "out_indicateurs", "out_scenarios", "out_scenarios_hypotheses",
+          "out_scenarios_resultats",
           "raw_france_travail", "raw_questionnaires", "raw_questionnaires_residence",
           "raw_structures"]
 

@@ -8,7 +8,7 @@ import io
 import pytest
 
 from iae_etat.demo.generator import resaved
-from iae_etat.report.stage import anomalies_csv
+from iae_etat.questionnaire.stage import anomalies_csv
 from iae_etat.sources.stage import Envoi, choose_latest, read_envoi
 from tests.conftest import ROOT, cli
 from tests.questionnaire.fixtures import (
