@@ -52,7 +52,7 @@ def fingerprint(stage: Stage, upstream: list[str], projet: Projet, millesime: in
     stages that write the tables it reads (``upstream``)."""
     digest = hashlib.sha256(f"{stage.name}|{'|'.join(upstream)}|{code_fingerprint()}".encode())
     for section in stage.settings:
-        value = json.dumps(projet.options.get(section), ensure_ascii=False, sort_keys=True,
+        value = json.dumps(dict(projet.section(section)), ensure_ascii=False, sort_keys=True,
                            default=str)
         digest.update(f"[{section}]{value}".encode())
     for kind in stage.resources:

@@ -80,20 +80,20 @@ def test_the_build_plans_from_the_registry(built_demo, tmp_path, monkeypatch):
     assert stale_stages(projet, 2025) == ["controles"]
 
 
-class _Recording(dict):
-    """The settings of ``iae-etat.toml``, noting every section read."""
+class _Recording:
+    """The validated settings of ``iae-etat.toml``, noting every section read."""
 
-    def __init__(self, data: dict, seen: set[str]) -> None:
-        super().__init__(data)
-        self.seen = seen
+    def __init__(self, settings, seen: set[str]) -> None:
+        self._settings = settings
+        self._seen = seen
 
-    def get(self, key, default=None):
-        self.seen.add(key)
-        return super().get(key, default)
+    def __getattr__(self, name: str):
+        self._seen.add(name)
+        return getattr(self._settings, name)
 
-    def __getitem__(self, key):
-        self.seen.add(key)
-        return super().__getitem__(key)
+    def section(self, name: str):
+        self._seen.add(name)
+        return self._settings.section(name)
 
 
 def test_every_section_a_stage_reads_is_declared(built_demo, tmp_path):
@@ -108,7 +108,7 @@ def test_every_section_a_stage_reads_is_declared(built_demo, tmp_path):
     catalogue = Catalogue(project / "data/processed/2025", project, notice=projet.notice)
     for stage in STAGES:
         seen: set[str] = set()
-        recording = replace(projet, options=_Recording(projet.options, seen))
+        recording = replace(projet, settings=_Recording(projet.settings, seen))
         reports = tmp_path / "reports" / stage.name
         stage.runner(Run(recording, 2025, catalogue, reports, HashCache()))
         # [projet] and [secret_statistique] are read when the project is loaded
