@@ -10,6 +10,7 @@ warning, the rest is an error.
 from __future__ import annotations
 
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, Probleme
 from iae_etat.questionnaire import layout
 from iae_etat.tables.contracts import Contract, Field
+from iae_etat.tables.nombres import is_spreadsheet_error, number_problem
 from iae_etat.tables.safety import inspect_file
 from iae_etat.territoires.codes import COMMUNE_PATTERN, normalise_commune, normalise_siret
 
@@ -76,6 +78,18 @@ def read_return(path: Path, contract: Contract, display_name: str,
                     "la structure est identifiée par l'onglet Identité.",
             conseil="Utilisez de préférence le classeur envoyé, sans le recopier."))
     _read_answers(sheets, contract, residence_contract, retour)
+    for sheet, cell, shown in sorted(set(inspection.valeurs_erreur)):
+        champ = next((code for code, where in retour.cells.items() if where == (sheet, cell)),
+                     "")
+        if not champ:
+            continue  # an error outside the answers (a sender's own calculation) loses nothing
+        retour.answers.pop(champ, None)
+        retour.problemes.append(Probleme(
+            fichier=display_name, feuille=sheet, cellule=cell, champ=champ, valeur=shown,
+            regle="questionnaire.valeur_erreur", attendu="nombre",
+            message=f"La cellule {cell} affiche l'erreur « {shown} » (formule en échec) : la "
+                    "réponse est écartée.",
+            conseil="Corrigez la formule ou saisissez le nombre lui-même."))
     for sheet, cell in sorted(set(inspection.formules_sans_valeur)):
         champ = next((code for code, where in retour.cells.items() if where == (sheet, cell)),
                      "")
@@ -257,8 +271,14 @@ def _parse_number(raw: Any, f: Field, problem: Any) -> tuple[Any, list[Probleme]
     if isinstance(raw, bool):
         return None, [problem("questionnaire.nombre_invalide",
                               f"{f.title} : un nombre est attendu.", attendu="nombre")]
+    if is_spreadsheet_error(raw):
+        return None, [problem("questionnaire.valeur_erreur",
+                              f"{f.title} : la cellule affiche l'erreur « {str(raw).strip()} » "
+                              "(formule en échec) : la valeur est écartée.",
+                              "Corrigez la formule ou saisissez le nombre lui-même.",
+                              attendu="nombre")]
     if isinstance(raw, int | float):
-        number = float(raw)
+        number = float(raw) if not isinstance(raw, int) or abs(raw) < 10**300 else math.inf
     else:
         text = str(raw).strip()
         compact = _SPACES.sub("", text)
@@ -283,6 +303,12 @@ def _parse_number(raw: Any, f: Field, problem: Any) -> tuple[Any, list[Probleme]
         return None, [problem("questionnaire.nombre_negatif",
                               f"{f.title} : {_shown(raw)} est inférieur à {minimum}.",
                               attendu=f"≥ {minimum}")]
+    absurd = number_problem(number, f.unit)
+    if absurd is not None:
+        return None, [problem(f"questionnaire.{absurd[0]}",
+                              f"{f.title} : {_shown(raw)}, {absurd[1]} : la valeur est écartée.",
+                              "Saisissez le nombre réel (sans formule ni puissance de 10).",
+                              attendu=absurd[2])]
     if f.type == "integer":
         if not number.is_integer():
             return None, [problem("questionnaire.entier_attendu",
@@ -293,6 +319,8 @@ def _parse_number(raw: Any, f: Field, problem: Any) -> tuple[Any, list[Probleme]
 
 
 def _shown(raw: Any) -> str:
+    if isinstance(raw, int | float) and not isinstance(raw, bool) and abs(raw) >= 1e15:
+        return f"{float(raw):g}"
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
     return str(raw)
