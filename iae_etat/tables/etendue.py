@@ -143,7 +143,8 @@ def scan_xlsx_sheet(chunks: Iterable[bytes], sheet: str, extent: Extent) -> None
         elif name == b"dimension" and not closing:
             ref = _DIMENSION.search(attrs)
             if ref and _passes(extent, base, int(ref.group(3)), column_number(ref.group(2))):
-                extent.sheet, extent.last_cell = sheet, f"{ref.group(2).decode()}{ref.group(3).decode()}"
+                extent.sheet = sheet
+                extent.last_cell = (ref.group(2) + ref.group(3)).decode().upper()
                 return
         if _passes(extent, base, max_row, max_col):
             extent.sheet, extent.last_cell = sheet, f"{column_letters(max_col)}{max_row}"
