@@ -16,7 +16,7 @@ from iae_etat import __version__
 from iae_etat.common import resources
 from iae_etat.project.config import CONFIG_NAME, SOURCES, Projet
 from iae_etat.project.settings import scenario_files
-from iae_etat.tables.files import HashCache, sha256_file
+from iae_etat.tables.files import HashCache, refusal, sha256_file
 
 STATE_NAME = "etat.json"
 STAGE_RESOURCES = {"ingest": ("pipelines", "schemas"), "analyse": ("schemas",),
@@ -40,7 +40,8 @@ def raw_files(projet: Projet, millesime: int) -> list[Path]:
     for source in SOURCES:
         folder = projet.raw_dir(source, millesime)
         if folder.is_dir():
-            files += sorted(p for p in folder.rglob("*") if p.is_file())
+            files += sorted(p for p in folder.rglob("*")
+                            if not p.is_dir() and refusal(p, projet.dir) is None)
     return files
 
 

@@ -180,10 +180,12 @@ def pseudonym(value: str) -> str:
     return hashlib.sha256(f"iae-etat|{value}".encode()).hexdigest()[:16]
 
 def find_files(adapter: Adapter, folder: Path) -> list[Path]:
-    """The files of ``folder`` matching the adapter's patterns, sorted by name."""
+    """The entries of ``folder`` matching the adapter's patterns, sorted by name (folders left
+    out; ``reading.admitted`` sorts out links, special and hidden files)."""
     if not folder.is_dir():
         return []
-    found = {p for pattern in adapter.fichiers for p in folder.glob(pattern) if p.is_file()}
+    found = {p for pattern in adapter.fichiers for p in folder.glob(pattern)
+             if p.is_symlink() or not p.is_dir()}
     return sorted(found, key=lambda p: p.name)
 
 

@@ -104,14 +104,13 @@ def previous_answers(projet: Projet, millesime: int) -> dict[tuple[str, str], di
     residence_contract = load_contract(QUESTIONNAIRES_RESIDENCE, projet.dir)
     envois = [read_envoi(path, _relative(projet, path), contract, residence_contract, millesime,
                          None)[0]
-              for path in sorted(folder.glob("*")) if path.is_file()
-              and not path.name.startswith(".")]
+              for path in reading.admitted(projet, IngestResult(), folder.glob("*"))]
     choose_latest(envois)
     return {e.key: e.answers for e in envois if e.statut == "retenu"}
 
 
 def _relative(projet: Projet, path: Path) -> str:
-    return path.relative_to(projet.dir).as_posix()
+    return reading.relative(projet, path)
 
 
 def _record(result: IngestResult, projet: Projet, source: str, path: Path, adapter: str,
@@ -174,8 +173,7 @@ def _ingest_questionnaires(projet: Projet, millesime: int, result: IngestResult,
                            ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame]:
     """Returns of ``millesime`` → (answers, residence by EPCI, suivi de la collecte)."""
     folder = projet.raw_dir("questionnaires", millesime)
-    files = sorted(p for p in folder.glob("*") if p.is_file() and not p.name.startswith(".")) \
-        if folder.is_dir() else []
+    files = reading.admitted(projet, result, folder.glob("*")) if folder.is_dir() else []
     if not files:
         _missing(result, projet, "questionnaires", millesime)
         return None, None, collecte_table([], liste, [])
