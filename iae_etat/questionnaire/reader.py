@@ -126,10 +126,13 @@ def _read_answers(sheets: dict[str, list[list[Any]]], contract: Contract,
             if f is None and residence_f is not None and code.startswith(
                     layout.RESIDENCE_PREFIX):
                 f = residence_f
-            if f is None or code in retour.cells:
+            if f is None:
                 continue
             raw = row[layout.ANSWER_COL - 1] if len(row) >= layout.ANSWER_COL else ""
             cell = f"C{index + 1}"
+            if code in retour.cells:
+                _twice(retour, code, f, raw, sheet, cell, residence_f)
+                continue
             retour.cells[code] = (sheet, cell)
             if sheet not in expected_sheets:
                 renamed.setdefault(sheet, cell)
@@ -166,6 +169,29 @@ def _read_answers(sheets: dict[str, list[list[Any]]], contract: Contract,
                 regle="questionnaire.question_absente", gravite=GRAVITE_AVERTISSEMENT,
                 message=f"La question « {place.field.title} » est introuvable dans le classeur.",
                 conseil="La ligne a peut-être été supprimée : repartez du classeur envoyé."))
+
+
+def _twice(retour: Retour, code: str, f: Field, raw: Any, sheet: str, cell: str,
+           residence_f: Field | None) -> None:
+    """A question code found a second time: the same answer is harmless; a different one
+    makes both doubtful, so the answer is set aside and the two cells are named."""
+    value, _ = parse_cell(raw, f, retour.fichier, sheet, cell, champ=code)
+    kept = retour.residence if f is residence_f else retour.answers
+    key = code.removeprefix(layout.RESIDENCE_PREFIX) if f is residence_f else code
+    first = kept.get(key)
+    first_sheet, first_cell = retour.cells[code]
+    if value is None or value == first or (first_sheet, first_cell) == (sheet, cell):
+        return
+    kept.pop(key, None)
+    retour.problemes.append(Probleme(
+        fichier=retour.fichier, feuille=sheet, cellule=cell, champ=code,
+        valeur=f"{_shown(first) if first is not None else '(vide)'} ; {_shown(value)}",
+        regle="questionnaire.code_en_double",
+        attendu=f"une seule réponse (première en {first_sheet}!{first_cell})",
+        message=f"La question « {f.title} » ({code}) figure deux fois avec deux réponses "
+                f"différentes ({first_sheet}!{first_cell} et {sheet}!{cell}) : impossible de "
+                "savoir laquelle retenir, la réponse est écartée.",
+        conseil="Supprimez la ligne recopiée et gardez une seule réponse par question."))
 
 
 def _code(value: Any) -> str:
