@@ -30,8 +30,10 @@ TEXT_AFTER_TAG = 256  # the last tag of a chunk waits for the next one to see it
 
 _DIMENSION_TAG = re.compile(rb'<(?:\w+:)?dimension\b[^>]*\bref="([A-Za-z]{1,3}[0-9]{1,7}:)?'
                             rb'([A-Za-z]{1,3})([0-9]{1,7})"')
-_ROW_REFS = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]{1,9})"')
-_CELL_REFS = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Za-z]{1,4})[0-9]')
+# Spreadsheets write the reference first (``<c r="B3" s="1">``): a literal prefix the regular
+# expression engine finds fast. A cell whose reference comes later counts as one without.
+_ROW_REFS = re.compile(rb'<row r="([0-9]{1,9})"')
+_CELL_REFS = re.compile(rb'<c r="([A-Za-z]{1,4})[0-9]')
 _CELL = re.compile(rb'<c\b([^>]*?\br="([A-Z]+[0-9]+)"[^>]*?)(?:/>|>(.*?)</c>)', re.DOTALL)
 _ERROR_VALUE = re.compile(rb"<v>([^<]*)</v>")
 _VALUE = re.compile(rb"<v>[^<]|<is>")
