@@ -25,7 +25,8 @@ from iae_etat.cli import (
     status,
 )
 from iae_etat.cli._options import APP_HELP, global_callback
-from iae_etat.common.errors import EXIT_USAGE, IaeEtatError
+from iae_etat.common.errors import EXIT_DATA, EXIT_USAGE, IaeEtatError, os_error_text
+from iae_etat.tables.files import printable
 
 app = typer.Typer(
     cls=_francais.FrenchGroup, name="iae-etat", add_completion=False,
@@ -83,8 +84,8 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Exit as exc:
         code = exc.exit_code
     except typer.TyperException as exc:
-        typer.echo(f"Erreur d'utilisation : {_francais.translate_error(exc.format_message())}",
-                   err=True)
+        typer.echo(printable("Erreur d'utilisation : "
+                             + _francais.translate_error(exc.format_message())), err=True)
         typer.echo("Aide : iae-etat --help, ou iae-etat COMMANDE --help.", err=True)
         code = EXIT_USAGE
     except typer.Abort:
@@ -95,6 +96,15 @@ def main(argv: list[str] | None = None) -> None:
             raise
         _report_error(exc)
         code = exc.exit_code
+    except OSError as exc:
+        if debug:
+            raise
+        name = f" ({printable(str(exc.filename))})" if getattr(exc, "filename", None) else ""
+        typer.echo(f"Erreur : lecture ou écriture impossible{name} : {os_error_text(exc)}.",
+                   err=True)
+        typer.echo("Conseil : libérez de la place ou vérifiez les droits du dossier du projet, "
+                   "puis relancez.", err=True)
+        code = EXIT_DATA
     except Exception:
         if debug:
             raise
@@ -108,9 +118,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _report_error(exc) -> None:
-    typer.echo(f"Erreur : {exc.message}", err=True)
+    typer.echo(printable(f"Erreur : {exc.message}"), err=True)
     for probleme in getattr(exc, "problemes", [])[:20]:
         where = " ".join(x for x in (probleme.fichier, probleme.feuille, probleme.cellule) if x)
-        typer.echo(f"  - {where} : {probleme.message}", err=True)
+        typer.echo(printable(f"  - {where} : {probleme.message}"), err=True)
     if exc.conseil:
-        typer.echo(f"Conseil : {exc.conseil}", err=True)
+        typer.echo(printable(f"Conseil : {exc.conseil}"), err=True)

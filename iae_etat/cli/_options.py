@@ -13,6 +13,7 @@ import typer
 from iae_etat import __version__
 from iae_etat.project.config import find_project_dir, load_projet
 from iae_etat.project.log import Journal
+from iae_etat.tables.files import printable
 
 
 @dataclass
@@ -41,12 +42,12 @@ class GlobalOptions:
     def info(self, message: str) -> None:
         """A progress or result line, silenced by --quiet and by --json."""
         if not self.quiet and not self.json:
-            typer.echo(message)
+            typer.echo(printable(message))
 
     def detail(self, message: str) -> None:
         """A line shown only with --verbose."""
         if self.verbose and not self.quiet and not self.json:
-            typer.echo(message)
+            typer.echo(printable(message))
 
     def result(self, data: dict) -> None:
         """The machine-readable summary printed on stdout with --json."""

@@ -21,7 +21,8 @@ def sources(ctx: typer.Context) -> int:
     for entry in entries:
         found = entry["fichiers_trouves"]
         state = f"{len(found)} fichier(s) trouvé(s)" if found else "aucun fichier"
-        opts.info(f"\n{entry['titre']} [{entry['adaptateur']}] — {state}")
+        opts.info("")
+        opts.info(f"{entry['titre']} [{entry['adaptateur']}] — {state}")
         opts.info(f"  Dossier : {entry['dossier']}/ — fichiers "
                   + ", ".join(entry["fichiers_attendus"]) + f" (lecteur {entry['lecteur']}"
                   + (f", feuille {entry['feuille']}" if entry["feuille"] else "") + ")")

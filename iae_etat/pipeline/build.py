@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from iae_etat import __version__
-from iae_etat.common.errors import EXIT_DATA, EXIT_OK, UsageError, WriteError
+from iae_etat.common.errors import EXIT_DATA, EXIT_OK, UsageError, WriteError, os_error_text
 from iae_etat.pipeline import incremental, stages
 from iae_etat.pipeline.stages import COMMANDS, Outcome, Run, Stage
 from iae_etat.project.config import Projet
@@ -80,7 +80,7 @@ def run(projet: Projet, millesime: int, commands: tuple[str, ...] = COMMANDS,
             except OSError as exc:
                 journal.event("echec_ecriture", millesime=millesime, errno=exc.errno)
                 raise WriteError(
-                    f"Écriture impossible ({exc.strerror or exc}) : rien n'a été publié, "
+                    f"Écriture impossible ({os_error_text(exc)}) : rien n'a été publié, "
                     "les résultats précédents sont intacts.",
                     conseil="Libérez de la place ou vérifiez les droits du dossier du projet, "
                             "puis relancez.") from exc

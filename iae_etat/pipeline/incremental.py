@@ -19,7 +19,7 @@ from iae_etat.common import resources
 from iae_etat.pipeline import stages
 from iae_etat.pipeline.stages import Stage, project_files
 from iae_etat.project.config import Projet
-from iae_etat.tables.files import HashCache, sha256_file
+from iae_etat.tables.files import HashCache, refusal, sha256_file
 
 STATE_NAME = "etat.json"
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -42,7 +42,8 @@ def raw_files(projet: Projet, millesime: int) -> list[Path]:
     for source in dict.fromkeys(sources):
         folder = projet.raw_dir(source, millesime)
         if folder.is_dir():
-            files += sorted(p for p in folder.rglob("*") if p.is_file())
+            files += sorted(p for p in folder.rglob("*")
+                            if not p.is_dir() and refusal(p, projet.dir) is None)
     return files
 
 

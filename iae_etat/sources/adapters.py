@@ -22,6 +22,7 @@ import yaml
 
 from iae_etat.common import resources
 from iae_etat.common.errors import ConfigError, Probleme
+from iae_etat.tables import nombres
 from iae_etat.territoires.codes import (
     normalise_commune,
     normalise_departement,
@@ -179,10 +180,12 @@ def pseudonym(value: str) -> str:
     return hashlib.sha256(f"iae-etat|{value}".encode()).hexdigest()[:16]
 
 def find_files(adapter: Adapter, folder: Path) -> list[Path]:
-    """The files of ``folder`` matching the adapter's patterns, sorted by name."""
+    """The entries of ``folder`` matching the adapter's patterns, sorted by name (folders left
+    out; ``reading.admitted`` sorts out links, special and hidden files)."""
     if not folder.is_dir():
         return []
-    found = {p for pattern in adapter.fichiers for p in folder.glob(pattern) if p.is_file()}
+    found = {p for pattern in adapter.fichiers for p in folder.glob(pattern)
+             if p.is_symlink() or not p.is_dir()}
     return sorted(found, key=lambda p: p.name)
 
 
@@ -253,20 +256,41 @@ def map_columns(adapter: Adapter, frame: pd.DataFrame, millesime: int, display_n
     return out.reset_index(drop=True), problems
 
 
-def parse_numbers(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, list[Probleme]]:
-    """Turn text columns into floats (« 1 234,5 » accepted); bad cells become problems."""
+def parse_numbers(frame: pd.DataFrame, columns: list[str], unite: str = "",
+                  titles: dict[str, str] | None = None) -> tuple[pd.DataFrame, list[Probleme]]:
+    """Turn text columns into floats (« 1 234,5 » accepted); bad cells become problems.
+
+    Every number goes through ``nombres.number_problem`` (finite, not negative, within the
+    order of magnitude of ``unite``): an absurd one is dropped (missing) and recorded with its
+    file, line and column, so that it never reaches a contract or a published figure.
+    """
     out = frame.copy()
     problems = []
     for column in columns:
+        label = (titles or {}).get(column, column)
         text = out[column].astype("string").str.replace(r"[\s\u00a0\u202f]", "", regex=True)
         text = text.str.replace(",", ".", regex=False)
-        numbers = pd.to_numeric(text, errors="coerce")
-        bad = text.notna() & numbers.isna()
+        numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+        bad = text.notna() & numbers.isna() & ~text.str.lower().isin(["nan", "-nan", "+nan"])
         for idx in out.index[bad]:
             problems.append(Probleme(
                 fichier=out.at[idx, FILE_COLUMN], cellule=f"ligne {out.at[idx, LINE_COLUMN]}",
                 champ=column, valeur=str(frame.at[idx, column]), regle="source.nombre_invalide",
                 message=f"« {frame.at[idx, column]} » n'est pas un nombre "
-                        f"(ligne {out.at[idx, LINE_COLUMN]})."))
-        out[column] = numbers.astype("Float64")
+                        f"(ligne {out.at[idx, LINE_COLUMN]}, colonne « {label} »)."))
+        limit = nombres.limit_of(unite)
+        absurd = text.notna() & ~bad & ~(numbers.between(0, limit))
+        for idx in out.index[absurd]:
+            found = nombres.number_problem(float(numbers[idx]), unite, minimum=0)
+            rule, reason, expected = found or ("nombre_non_fini", "valeur non numérique",
+                                               "nombre fini")
+            line = out.at[idx, LINE_COLUMN]
+            problems.append(Probleme(
+                fichier=out.at[idx, FILE_COLUMN], cellule=f"ligne {line}", champ=column,
+                valeur=str(frame.at[idx, column]), regle=f"source.{rule}", attendu=expected,
+                message=f"Ligne {line}, colonne « {label} » : « {frame.at[idx, column]} », "
+                        f"{reason} ; la valeur est écartée (comptée comme manquante).",
+                conseil="Téléchargez le fichier à nouveau depuis le site de la source ; s'il "
+                        "est ainsi publié, signalez-le au producteur."))
+        out[column] = numbers.mask(bad | absurd).astype("Float64")
     return out, problems

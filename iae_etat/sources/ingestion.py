@@ -16,6 +16,7 @@ from iae_etat.project.config import Projet
 from iae_etat.sources import adapters, asp, besoins, cog, reconciliation
 from iae_etat.sources.reading import read_adapter, read_group, relative, report_missing
 from iae_etat.tables.catalogue import Catalogue
+from iae_etat.tables.contracts import load_contract
 from iae_etat.territoires import referentiel
 from iae_etat.territoires.codes import normalise_commune_series, normalise_epci_series
 
@@ -93,8 +94,12 @@ def structures_emplois(projet: Projet, millesime: int, result) -> pd.DataFrame |
                  & frame["siret"].notna()].reset_index(drop=True)
 
 
-def _numbers(result, frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    frame, problems = adapters.parse_numbers(frame, columns)
+def _numbers(result, frame: pd.DataFrame, columns: list[str], unite: str,
+             table: str | None = None) -> pd.DataFrame:
+    """``columns`` as numbers of ``unite``, absurd ones recorded and dropped (the column labels
+    of the messages are the titles of contract ``table`` when given)."""
+    titles = {f.name: f.title for f in load_contract(table).fields} if table else None
+    frame, problems = adapters.parse_numbers(frame, columns, unite, titles)
     result.problemes.extend(problems)
     return frame
 
@@ -112,7 +117,8 @@ def ingest_besoins(projet: Projet, millesime: int, catalogue: Catalogue, result,
                     ["france_travail", "france_travail_departements"], EFFECTS["france_travail"])
     if ft["france_travail"] is not None:
         trimestres = _numbers(result, ft["france_travail"].dropna(
-            subset=["code_commune", "periode"]), besoins.DE_COLUMNS)
+            subset=["code_commune", "periode"]), besoins.DE_COLUMNS, "personnes",
+            "raw_france_travail")
         catalogue.write("raw_france_travail", trimestres)
         method = _method(adapters.load_adapter("france_travail", projet.dir))
         annual = besoins.annual_mean(trimestres, "code_commune", besoins.DE_COLUMNS, millesime,
@@ -125,7 +131,8 @@ def ingest_besoins(projet: Projet, millesime: int, catalogue: Catalogue, result,
         parts.append(annual)
     if ft["france_travail_departements"] is not None:
         dep = _numbers(result, ft["france_travail_departements"].dropna(
-            subset=["code_departement", "periode"]), besoins.DE_COLUMNS)
+            subset=["code_departement", "periode"]), besoins.DE_COLUMNS, "personnes",
+            "raw_france_travail")
         method = _method(adapters.load_adapter("france_travail_departements", projet.dir))
         annual = besoins.annual_mean(dep, "code_departement", besoins.DE_COLUMNS, millesime,
                                      method)
@@ -134,14 +141,15 @@ def ingest_besoins(projet: Projet, millesime: int, catalogue: Catalogue, result,
     caf = read_group(projet, millesime, result, "caf", ["caf", "caf_epci"], EFFECTS["caf"])
     if caf["caf"] is not None:
         adapter = adapters.load_adapter("caf", projet.dir)
-        data = _numbers(result, caf["caf"].dropna(subset=["code_commune"]), ["foyers_rsa"])
+        data = _numbers(result, caf["caf"].dropna(subset=["code_commune"]), ["foyers_rsa"],
+                        "foyers")
         summed, problems = cog.harmonise_sum(data, mapping, deps, adapter.titre, ["foyers_rsa"])
         result.problemes.extend(problems)
         parts.append(summed)
     if caf["caf_epci"] is not None:
         data = caf["caf_epci"].copy()
         data["code"] = normalise_epci_series(data["code_epci"])
-        data = _numbers(result, data.dropna(subset=["code"]), ["foyers_rsa"])
+        data = _numbers(result, data.dropna(subset=["code"]), ["foyers_rsa"], "foyers")
         overrides["epci"] = data.groupby("code")[["foyers_rsa"]].sum(min_count=1).reset_index()
 
     insee = read_group(projet, millesime, result, "insee",
@@ -150,7 +158,7 @@ def ingest_besoins(projet: Projet, millesime: int, catalogue: Catalogue, result,
     if insee["insee_population"] is not None:
         columns = ["population", "pop_15_24", "pop_25_54", "pop_55_64"]
         pop = _numbers(result, insee["insee_population"].dropna(subset=["code_commune"]),
-                       columns)
+                       columns, "habitants")
         pop, problems = cog.harmonise_sum(pop, mapping, deps, "Insee (population)", columns)
         result.problemes.extend(problems)
         pop["population_15_64"] = pop[["pop_15_24", "pop_25_54", "pop_55_64"]].sum(
@@ -159,7 +167,7 @@ def ingest_besoins(projet: Projet, millesime: int, catalogue: Catalogue, result,
     if insee["insee_chomage"] is not None:
         quarters = ["taux_t1", "taux_t2", "taux_t3", "taux_t4"]
         taux = _numbers(result, insee["insee_chomage"].dropna(subset=["code_zone_emploi"]),
-                        quarters)
+                        quarters, "%")
         rates = besoins.chomage_annuel(taux, _method(adapters.load_adapter(
             "insee_chomage", projet.dir)))
         parts.append(territoires[["code_commune", "code_zone_emploi"]].merge(
@@ -178,7 +186,7 @@ def ingest_besoins(projet: Projet, millesime: int, catalogue: Catalogue, result,
         listed.append("nb_qpv")
     if qpv["qpv_population"] is not None:
         pop = _numbers(result, qpv["qpv_population"].dropna(subset=["code_commune"]),
-                       ["population"])
+                       ["population"], "habitants")
         pop, problems = cog.harmonise_sum(pop, mapping, deps, "Population des QPV",
                                           ["population"])
         result.problemes.extend(problems)

@@ -12,13 +12,45 @@ import pandas as pd
 from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, GRAVITE_INFO, Probleme
 from iae_etat.project.config import Projet
 from iae_etat.sources import adapters, readers
+from iae_etat.tables.files import printable, refusal
 
 SOURCES_COLUMNS = ["source", "fichier", "sha256", "octets", "adaptateur", "titre", "licence",
                    "table", "vintage"]
 
 
 def relative(projet: Projet, path: Path) -> str:
-    return path.relative_to(projet.dir).as_posix()
+    """The name of a raw file in records: relative to the project, control characters
+    escaped (a name may carry a newline or a terminal escape)."""
+    return printable(path.relative_to(projet.dir).as_posix())
+
+
+def admitted(projet: Projet, result, paths) -> list[Path]:
+    """The regular files among ``paths``, sorted by name; the others are recorded.
+
+    Hidden files (name starting with a dot: lock files, copies from another system) are
+    listed and left out; symbolic links leading outside the project, broken links, pipes,
+    devices and sockets are refused with an error (never opened).
+    """
+    kept = []
+    for path in sorted(set(paths), key=lambda p: p.name):
+        if path.is_dir() and not path.is_symlink():
+            continue
+        name = relative(projet, path)
+        if path.name.startswith("."):
+            result.problemes.append(Probleme(
+                fichier=name, regle="fichier.cache", gravite=GRAVITE_AVERTISSEMENT,
+                message=f"Fichier caché non lu : « {printable(path.name)} » (son nom commence "
+                        "par un point).",
+                conseil="Renommez-le sans point initial s'il doit être lu, sinon retirez-le."))
+            continue
+        why = refusal(path, projet.dir)
+        if why is not None:
+            result.problemes.append(Probleme(
+                fichier=name, regle="fichier.non_ordinaire", message=f"Fichier refusé : {why}.",
+                conseil="Déposez dans data/raw/ une copie du fichier lui-même."))
+            continue
+        kept.append(path)
+    return kept
 
 
 def record(result, projet: Projet, source: str, path: Path, adapter: str, titre: str,
@@ -48,7 +80,8 @@ def read_adapter(projet: Projet, millesime: int, result, name: str
     found. Each file's problems go to ``result``; a bad file never stops the others.
     """
     adapter = adapters.load_adapter(name, projet.dir)
-    files = adapters.find_files(adapter, projet.raw_dir(adapter.source, millesime))
+    files = admitted(projet, result,
+                     adapters.find_files(adapter, projet.raw_dir(adapter.source, millesime)))
     frames = []
     for path in files:
         record(result, projet, adapter.source, path, adapter.name, adapter.titre,

@@ -99,6 +99,11 @@ def _parse_contract_cached(path: Path, mtime_ns: int) -> Contract:
         where = f"{path}, champ n° {i}"
         if not isinstance(raw, dict) or "name" not in raw:
             raise ConfigError(f"{where} : chaque champ doit avoir un nom (name).")
+        cut = [k for k, v in raw.items() if v is None]
+        if cut:
+            raise ConfigError(f"{where} ({raw['name']}) : clé(s) sans valeur "
+                              f"{', '.join(map(str, cut))} : une virgule a coupé un texte entre "
+                              "accolades ; mettez le titre ou la description entre guillemets.")
         ftype = raw.get("type", "string")
         if ftype not in TYPES:
             raise ConfigError(f"{where} ({raw['name']}) : type « {ftype} » inconnu "

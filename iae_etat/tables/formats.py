@@ -22,8 +22,11 @@ def _missing(value: object) -> bool:
 
 def nombre(value: object, decimales: int = 0) -> str:
     """``1234.5`` → ``1 234,5`` (narrow no-break spaces); missing → ``nd``."""
-    if _missing(value):
+    if _missing(value) or math.isinf(float(value)):  # type: ignore[arg-type]
         return MISSING_SYMBOL
+    if abs(float(value)) >= 1e15:  # type: ignore[arg-type]
+        # beyond what any reader checked at reading lets through: shown, never a crash
+        return f"{float(value):.3e}".replace(".", ",")  # type: ignore[arg-type]
     return _pattern(decimales).apply(value, _french())
 
 
