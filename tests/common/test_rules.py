@@ -54,6 +54,10 @@ def uses(source: str, families: set[str]) -> tuple[list, list]:
         for keyword in node.keywords:
             if keyword.arg == "regle" and isinstance(keyword.value, ast.JoinedStr):
                 dynamic.append((_pattern(keyword.value), node.lineno))
+            elif keyword.arg == "regle" and isinstance(keyword.value, ast.Constant) \
+                    and isinstance(keyword.value.value, str):  # whatever its family
+                literal.append((keyword.value.value, gravite, node.lineno))
+                seen.add(id(keyword.value))
         for value in values:
             if isinstance(value, ast.Constant) and isinstance(value.value, str) \
                     and CODE.match(value.value) and value.value.split(".")[0] in families:
