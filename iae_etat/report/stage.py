@@ -13,10 +13,10 @@ from iae_etat import __version__
 from iae_etat.analyse import calage
 from iae_etat.common import resources
 from iae_etat.common.errors import Probleme
-from iae_etat.common.vocabulary import QUESTIONNAIRES
+from iae_etat.common.vocabulary import QUESTIONNAIRES, QUESTIONNAIRES_RESIDENCE
 from iae_etat.project.config import Projet
-from iae_etat.project.settings import reglages, scenario_files
-from iae_etat.questionnaire.feedback import anomalies_xlsx, retour_workbook
+from iae_etat.project.settings import campagne, reglages, scenario_files
+from iae_etat.questionnaire.feedback import anomalies_xlsx, project_layout, retour_workbook
 from iae_etat.report import (
     charts,
     context,
@@ -33,9 +33,9 @@ from iae_etat.report.templating import environment, inline_css
 from iae_etat.scenario.run import project_scenarios
 from iae_etat.scenario.simulate import INPUT_FILTERS
 from iae_etat.tables.catalogue import Catalogue
+from iae_etat.tables.contracts import load_contract
 from iae_etat.tables.files import write_bytes, write_text
 from iae_etat.tables.formats import nombre
-from iae_etat.tables.safety import inspect_file
 from iae_etat.tables.xlsx import protect_csv_text
 from iae_etat.territoires import referentiel
 
@@ -80,19 +80,22 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     workbook = reports_dir / "controles" / "anomalies.xlsx"
     write_bytes(workbook, anomalies_xlsx(anomalies, notice))
     return [report, controls, workbook,
-            *write_retours(projet, collecte, anomalies, reports_dir / "controles" / "retours",
-                           notice),
+            *write_retours(projet, millesime, collecte, anomalies,
+                           catalogue.read_optional("core_reponses_lues"),
+                           reports_dir / "controles" / "retours", notice, niveaux),
             *publication.write_outputs(projet, millesime, reports_dir, {
                 "out_indicateurs": indicateurs, "out_evolution": evolution,
                 "core_structures": structures, "core_territoires": niveaux,
                 "out_couverture": couverture})]
 
 
-def write_retours(projet: Projet, collecte: pd.DataFrame, anomalies: pd.DataFrame,
-                  folder: Path, notice: str) -> list[Path]:
-    """One annotated .xlsx copy of each return that has problems, named by its SIRET."""
+def write_retours(projet: Projet, millesime: int, collecte: pd.DataFrame,
+                  anomalies: pd.DataFrame, lues: pd.DataFrame | None, folder: Path,
+                  notice: str, territoires: pd.DataFrame) -> list[Path]:
+    """One annotated workbook for each SIAE whose return has something it can correct, named by
+    its SIRET, rebuilt from the answers read (``core_reponses_lues``): the sender's file is
+    never reopened. ``territoires`` (``core_territoires``) gives the rows of « Résidence »."""
     sent = collecte[collecte["statut"].isin(["retenu", "ecarte"]) & collecte["siret"].notna()
-                    & collecte["fichier"].fillna("").str.lower().str.endswith((".xlsx", ".ods"))
                     & collecte["fichier"].isin(anomalies["fichier"])].copy()
     # One copy per SIAE: its kept return, else its last file set aside.
     sent["rang"] = sent["statut"] == "retenu"
@@ -100,20 +103,42 @@ def write_retours(projet: Projet, collecte: pd.DataFrame, anomalies: pd.DataFram
         ["siret", "type_siae"], keep="last")
     shared = sent["siret"].duplicated(keep=False)
     shutil.rmtree(folder, ignore_errors=True)  # the staging copy of the last run's retours
+    if sent.empty:
+        return []
+    contract = load_contract(QUESTIONNAIRES, projet.dir)
+    residence_contract = load_contract(QUESTIONNAIRES_RESIDENCE, projet.dir)
+    epcis, exemple = project_layout(territoires, projet.departements[0])
+    echeance = campagne(projet).echeance_texte
+    by_file = {} if lues is None else {name: group for name, group in lues.groupby("fichier")}
     written = []
     for row, twin in zip(sent.itertuples(index=False), shared, strict=True):
-        problems = anomalies[anomalies["fichier"] == row.fichier]
-        raw = projet.dir / row.fichier
-        if not inspect_file(raw, row.fichier).sure:
+        values = read_values(by_file.get(row.fichier))
+        values.setdefault("siret", row.siret)
+        values.setdefault("type_siae", row.type_siae)
+        data = retour_workbook(contract, millesime, values,
+                               anomalies[anomalies["fichier"] == row.fichier],
+                               residence_contract=residence_contract, epcis=epcis,
+                               notice=notice, echeance=echeance, exemple=exemple)
+        if data is None:  # nothing the SIAE can act on: the consultant's anomalies only
             continue
         name = f"{row.siret}_{row.type_siae}.xlsx" if twin else f"{row.siret}.xlsx"
-        try:
-            data = retour_workbook(raw, problems, notice)
-        except Exception:  # a workbook openpyxl cannot load gets no copy; it stays listed
-            continue
         write_bytes(folder / name, data)
         written.append(folder / name)
     return written
+
+
+def read_values(rows: pd.DataFrame | None) -> dict:
+    """Code → answer of one return from its rows of ``core_reponses_lues``."""
+    if rows is None:
+        return {}
+    out = {}
+    for champ, valeur, nombre_lu in zip(rows["champ"], rows["valeur"], rows["nombre"],
+                                        strict=True):
+        if pd.notna(nombre_lu):
+            out[champ] = int(nombre_lu) if float(nombre_lu).is_integer() else float(nombre_lu)
+        elif pd.notna(valeur):
+            out[champ] = valeur
+    return out
 
 
 def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
