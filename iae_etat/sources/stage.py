@@ -24,7 +24,7 @@ from iae_etat.project.config import Projet
 from iae_etat.questionnaire import layout
 from iae_etat.questionnaire.controles import cross_checks
 from iae_etat.questionnaire.reader import read_return
-from iae_etat.sources import adapters, ingestion, reading, structures
+from iae_etat.sources import adapters, ingestion, inventory, reading, structures
 from iae_etat.sources.collecte import (
     LUES_COLUMNS,
     Envoi,
@@ -91,6 +91,7 @@ def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue,
     ingestion.ingest_besoins(projet, millesime, catalogue, result, territoires)
     ingestion.ingest_asp(projet, millesime, catalogue, result, territoires, reponses)
 
+    result.problemes.extend(inventory.misplaced(projet, millesime))
     catalogue.write("core_sources", pd.DataFrame(result.fichiers,
                                                  columns=reading.SOURCES_COLUMNS))
     catalogue.write("core_anomalies", pd.DataFrame(
