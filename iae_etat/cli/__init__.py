@@ -13,6 +13,7 @@ import typer
 
 from iae_etat.cli import (
     _francais,
+    campagne,
     check,
     consolidate,
     demo,
@@ -35,7 +36,8 @@ app = typer.Typer(
 app.callback(help=APP_HELP)(global_callback)
 for function in (init.init, questionnaire.questionnaire, check.check, stages.ingest,
                  stages.analyse, stages.report, stages.build, sources.sources, status.status,
-                 scenario.scenario, consolidate.consolidate, rules.regles, demo.demo):
+                 campagne.campagne, scenario.scenario, consolidate.consolidate, rules.regles,
+                 demo.demo):
     app.command(cls=_francais.FrenchCommand)(function)
 
 

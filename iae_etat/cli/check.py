@@ -5,7 +5,12 @@ from __future__ import annotations
 import typer
 
 from iae_etat.cli._options import options
-from iae_etat.common.errors import EXIT_DATA, EXIT_OK
+from iae_etat.common.errors import (
+    EXIT_DATA,
+    EXIT_OK,
+    GRAVITE_AVERTISSEMENT,
+    GRAVITE_INFO,
+)
 from iae_etat.project.validation import SettingsError
 
 SHOWN = 50
@@ -41,7 +46,8 @@ def check(ctx: typer.Context) -> int:
                 problemes += outcome.problemes
                 counts.update(outcome.counts)
     erreurs = [p for p in problemes if p.bloquant]
-    avertissements = [p for p in problemes if not p.bloquant]
+    avertissements = [p for p in problemes if p.gravite == GRAVITE_AVERTISSEMENT]
+    infos = [p for p in problemes if p.gravite == GRAVITE_INFO]
     opts.info(f"{projet.nom} — contrôle du millésime {millesime}")
     opts.info(f"Questionnaires : {counts['questionnaires_recus']} reçu(s), "
               f"{counts['questionnaires_retenus']} retenu(s), "
@@ -53,12 +59,16 @@ def check(ctx: typer.Context) -> int:
         opts.info(f"  … et {len(erreurs) - SHOWN} autre(s) erreur(s).")
     for probleme in avertissements:
         opts.detail(f"  avertissement : {_where(probleme)} : {probleme.message}")
+    for probleme in infos:
+        opts.detail(f"  info : {_where(probleme)} : {probleme.message}")
     opts.info(f"Bilan : {len(erreurs)} erreur(s) bloquante(s), {len(avertissements)} "
-              "avertissement(s)" + ("" if opts.verbose or not avertissements
-                                    else " (--verbose pour les lire)") + ".")
+              f"avertissement(s), {len(infos)} information(s)"
+              + ("" if opts.verbose or not (avertissements or infos)
+                 else " (--verbose pour les lire)") + ".")
     code = EXIT_DATA if erreurs else EXIT_OK
     opts.result({"millesime": millesime, "erreurs": len(erreurs),
-                 "avertissements": len(avertissements), "code_sortie": code,
+                 "avertissements": len(avertissements), "informations": len(infos),
+                 "code_sortie": code,
                  "questionnaires_recus": counts["questionnaires_recus"],
                  "questionnaires_retenus": counts["questionnaires_retenus"],
                  "problemes": [p.as_row() for p in problemes]})

@@ -9,7 +9,7 @@ from iae_etat.cli._options import options
 
 def sources(ctx: typer.Context) -> int:
     """Lister les sources : fichiers attendus, colonnes lues, fichiers trouvés."""
-    from iae_etat.sources.inventory import inventory
+    from iae_etat.sources.inventory import inventory, misplaced
 
     opts = options(ctx)
     projet = opts.projet()
@@ -28,10 +28,17 @@ def sources(ctx: typer.Context) -> int:
                   + (f", feuille {entry['feuille']}" if entry["feuille"] else "") + ")")
         columns = ", ".join(f"« {v} »" + (" (facultative)" if k in entry["facultatives"] else "")
                             for k, v in entry["colonnes"].items())
-        opts.info(f"  Colonnes lues : {columns}")
+        opts.info(f"  Colonnes lues : {columns}" if columns else
+                  "  Réponses lues par leur code (colonne A de chaque onglet du questionnaire)")
         opts.info(f"  Alimente : {entry['table']} — licence : {entry['licence'] or 'non précisée'}"
                   + (f" — données : {entry['vintage']}" if entry["vintage"] else ""))
         for name in found:
             opts.detail(f"  Trouvé : {name}")
-    opts.result({"millesime": millesime, "adaptateurs": entries})
+    wrong = misplaced(projet, millesime)
+    if wrong:
+        opts.info(f"\n{len(wrong)} fichier(s) mal placé(s), donc non lu(s) :")
+    for probleme in wrong:
+        opts.info(f"  {probleme.fichier} : {probleme.message}")
+    opts.result({"millesime": millesime, "adaptateurs": entries,
+                 "fichiers_mal_places": [p.as_row() for p in wrong]})
     return 0

@@ -32,6 +32,11 @@ def status(ctx: typer.Context) -> int:
             line += (f" ; {entry['siae']} SIAE dans le périmètre, "
                      f"{entry['siae_sans_questionnaire']} sans questionnaire")
         opts.info(line + ".")
+        if "campagne" in entry:
+            progress = entry["campagne"]
+            opts.info(f"  Campagne : {progress['acceptes']} questionnaire(s) accepté(s), "
+                      f"{progress['a_corriger']} à corriger, {progress['sans_reponse']} SIAE "
+                      "sans réponse (relances : iae-etat campagne).")
         if "erreurs" in entry:
             opts.info(f"  Anomalies : {entry['erreurs']} erreur(s), "
                       f"{entry['avertissements']} avertissement(s).")

@@ -92,6 +92,14 @@ libelle = "Une année de RSA (personne seule) évitée par sortie en emploi dura
 par = "sorties_durables"
 montant = 7758.24
 source = "Décret n° 2025-293 du 29 mars 2025 (RSA : 646,52 € par mois) × 12"
+
+[rapport]
+# le rapport PDF à chaque construction (gardé d'une construction à l'autre)
+pdf = true
+
+[campagne]
+# date limite de retour des questionnaires : rappelée dans les classeurs annotés et le publipostage
+echeance = 2026-03-31
 """
 
 

@@ -130,7 +130,8 @@ def _scenarios(run: Run) -> Outcome:
 def _controls(run: Run) -> Outcome:
     from iae_etat.questionnaire.stage import run_controls
 
-    return Outcome(files=run_controls(run.projet, run.catalogue, run.reports, problem_tables()))
+    return Outcome(files=run_controls(run.projet, run.millesime, run.catalogue, run.reports,
+                                      problem_tables()))
 
 
 def _report(run: Run) -> Outcome:
@@ -166,9 +167,10 @@ STAGES: tuple[Stage, ...] = (
           files=(scenario_files,),
           outputs=(SCENARIOS, SCENARIOS_HYPOTHESES, SCENARIOS_RESULTS)),
     Stage("controles", "contrôles", "report", _controls,
-          raw=("questionnaires",),  # the returns it copies with their cells annotated
-          tables=("core_anomalies", "out_controles", "core_collecte"),
-          settings=("projet",),
+          # the annotated returns are rebuilt from the answers read, never from the raw files
+          tables=("core_anomalies", "out_controles", "core_collecte", "core_reponses_lues",
+                  "core_territoires"),
+          settings=("projet", "campagne"),
           reports=("controles/anomalies.csv", "controles/anomalies.xlsx",
                    "controles/retours/*.xlsx")),
     Stage("report", "rapport", "report", _report,

@@ -15,7 +15,8 @@ TYPES = {"texte": "un texte entre guillemets", "entier": "un nombre entier",
          "nombre": "un nombre", "booleen": "true ou false", "choix": "une des valeurs",
          "codes": "une liste de codes entre guillemets",
          "mots": "une liste de textes entre guillemets",
-         "tables": "une liste de tables [[…]]"}
+         "tables": "une liste de tables [[…]]",
+         "date": "une date, par exemple 2026-03-31 ou \"31/03/2026\""}
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,9 @@ SECTIONS = (
         Key("pdf", "booleen", "Produire `etat-des-lieux.pdf` à chaque construction.", False),
         Key("scenarios", "texte", "Dossier du projet dont les scénarios (`*.toml`) sont "
             "résumés dans le rapport.", "scenarios", not_empty=True))),
+    Section("campagne", "Campagne annuelle du questionnaire des SIAE.", (
+        Key("echeance", "date", "Date limite de retour des questionnaires, rappelée dans les "
+            "classeurs annotés et le fichier de publipostage (`iae-etat campagne`)."),)),
 )
 BY_NAME = {s.name: s for s in SECTIONS}
 

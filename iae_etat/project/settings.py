@@ -10,6 +10,7 @@ report summarises in « Pistes pour le plan d'action » (default ``scenarios``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from iae_etat.project.config import Projet
@@ -37,3 +38,22 @@ def scenario_files(projet: Projet) -> list[Path]:
     """The what-if files the report summarises: ``*.toml`` of the configured folder, sorted."""
     folder = projet.dir / reglages(projet).scenarios
     return sorted(p for p in folder.glob("*.toml") if p.is_file()) if folder.is_dir() else []
+
+
+@dataclass(frozen=True)
+class Campagne:
+    """The questionnaire campaign, from the ``[campagne]`` section: ``echeance``, the date by
+    which the SIAE return their questionnaire (a TOML date ``2026-03-31`` or the text
+    ``"31/03/2026"``), shown in the annotated workbooks and the mail-merge file."""
+
+    echeance: date | None = None
+
+    @property
+    def echeance_texte(self) -> str:
+        """The deadline as a French date (``31/03/2026``), or an empty string."""
+        return self.echeance.strftime("%d/%m/%Y") if self.echeance else ""
+
+
+def campagne(projet: Projet) -> Campagne:
+    """The validated ``[campagne]`` section (no deadline when absent)."""
+    return Campagne(echeance=projet.section("campagne").get("echeance"))

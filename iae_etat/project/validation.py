@@ -13,6 +13,7 @@ import difflib
 import math
 import re
 import tomllib
+from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -195,6 +196,19 @@ def _section(section: Section, content: dict, problem: Any) -> dict[str, Any]:
 _INVALID = object()
 
 
+def _date(value: Any) -> date | None:
+    """A TOML date, or a text « 2026-03-31 » / « 31/03/2026 », as a date (None otherwise)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                return datetime.strptime(value.strip(), pattern).date()
+            except ValueError:
+                continue
+    return None
+
+
 def _value(key: Key, value: Any, section: str, name: str, problem: Any,
            table: str | None = None) -> Any:
     """The checked value of ``key`` (``_INVALID`` after reporting a problem)."""
@@ -216,6 +230,8 @@ def _value(key: Key, value: Any, section: str, name: str, problem: Any,
     if kind == "booleen":
         return value if isinstance(value, bool) else bad(f"doit valoir {TYPES['booleen']}",
                                                           "configuration.type")
+    if kind == "date":
+        return _date(value) or bad(f"doit être {TYPES['date']}", "configuration.type")
     if kind in ("entier", "nombre"):
         number_types = int if kind == "entier" else int | float
         if isinstance(value, bool) or not isinstance(value, number_types) \

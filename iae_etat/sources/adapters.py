@@ -21,7 +21,7 @@ import pandas as pd
 import yaml
 
 from iae_etat.common import resources
-from iae_etat.common.errors import ConfigError, Probleme
+from iae_etat.common.errors import GRAVITE_INFO, ConfigError, Probleme
 from iae_etat.tables import nombres
 from iae_etat.territoires.codes import (
     normalise_commune,
@@ -34,6 +34,8 @@ from iae_etat.territoires.codes import (
 CODE_NORMALISERS = {"commune": normalise_commune, "departement": normalise_departement,
                     "siret": normalise_siret, "zone_emploi": normalise_zone_emploi,
                     "epci": normalise_epci}
+CODE_LABELS = {"commune": "commune", "departement": "département", "siret": "SIRET",
+               "zone_emploi": "zone d'emploi", "epci": "EPCI"}
 # Personal columns of the ASP exports, matched as substrings of the normalised header: the list
 # the GIP Plateforme de l'inclusion drops from FluxIAE, plus the contact and address columns it
 # keeps. Applied to every FluxIAE file whatever its adapter says.
@@ -78,6 +80,10 @@ class Adapter:
     enregistrements: str | None = None
     hachees: tuple[str, ...] = ()
     annee_de: dict[str, str] = field(default_factory=dict)
+    # The project's départements, set when the adapter is read for a project: with the option
+    # ``perimetre`` (the column giving a row's département), rows of other départements are
+    # counted in one record and left out before any check (a national list drowns nothing).
+    departements: tuple[str, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
 
     def column_map(self, millesime: int) -> dict[str, str]:
@@ -230,6 +236,9 @@ def map_columns(adapter: Adapter, frame: pd.DataFrame, millesime: int, display_n
         out = out.mask(out.isin(adapter.valeurs_masquees))
     out = out.mask(out == "")
     lines = pd.Series(range(first_line, first_line + len(out)), index=out.index)
+    out, outside = _in_scope(adapter, out, display_name)
+    if outside:
+        problems.append(outside)
     ignored = [str(c) for c in adapter.options.get("codes_ignores", [])]
     for column in adapter.codes:
         if ignored and column in out.columns:
@@ -246,7 +255,8 @@ def map_columns(adapter: Adapter, frame: pd.DataFrame, millesime: int, display_n
             problems.append(Probleme(
                 fichier=display_name, cellule=f"ligne {lines[idx]}", champ=column,
                 valeur=str(raw[idx]), regle=f"source.code_{kind}_invalide",
-                message=f"« {raw[idx]} » n'est pas un code de {kind} valide (ligne {lines[idx]})."))
+                message=f"« {raw[idx]} » n'est pas un code de {CODE_LABELS[kind]} valide "
+                        f"(ligne {lines[idx]})."))
         out[column] = normalised
     for column in adapter.hachees:
         if column in out.columns:
@@ -254,6 +264,31 @@ def map_columns(adapter: Adapter, frame: pd.DataFrame, millesime: int, display_n
     out[LINE_COLUMN] = lines
     out[FILE_COLUMN] = display_name
     return out.reset_index(drop=True), problems
+
+
+def _in_scope(adapter: Adapter, out: pd.DataFrame,
+              display_name: str) -> tuple[pd.DataFrame, Probleme | None]:
+    """The rows of the project's départements (and those without a département), and one
+    info record counting the others, when the adapter names its ``perimetre`` column."""
+    column = adapter.options.get("perimetre")
+    if not column or not adapter.departements or column not in out.columns or out.empty:
+        return out, None
+    raw = out[column]
+    codes = raw.map({v: normalise_departement(v) or str(v) for v in raw.dropna().unique()})
+    outside = raw.notna() & ~codes.isin(adapter.departements)
+    if not outside.any():
+        return out, None
+    others = sorted(codes[outside].unique())
+    shown = ", ".join(others[:5]) + (" …" if len(others) > 5 else "")
+    count = int(outside.sum())
+    scope = ", ".join(adapter.departements)
+    return out[~outside], Probleme(
+        fichier=display_name,
+        champ=column, valeur=f"{count} ligne(s)", regle="source.hors_perimetre",
+        gravite=GRAVITE_INFO, attendu=scope,
+        message=f"{count} ligne(s) d'autres départements que ceux du projet ({scope}) ne sont "
+                f"pas lues ({len(others)} département(s) : {shown}).",
+        conseil="Rien à faire : une liste nationale peut être déposée telle quelle.")
 
 
 def parse_numbers(frame: pd.DataFrame, columns: list[str], unite: str = "",

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -79,7 +80,8 @@ def read_adapter(projet: Projet, millesime: int, result, name: str
     Returns the frame (None when nothing could be read), the adapter, and whether any file was
     found. Each file's problems go to ``result``; a bad file never stops the others.
     """
-    adapter = adapters.load_adapter(name, projet.dir)
+    adapter = replace(adapters.load_adapter(name, projet.dir),
+                      departements=tuple(projet.departements))
     files = admitted(projet, result,
                      adapters.find_files(adapter, projet.raw_dir(adapter.source, millesime)))
     frames = []

@@ -18,10 +18,17 @@ import pandas as pd
 from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, Probleme
 from iae_etat.common.vocabulary import QUESTIONNAIRES, QUESTIONNAIRES_RESIDENCE
 from iae_etat.project.config import Projet
+from iae_etat.questionnaire import layout
 from iae_etat.questionnaire.controles import cross_checks
 from iae_etat.questionnaire.reader import read_return
-from iae_etat.sources import adapters, ingestion, reading, structures
-from iae_etat.sources.envois import Envoi, choose_latest, collecte_table
+from iae_etat.sources import adapters, ingestion, inventory, reading, structures
+from iae_etat.sources.collecte import (
+    LUES_COLUMNS,
+    Envoi,
+    choose_latest,
+    collecte_table,
+    lues_table,
+)
 from iae_etat.tables.catalogue import Catalogue
 from iae_etat.tables.contracts import load_contract
 from iae_etat.tables.files import HashCache, sha256_file
@@ -49,6 +56,7 @@ class IngestResult:
     questionnaires_retenus: int = 0
     questionnaires_manquants: int = 0
     questionnaires_ecartes: int = 0
+    lues: pd.DataFrame | None = None
     # How a file read is hashed for core_sources: the build's cache, which has just hashed
     # every raw file to plan the stages, else a fresh hash.
     hasher: Callable[[Path], str] = sha256_file
@@ -71,6 +79,8 @@ def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue,
         catalogue.write(QUESTIONNAIRES, reponses)
         catalogue.write(QUESTIONNAIRES_RESIDENCE, residence)
     catalogue.write("core_collecte", collecte)
+    catalogue.write("core_reponses_lues", result.lues if result.lues is not None
+                    else pd.DataFrame(columns=LUES_COLUMNS))
     result.questionnaires_manquants = int((collecte["statut"] == "manquant").sum())
     result.questionnaires_ecartes = int(collecte["statut"].isin(["ecarte", "illisible"]).sum())
     catalogue.write("core_structures", core_structures(liste, reponses, territoires))
@@ -78,6 +88,7 @@ def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue,
     ingestion.ingest_besoins(projet, millesime, catalogue, result, territoires)
     ingestion.ingest_asp(projet, millesime, catalogue, result, territoires, reponses)
 
+    result.problemes.extend(inventory.misplaced(projet, millesime))
     catalogue.write("core_sources", pd.DataFrame(result.fichiers,
                                                  columns=reading.SOURCES_COLUMNS))
     catalogue.write("core_anomalies", pd.DataFrame(
@@ -180,6 +191,11 @@ def _ingest_questionnaires(projet: Projet, millesime: int, result: IngestResult,
         result.problemes.extend(problems)
         envois.append(envoi)
     result.problemes.extend(choose_latest(envois))
+    # a superseded return stays listed, but its problems no longer count anywhere
+    replaced = {e.fichier for e in envois if e.statut == "remplace"}
+    result.problemes = [p for p in result.problemes
+                        if p.fichier not in replaced or p.regle == "questionnaire.doublon"]
+    result.lues = lues_table(envois)
     kept = [e for e in envois if e.statut == "retenu"]
     result.questionnaires_retenus = len(kept)
     reponses = pd.DataFrame([e.answers for e in kept], columns=contract.columns)
@@ -223,7 +239,9 @@ def read_envoi(path: Path, name: str, contract, residence_contract, millesime: i
     key = None
     if "siret" in retour.answers and "type_siae" in retour.answers:
         key = (retour.answers["siret"], retour.answers["type_siae"])
-    envoi = Envoi(name, "ecarte", key, retour.enregistre_le, retour.answers)
+    lues = {**retour.answers, **{layout.residence_code(code): n
+                                 for code, n in retour.residence.items()}}
+    envoi = Envoi(name, "ecarte", key, retour.enregistre_le, retour.answers, lues=lues)
     rejection = _rejection(retour, contract, millesime, known)
     if rejection is not None:
         return envoi, problems + [rejection]

@@ -12,7 +12,7 @@ from iae_etat.common.errors import os_error_text
 from iae_etat.questionnaire.reader import read_return
 from iae_etat.report.consolidation import checked_values
 from iae_etat.sources import adapters, reading
-from iae_etat.sources.envois import Envoi, choose_latest
+from iae_etat.sources.collecte import Envoi, choose_latest
 from iae_etat.sources.stage import IngestResult
 from iae_etat.tables.files import printable
 from tests.questionnaire.fixtures import KIND, SIRET, VALID, contracts, edit, workbook, write

@@ -16,7 +16,8 @@ from iae_etat.tables.contracts import (
 )
 from tests.conftest import ROOT
 
-WRITTEN_TABLES = ["core_anomalies", "core_besoins", "core_collecte", "core_sources",
+WRITTEN_TABLES = ["core_anomalies", "core_besoins", "core_collecte", "core_reponses_lues",
+                  "core_sources",
                   "core_structures", "core_territoires", "out_couverture", "out_evolution",
                   "out_indicateurs",
                   "raw_france_travail", "raw_questionnaires", "raw_questionnaires_residence",

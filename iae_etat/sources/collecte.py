@@ -1,5 +1,5 @@
-"""The returns of a millésime as files: which one is kept when a SIAE sent several, and the
-suivi de la collecte (each file and each SIAE that sent nothing)."""
+"""The returns of a millésime once read: which one counts for each SIAE (save dates checked),
+the suivi de la collecte and the answers read (pure)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, GRAVITE_ERREUR, Probleme
+from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, GRAVITE_ERREUR, GRAVITE_INFO, Probleme
 
 
 @dataclass
@@ -22,6 +22,8 @@ class Envoi:
     enregistre_le: str = ""
     answers: dict = field(default_factory=dict)
     residence: dict = field(default_factory=dict)
+    # every answer as read, before the cross-field rules (the annotated copy shows them all)
+    lues: dict = field(default_factory=dict)
 
 
 def choose_latest(envois: list[Envoi]) -> list[Probleme]:
@@ -44,13 +46,14 @@ def choose_latest(envois: list[Envoi]) -> list[Probleme]:
             loser.statut = "remplace"
             problems.append(Probleme(
                 fichier=loser.fichier, champ="siret", valeur=key[0],
-                regle="questionnaire.doublon", gravite=GRAVITE_AVERTISSEMENT,
+                regle="questionnaire.doublon", gravite=GRAVITE_INFO,
                 attendu=winner.fichier,
                 message=f"Deux questionnaires pour {key[0]} ({key[1]}) : celui-ci "
                         f"(enregistré le {loser.enregistre_le or 'date inconnue'}) est remplacé "
                         f"par {winner.fichier} (enregistré le "
                         f"{winner.enregistre_le or 'date inconnue'}).",
-                conseil="Retirez de data/raw/ l'envoi périmé pour lever l'avertissement."))
+                conseil="Rien à faire : l'envoi remplacé reste listé, ses anomalies ne "
+                        "comptent plus."))
     return problems
 
 
@@ -80,6 +83,24 @@ def _date_problem(envoi: Envoi, today: str, problems: list[Probleme]) -> str:
         conseil="Vérifiez la date de l'ordinateur de la structure ou faites-lui renvoyer le "
                 "questionnaire."))
     return ""
+
+
+LUES_COLUMNS = ["fichier", "champ", "valeur", "nombre"]
+
+
+def lues_table(envois: list[Envoi]) -> pd.DataFrame:
+    """Every answer read in each readable return (``core_reponses_lues``): the annotated copy
+    sent back to the SIAE is rebuilt from these values, never by reopening its workbook."""
+    rows = []
+    for e in envois:
+        if e.statut == "illisible":
+            continue
+        for champ, value in sorted(e.lues.items()):
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            rows.append({"fichier": e.fichier, "champ": champ,
+                         "valeur": None if number else str(value),
+                         "nombre": float(value) if number else None})
+    return pd.DataFrame(rows, columns=LUES_COLUMNS)
 
 
 def collecte_table(envois: list[Envoi], liste: pd.DataFrame | None,
