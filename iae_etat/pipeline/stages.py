@@ -144,7 +144,8 @@ def _report(run: Run) -> Outcome:
 
 
 _INGESTED = ("core_anomalies", "core_asp", "core_asp_bilan", "core_besoins",
-             "core_besoins_territoires", "core_collecte", "core_sources", "core_structures",
+             "core_besoins_territoires", "core_collecte", "core_reponses_lues", "core_sources",
+             "core_structures",
              "core_territoires", "raw_france_travail", QUESTIONNAIRES, QUESTIONNAIRES_RESIDENCE,
              "raw_structures")
 
