@@ -24,6 +24,7 @@ from iae_etat.sources.adapters import (
     map_columns,
     normalise_header,
 )
+from iae_etat.sources.long_format import read_long_source
 from iae_etat.tables.safety import CFB_SIGNATURE
 
 
@@ -244,4 +245,4 @@ def read_csv_source(adapter: Adapter, path: Path, millesime: int,
 
 
 BY_NAME = {"csv": read_csv_source, "xlsx": read_xlsx_source, "json": read_json_source,
-           "fluxiae": read_fluxiae_source}
+           "fluxiae": read_fluxiae_source, "long": read_long_source}
