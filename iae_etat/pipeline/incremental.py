@@ -19,7 +19,7 @@ from iae_etat.project.settings import scenario_files
 from iae_etat.tables.files import HashCache, sha256_file
 
 STATE_NAME = "etat.json"
-STAGE_RESOURCES = {"ingest": ("pipelines", "schemas"), "analyse": ("schemas",),
+STAGE_RESOURCES = {"ingest": ("pipelines", "schemas"), "analyse": ("pipelines", "schemas"),
                    "report": ("templates", "schemas")}
 _PACKAGE = Path(__file__).resolve().parent.parent
 

@@ -33,7 +33,6 @@ import pandas as pd
 
 from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, Probleme
 from iae_etat.sources.adapters import (
-    LINE_COLUMN,
     Adapter,
     find_header,
     finish_columns,
