@@ -30,6 +30,11 @@ def sources(ctx: typer.Context) -> int:
         opts.info(f"  Colonnes lues : {columns}")
         opts.info(f"  Alimente : {entry['table']} — licence : {entry['licence'] or 'non précisée'}"
                   + (f" — données : {entry['vintage']}" if entry["vintage"] else ""))
+        where = entry["telechargement"]
+        if where:
+            opts.info(f"  Fichier public : jeu « {where['jeu']} » sur {where['page']} — à "
+                      f"enregistrer sous {entry['dossier']}/{where['fichier']} "
+                      "(ou : iae-etat telecharger)")
         for name in found:
             opts.detail(f"  Trouvé : {name}")
     opts.result({"millesime": millesime, "adaptateurs": entries})

@@ -63,6 +63,7 @@ FT_HEADERS = ("Date", "Code région", "Région", "Code département", "Départem
               "Code commune", "Commune", "Type de données", "Catégorie", "Sexe",
               "Tranche d'âge", "Nombre de demandeurs d'emploi")
 FT_AGES = ("Moins de 25 ans", "De 25 à 49 ans", "50 ans et plus")
+FT_YEARS = 2  # years in the demo's file: the real one holds ten, the demo stays small
 RESPONSE_RATE = 0.85
 DEMO_CONFIG = """# Projet de démonstration : géographie réelle, données entièrement fictives.
 [projet]
@@ -394,14 +395,15 @@ def resaved(data: bytes, when: str) -> bytes:
 
 def _write_france_travail(target: Path, millesime: int, communes: pd.DataFrame) -> None:
     """The DARES communal file as the portal exports it (labels, long format): the fourth
-    quarters of ten years, rounded to 5, with the cumulative « Total » rows. A commune's value
-    of a year is the same in every edition; from 2025 on the RSA beneficiaries registered by the
+    quarters of the last ``FT_YEARS`` years (ten in the real file), rounded to 5, with the
+    cumulative « Total » rows. A commune's value of a year is the same in every edition; from
+    2025 on the RSA beneficiaries registered by the
     loi pour le plein emploi raise it (the series break)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
     writer.writerow(FT_HEADERS)
     totals: dict[tuple[str, str, str], int] = {}
-    for year in range(millesime - 9, millesime + 1):
+    for year in range(millesime - FT_YEARS + 1, millesime + 1):
         for row in communes.itertuples(index=False):
             rng = random.Random(f"ft-{row.code_commune}-{year}")
             level = random.Random(f"ft-{row.code_commune}").uniform(0.05, 0.09)

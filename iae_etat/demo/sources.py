@@ -179,8 +179,9 @@ def _write_clpe(folder: Path, communes: pd.DataFrame) -> None:
 def _write_caf(folder: Path, millesime: int, communes: pd.DataFrame,
                rng: random.Random) -> None:
     """The CAF export rsa_s_type_com_f (field names): foyers and personnes of each type of RSA
-    in December of every year since 2020, rounded to 5; one commune nouvelle written with the
-    codes of its former communes (an older COG) and one unknown code."""
+    in December of the last three years (every year since 2020 in the real file), rounded to
+    5; one commune nouvelle written with the codes of its former communes (an older COG) and
+    one unknown code."""
     former = referentiel.communes_anciennes()
     former = former[(former["type"] == "ancien_code")
                     & former["code_commune"].isin(communes["code_commune"])]
@@ -195,7 +196,7 @@ def _write_caf(folder: Path, millesime: int, communes: pd.DataFrame,
     for c in communes.itertuples(index=False):
         rng.uniform(0.2, 0.3)  # the draw of the former layout: later files keep their values
         rates[c.code_commune] = rng.uniform(0.015, 0.045)
-    for year in range(2020, millesime + 1):
+    for year in range(millesime - 2, millesime + 1):  # the real file: every year since 2020
         for c in communes.itertuples(index=False):
             rsa = float(c.population or 0) * rates[c.code_commune] * (1 + 0.01 * (year - 2020))
             codes = [c.code_commune] if c.code_commune not in set(split) else \

@@ -5,6 +5,7 @@ from __future__ import annotations
 from iae_etat.common import resources
 from iae_etat.project.config import Projet
 from iae_etat.sources import adapters
+from iae_etat.sources.download import portal
 
 
 def inventory(projet: Projet, millesime: int | None) -> list[dict]:
@@ -28,8 +29,15 @@ def inventory(projet: Projet, millesime: int | None) -> list[dict]:
             "feuille": adapter.feuille or "", "table": adapter.table,
             "licence": adapter.licence,
             "vintage": adapter.vintage_for(millesime) if millesime is not None else "",
-            "colonnes": {k: str(v).format(millesime=year) if millesime is not None else str(v)
+            "colonnes": {k: _shown(v, year if millesime is not None else None)
                          for k, v in mapping.items()},
             "facultatives": list(adapter.facultatives),
+            "telechargement": portal(adapter),
             "fichiers_trouves": [p.name for p in found]})
     return entries
+
+
+def _shown(header: str | tuple[str, ...], year: int | None) -> str:
+    """A column's header (its accepted headers joined by « ou »), for the listing."""
+    headers = header if isinstance(header, tuple) else (header,)
+    return " » ou « ".join(h.format(millesime=year) if year is not None else h for h in headers)
