@@ -82,7 +82,7 @@ def evolution_parts(current: pd.DataFrame,
     if empty:
         yield pd.DataFrame(columns=[*KEY, "libelle", "unite", "millesime_reference",
                                     "valeur_reference", "valeur", "ecart", "ecart_pct",
-                                    "statut"])
+                                    "statut", "rupture"])
 
 
 def _aligned(found: np.ndarray, reference: pd.DataFrame) -> tuple[np.ndarray, ...]:
@@ -139,6 +139,7 @@ def _compare(current: pd.DataFrame, ancienne: np.ndarray, secret_reference: np.n
     return merged.assign(
         valeur=valeur * hide, millesime_reference=millesime, valeur_reference=ancienne * hide,
         ecart=ecart * hide, ecart_pct=ecart_pct * hide,
+        rupture=pd.Series("", index=merged.index, dtype="string"),  # see with_breaks
         statut=pd.Categorical.from_codes(
             np.select([secret, missing], [STATUTS.index(SECRET), STATUTS.index(NON_DISPONIBLE)],
                       STATUTS.index(PUBLIE)), STATUTS))
