@@ -16,6 +16,7 @@ from iae_etat.analyse.evolution import (
     DICTIONARY_COLUMNS,
     REFERENCE_COLUMNS,
     evolution_parts,
+    with_breaks,
 )
 from iae_etat.analyse.financement import SOMMES as SOMMES_FINANCEMENT
 from iae_etat.analyse.financement import montant_rsa_annuel
@@ -23,6 +24,7 @@ from iae_etat.analyse.indicateurs import indicators
 from iae_etat.analyse.plausibility import sanity_checks
 from iae_etat.analyse.secret import apply_secret
 from iae_etat.analyse.themes import couts_valorisation
+from iae_etat.common import resources
 from iae_etat.common.errors import Probleme
 from iae_etat.common.indicators import CATALOGUE
 from iae_etat.common.vocabulary import (
@@ -33,6 +35,7 @@ from iae_etat.common.vocabulary import (
 )
 from iae_etat.project.config import Projet
 from iae_etat.project.method import methode, seuil_zone_blanche
+from iae_etat.sources.adapters import load_adapter
 from iae_etat.tables.catalogue import Catalogue
 
 DERIVED = {"taux_equipement_etp_de_abc": ("de_abc", "etp_conventionnes"),
@@ -98,6 +101,9 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
     previous = {m: partial(pd.read_parquet, path, columns=REFERENCE_COLUMNS,
                            read_dictionary=DICTIONARY_COLUMNS)  # read in turn, when compared
                 for m, path in projet.built_before(millesime)}
-    catalogue.write_parts("out_evolution", evolution_parts(published, previous))
+    ruptures = [r for name in resources.names("pipelines", projet.dir, ".yaml")
+                for r in load_adapter(name.removesuffix(".yaml"), projet.dir).ruptures]
+    catalogue.write_parts("out_evolution", (with_breaks(part, ruptures, millesime)
+                                            for part in evolution_parts(published, previous)))
     return published
 

@@ -24,6 +24,7 @@ from iae_etat.cli import (
     sources,
     stages,
     status,
+    telecharger,
 )
 from iae_etat.cli._options import APP_HELP, global_callback
 from iae_etat.common.errors import EXIT_DATA, EXIT_USAGE, IaeEtatError, os_error_text
@@ -35,9 +36,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]})
 app.callback(help=APP_HELP)(global_callback)
 for function in (init.init, questionnaire.questionnaire, check.check, stages.ingest,
-                 stages.analyse, stages.report, stages.build, sources.sources, status.status,
-                 campagne.campagne, scenario.scenario, consolidate.consolidate, rules.regles,
-                 demo.demo):
+                 stages.analyse, stages.report, stages.build, sources.sources,
+                 telecharger.telecharger, status.status, campagne.campagne, scenario.scenario,
+                 consolidate.consolidate, rules.regles, demo.demo):
     app.command(cls=_francais.FrenchCommand)(function)
 
 

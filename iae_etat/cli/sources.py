@@ -32,6 +32,11 @@ def sources(ctx: typer.Context) -> int:
                   "  Réponses lues par leur code (colonne A de chaque onglet du questionnaire)")
         opts.info(f"  Alimente : {entry['table']} — licence : {entry['licence'] or 'non précisée'}"
                   + (f" — données : {entry['vintage']}" if entry["vintage"] else ""))
+        where = entry["telechargement"]
+        if where:
+            opts.info(f"  Fichier public : jeu « {where['jeu']} » sur {where['page']} — à "
+                      f"enregistrer sous {entry['dossier']}/{where['fichier']} "
+                      "(ou : iae-etat telecharger)")
         for name in found:
             opts.detail(f"  Trouvé : {name}")
     wrong = misplaced(projet, millesime)

@@ -158,7 +158,7 @@ STAGES: tuple[Stage, ...] = (
           optional_tables=("core_besoins", "core_besoins_territoires", "core_asp",
                            QUESTIONNAIRES, QUESTIONNAIRES_RESIDENCE),
           settings=("projet", "secret_statistique", "analyse", "financement", "valorisation"),
-          resources=("schemas",), earlier_builds=True,
+          resources=("pipelines", "schemas"), earlier_builds=True,
           outputs=("out_indicateurs", "out_couverture", "out_ecarts", "out_controles",
                    "out_evolution", CALAGE_GROUPS),
           problems=("out_controles",)),

@@ -102,8 +102,24 @@ def evolution_rows(rows: pd.DataFrame) -> list[dict]:
                     "valeur_reference": cellule(row.valeur_reference, row.statut, unite),
                     "valeur": cellule(row.valeur, row.statut, unite),
                     "ecart": cellule(row.ecart, row.statut, unite),
-                    "ecart_pct": cellule(row.ecart_pct, row.statut, "%")})
+                    "ecart_pct": cellule(row.ecart_pct, row.statut, "%"),
+                    "rupture": getattr(row, "rupture", "") or ""})
     return out
+
+
+def evolution_breaks(rows: list[dict]) -> list[str]:
+    """The distinct series breaks of the evolution rows (``evolution_rows``), in order."""
+    return list(dict.fromkeys(r["rupture"] for r in rows if r["rupture"]))
+
+
+def source_notes(sources: pd.DataFrame) -> list[dict]:
+    """The rounding and the series breaks of each source read (``core_sources``), once."""
+    if "arrondi" not in sources.columns:
+        return []
+    rows = sources[(sources["arrondi"].fillna("") != "") | (sources["ruptures"].fillna("") != "")]
+    rows = rows.drop_duplicates("titre").sort_values("titre")
+    return [{"titre": r.titre, "arrondi": r.arrondi or "", "ruptures": r.ruptures or ""}
+            for r in rows.itertuples(index=False)]
 
 
 def catalogue_rows() -> list[dict]:

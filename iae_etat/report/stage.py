@@ -103,6 +103,8 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                              "par_type": par_type, "graphique": graphique,
                              "evolution": context.evolution_rows(
                                  evolutions.get(code, evolution.iloc[:0])),
+                             "ruptures": context.evolution_breaks(context.evolution_rows(
+                                 evolutions.get(code, evolution.iloc[:0]))),
                              "graphique_alt": alt,
                              "publics": context.publics_table(
                                  departement_rows.get(code, indicateurs.iloc[:0]), code)})
@@ -156,4 +158,5 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                                              territoires),
         secret={"seuil": projet.secret.seuil_effectifs, "source": projet.secret.source,
                 "dominance": nombre(projet.secret.seuil_dominance * 100)},
-        sources=sources.to_dict("records"), cog=referentiel.COG_MILLESIME))
+        sources=sources.to_dict("records"), notes_sources=context.source_notes(sources),
+        cog=referentiel.COG_MILLESIME))

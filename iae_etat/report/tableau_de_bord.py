@@ -464,7 +464,9 @@ def _evolution_sheets(wb: StreamWorkbook, taken: set[str], evolution: pd.DataFra
         return
     titles = ["Niveau", "Code", "Territoire", "Indicateur", "Type de SIAE", "Public",
               "Millésime de référence", "Valeur de référence", f"Valeur {millesime}", "Écart",
-              "Évolution (%)"]
+              "Évolution (%)", "Rupture de série"]
+    if "rupture" not in evolution.columns:  # a table built before the breaks were declared
+        evolution = evolution.assign(rupture="")
     data = evolution.assign(_level=evolution["niveau"].map(LEVELS.index).astype(int),
                             _kind=evolution["type_siae"].map(
                                 lambda k: KINDS.index(k) if k in KINDS else len(KINDS))
@@ -474,6 +476,7 @@ def _evolution_sheets(wb: StreamWorkbook, taken: set[str], evolution: pd.DataFra
     columns = {c: data[c].to_numpy(dtype=object) for c in
                ("niveau", "code", "libelle", "indicateur", "type_siae", "public", "unite",
                 "millesime_reference", "statut")}
+    ruptures = data["rupture"].astype(object).fillna("").to_numpy()
     numbers = {c: data[c].to_numpy(dtype=float, na_value=np.nan)
                for c in ("valeur_reference", "valeur", "ecart", "ecart_pct")}
     per_sheet = MAX_ROWS - 4
@@ -496,8 +499,9 @@ def _evolution_sheets(wb: StreamWorkbook, taken: set[str], evolution: pd.DataFra
                 _value(8, numbers["valeur_reference"][r], statut, unite, restreinte),
                 _value(9, numbers["valeur"][r], statut, unite, restreinte),
                 _value(10, numbers["ecart"][r], statut, unite, restreinte),
-                _value(11, numbers["ecart_pct"][r], statut, "%", restreinte)])
-        _table(ws, start, titles, line, [14, 12, 30, 40, 12, 10, 12, 14, 14, 12, 12])
+                _value(11, numbers["ecart_pct"][r], statut, "%", restreinte),
+                (12, ruptures[r], DEFAULT)])
+        _table(ws, start, titles, line, [14, 12, 30, 40, 12, 10, 12, 14, 14, 12, 12, 60])
 
 
 def _structures_sheet(ws: Sheet, structures: pd.DataFrame, territoires: pd.DataFrame,

@@ -10,6 +10,7 @@ from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, Probleme
 from iae_etat.common.vocabulary import QUESTIONNAIRES
 from iae_etat.project.config import Projet
 from iae_etat.sources import adapters
+from iae_etat.sources.download import portal
 
 QUESTIONNAIRE_SOURCE = "questionnaires"
 RETURN_SUFFIXES = (".xlsx", ".ods")
@@ -42,9 +43,10 @@ def inventory(projet: Projet, millesime: int | None) -> list[dict]:
             "feuille": adapter.feuille or "", "table": adapter.table,
             "licence": adapter.licence,
             "vintage": adapter.vintage_for(millesime) if millesime is not None else "",
-            "colonnes": {k: str(v).format(millesime=year) if millesime is not None else str(v)
+            "colonnes": {k: _shown(v, year if millesime is not None else None)
                          for k, v in mapping.items()},
             "facultatives": list(adapter.facultatives),
+            "telechargement": portal(adapter),
             "fichiers_trouves": [p.name for p in found]})
     entries.append(_questionnaires_entry(projet, millesime))
     return entries
@@ -111,3 +113,9 @@ def _misplaced(projet: Projet, path: Path, source: str, year: int | None,
         gravite=GRAVITE_AVERTISSEMENT, attendu=where,
         message=f"Fichier non lu : il est {why} ; il doit être déposé dans {where}.",
         conseil=f"Déplacez-le dans {where} puis relancez.")
+
+
+def _shown(header: str | tuple[str, ...], year: int | None) -> str:
+    """A column's header (its accepted headers joined by « ou »), for the listing."""
+    headers = header if isinstance(header, tuple) else (header,)
+    return " » ou « ".join(h.format(millesime=year) if year is not None else h for h in headers)

@@ -26,6 +26,7 @@ from iae_etat.sources.adapters import (
     map_columns,
     normalise_header,
 )
+from iae_etat.sources.long_format import read_long_source
 from iae_etat.tables.etendue import MAX_CELLS_SOURCE, TooLarge, read_bounded
 from iae_etat.tables.safety import CFB_SIGNATURE, sheets_refusal
 
@@ -309,4 +310,4 @@ def _csv_problem(exc: Exception, display_name: str) -> Probleme:
 
 
 BY_NAME = {"csv": read_csv_source, "xlsx": read_xlsx_source, "json": read_json_source,
-           "fluxiae": read_fluxiae_source}
+           "fluxiae": read_fluxiae_source, "long": read_long_source}

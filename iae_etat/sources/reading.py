@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from iae_etat.sources import adapters, readers
 from iae_etat.tables.files import printable, refusal
 
 SOURCES_COLUMNS = ["source", "fichier", "sha256", "octets", "adaptateur", "titre", "licence",
-                   "table", "vintage"]
+                   "table", "vintage", "arrondi", "ruptures", "url", "telecharge_le"]
+# Written by ``iae-etat telecharger`` beside the files it fetched: file name → url, date, hash.
+MANIFEST = ".telechargements.json"
 
 
 def relative(projet: Projet, path: Path) -> str:
@@ -55,12 +58,33 @@ def admitted(projet: Projet, result, paths) -> list[Path]:
 
 
 def record(result, projet: Projet, source: str, path: Path, adapter: str, titre: str,
-           licence: str, table: str, vintage: str) -> None:
-    """Record a file read for the provenance table ``core_sources``."""
+           licence: str, table: str, vintage: str, arrondi: str = "",
+           ruptures: str = "") -> None:
+    """Record a file read for the provenance table ``core_sources`` (with where and when it
+    was downloaded, when ``iae-etat telecharger`` fetched it and it is unchanged since)."""
+    digest = result.hasher(path)
+    fetched = downloaded(path)
+    if fetched.get("sha256") != digest:
+        fetched = {}
     result.fichiers.append({"source": source, "fichier": relative(projet, path),
-                            "sha256": result.hasher(path), "octets": path.stat().st_size,
+                            "sha256": digest, "octets": path.stat().st_size,
                             "adaptateur": adapter, "titre": titre, "licence": licence,
-                            "table": table, "vintage": vintage})
+                            "table": table, "vintage": vintage, "arrondi": arrondi,
+                            "ruptures": ruptures, "url": fetched.get("url", ""),
+                            "telecharge_le": fetched.get("date", "")})
+
+
+def downloaded(path: Path) -> dict:
+    """What the download manifest of the file's folder says of it (empty when nothing)."""
+    manifest = path.parent / MANIFEST
+    if not manifest.is_file():
+        return {}
+    try:
+        entries = json.loads(manifest.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    entry = entries.get(path.name) if isinstance(entries, dict) else None
+    return entry if isinstance(entry, dict) else {}
 
 
 def report_missing(result, projet: Projet, source: str, millesime: int, effect: str) -> None:
@@ -87,7 +111,8 @@ def read_adapter(projet: Projet, millesime: int, result, name: str
     frames = []
     for path in files:
         record(result, projet, adapter.source, path, adapter.name, adapter.titre,
-               adapter.licence, adapter.table, adapter.vintage_for(millesime))
+               adapter.licence, adapter.table, adapter.vintage_for(millesime), adapter.arrondi,
+               " ".join(r.texte() for r in adapter.ruptures))
         frame, problems = readers.read_source(adapter, path, millesime, relative(projet, path))
         result.problemes.extend(problems)
         if not frame.empty:
@@ -107,9 +132,13 @@ def read_group(projet: Projet, millesime: int, result, source: str, names: list[
     if not any(found.values()) and not other_files:
         report_missing(result, projet, source, millesime, effect)
         return frames
+    # an adapter whose table a found adapter already feeds is another layout of the same file
+    fed = {adapters.load_adapter(n, projet.dir).table for n in names if found[n]}
     for name in names:
         if not found[name] and (any(found.values()) or other_files):
             adapter = adapters.load_adapter(name, projet.dir)
+            if adapter.table in fed:
+                continue
             result.problemes.append(Probleme(
                 fichier=relative(projet, projet.raw_dir(source, millesime)),
                 regle="source.fichier_absent", gravite=GRAVITE_INFO,

@@ -125,8 +125,8 @@ def test_evolution_sheet_with_missing_and_secret_values(tmp_path):
     rows = _sheet(path, "Évolution")[4:]
     assert [r[3] for r in rows] == ["Nombre de SIAE (structures)",
                                     "Salariés en insertion sur l'année (personnes)"]
-    assert rows[0][7:] == [2.0, 1.0, -1.0, -50.0]
-    assert rows[1][7:] == ["s"] * 4
+    assert rows[0][7:] == [2.0, 1.0, -1.0, -50.0, ""]  # no series break declared here
+    assert rows[1][7:] == ["s"] * 4 + [""]
 
 
 def test_same_tables_give_same_bytes(tmp_path):

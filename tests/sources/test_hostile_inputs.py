@@ -11,7 +11,7 @@ from iae_etat.cli._francais import translate_error
 from iae_etat.common.errors import os_error_text
 from iae_etat.questionnaire.reader import read_return
 from iae_etat.report.consolidation import checked_values
-from iae_etat.sources import adapters, reading
+from iae_etat.sources import adapters, reading, values
 from iae_etat.sources.collecte import Envoi, choose_latest
 from iae_etat.sources.stage import IngestResult
 from iae_etat.tables.files import printable
@@ -30,7 +30,7 @@ def _frame(values: list[str]) -> pd.DataFrame:
 
 
 def test_negative_inf_and_1e308_public_counts_are_dropped_with_line_and_column(tmp_path):
-    frame, problems = adapters.parse_numbers(_frame(["12", "-5", "inf", "1E308", "7"]),
+    frame, problems = values.parse_numbers(_frame(["12", "-5", "inf", "1E308", "7"]),
                                              ["de_abc"], "personnes",
                                              {"de_abc": "Demandeurs d'emploi A, B, C"})
     assert frame["de_abc"].tolist()[0] == 12 and frame["de_abc"].tolist()[4] == 7

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from iae_etat.sources import adapters, besoins, cog, readers, structures
+from iae_etat.sources import adapters, besoins, cog, readers, structures, values
 from iae_etat.territoires import referentiel
 
 # Collectivités d'outre-mer (Saint-Barthélemy 97133, Saint-Martin 97150, Saint-Pierre-et-Miquelon
@@ -121,7 +121,7 @@ def test_unemployment_sheet_found_by_name_and_header_by_content(tmp_path):
     assert not problems
     assert frame.at[0, "code_zone_emploi"] == "0051"  # a number in Excel: zero restored
     assert frame.at[0, "ligne_source"] == 7
-    rates = besoins.chomage_annuel(adapters.parse_numbers(
+    rates = besoins.chomage_annuel(values.parse_numbers(
         frame, ["taux_t1", "taux_t2", "taux_t3", "taux_t4"])[0], "moyenne")
     assert rates.at[0, "taux_chomage_ze"] == pytest.approx(7.2)  # known quarters only
 
