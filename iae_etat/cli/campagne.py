@@ -6,6 +6,8 @@ import typer
 
 from iae_etat.cli._options import options
 from iae_etat.common.errors import EXIT_OK
+from iae_etat.project.lock import project_lock
+from iae_etat.project.settings import campagne as settings
 
 SHOWN = 30
 
@@ -24,8 +26,6 @@ def campagne(ctx: typer.Context) -> int:
 
     from iae_etat.pipeline.campagne import A_CORRIGER, ETATS, relances, write_campaign
     from iae_etat.pipeline.campagne import campaign_table as build_table
-    from iae_etat.project.lock import project_lock
-    from iae_etat.project.settings import campagne as settings
     from iae_etat.sources.contacts import read_contacts
     from iae_etat.sources.stage import run_ingest
     from iae_etat.tables.catalogue import Catalogue

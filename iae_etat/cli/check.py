@@ -11,7 +11,9 @@ from iae_etat.common.errors import (
     GRAVITE_AVERTISSEMENT,
     GRAVITE_INFO,
 )
+from iae_etat.pipeline.stages import STAGES, Run
 from iae_etat.project.validation import SettingsError
+from iae_etat.tables.files import HashCache
 
 SHOWN = 50
 
@@ -24,9 +26,7 @@ def check(ctx: typer.Context) -> int:
     import tempfile
     from pathlib import Path
 
-    from iae_etat.pipeline.stages import STAGES, Run
     from iae_etat.tables.catalogue import Catalogue
-    from iae_etat.tables.files import HashCache
 
     opts = options(ctx)
     try:
