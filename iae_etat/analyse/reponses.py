@@ -29,8 +29,8 @@ BASE = "salaries_repondantes"
 
 def public_values(data: pd.DataFrame) -> tuple[dict[str, pd.Series], dict[str, pd.Series]]:
     """For every public, each row's salariés of that public (declared, else estimated) and the
-    salariés whose answer is estimated (0 where declared). ``data`` holds ``type_siae``, ``salaries_annee``
-    and the answer columns, one row per structure (or per part of a structure)."""
+    salariés whose answer is estimated (0 where declared). ``data`` holds ``type_siae``,
+    ``salaries_annee`` and the answer columns, one row per structure."""
     total = data["salaries_annee"].astype("Float64").astype(float)
     values, estimated = {}, {}
     for public, (fields, _) in PUBLICS.items():

@@ -46,6 +46,20 @@ def methode(projet: Projet) -> Methode:
 SEUIL_ZONE_BLANCHE = 100
 
 
+# Response rate (percent of the SIAE) under which the synthèse and the dashboard warn that the
+# questionnaires' figures describe the SIAE poorly; ``[analyse] taux_reponse_min`` overrides it.
+TAUX_REPONSE_MIN = 60
+
+
+def taux_reponse_min(projet: Projet) -> float:
+    """The response rate of the project's configuration under which a banner warns."""
+    value = projet.section("analyse").get("taux_reponse_min", TAUX_REPONSE_MIN)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+        raise ConfigError(f"{projet.config_path} : [analyse] taux_reponse_min doit être un "
+                          "pourcentage entre 0 et 100.")
+    return float(value)
+
+
 def seuil_zone_blanche(projet: Projet) -> float:
     """The zone blanche threshold of the project's configuration."""
     value = projet.section("analyse").get("seuil_zone_blanche", SEUIL_ZONE_BLANCHE)

@@ -15,6 +15,7 @@ from iae_etat.common import resources
 from iae_etat.common.errors import Probleme
 from iae_etat.common.vocabulary import QUESTIONNAIRES
 from iae_etat.project.config import Projet
+from iae_etat.project.method import taux_reponse_min
 from iae_etat.project.settings import reglages, scenario_files
 from iae_etat.questionnaire.feedback import anomalies_xlsx, retour_workbook
 from iae_etat.report import (
@@ -146,6 +147,9 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
             if par_type["etp"] else ""
         departements.append({"code": code, "libelle": libelle,
                              "chiffres": context.key_figures(rows.get(code, indicateurs.iloc[:0])),
+                             "alerte": context.alerte_reponse(
+                                 context.key_figures(rows.get(code, indicateurs.iloc[:0])),
+                                 taux_reponse_min(projet)),
                              "par_type": par_type, "graphique": graphique,
                              "evolution": context.evolution_rows(
                                  evolutions.get(code, evolution.iloc[:0])),
@@ -193,6 +197,7 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
         scenarios_dossier=reglages(projet).scenarios, methode_ecarts=plan_action.method_rows(),
         couverture=context.coverage_table(couverture),
         zones_blanches=context.zones_blanches(couverture),
+        sans_offre=context.sans_offre(couverture),
         liste_structures=context_structures.structure_list(structures, territoires),
         donnees_fictives=projet.donnees_fictives, departements=departements, tables=tables,
         collecte=collecte, catalogue=context.catalogue_rows(),
