@@ -140,8 +140,7 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
     for code in projet.departements:
         libelle = libelles[code]
         par_type = context.by_type(rows.get(code, indicateurs.iloc[:0]))
-        alt = (f"ETP conventionnés par type de SIAE, {libelle}, {millesime} "
-               "(SIAE ayant répondu au questionnaire)")
+        alt = f"ETP conventionnés par type de SIAE, {libelle}, {millesime}"
         graphique = charts.bar_chart([k for k, _ in par_type["etp"]],
                                      [v for _, v in par_type["etp"]], "ETP") \
             if par_type["etp"] else ""
