@@ -11,7 +11,7 @@ from iae_etat.analyse import calage
 from iae_etat.analyse.indicateurs import indicators
 from iae_etat.common.errors import ConfigError
 from iae_etat.project.config import load_projet
-from iae_etat.project.method import Methode, methode
+from iae_etat.project.method import Methode, methode, taux_reponse_min
 
 # Communes A, B in département D, commune Z in département D2.
 TERRITOIRES = pd.DataFrame({
@@ -182,3 +182,10 @@ def test_a_bad_method_stops_the_analyse_with_exit_2(built_demo, tmp_path):
     assert result.returncode == 2
     assert "iae-etat.toml" in result.stderr and "[analyse] attribution" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_response_floor_of_the_banner_is_read_from_analyse(tmp_path):
+    assert taux_reponse_min(_projet(tmp_path, "")) == 60
+    assert taux_reponse_min(_projet(tmp_path, "[analyse]\ntaux_reponse_min = 40\n")) == 40
+    with pytest.raises(ConfigError):
+        taux_reponse_min(_projet(tmp_path, "[analyse]\ntaux_reponse_min = 140\n"))
