@@ -16,6 +16,7 @@ REFERENCE_COLUMNS = [*KEY, "valeur", "statut"]
 # repeated over millions of rows.
 DICTIONARY_COLUMNS = [c for c in REFERENCE_COLUMNS if c != "valeur"]
 PART_ROWS = 1_000_000
+RATES = ("%", "points")  # units whose change is a difference in points, not a percentage
 
 
 def with_breaks(frame: pd.DataFrame, ruptures: list, millesime: int) -> pd.DataFrame:
@@ -132,6 +133,8 @@ def _compare(current: pd.DataFrame, ancienne: np.ndarray, secret_reference: np.n
     ecart = valeur - ancienne
     with np.errstate(invalid="ignore", divide="ignore"):
         ecart_pct = ecart / np.where(ancienne != 0, ancienne, np.nan) * 100
+    # a rate changes in points (``ecart``), never in percent of itself
+    ecart_pct[merged["unite"].isin(RATES).to_numpy(dtype=bool)] = np.nan
     secret = (merged["statut"] == SECRET).to_numpy() | secret_reference
     missing = np.isnan(valeur) | np.isnan(ancienne)
     hidden = secret & (merged["diffusion"] == "publique").to_numpy()

@@ -12,6 +12,7 @@ from iae_etat import __version__
 from iae_etat.common import resources
 from iae_etat.common.vocabulary import CALAGE_GROUPS, QUESTIONNAIRES
 from iae_etat.project.config import Projet
+from iae_etat.project.method import taux_reponse_min
 from iae_etat.project.settings import reglages
 from iae_etat.report import (
     charts,
@@ -93,13 +94,15 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
     for code in projet.departements:
         libelle = libelles[code]
         par_type = context.by_type(rows.get(code, indicateurs.iloc[:0]))
-        alt = (f"ETP conventionnés par type de SIAE, {libelle}, {millesime} "
-               "(SIAE ayant répondu au questionnaire)")
+        alt = f"ETP conventionnés par type de SIAE, {libelle}, {millesime}"
         graphique = charts.bar_chart([k for k, _ in par_type["etp"]],
                                      [v for _, v in par_type["etp"]], "ETP") \
             if par_type["etp"] else ""
         departements.append({"code": code, "libelle": libelle,
                              "chiffres": context.key_figures(rows.get(code, indicateurs.iloc[:0])),
+                             "alerte": context.alerte_reponse(
+                                 context.key_figures(rows.get(code, indicateurs.iloc[:0])),
+                                 taux_reponse_min(projet)),
                              "par_type": par_type, "graphique": graphique,
                              "evolution": context.evolution_rows(
                                  evolutions.get(code, evolution.iloc[:0])),
@@ -149,6 +152,7 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
         scenarios_dossier=reglages(projet).scenarios, methode_ecarts=plan_action.method_rows(),
         couverture=context.coverage_table(couverture),
         zones_blanches=context.zones_blanches(couverture),
+        sans_offre=context.sans_offre(couverture),
         liste_structures=context_structures.structure_list(structures, territoires),
         donnees_fictives=projet.donnees_fictives, departements=departements, tables=tables,
         collecte=collecte, catalogue=context.catalogue_rows(),
