@@ -38,6 +38,11 @@ def methode(projet: Projet) -> Methode:
 SEUIL_ZONE_BLANCHE = _KEYS["seuil_zone_blanche"].default
 
 
+def seuil_zone_blanche(projet: Projet) -> float:
+    """The zone blanche threshold of the project's configuration."""
+    return float(projet.settings.analyse.seuil_zone_blanche)
+
+
 # Response rate (percent of the SIAE) under which the synthèse and the dashboard warn that the
 # questionnaires' figures describe the SIAE poorly; ``[analyse] taux_reponse_min`` overrides it.
 TAUX_REPONSE_MIN = _KEYS["taux_reponse_min"].default
@@ -45,4 +50,4 @@ TAUX_REPONSE_MIN = _KEYS["taux_reponse_min"].default
 
 def taux_reponse_min(projet: Projet) -> float:
     """The response rate of the project's configuration under which a banner warns."""
-    return float(projet.section("analyse")["taux_reponse_min"])
+    return float(projet.settings.analyse.taux_reponse_min)

@@ -52,7 +52,7 @@ READERS = ("csv", "xlsx", "json", "fluxiae", "long")
 # Keys of the rules of the stage that reads an adapter (kept in ``Adapter.options``).
 OPTION_KEYS = ("niveau", "valeur_annuelle", "codes_ignores", "classes_retenues", "etats_retenus",
                "parcours_minimum", "categories", "valeurs_femme", "valeurs_vrai", "valeurs_rsa",
-               "libelles_deld", "libelles_detld", "noms_anciens")
+               "libelles_deld", "libelles_detld", "noms_anciens", "perimetre", "contacts")
 LINE_COLUMN = "ligne_source"
 FILE_COLUMN = "fichier_source"
 
