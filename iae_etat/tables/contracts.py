@@ -69,6 +69,12 @@ class Contract:
         raise KeyError(name)
 
 
+def columns(name: str) -> list[str]:
+    """The columns of table ``name``, in the order of its shipped contract: the one list a
+    stage builds its frame with, so that no contract is restated in code."""
+    return [f.name for f in load_contract(name).fields]
+
+
 def load_contract(name: str, project_dir: Path | None = None) -> Contract:
     """The contract of table ``name`` (the project's override when it has one)."""
     try:
