@@ -26,7 +26,7 @@ from iae_etat.cli import (
     status,
     telecharger,
 )
-from iae_etat.cli._options import APP_HELP, global_callback
+from iae_etat.cli._options import APP_HELP, global_callback, json_written, write_json
 from iae_etat.common.errors import EXIT_DATA, EXIT_USAGE, IaeEtatError, os_error_text
 from iae_etat.tables.files import printable
 
@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     args = hoist_global_options(sys.argv[1:] if argv is None else argv) or ["--help"]
     debug = "--debug" in args
+    failure: dict = {}
     if "--help" in args or "-h" in args:
         _francais.install()
     try:
@@ -87,8 +88,9 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Exit as exc:
         code = exc.exit_code
     except typer.TyperException as exc:
-        typer.echo(printable("Erreur d'utilisation : "
-                             + _francais.translate_error(exc.format_message())), err=True)
+        message = _francais.translate_error(exc.format_message())
+        failure = {"erreur": message}
+        typer.echo(printable("Erreur d'utilisation : " + message), err=True)
         typer.echo("Aide : iae-etat --help, ou iae-etat COMMANDE --help.", err=True)
         code = EXIT_USAGE
     except typer.Abort:
@@ -99,6 +101,8 @@ def main(argv: list[str] | None = None) -> None:
             raise
         _report_error(exc)
         code = exc.exit_code
+        failure = {"erreur": exc.message, "conseil": exc.conseil,
+                   "problemes": [p.as_row() for p in getattr(exc, "problemes", [])]}
     except OSError as exc:
         if debug:
             raise
@@ -108,6 +112,7 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo("Conseil : libérez de la place ou vérifiez les droits du dossier du projet, "
                    "puis relancez.", err=True)
         code = EXIT_DATA
+        failure = {"erreur": f"lecture ou écriture impossible : {os_error_text(exc)}"}
     except Exception:
         if debug:
             raise
@@ -117,7 +122,11 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo("Erreur interne inattendue (relancez avec --debug pour la trace) : "
                    f"{sys.exc_info()[0].__name__} dans {last.name}.", err=True)
         code = 70
-    sys.exit(code if isinstance(code, int) else 0)
+        failure = {"erreur": "erreur interne inattendue"}
+    code = code if isinstance(code, int) else 0
+    if "--json" in args and not json_written() and "--help" not in args and "-h" not in args:
+        write_json({"code_sortie": code, **failure})  # cron reads an object on every exit
+    sys.exit(code)
 
 
 def _report_error(exc) -> None:

@@ -52,7 +52,21 @@ class GlobalOptions:
     def result(self, data: dict) -> None:
         """The machine-readable summary printed on stdout with --json."""
         if self.json:
-            sys.stdout.write(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
+            write_json(data)
+
+
+_JSON_WRITTEN: list[bool] = []
+
+
+def write_json(data: dict) -> None:
+    """One JSON object on stdout (the summary of a command, or of its failure)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
+    _JSON_WRITTEN.append(True)
+
+
+def json_written() -> bool:
+    """True once a JSON object was written on stdout during this run."""
+    return bool(_JSON_WRITTEN)
 
 
 def _version(value: bool) -> None:
@@ -100,7 +114,8 @@ APP_HELP = (
     "Cycle annuel : déposer les fichiers dans data/raw/<source>/<millésime>/, puis lancer "
     "« iae-etat build ».\n\n"
     "Codes de sortie : 0 sorties produites ; 1 erreurs de données ; 2 erreur d'utilisation "
-    "ou de configuration ; 75 une autre exécution est en cours.")
+    "ou de configuration ; 70 erreur interne (à signaler, avec la sortie de --debug) ; 75 une "
+    "autre exécution est en cours ; 130 interrompu.")
 
 
 def options(ctx: typer.Context) -> GlobalOptions:

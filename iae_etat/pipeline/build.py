@@ -174,10 +174,19 @@ def _execute(projet: Projet, millesime: int, plan: dict[str, str], state: dict,
             release_memory()
             journal.event("etape", etape=name, duree_s=round(time.perf_counter() - begun, 3),
                           fichiers=len(written))
-        anomalies = Counter(g for name in stages.problem_tables()
-                            if catalogue.exists(name) for g in catalogue.read(name)["gravite"])
+        problems = [catalogue.read(name)[["regle", "gravite"]]
+                    for name in stages.problem_tables() if catalogue.exists(name)]
+        anomalies = Counter(g for frame in problems for g in frame["gravite"])
         summary.erreurs = int(anomalies.get("erreur", 0))
         summary.avertissements = int(anomalies.get("avertissement", 0))
+        # the problems by rule and gravité: codes and counts only, never a value or a name
+        by_rule = Counter((r, g) for frame in problems
+                          for r, g in zip(frame["regle"], frame["gravite"], strict=True))
+        journal.event("problemes", millesime=millesime, erreurs=summary.erreurs,
+                      avertissements=summary.avertissements,
+                      informations=int(anomalies.get("info", 0)),
+                      regles=[{"regle": r, "gravite": g, "nombre": n}
+                              for (r, g), n in sorted(by_rule.items())])
         summary.tables = sorted(p.stem for p in stage_processed.glob("*.parquet"))
         state["resume"] = {k: v for k, v in summary.as_dict().items()
                            if k in ("erreurs", "avertissements", "questionnaires_recus",

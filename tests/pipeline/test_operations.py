@@ -171,7 +171,12 @@ def test_log_file_has_json_lines_without_answers(demo_project):
     result = cli(["--project-dir", str(demo_project), "--log-file", str(log), "build"])
     assert result.returncode == 0
     events = [json.loads(line) for line in log.read_text("utf-8").splitlines()]
-    assert [e["evenement"] for e in events] == ["debut", *["etape"] * len(ALL), "fin"]
+    assert [e["evenement"] for e in events] == ["debut", *["etape"] * len(ALL), "problemes",
+                                                "fin"]
+    problemes = events[-2]
+    counted = {(r["regle"], r["gravite"]): r["nombre"] for r in problemes["regles"]}
+    assert sum(n for (_, g), n in counted.items() if g == "erreur") == problemes["erreurs"] > 0
+    assert set(problemes["regles"][0]) == {"regle", "gravite", "nombre"}  # codes, no values
     text = log.read_text("utf-8")
     assert "Partenariat fictif" not in text and "environ" not in text
 
