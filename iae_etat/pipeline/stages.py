@@ -182,7 +182,8 @@ STAGES: tuple[Stage, ...] = (
           optional_tables=(QUESTIONNAIRES,),
           settings=("projet", "secret_statistique", "financement", "valorisation",
                     "bonnes_pratiques", "rapport"),
-          resources=("templates", "schemas"), files=("data/raw/geo/*.geojson",),
+          resources=("templates", "schemas"),
+          files=("data/raw/geo/*.geojson", "commentaires/*/*.md"),
           reports=("etat-des-lieux.html", "tableau-de-bord.xlsx", "annexe4-*.csv",
                    "annexe4-*.xlsx", PDF_NAME)),
 )
