@@ -6,6 +6,8 @@ import typer
 
 from iae_etat.cli._options import options
 from iae_etat.common.errors import EXIT_DATA, EXIT_OK
+from iae_etat.pipeline.stages import STAGES, Run
+from iae_etat.tables.files import HashCache
 
 SHOWN = 50
 
@@ -18,9 +20,7 @@ def check(ctx: typer.Context) -> int:
     import tempfile
     from pathlib import Path
 
-    from iae_etat.pipeline.stages import STAGES, Run
     from iae_etat.tables.catalogue import Catalogue
-    from iae_etat.tables.files import HashCache
 
     opts = options(ctx)
     projet = opts.projet()

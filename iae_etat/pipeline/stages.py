@@ -29,7 +29,7 @@ from iae_etat.common.vocabulary import (
 )
 from iae_etat.project.config import SOURCES, Projet
 from iae_etat.project.settings import scenario_files
-from iae_etat.report.pdf import PDF_NAME
+from iae_etat.report.pdf import PDF_NAME, pdf_stage
 from iae_etat.tables.files import HashCache
 
 if TYPE_CHECKING:
@@ -134,7 +134,6 @@ def _controls(run: Run) -> Outcome:
 
 
 def _report(run: Run) -> Outcome:
-    from iae_etat.report.pdf import pdf_stage
     from iae_etat.report.stage import REPORT_NAME, run_report
 
     paths = run_report(run.projet, run.millesime, run.catalogue, run.reports)
