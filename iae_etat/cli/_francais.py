@@ -72,6 +72,30 @@ _RICH_CONSTANTS = {
 _SUGGESTION = re.compile(r" ?\(Possible options?: (.*)\)")
 
 
+# The value a parameter takes, shown in the help (Typer shows Python's type names).
+_METAVARS = {"int": "ENTIER", "float": "NOMBRE", "str": "TEXTE", "Path": "CHEMIN"}
+
+
+def french_metavar(param, ctx) -> str | None:
+    """The French label of what a parameter takes; nothing for a flag (a yes/no switch)."""
+    if param.metavar is not None:
+        return param.metavar
+    if getattr(param, "is_flag", False):
+        return None
+    kind = param.bare_type() if hasattr(param, "bare_type") else ""
+    many = kind.startswith("list[")
+    label = _METAVARS.get(kind.removeprefix("list[").removesuffix("]"), "VALEUR")
+    return label + ("..." if many or param.nargs != 1 else "")
+
+
+def french_range(param) -> str | None:
+    """``[x>=1]`` in French: « ≥ 1 »."""
+    low, high = getattr(param, "min", None), getattr(param, "max", None)
+    parts = ([f"≥ {low}"] if low is not None else []) + ([f"≤ {high}"] if high is not None
+                                                         else [])
+    return " et ".join(parts) or None
+
+
 def install() -> None:
     """Put French labels in Typer's help screens (imports rich: call it for help only)."""
     import typer.rich_utils
@@ -80,6 +104,9 @@ def install() -> None:
     typer.core._ = _gettext
     for name, french in _RICH_CONSTANTS.items():
         setattr(typer.rich_utils, name, french)
+    typer.core.TyperOption.display_type_rich = french_metavar
+    typer.core.TyperArgument.display_type_rich = french_metavar
+    typer.core.TyperOption._get_number_range_help_str = french_range
 
 
 def translate_error(message: str) -> str:
