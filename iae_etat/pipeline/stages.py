@@ -180,10 +180,10 @@ STAGES: tuple[Stage, ...] = (
                   "core_anomalies", "out_controles", "core_collecte", "core_structures",
                   "core_territoires", "core_sources"),
           optional_tables=(QUESTIONNAIRES,),
-          settings=("projet", "secret_statistique", "financement", "valorisation",
+          settings=("projet", "secret_statistique", "analyse", "financement", "valorisation",
                     "bonnes_pratiques", "rapport"),
           resources=("templates", "schemas"),
-          files=("data/raw/geo/*.geojson", "commentaires/*/*.md"),
+          files=("data/raw/geo/*.geojson",),
           reports=("etat-des-lieux.html", "tableau-de-bord.xlsx", "annexe4-*.csv",
                    "annexe4-*.xlsx", PDF_NAME)),
 )

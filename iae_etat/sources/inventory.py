@@ -64,7 +64,7 @@ def _questionnaires_entry(projet: Projet, millesime: int | None) -> dict:
             "fichiers_attendus": [f"*{s}" for s in RETURN_SUFFIXES], "lecteur": "questionnaire",
             "feuille": "", "table": QUESTIONNAIRES, "licence": "",
             "vintage": str(millesime) if millesime is not None else "",
-            "colonnes": {}, "facultatives": [], "fichiers_trouves": found}
+            "colonnes": {}, "facultatives": [], "fichiers_trouves": found, "telechargement": {}}
 
 
 def misplaced(projet: Projet, millesime: int | None) -> list[Probleme]:

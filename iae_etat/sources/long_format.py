@@ -39,6 +39,7 @@ from iae_etat.sources.adapters import (
     missing_column,
     normalise_header,
 )
+from iae_etat.tables import nombres
 from iae_etat.territoires.codes import commune_of_arrondissement, normalise_departement
 
 TOTAL_COLUMN = "total_departement"
@@ -70,6 +71,7 @@ def read_long_source(adapter: Adapter, path: Path, millesime: int,
                     f"(première : ligne {doubles[0]}) ; seule la première est gardée."))
     if spec.get("arrondissements") == "commune":
         frame = _whole_communes(frame, territory)
+    frame = _checked_numbers(frame, spec, adapter, display_name, problems)
     out = _pivot(frame, territory, spec, adapter)
     if spec.get("total") and not totals.empty:
         codes = totals[spec["total"]].map(normalise_departement)
@@ -187,6 +189,32 @@ def _numbers(values: pd.Series, masked: tuple[str, ...]) -> pd.Series:
     text = values.mask(values.isin(masked) | (values == ""))
     text = text.str.replace(r"[\s\u00a0\u202f]", "", regex=True).str.replace(",", ".")
     return pd.to_numeric(text, errors="coerce")
+
+
+def _checked_numbers(frame: pd.DataFrame, spec: dict, adapter: Adapter, display_name: str,
+                     problems: list[Probleme]) -> pd.DataFrame:
+    """The measures' values checked one by one (finite, not negative, within the order of
+    magnitude of a count): an absurd one is recorded with its line and becomes missing, which
+    makes its territory's sum missing rather than wrong."""
+    frame = frame.copy()
+    for column in dict.fromkeys(m["valeur"] for m in spec["mesures"].values()):
+        values = _numbers(frame[column], adapter.valeurs_masquees)
+        absurd = values.notna() & ~values.between(0, nombres.limit_of("personnes"))
+        for index in frame.index[absurd]:
+            rule, reason, expected = nombres.number_problem(
+                float(values[index]), "personnes", minimum=0) or \
+                ("nombre_non_fini", "valeur non numérique", "nombre fini")
+            line = frame.at[index, _LINE]
+            problems.append(Probleme(
+                fichier=display_name, cellule=f"ligne {line}", champ=column,
+                valeur=str(frame.at[index, column]), regle=f"source.{rule}", attendu=expected,
+                message=f"Ligne {line}, colonne « {column} » : « {frame.at[index, column]} », "
+                        f"{reason} ; la valeur est écartée (son territoire devient non "
+                        "disponible).",
+                conseil="Téléchargez le fichier à nouveau depuis le site de la source ; s'il "
+                        "est ainsi publié, signalez-le au producteur."))
+            frame.at[index, column] = ""
+    return frame
 
 
 def _pivot(frame: pd.DataFrame, territory: str, spec: dict, adapter: Adapter) -> pd.DataFrame:

@@ -165,7 +165,8 @@ def test_restricted_project_keeps_report_and_annexe4_public(demo_project, built_
     from tests.conftest import cli
 
     config = demo_project / "iae-etat.toml"
-    config.write_text(config.read_text("utf-8") + '\n[rapport]\ndiffusion = "restreinte"\n',
+    config.write_text(config.read_text("utf-8").replace("[rapport]\n",
+                                                         '[rapport]\ndiffusion = "restreinte"\n'),
                       "utf-8")
     result = cli(["--project-dir", str(demo_project), "build"])
     assert result.returncode == 0, result.stderr

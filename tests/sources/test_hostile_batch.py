@@ -26,13 +26,14 @@ def test_hostile_files_answered_one_by_one_rest_of_batch_read(tmp_path):
     (returns / "..\\..\\x.xlsx").write_bytes(far_cell("A", 2))
     (returns / "lien.xlsx").symlink_to("/etc/passwd")
     ft = raw / "france_travail" / MILLESIME
-    source = next(ft.glob("demandeurs_emploi_communes_*.csv"))
+    source = next(ft.glob("dares_defm_communales*.csv"))  # the DARES long file, as published
     lines = source.read_text(encoding="utf-8-sig").splitlines()
     header = lines[0].split(";")
-    column = next(i for i, h in enumerate(header) if "ABC" in h.upper())
-    cells = lines[1].split(";")
+    column = next(i for i, h in enumerate(header) if h.startswith("Nombre de demandeurs"))
+    row = next(i for i, line in enumerate(lines) if line.startswith(f"{MILLESIME}-T4;"))
+    cells = lines[row].split(";")
     cells[column] = "-5"
-    lines[1] = ";".join(cells)
+    lines[row] = ";".join(cells)
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     asp = raw / "asp" / MILLESIME
     asp.mkdir(parents=True, exist_ok=True)
