@@ -43,7 +43,7 @@ def test_adding_an_input_to_a_stage_changes_its_fingerprint(tmp_path):
     note = tmp_path / "notes" / "a.md"
     note.write_text("un\n", "utf-8")
     with_note = replace(report, files=(*report.files, "notes/*.md"))
-    with_section = replace(report, settings=(*report.settings, "analyse"))
+    with_section = replace(report, settings=(*report.settings, "campagne"))
 
     def fingerprint(stage) -> str:
         return incremental.fingerprint(stage, [], projet, 2025, HashCache())
@@ -55,11 +55,12 @@ def test_adding_an_input_to_a_stage_changes_its_fingerprint(tmp_path):
     assert fingerprint(report) == plain
     assert fingerprint(with_note) != fingerprint(replace(report, files=(*report.files,
                                                                           "notes/*.txt")))
-    (tmp_path / "iae-etat.toml").write_text(
-        (tmp_path / "iae-etat.toml").read_text("utf-8") + "\n[analyse]\nseuil_zone_blanche = 5\n",
-        "utf-8")
+    config = tmp_path / "iae-etat.toml"
+    text = config.read_text("utf-8")
+    assert "echeance = 2026-03-31" in text
+    config.write_text(text.replace("echeance = 2026-03-31", "echeance = 2026-04-30"), "utf-8")
     projet = load_projet(tmp_path)
-    assert fingerprint(report) == plain  # [analyse] is not an input of the report
+    assert fingerprint(report) == plain  # [campagne] is not an input of the report
     assert fingerprint(with_section) != plain
 
 
