@@ -39,6 +39,7 @@ from iae_etat.sources.adapters import (
     missing_column,
     normalise_header,
 )
+from iae_etat.sources.values import absurd_value
 from iae_etat.tables import nombres
 from iae_etat.territoires.codes import commune_of_arrondissement, normalise_departement
 
@@ -201,18 +202,10 @@ def _checked_numbers(frame: pd.DataFrame, spec: dict, adapter: Adapter, display_
         values = _numbers(frame[column], adapter.valeurs_masquees)
         absurd = values.notna() & ~values.between(0, nombres.limit_of("personnes"))
         for index in frame.index[absurd]:
-            rule, reason, expected = nombres.number_problem(
-                float(values[index]), "personnes", minimum=0) or \
-                ("nombre_non_fini", "valeur non numérique", "nombre fini")
-            line = frame.at[index, _LINE]
-            problems.append(Probleme(
-                fichier=display_name, cellule=f"ligne {line}", champ=column,
-                valeur=str(frame.at[index, column]), regle=f"source.{rule}", attendu=expected,
-                message=f"Ligne {line}, colonne « {column} » : « {frame.at[index, column]} », "
-                        f"{reason} ; la valeur est écartée (son territoire devient non "
-                        "disponible).",
-                conseil="Téléchargez le fichier à nouveau depuis le site de la source ; s'il "
-                        "est ainsi publié, signalez-le au producteur."))
+            problems.append(absurd_value(
+                display_name, frame.at[index, _LINE], column, column,
+                str(frame.at[index, column]), float(values[index]), "personnes",
+                "la valeur est écartée (son territoire devient non disponible)"))
             frame.at[index, column] = ""
     return frame
 

@@ -39,16 +39,24 @@ def parse_numbers(frame: pd.DataFrame, columns: list[str], unite: str = "",
         limit = nombres.limit_of(unite)
         absurd = text.notna() & ~bad & ~(numbers.between(0, limit))
         for idx in out.index[absurd]:
-            found = nombres.number_problem(float(numbers[idx]), unite, minimum=0)
-            rule, reason, expected = found or ("nombre_non_fini", "valeur non numérique",
-                                               "nombre fini")
-            line = out.at[idx, LINE_COLUMN]
-            problems.append(Probleme(
-                fichier=out.at[idx, FILE_COLUMN], cellule=f"ligne {line}", champ=column,
-                valeur=str(frame.at[idx, column]), regle=f"source.{rule}", attendu=expected,
-                message=f"Ligne {line}, colonne « {label} » : « {frame.at[idx, column]} », "
-                        f"{reason} ; la valeur est écartée (comptée comme manquante).",
-                conseil="Téléchargez le fichier à nouveau depuis le site de la source ; s'il "
-                        "est ainsi publié, signalez-le au producteur."))
+            problems.append(absurd_value(
+                out.at[idx, FILE_COLUMN], out.at[idx, LINE_COLUMN], column, label,
+                str(frame.at[idx, column]), float(numbers[idx]), unite,
+                "la valeur est écartée (comptée comme manquante)"))
         out[column] = numbers.mask(bad | absurd).astype("Float64")
     return out, problems
+
+
+def absurd_value(fichier: str, line: object, column: str, label: str, raw: str, value: float,
+                 unite: str, outcome: str) -> Probleme:
+    """The record of a number of a public source that cannot be used (infinite, negative, or
+    beyond the order of magnitude of ``unite``), with its line and column; ``outcome`` says what
+    became of it."""
+    found = nombres.number_problem(value, unite, minimum=0)
+    rule, reason, expected = found or ("nombre_non_fini", "valeur non numérique", "nombre fini")
+    return Probleme(
+        fichier=fichier, cellule=f"ligne {line}", champ=column, valeur=raw,
+        regle=f"source.{rule}", attendu=expected,
+        message=f"Ligne {line}, colonne « {label} » : « {raw} », {reason} ; {outcome}.",
+        conseil="Téléchargez le fichier à nouveau depuis le site de la source ; s'il est ainsi "
+                "publié, signalez-le au producteur.")
