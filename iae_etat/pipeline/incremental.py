@@ -16,6 +16,7 @@ from iae_etat import __version__
 from iae_etat.common import resources
 from iae_etat.project.config import CONFIG_NAME, SOURCES, Projet
 from iae_etat.project.settings import scenario_files
+from iae_etat.report import commentaires
 from iae_etat.tables.files import HashCache, sha256_file
 
 STATE_NAME = "etat.json"
@@ -61,7 +62,9 @@ def fingerprint(stage: str, previous: str, projet: Projet, millesime: int,
     if stage == "report":  # the maps' outlines may sit directly in data/raw/geo/
         geo = projet.dir / "data" / "raw" / "geo"
         outlines = sorted(geo.glob("*.geojson")) if geo.is_dir() else []
-        for path in [*outlines, *scenario_files(projet)]:  # and the what-if files it sums up
+        # and the what-if files it sums up, and the committee's commentary files
+        for path in [*outlines, *scenario_files(projet),
+                     *commentaires.files(projet.dir, millesime)]:
             digest.update(path.relative_to(projet.dir).as_posix().encode())
             digest.update(cache.hash(path).encode())
     if stage == "analyse":  # the evolution compares with every earlier millésime built

@@ -6,7 +6,10 @@ folder): features with a commune code property (``code``, ``code_commune``, ``co
 commune (EPCI…) is drawn by colouring each commune with its territory's value, with the
 territory borders found from the commune edges that are not shared within the territory.
 
-Maps are readable in black and white: five grey classes, and hatching for « s » and « nd ».
+One meaning of dark on every map: the darker, the more a territory calls for attention (fewer
+ETP for its need, more need, poorer coverage). The classes use the ColorBrewer « YlOrRd »
+sequential palette (colour-blind safe, its lightness decreasing, so it also reads in black and
+white); hatching marks « s » and « nd », and the maps above the commune name their territories.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from iae_etat.report.charts import _METADATA, _setup
 from iae_etat.tables.formats import nombre
 
 CODE_PROPERTIES = ("code", "code_commune", "codgeo", "INSEE_COM")
-GREYS = ("#e6e6e6", "#b4b4b4", "#828282", "#505050", "#1e1e1e")
+PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")  # ColorBrewer YlOrRd 5
+GREYS = PALETTE  # the former name of the class colours
 ZERO_COLOUR = "#ffffff"
 _NUMBER = re.compile(r"(-?\d+\.\d)\d+")
 _PATH_DATA = re.compile(r' d="([^"]*)"')
@@ -129,12 +133,15 @@ def _chain(segments: list[tuple]) -> list[list]:
 
 def choropleth(outlines: dict[str, Rings], values: dict[str, tuple[float, str]], unit: str,
                group_of: dict[str, str] | None = None, decimales: int = 1,
-               bands: tuple[tuple[float, str], ...] | None = None) -> str:
+               bands: tuple[tuple[float, str], ...] | None = None, inverse: bool = False,
+               noms: dict[str, str] | None = None) -> str:
     """An SVG map: each commune coloured by its value (or its territory's via ``group_of``).
 
     ``values`` maps a territory code to (valeur, statut); a missing territory is ``nd``.
     Classes are quantiles of the values, with zero apart, unless ``bands`` gives them: (lower
-    bound, label) pairs in increasing order, at most five.
+    bound, label) pairs in increasing order, at most five. ``inverse`` darkens the low values
+    (a low taux d'équipement calls for attention); ``noms`` (territory code → name) writes the
+    names of the territories at the centre of their communes.
     """
     plt = _setup()
     from matplotlib.collections import LineCollection, PolyCollection
@@ -156,22 +163,27 @@ def choropleth(outlines: dict[str, Rings], values: dict[str, tuple[float, str]],
         styles.setdefault(key, []).extend(rings)
     xs = [x for rings in outlines.values() for ring in rings for x, _ in ring]
     ys = [y for rings in outlines.values() for ring in rings for _, y in ring]
-    fig, ax = plt.subplots(figsize=(7, 7.4))
+    fig, ax = plt.subplots(figsize=(7, 4.4))
+    fig.subplots_adjust(left=0, right=0.6, bottom=0.01, top=0.99)
+
+    def colour(index: int) -> str:
+        return PALETTE[len(bounds) - 1 - index if inverse else index]
+
     edge = 0.25 if len(set(group_of.values())) == len(outlines) else 0.1
     legend = []
-    if "zero" in styles:
-        ax.add_collection(PolyCollection(styles["zero"], facecolors=ZERO_COLOUR,
+    if "zero" in styles:  # no offer: the lightest, or beyond the darkest class when inverse
+        zero = "#67000d" if inverse else ZERO_COLOUR
+        ax.add_collection(PolyCollection(styles["zero"], facecolors=zero,
                                          edgecolors="#9a9a9a", linewidths=edge))
-        legend.append(Patch(facecolor=ZERO_COLOUR, edgecolor="black", linewidth=0.5,
-                            label="0"))
+        legend.append(Patch(facecolor=zero, edgecolor="black", linewidth=0.5, label="0"))
     lower = 0.0
     for index, bound in enumerate(bounds):
         rings = styles.get(f"c{index}", [])
-        ax.add_collection(PolyCollection(rings, facecolors=GREYS[index], edgecolors="white",
+        ax.add_collection(PolyCollection(rings, facecolors=colour(index), edgecolors="white",
                                          linewidths=edge))
         label = bands[index][1] if bands is not None else \
             f"plus de {nombre(lower, decimales)} à {nombre(bound, decimales)}"
-        legend.append(Patch(facecolor=GREYS[index], edgecolor="black", linewidth=0.5,
+        legend.append(Patch(facecolor=colour(index), edgecolor="black", linewidth=0.5,
                             label=label))
         lower = bound
     for key, hatch, label in (("s", "xxx", "s : secret statistique"),
@@ -184,15 +196,16 @@ def choropleth(outlines: dict[str, Rings], values: dict[str, tuple[float, str]],
                                 label=label))
     borders = _borders(outlines, {code: "" for code in outlines} if by_commune else group_of)
     ax.add_collection(LineCollection(borders, colors="black", linewidths=0.8))
+    if noms:
+        _names(ax, outlines, group_of, noms)
     for collection in ax.collections:
         collection.set_clip_on(False)
     ax.set_xlim(min(xs), max(xs))
     ax.set_ylim(min(ys), max(ys))
     ax.set_aspect(1 / math.cos(math.radians((min(ys) + max(ys)) / 2)))
     ax.set_axis_off()
-    ax.legend(handles=legend, title=unit, loc="upper center", bbox_to_anchor=(0.5, 0.0),
-              ncol=3, frameon=False, fontsize=8, title_fontsize=9)
-    fig.tight_layout()
+    ax.legend(handles=legend, title=unit, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+              ncol=1, frameon=False, fontsize=9, title_fontsize=10)
     import io
 
     buffer = io.StringIO()
@@ -201,6 +214,75 @@ def choropleth(outlines: dict[str, Rings], values: dict[str, tuple[float, str]],
     svg = buffer.getvalue()
     svg = _METADATA.sub("", svg[svg.index("<svg"):])
     return _PATH_DATA.sub(lambda m: ' d="' + _NUMBER.sub(r"\1", m.group(1)) + '"', svg)
+
+
+def _names(ax, outlines: dict[str, Rings], group_of: dict[str, str],
+           noms: dict[str, str]) -> None:
+    """Each territory's name at the mean of its communes' vertices, on a white halo."""
+    import textwrap
+
+    from matplotlib import patheffects
+
+    points: dict[str, list] = {}
+    for code, rings in outlines.items():
+        group = group_of.get(code)
+        if group in noms and rings:
+            points.setdefault(group, []).extend(rings[0])
+    for group, pts in sorted(points.items()):
+        x = sum(p[0] for p in pts) / len(pts)
+        y = sum(p[1] for p in pts) / len(pts)
+        ax.text(x, y, textwrap.fill(noms[group], 18), ha="center", va="center", fontsize=6.5,
+                color="#161616", path_effects=[patheffects.withStroke(linewidth=2.5,
+                                                                       foreground="white")])
+
+
+def inset(outlines: dict[str, Rings], group_of: dict[str, str], code: str) -> str:
+    """A small locator map: the communes of territory ``code`` in dark blue, the others light."""
+    plt = _setup()
+    import io
+
+    from matplotlib.collections import LineCollection, PolyCollection
+
+    inside = [r for c, rings in sorted(outlines.items()) if group_of.get(c) == code
+              for r in rings]
+    others = [r for c, rings in sorted(outlines.items()) if group_of.get(c) != code
+              for r in rings]
+    xs = [x for rings in outlines.values() for ring in rings for x, _ in ring]
+    ys = [y for rings in outlines.values() for ring in rings for _, y in ring]
+    fig, ax = plt.subplots(figsize=(2.2, 2.2))
+    ax.add_collection(PolyCollection(others, facecolors="#e8e8e8", edgecolors="#e8e8e8",
+                                     linewidths=0.2))
+    ax.add_collection(PolyCollection(inside, facecolors="#000091", edgecolors="#000091",
+                                     linewidths=0.2))
+    ax.add_collection(LineCollection(_borders(outlines, group_of), colors="#555555",
+                                     linewidths=0.4))
+    ax.set_xlim(min(xs), max(xs))
+    ax.set_ylim(min(ys), max(ys))
+    ax.set_aspect(1 / math.cos(math.radians((min(ys) + max(ys)) / 2)))
+    ax.set_axis_off()
+    fig.subplots_adjust(0, 0, 1, 1)
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "iae-etat"})
+    plt.close(fig)
+    svg = buffer.getvalue()
+    svg = _METADATA.sub("", svg[svg.index("<svg"):])
+    return _PATH_DATA.sub(lambda m: ' d="' + _NUMBER.sub(r"\1", m.group(1)) + '"', svg)
+
+
+def insets(project_dir: Path, millesime: int, territoires, codes: list[str],
+           level: str = "epci") -> dict[str, str]:
+    """Territory code → locator map, for the fiches; empty without outlines."""
+    files = geo_files(project_dir, millesime)
+    column = LEVEL_COLUMNS[level]
+    if not files or not codes or column not in territoires:
+        return {}
+    group_of = dict(zip(territoires["code_commune"].astype(str),
+                        territoires[column].astype(str), strict=True))
+    outlines = {c: r for c, r in load_outlines(files).items() if c in group_of}
+    if not outlines:
+        return {}
+    present = set(group_of[c] for c in outlines)
+    return {code: inset(outlines, group_of, code) for code in codes if code in present}
 
 
 MAPS = (("epci", "taux_equipement_etp_de_abc",
@@ -269,9 +351,12 @@ def report_maps(project_dir: Path, millesime: int, indicateurs, territoires,
         unite = BY_CODE[code].unite
         decimales = 0 if unite in ("personnes", "structures") else 1
         groups = group_of(level)
-        maps.append(_map(outlines, values, titre, millesime, unite, decimales, groups))
+        noms = None if level == "commune" else \
+            dict(zip(part["code"].astype(str), part["libelle"].astype(str), strict=True))
+        maps.append(_map(outlines, values, titre, millesime, unite, decimales, groups,
+                         inverse=code.startswith("taux_equipement"), noms=noms))
         if level == INDICE_MAP[0] and couverture is not None:
-            maps += _indice_map(outlines, couverture, millesime, groups)
+            maps += _indice_map(outlines, couverture, millesime, groups, noms)
     missing = len(communes) - len(outlines)
     message = f"{missing} commune(s) du projet sans contour ne figurent pas sur les cartes." \
         if missing else ""
@@ -285,22 +370,33 @@ def _values(codes, valeurs, statuts) -> dict[str, tuple[float, str]]:
 
 def _map(outlines: dict[str, Rings], values: dict[str, tuple[float, str]], titre: str,
          millesime: int, unite: str, decimales: int, group_of: dict[str, str] | None,
-         bands: tuple[tuple[float, str], ...] | None = None) -> dict:
-    """One map with its title and its text alternative."""
+         bands: tuple[tuple[float, str], ...] | None = None, inverse: bool = False,
+         noms: dict[str, str] | None = None) -> dict:
+    """One map with its title, its text alternative and what its hatching means."""
     published = [v for v, s in values.values() if s == "publie" and not math.isnan(v)]
-    scale = "classes en niveaux de gris" if bands is None else \
+    scale = ("classes du jaune clair au rouge foncé, plus foncé pour un taux plus faible"
+             if inverse else "classes du jaune clair au rouge foncé, plus foncé pour une "
+             "valeur plus forte") if bands is None else \
         "cinq classes, du plus clair (très bonne couverture) au plus foncé (très faible)"
+    covered = {group_of.get(c, "") for c in outlines} if group_of else set(outlines)
+    statuts = {values.get(code, (math.nan, "nd"))[1] for code in covered}
+    hachures = [text for key, text in (
+        ("s", "croisillons : valeur couverte par le secret statistique"),
+        ("nd", "traits obliques : donnée non disponible")) if key in statuts]
     alt = (f"Carte : {titre}, {millesime}. Valeurs de {nombre(min(published), decimales)} "
            f"à {nombre(max(published), decimales)} ({unite}) ; {scale}, "
            "hachures pour le secret statistique et les données non disponibles. "
            "Les valeurs sont dans les tableaux du rapport.") if published else \
         f"Carte : {titre}, {millesime} ; aucune valeur publiable."
     return {"titre": f"{titre}, {millesime}", "alt": alt,
-            "svg": choropleth(outlines, values, unite, group_of, decimales, bands)}
+            "hachures": " ; ".join(hachures),
+            "svg": choropleth(outlines, values, unite, group_of, decimales, bands, inverse,
+                              noms)}
 
 
 def _indice_map(outlines: dict[str, Rings], couverture, millesime: int,
-                group_of: dict[str, str] | None) -> list[dict]:
+                group_of: dict[str, str] | None,
+                noms: dict[str, str] | None = None) -> list[dict]:
     """The map of the indice de couverture of the DE ABC by EPCI, in its five bands."""
     level, need, titre = INDICE_MAP
     part = couverture[(couverture["diffusion"] == "publique") & (couverture["niveau"] == level)
@@ -309,4 +405,4 @@ def _indice_map(outlines: dict[str, Rings], couverture, millesime: int,
         return []
     values = _values(part["code"], part["indice_couverture"], part["statut"])
     return [_map(outlines, values, titre, millesime, "indice de couverture", 2, group_of,
-                 INDICE_BANDS)]
+                 INDICE_BANDS, noms=noms)]

@@ -19,12 +19,15 @@ from iae_etat.project.settings import reglages, scenario_files
 from iae_etat.questionnaire.feedback import anomalies_xlsx, retour_workbook
 from iae_etat.report import (
     charts,
+    commentaires,
     context,
     context_financement,
     context_method,
     context_structures,
     dictionary,
+    fiches,
     maps,
+    messages,
     plan_action,
     publication,
     toc,
@@ -40,6 +43,7 @@ from iae_etat.tables.xlsx import protect_csv_text
 from iae_etat.territoires import referentiel
 
 REPORT_NAME = "etat-des-lieux.html"
+ANNEXES_NAME = "annexes.html"
 COMMUNES_SHOWN = 40
 STATUTS = {"retenu": "retenu, cellules en erreur écartées", "ecarte": "écarté",
            "illisible": "refusé avant lecture", "remplace": "remplacé", "manquant": "manquant"}
@@ -66,20 +70,20 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     inputs = {"out_indicateurs": catalogue.read("out_indicateurs", filters=INPUT_FILTERS),
               "core_territoires": niveaux} if scenario_files(projet) else {}
     couverture = catalogue.read("out_couverture")
-    html = render_report(projet, millesime, indicateurs, evolution, couverture, structures,
-                         anomalies, catalogue.read("core_sources"), collecte,
-                         ecarts=catalogue.read("out_ecarts"),
-                         scenarios=project_scenarios(projet, inputs), groupes=groupes,
-                         niveaux=niveaux,
-                         reponses=catalogue.read_optional(QUESTIONNAIRES))
-    report = reports_dir / REPORT_NAME
-    write_text(report, html)
+    documents = render_documents(projet, millesime, indicateurs, evolution, couverture,
+                                 structures, anomalies, catalogue.read("core_sources"), collecte,
+                                 ecarts=catalogue.read("out_ecarts"),
+                                 scenarios=project_scenarios(projet, inputs), groupes=groupes,
+                                 niveaux=niveaux,
+                                 reponses=catalogue.read_optional(QUESTIONNAIRES))
+    for name, html in documents.items():
+        write_text(reports_dir / name, html)
     notice = projet.notice
     controls = reports_dir / "controles" / "anomalies.csv"
     write_bytes(controls, anomalies_csv(anomalies))
     workbook = reports_dir / "controles" / "anomalies.xlsx"
     write_bytes(workbook, anomalies_xlsx(anomalies, notice))
-    return [report, controls, workbook,
+    return [*(reports_dir / name for name in documents), controls, workbook,
             *write_retours(projet, collecte, anomalies, reports_dir / "controles" / "retours",
                            notice),
             *publication.write_outputs(projet, millesime, reports_dir, {
@@ -116,13 +120,19 @@ def write_retours(projet: Projet, collecte: pd.DataFrame, anomalies: pd.DataFram
     return written
 
 
-def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
-                  evolution: pd.DataFrame, couverture: pd.DataFrame, structures: pd.DataFrame,
-                  anomalies: pd.DataFrame, sources: pd.DataFrame, suivi: pd.DataFrame, *,
-                  ecarts: pd.DataFrame, scenarios: list[dict] | None = None,
-                  groupes: pd.DataFrame | None = None, niveaux: pd.DataFrame | None = None,
-                  reponses: pd.DataFrame | None = None) -> str:
-    """The self-contained HTML report (pure apart from reading the templates). ``scenarios``
+def render_report(*args, **kwargs) -> str:
+    """The decision document alone (``render_documents``' first document)."""
+    return render_documents(*args, **kwargs)[REPORT_NAME]
+
+
+def render_documents(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
+                     evolution: pd.DataFrame, couverture: pd.DataFrame, structures: pd.DataFrame,
+                     anomalies: pd.DataFrame, sources: pd.DataFrame, suivi: pd.DataFrame, *,
+                     ecarts: pd.DataFrame, scenarios: list[dict] | None = None,
+                     groupes: pd.DataFrame | None = None, niveaux: pd.DataFrame | None = None,
+                     reponses: pd.DataFrame | None = None) -> dict[str, str]:
+    """The two self-contained HTML documents, by file name: the decision document of the CDIAE
+    and its annexes (pure apart from reading the templates and the commentary files). ``scenarios``
     are the project's what-if files applied (``scenarios.project_scenarios``), ``groupes`` the
     calibration groups of the non-response (``analyse.ponderation.groupes``); ``niveaux``
     (``core_territoires``) adds the zones d'emploi and CLPE of the communes to the maps,
@@ -150,6 +160,9 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                              "evolution": context.evolution_rows(
                                  evolutions.get(code, evolution.iloc[:0])),
                              "graphique_alt": alt,
+                             "messages": messages.messages_cles(
+                                 indicateurs, couverture, ecarts, evolution, code, libelle,
+                                 millesime),
                              "publics": context.publics_table(
                                  departement_rows.get(code, indicateurs.iloc[:0]), code)})
     with_siae = structures.dropna(subset=["code_commune"])["code_commune"].value_counts()
@@ -159,7 +172,7 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
               if (indicateurs["niveau"] == niveau).any()]
     tables += [{**context.level_table(indicateurs, "commune", shown),
                "note": "communes d'implantation d'au moins une SIAE ; toutes les communes dans "
-                       "out_indicateurs.parquet"}]
+                       "le tableau de bord"}]
     gravites = anomalies["gravite"].value_counts()
     statuts = suivi["statut"].value_counts()
     bloques = suivi[(suivi["erreurs"] > 0) & (suivi["statut"] != "manquant")]
@@ -182,10 +195,17 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
     names = ", ".join(d["libelle"] for d in departements)
     figures = maps.report_maps(projet.dir, millesime, indicateurs,
                              territoires if niveaux is None else niveaux, couverture)
+    fiches_epci = fiches.fiches(indicateurs, couverture, ecarts,
+                                fiches.departement_of(niveaux))
+    insets = maps.insets(projet.dir, millesime, territoires if niveaux is None else niveaux,
+                         [f["code"] for f in fiches_epci])
+    for fiche in fiches_epci:
+        fiche["carte"] = insets.get(fiche["code"], "")
     template = environment(projet.dir).get_template("etat-des-lieux.html.j2")
     css = inline_css(resources.locate("templates", "styles.css", projet.dir)
                      .read_text(encoding="utf-8"))
-    return toc.with_toc(template.render(
+    restreinte = reglages(projet).diffusion == "restreinte"
+    values = dict(
         version=__version__, millesime=millesime, territoire=names, css=css, cartes=figures,
         dictionnaire=dictionary.data_dictionary(projet.dir),
         ecarts=plan_action.largest_gaps(ecarts),
@@ -193,7 +213,12 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
         scenarios_dossier=reglages(projet).scenarios, methode_ecarts=plan_action.method_rows(),
         couverture=context.coverage_table(couverture),
         zones_blanches=context.zones_blanches(couverture),
-        liste_structures=context_structures.structure_list(structures, territoires),
+        # the list of the structures and their response: the restreinte annexes only
+        liste_structures=context_structures.structure_list(structures, territoires)
+        if restreinte else [],
+        commentaires=commentaires.read(projet.dir, millesime), fiches=fiches_epci,
+        types_absents=plan_action.types_absents(indicateurs),
+        besoins_communes=messages.zones_blanches(couverture)["disponible"],
         donnees_fictives=projet.donnees_fictives, departements=departements, tables=tables,
         collecte=collecte, catalogue=context.catalogue_rows(),
         methode=context_method.methode_context(
@@ -202,7 +227,9 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                                              territoires),
         secret={"seuil": projet.secret.seuil_effectifs, "source": projet.secret.source,
                 "dominance": nombre(projet.secret.seuil_dominance * 100)},
-        sources=sources.to_dict("records"), cog=referentiel.COG_MILLESIME))
+        sources=sources.to_dict("records"), cog=referentiel.COG_MILLESIME)
+    return {name: toc.with_toc(template.render(annexes=name == ANNEXES_NAME, **values))
+            for name in (REPORT_NAME, ANNEXES_NAME)}
 
 
 def anomalies_csv(anomalies: pd.DataFrame) -> bytes:
