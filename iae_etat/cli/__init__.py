@@ -14,6 +14,7 @@ import typer
 from iae_etat.cli import (
     _francais,
     check,
+    commentaires,
     consolidate,
     demo,
     init,
@@ -33,7 +34,8 @@ app = typer.Typer(
 app.callback(help=APP_HELP)(global_callback)
 for function in (init.init, questionnaire.questionnaire, check.check, stages.ingest,
                  stages.analyse, stages.report, stages.build, sources.sources, status.status,
-                 scenario.scenario, consolidate.consolidate, demo.demo):
+                 scenario.scenario, commentaires.commentaires, consolidate.consolidate,
+                 demo.demo):
     app.command(cls=_francais.FrenchCommand)(function)
 
 

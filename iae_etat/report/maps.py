@@ -27,7 +27,6 @@ from iae_etat.tables.formats import nombre
 
 CODE_PROPERTIES = ("code", "code_commune", "codgeo", "INSEE_COM")
 PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")  # ColorBrewer YlOrRd 5
-GREYS = PALETTE  # the former name of the class colours
 ZERO_COLOUR = "#ffffff"
 _NUMBER = re.compile(r"(-?\d+\.\d)\d+")
 _PATH_DATA = re.compile(r' d="([^"]*)"')
@@ -64,7 +63,7 @@ def load_outlines(files: list[Path]) -> dict[str, Rings]:
     return outlines
 
 
-def classes(values: list[float], count: int = len(GREYS)) -> list[float]:
+def classes(values: list[float], count: int = len(PALETTE)) -> list[float]:
     """Upper bounds of at most ``count`` classes of equal size (quantiles) of the values > 0."""
     ordered = sorted(v for v in values if v > 0)
     if not ordered:
@@ -85,7 +84,7 @@ def _class_of(value: float, bounds: list[float]) -> int:
     return next((i for i, bound in enumerate(bounds) if value <= bound), len(bounds) - 1)
 
 
-def _borders(outlines: dict[str, Rings], group_of: dict[str, str]) -> list:
+def borders(outlines: dict[str, Rings], group_of: dict[str, str]) -> list:
     """Segments between communes of different territories (and on the outer edge)."""
     count: Counter = Counter()
     owner: dict[frozenset, set] = {}
@@ -194,8 +193,8 @@ def choropleth(outlines: dict[str, Rings], values: dict[str, tuple[float, str]],
                                              linewidths=edge))
             legend.append(Patch(facecolor="white", edgecolor="#555555", hatch=hatch,
                                 label=label))
-    borders = _borders(outlines, {code: "" for code in outlines} if by_commune else group_of)
-    ax.add_collection(LineCollection(borders, colors="black", linewidths=0.8))
+    lines = borders(outlines, {code: "" for code in outlines} if by_commune else group_of)
+    ax.add_collection(LineCollection(lines, colors="black", linewidths=0.8))
     if noms:
         _names(ax, outlines, group_of, noms)
     for collection in ax.collections:
@@ -218,10 +217,9 @@ def choropleth(outlines: dict[str, Rings], values: dict[str, tuple[float, str]],
 
 def _names(ax, outlines: dict[str, Rings], group_of: dict[str, str],
            noms: dict[str, str]) -> None:
-    """Each territory's name at the mean of its communes' vertices, on a white halo."""
+    """Each territory's name at the mean of its communes' vertices, on a light box (kept as
+    SVG text: selectable, searchable, read in the PDF)."""
     import textwrap
-
-    from matplotlib import patheffects
 
     points: dict[str, list] = {}
     for code, rings in outlines.items():
@@ -232,57 +230,8 @@ def _names(ax, outlines: dict[str, Rings], group_of: dict[str, str],
         x = sum(p[0] for p in pts) / len(pts)
         y = sum(p[1] for p in pts) / len(pts)
         ax.text(x, y, textwrap.fill(noms[group], 18), ha="center", va="center", fontsize=6.5,
-                color="#161616", path_effects=[patheffects.withStroke(linewidth=2.5,
-                                                                       foreground="white")])
-
-
-def inset(outlines: dict[str, Rings], group_of: dict[str, str], code: str) -> str:
-    """A small locator map: the communes of territory ``code`` in dark blue, the others light."""
-    plt = _setup()
-    import io
-
-    from matplotlib.collections import LineCollection, PolyCollection
-
-    inside = [r for c, rings in sorted(outlines.items()) if group_of.get(c) == code
-              for r in rings]
-    others = [r for c, rings in sorted(outlines.items()) if group_of.get(c) != code
-              for r in rings]
-    xs = [x for rings in outlines.values() for ring in rings for x, _ in ring]
-    ys = [y for rings in outlines.values() for ring in rings for _, y in ring]
-    fig, ax = plt.subplots(figsize=(2.2, 2.2))
-    ax.add_collection(PolyCollection(others, facecolors="#e8e8e8", edgecolors="#e8e8e8",
-                                     linewidths=0.2))
-    ax.add_collection(PolyCollection(inside, facecolors="#000091", edgecolors="#000091",
-                                     linewidths=0.2))
-    ax.add_collection(LineCollection(_borders(outlines, group_of), colors="#555555",
-                                     linewidths=0.4))
-    ax.set_xlim(min(xs), max(xs))
-    ax.set_ylim(min(ys), max(ys))
-    ax.set_aspect(1 / math.cos(math.radians((min(ys) + max(ys)) / 2)))
-    ax.set_axis_off()
-    fig.subplots_adjust(0, 0, 1, 1)
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "iae-etat"})
-    plt.close(fig)
-    svg = buffer.getvalue()
-    svg = _METADATA.sub("", svg[svg.index("<svg"):])
-    return _PATH_DATA.sub(lambda m: ' d="' + _NUMBER.sub(r"\1", m.group(1)) + '"', svg)
-
-
-def insets(project_dir: Path, millesime: int, territoires, codes: list[str],
-           level: str = "epci") -> dict[str, str]:
-    """Territory code → locator map, for the fiches; empty without outlines."""
-    files = geo_files(project_dir, millesime)
-    column = LEVEL_COLUMNS[level]
-    if not files or not codes or column not in territoires:
-        return {}
-    group_of = dict(zip(territoires["code_commune"].astype(str),
-                        territoires[column].astype(str), strict=True))
-    outlines = {c: r for c, r in load_outlines(files).items() if c in group_of}
-    if not outlines:
-        return {}
-    present = set(group_of[c] for c in outlines)
-    return {code: inset(outlines, group_of, code) for code in codes if code in present}
+                color="#161616", bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
+                                       "edgecolor": "none", "alpha": 0.75})
 
 
 MAPS = (("epci", "taux_equipement_etp_de_abc",

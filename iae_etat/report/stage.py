@@ -25,6 +25,8 @@ from iae_etat.report import (
     context_method,
     context_structures,
     dictionary,
+    encarts,
+    export_word,
     fiches,
     maps,
     messages,
@@ -78,12 +80,15 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
                                  reponses=catalogue.read_optional(QUESTIONNAIRES))
     for name, html in documents.items():
         write_text(reports_dir / name, html)
+    word = reports_dir / export_word.DOCX_NAME  # the decision document, editable
+    write_bytes(word, export_word.html_to_docx(documents[REPORT_NAME],
+                                               f"État des lieux — {millesime}"))
     notice = projet.notice
     controls = reports_dir / "controles" / "anomalies.csv"
     write_bytes(controls, anomalies_csv(anomalies))
     workbook = reports_dir / "controles" / "anomalies.xlsx"
     write_bytes(workbook, anomalies_xlsx(anomalies, notice))
-    return [*(reports_dir / name for name in documents), controls, workbook,
+    return [*(reports_dir / name for name in documents), word, controls, workbook,
             *write_retours(projet, collecte, anomalies, reports_dir / "controles" / "retours",
                            notice),
             *publication.write_outputs(projet, millesime, reports_dir, {
@@ -197,7 +202,7 @@ def render_documents(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                              territoires if niveaux is None else niveaux, couverture)
     fiches_epci = fiches.fiches(indicateurs, couverture, ecarts,
                                 fiches.departement_of(niveaux))
-    insets = maps.insets(projet.dir, millesime, territoires if niveaux is None else niveaux,
+    insets = encarts.insets(projet.dir, millesime, territoires if niveaux is None else niveaux,
                          [f["code"] for f in fiches_epci])
     for fiche in fiches_epci:
         fiche["carte"] = insets.get(fiche["code"], "")

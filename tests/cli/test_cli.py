@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import cli
 
 COMMANDS = ["init", "questionnaire", "check", "ingest", "analyse", "report", "build", "sources",
-            "status", "scenario", "consolidate", "demo"]
+            "status", "scenario", "commentaires", "consolidate", "demo"]
 
 
 def test_main_help_is_french_and_lists_every_command():
