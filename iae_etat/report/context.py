@@ -6,6 +6,7 @@ import pandas as pd
 
 from iae_etat.common.indicators import BY_CODE, CATALOGUE, Indicateur
 from iae_etat.common.vocabulary import ENSEMBLE, LEVEL_LABELS, PUBLIC_LABELS, TYPES_SIAE
+from iae_etat.report.tableau_de_bord_cellules import french_key
 from iae_etat.tables.formats import cellule, nombre
 
 TABLE_INDICATORS = ("nb_siae", "etp_conventionnes", "salaries_annee", "de_abc",
@@ -67,7 +68,7 @@ def level_table(indicateurs: pd.DataFrame, niveau: str, codes: list[str] | None 
         cells.setdefault((libelle, code), {})[indicateur] = cellule(valeur, statut, unite)
     body = [{"code": code, "libelle": libelle,
              "cellules": [cells[(libelle, code)].get(i, "nd") for i in TABLE_INDICATORS]}
-            for libelle, code in sorted(cells)]
+            for libelle, code in sorted(cells, key=lambda key: (french_key(key[0]), key[1]))]
     return {"niveau": niveau, "titre": LEVEL_LABELS[niveau], "note": "",
             "colonnes": [BY_CODE[i].libelle for i in TABLE_INDICATORS], "lignes": body}
 
@@ -147,7 +148,9 @@ def publics_table(indicateurs: pd.DataFrame, code: str) -> dict:
 def coverage_table(couverture: pd.DataFrame, niveau: str = "epci") -> dict:
     """Coverage of the demandeurs d'emploi ABC per territory of ``niveau``, with the band."""
     rows = couverture[(couverture["diffusion"] == "publique") & (couverture["niveau"] == niveau)
-                      & (couverture["besoin"] == "de_abc")].sort_values(["libelle", "code"])
+                      & (couverture["besoin"] == "de_abc")]
+    rows = rows.assign(_tri=rows["libelle"].astype(object).map(french_key)) \
+        .sort_values(["_tri", "code"])
     lignes = []
     for row in rows.itertuples(index=False):
         cells = [_coverage_cell(getattr(row, column), row.statut, unite)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from iae_etat.common.indicators import BY_CODE
 from iae_etat.common.vocabulary import ENSEMBLE, PUBLIC_LABELS, TYPES_SIAE
+from iae_etat.report.tableau_de_bord_cellules import french_key
 from iae_etat.tables.formats import cellule, nombre
 
 FIGURES = ("nb_siae", "etp_conventionnes", "salaries_annee", "de_abc",
@@ -45,7 +46,7 @@ def fiches(indicateurs: pd.DataFrame, couverture: pd.DataFrame, ecarts: pd.DataF
             .groupby("code")}
     out = []
     for code, group in sorted(epci.items(), key=lambda item: (
-            str(item[1]["libelle"].iloc[0]), item[0])):
+            french_key(item[1]["libelle"].iloc[0]), item[0])):
         own = _cells(group)
         dep_code = departement_of.get(code, "")
         dep = deps.get(dep_code, {})

@@ -162,7 +162,7 @@ def choropleth(outlines: dict[str, Rings], values: dict[str, tuple[float, str]],
         styles.setdefault(key, []).extend(rings)
     xs = [x for rings in outlines.values() for ring in rings for x, _ in ring]
     ys = [y for rings in outlines.values() for ring in rings for _, y in ring]
-    fig, ax = plt.subplots(figsize=(7, 4.4))
+    fig, ax = plt.subplots(figsize=(7, 4.1))
     fig.subplots_adjust(left=0, right=0.6, bottom=0.01, top=0.99)
 
     def colour(index: int) -> str:
@@ -217,21 +217,34 @@ def choropleth(outlines: dict[str, Rings], values: dict[str, tuple[float, str]],
 
 def _names(ax, outlines: dict[str, Rings], group_of: dict[str, str],
            noms: dict[str, str]) -> None:
-    """Each territory's name at the mean of its communes' vertices, on a light box (kept as
-    SVG text: selectable, searchable, read in the PDF)."""
+    """Each territory's name, without its legal form (« CC », « CA »…), at the area-weighted
+    centre of its communes, on a light box (kept as SVG text: selectable, read in the PDF)."""
     import textwrap
 
-    points: dict[str, list] = {}
+    sums: dict[str, list[float]] = {}
     for code, rings in outlines.items():
         group = group_of.get(code)
-        if group in noms and rings:
-            points.setdefault(group, []).extend(rings[0])
-    for group, pts in sorted(points.items()):
-        x = sum(p[0] for p in pts) / len(pts)
-        y = sum(p[1] for p in pts) / len(pts)
-        ax.text(x, y, textwrap.fill(noms[group], 18), ha="center", va="center", fontsize=6.5,
-                color="#161616", bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
-                                       "edgecolor": "none", "alpha": 0.75})
+        if group not in noms or not rings:
+            continue
+        ring = rings[0]
+        area = cx = cy = 0.0
+        for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False):
+            cross = x0 * y1 - x1 * y0
+            area += cross
+            cx += (x0 + x1) * cross
+            cy += (y0 + y1) * cross
+        if area:
+            total = sums.setdefault(group, [0.0, 0.0, 0.0])
+            total[0] += abs(area)
+            total[1] += cx / (3 * area) * abs(area)
+            total[2] += cy / (3 * area) * abs(area)
+    for group, (area, x, y) in sorted(sums.items()):
+        name = re.sub(r"^(CC|CA|CU|Métropole|Communauté \S+ \S+) (du |des |de la |de l'|de )?",
+                      "", noms[group])
+        ax.text(x / area, y / area, textwrap.fill(name, 16), ha="center", va="center",
+                fontsize=6.5, color="#161616", linespacing=1.0,
+                bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none",
+                      "alpha": 0.6})
 
 
 MAPS = (("epci", "taux_equipement_etp_de_abc",
