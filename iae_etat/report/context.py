@@ -79,15 +79,19 @@ def by_type(rows: pd.DataFrame) -> dict:
                      zip(rows["valeur"], rows["statut"], strict=True), strict=True))
     indicators = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee",
                   "taux_reponse", "taux_reponse_etp")
-    lines, etp = [], []
+    lines, etp, absents = [], [], []
     for kind in (*TYPES_SIAE, ENSEMBLE):
         cells = [cellule(*found[(kind, i)], BY_CODE[i].unite) if (kind, i) in found else "nd"
                  for i in indicators]
         lines.append({"libelle": "Ensemble" if kind == ENSEMBLE else kind, "cellules": cells})
         if kind != ENSEMBLE and (kind, "etp_conventionnes") in found:
-            value = found[(kind, "etp_conventionnes")][0]
-            etp.append((kind, 0.0 if pd.isna(value) else float(value)))
-    return {"colonnes": [BY_CODE[i].libelle for i in indicators], "lignes": lines, "etp": etp}
+            value, statut = found[(kind, "etp_conventionnes")]
+            if statut == "publie" and not pd.isna(value):
+                etp.append((kind, float(value)))
+            else:  # « s » or « nd » is not a bar of 0
+                absents.append(kind)
+    return {"colonnes": [BY_CODE[i].libelle for i in indicators], "lignes": lines, "etp": etp,
+            "absents": absents}
 
 
 def evolution_rows(rows: pd.DataFrame) -> list[dict]:
