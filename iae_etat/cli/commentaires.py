@@ -5,12 +5,11 @@ from __future__ import annotations
 import typer
 
 from iae_etat.cli._options import options
+from iae_etat.report import commentaires as files  # light: the standard library only
 
 
 def commentaires(ctx: typer.Context) -> int:
     """Créer les fichiers de commentaires du comité (un par section du rapport)."""
-    from iae_etat.report import commentaires as files
-
     opts = options(ctx)
     projet = opts.projet()
     millesime = projet.choose_millesime(opts.millesime)

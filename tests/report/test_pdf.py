@@ -66,7 +66,7 @@ def test_build_pdf_has_sections_page_numbers_and_a_toc(demo_project):
         assert title in text
     assert f"Page 1 sur {len(pages)}" in pages[0]
     toc = pages[0][pages[0].index("Sommaire"):]
-    assert "Annexe méthodologique ...." in toc  # leader dots then the page number
+    assert "Pistes pour le plan d'action ...." in toc  # leader dots then the page number
     assert all("Données fictives de démonstration" in page for page in pages)
     assert len(pages) <= MAX_PAGES
     _every_table_number_is_printed(demo_project / "reports/2025/etat-des-lieux.html", text)
