@@ -15,6 +15,7 @@ from iae_etat.cli import (
     _francais,
     campagne,
     check,
+    commentaires,
     consolidate,
     demo,
     init,
@@ -38,7 +39,7 @@ app.callback(help=APP_HELP)(global_callback)
 for function in (init.init, questionnaire.questionnaire, check.check, stages.ingest,
                  stages.analyse, stages.report, stages.build, sources.sources,
                  telecharger.telecharger, status.status, campagne.campagne, scenario.scenario,
-                 consolidate.consolidate, rules.regles, demo.demo):
+                 commentaires.commentaires, consolidate.consolidate, rules.regles, demo.demo):
     app.command(cls=_francais.FrenchCommand)(function)
 
 

@@ -183,9 +183,11 @@ STAGES: tuple[Stage, ...] = (
           settings=("projet", "secret_statistique", "analyse", "financement", "valorisation",
                     "bonnes_pratiques", "rapport"),
           resources=("templates", "schemas"),
-          files=("data/raw/geo/*.geojson",),
-          reports=("etat-des-lieux.html", "tableau-de-bord.xlsx", "annexe4-*.csv",
-                   "annexe4-*.xlsx", PDF_NAME)),
+          # the maps' outlines and the committee's commentary files (report.commentaires)
+          files=("data/raw/geo/*.geojson", "commentaires/{millesime}/*.md"),
+          reports=("etat-des-lieux.html", "annexes.html", "etat-des-lieux.docx",
+                   "tableau-de-bord.xlsx", "annexe4-*.csv", "annexe4-*.xlsx", PDF_NAME,
+                   "annexes.pdf")),
 )
 BY_NAME = {stage.name: stage for stage in STAGES}
 
@@ -239,6 +241,7 @@ def project_files(stage: Stage, projet: Projet, millesime: int) -> list[Path]:
         if folder.is_dir():
             files += sorted(p for p in folder.rglob("*") if p.is_file())
     for pattern in stage.files:
-        found = projet.dir.glob(pattern) if isinstance(pattern, str) else pattern(projet)
+        found = (projet.dir.glob(pattern.format(millesime=millesime)) if isinstance(pattern, str)
+                 else pattern(projet))
         files += sorted(p for p in found if p.is_file())
     return files

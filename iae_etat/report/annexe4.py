@@ -18,7 +18,7 @@ import pandas as pd
 from iae_etat.common.indicators import BY_CODE
 from iae_etat.common.vocabulary import ENSEMBLE, TYPES_SIAE
 from iae_etat.tables.formats import decimal_text
-from iae_etat.tables.sheets import header_row, put, put_value
+from iae_etat.tables.sheets import header_row, put
 from iae_etat.tables.sheets import table as as_table
 from iae_etat.tables.xlsx import protect_csv_text, workbook_bytes
 
@@ -108,9 +108,10 @@ def to_xlsx(table: pd.DataFrame, notice: str = "") -> bytes:
     for record in table[list(COLUMNS)].to_dict("records"):
         line += 1
         for column, name in enumerate(COLUMNS, start=1):
-            if name == "valeur":
-                put_value(ws, line, column, record["valeur"], record["statut"],
-                          record["unite"])
+            if name == "valeur":  # as in the CSV: empty unless published (see « statut »)
+                cell = put(ws, line, column, record["valeur"], record["unite"])
+                if record["unite"] == "€":
+                    cell.number_format = '#,##0" €"'
             elif name == "millesime":
                 put(ws, line, column, int(record[name]), "annee")
             else:

@@ -7,6 +7,7 @@ import pandas as pd
 from iae_etat.analyse.evolution import RATES
 from iae_etat.common.indicators import BY_CODE, CATALOGUE, Indicateur
 from iae_etat.common.vocabulary import ENSEMBLE, LEVEL_LABELS, PUBLIC_LABELS, TYPES_SIAE
+from iae_etat.report.tableau_de_bord_cellules import french_key
 from iae_etat.tables.formats import RATE_GAP, cellule, nombre
 
 TABLE_INDICATORS = ("nb_siae", "etp_conventionnes", "salaries_annee", "de_abc",
@@ -70,7 +71,7 @@ def level_table(indicateurs: pd.DataFrame, niveau: str, codes: list[str] | None 
         cells.setdefault((libelle, code), {})[indicateur] = cellule(valeur, statut, unite)
     body = [{"code": code, "libelle": libelle,
              "cellules": [cells[(libelle, code)].get(i, "nd") for i in TABLE_INDICATORS]}
-            for libelle, code in sorted(cells)]
+            for libelle, code in sorted(cells, key=lambda key: (french_key(key[0]), key[1]))]
     if niveau != "departement":  # the source's DE its communes do not show: levels add up
         rest = published(indicateurs)
         rest = rest[(rest["niveau"] == "departement")
@@ -89,15 +90,19 @@ def by_type(rows: pd.DataFrame) -> dict:
                      zip(rows["valeur"], rows["statut"], strict=True), strict=True))
     indicators = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee",
                   "taux_reponse", "taux_reponse_etp")
-    lines, etp = [], []
+    lines, etp, absents = [], [], []
     for kind in (*TYPES_SIAE, ENSEMBLE):
         cells = [cellule(*found[(kind, i)], BY_CODE[i].unite) if (kind, i) in found else "nd"
                  for i in indicators]
         lines.append({"libelle": "Ensemble" if kind == ENSEMBLE else kind, "cellules": cells})
         if kind != ENSEMBLE and (kind, "etp_conventionnes") in found:
-            value = found[(kind, "etp_conventionnes")][0]
-            etp.append((kind, 0.0 if pd.isna(value) else float(value)))
-    return {"colonnes": [BY_CODE[i].libelle for i in indicators], "lignes": lines, "etp": etp}
+            value, statut = found[(kind, "etp_conventionnes")]
+            if statut == "publie" and not pd.isna(value):
+                etp.append((kind, float(value)))
+            else:  # « s » or « nd » is not a bar of 0
+                absents.append(kind)
+    return {"colonnes": [BY_CODE[i].libelle for i in indicators], "lignes": lines, "etp": etp,
+            "absents": absents}
 
 
 def evolution_rows(rows: pd.DataFrame) -> list[dict]:
@@ -175,7 +180,9 @@ def publics_table(indicateurs: pd.DataFrame, code: str) -> dict:
 def coverage_table(couverture: pd.DataFrame, niveau: str = "epci") -> dict:
     """Coverage of the demandeurs d'emploi ABC per territory of ``niveau``, with the band."""
     rows = couverture[(couverture["diffusion"] == "publique") & (couverture["niveau"] == niveau)
-                      & (couverture["besoin"] == "de_abc")].sort_values(["libelle", "code"])
+                      & (couverture["besoin"] == "de_abc")]
+    rows = rows.assign(_tri=rows["libelle"].astype(object).map(french_key)) \
+        .sort_values(["_tri", "code"])
     lignes = []
     for row in rows.itertuples(index=False):
         cells = [_coverage_cell(getattr(row, column), row.statut, unite)

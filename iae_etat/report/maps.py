@@ -6,7 +6,10 @@ folder): features with a commune code property (``code``, ``code_commune``, ``co
 commune (EPCI…) is drawn by colouring each commune with its territory's value, with the
 territory borders found from the commune edges that are not shared within the territory.
 
-Maps are readable in black and white: five grey classes, and hatching for « s » and « nd ».
+One meaning of dark on every map: the darker, the more a territory calls for attention (fewer
+ETP for its need, more need, poorer coverage). The classes use the ColorBrewer « YlOrRd »
+sequential palette (colour-blind safe, its lightness decreasing, so it also reads in black and
+white); hatching marks « s » and « nd », and the maps above the commune name their territories.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from iae_etat.report.charts import _METADATA, _setup
 from iae_etat.tables.formats import nombre
 
 CODE_PROPERTIES = ("code", "code_commune", "codgeo", "INSEE_COM")
-GREYS = ("#e6e6e6", "#b4b4b4", "#828282", "#505050", "#1e1e1e")
+PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")  # ColorBrewer YlOrRd 5
 ZERO_COLOUR = "#ffffff"
 _NUMBER = re.compile(r"(-?\d+\.\d)\d+")
 _PATH_DATA = re.compile(r' d="([^"]*)"')
@@ -60,7 +63,7 @@ def load_outlines(files: list[Path]) -> dict[str, Rings]:
     return outlines
 
 
-def classes(values: list[float], count: int = len(GREYS)) -> list[float]:
+def classes(values: list[float], count: int = len(PALETTE)) -> list[float]:
     """Upper bounds of at most ``count`` classes of equal size (quantiles) of the values > 0."""
     ordered = sorted(v for v in values if v > 0)
     if not ordered:
@@ -81,7 +84,7 @@ def _class_of(value: float, bounds: list[float]) -> int:
     return next((i for i, bound in enumerate(bounds) if value <= bound), len(bounds) - 1)
 
 
-def _borders(outlines: dict[str, Rings], group_of: dict[str, str]) -> list:
+def borders(outlines: dict[str, Rings], group_of: dict[str, str]) -> list:
     """Segments between communes of different territories (and on the outer edge)."""
     count: Counter = Counter()
     owner: dict[frozenset, set] = {}
@@ -129,12 +132,15 @@ def _chain(segments: list[tuple]) -> list[list]:
 
 def choropleth(outlines: dict[str, Rings], values: dict[str, tuple[float, str]], unit: str,
                group_of: dict[str, str] | None = None, decimales: int = 1,
-               bands: tuple[tuple[float, str], ...] | None = None) -> str:
+               bands: tuple[tuple[float, str], ...] | None = None, inverse: bool = False,
+               noms: dict[str, str] | None = None) -> str:
     """An SVG map: each commune coloured by its value (or its territory's via ``group_of``).
 
     ``values`` maps a territory code to (valeur, statut); a missing territory is ``nd``.
     Classes are quantiles of the values, with zero apart, unless ``bands`` gives them: (lower
-    bound, label) pairs in increasing order, at most five.
+    bound, label) pairs in increasing order, at most five. ``inverse`` darkens the low values
+    (a low taux d'équipement calls for attention); ``noms`` (territory code → name) writes the
+    names of the territories at the centre of their communes.
     """
     plt = _setup()
     from matplotlib.collections import LineCollection, PolyCollection
@@ -156,22 +162,27 @@ def choropleth(outlines: dict[str, Rings], values: dict[str, tuple[float, str]],
         styles.setdefault(key, []).extend(rings)
     xs = [x for rings in outlines.values() for ring in rings for x, _ in ring]
     ys = [y for rings in outlines.values() for ring in rings for _, y in ring]
-    fig, ax = plt.subplots(figsize=(7, 7.4))
+    fig, ax = plt.subplots(figsize=(7, 4.1))
+    fig.subplots_adjust(left=0, right=0.6, bottom=0.01, top=0.99)
+
+    def colour(index: int) -> str:
+        return PALETTE[len(bounds) - 1 - index if inverse else index]
+
     edge = 0.25 if len(set(group_of.values())) == len(outlines) else 0.1
     legend = []
-    if "zero" in styles:
-        ax.add_collection(PolyCollection(styles["zero"], facecolors=ZERO_COLOUR,
+    if "zero" in styles:  # no offer: the lightest, or beyond the darkest class when inverse
+        zero = "#67000d" if inverse else ZERO_COLOUR
+        ax.add_collection(PolyCollection(styles["zero"], facecolors=zero,
                                          edgecolors="#9a9a9a", linewidths=edge))
-        legend.append(Patch(facecolor=ZERO_COLOUR, edgecolor="black", linewidth=0.5,
-                            label="0"))
+        legend.append(Patch(facecolor=zero, edgecolor="black", linewidth=0.5, label="0"))
     lower = 0.0
     for index, bound in enumerate(bounds):
         rings = styles.get(f"c{index}", [])
-        ax.add_collection(PolyCollection(rings, facecolors=GREYS[index], edgecolors="white",
+        ax.add_collection(PolyCollection(rings, facecolors=colour(index), edgecolors="white",
                                          linewidths=edge))
         label = bands[index][1] if bands is not None else \
             f"plus de {nombre(lower, decimales)} à {nombre(bound, decimales)}"
-        legend.append(Patch(facecolor=GREYS[index], edgecolor="black", linewidth=0.5,
+        legend.append(Patch(facecolor=colour(index), edgecolor="black", linewidth=0.5,
                             label=label))
         lower = bound
     for key, hatch, label in (("s", "xxx", "s : secret statistique"),
@@ -182,17 +193,18 @@ def choropleth(outlines: dict[str, Rings], values: dict[str, tuple[float, str]],
                                              linewidths=edge))
             legend.append(Patch(facecolor="white", edgecolor="#555555", hatch=hatch,
                                 label=label))
-    borders = _borders(outlines, {code: "" for code in outlines} if by_commune else group_of)
-    ax.add_collection(LineCollection(borders, colors="black", linewidths=0.8))
+    lines = borders(outlines, {code: "" for code in outlines} if by_commune else group_of)
+    ax.add_collection(LineCollection(lines, colors="black", linewidths=0.8))
+    if noms:
+        _names(ax, outlines, group_of, noms)
     for collection in ax.collections:
         collection.set_clip_on(False)
     ax.set_xlim(min(xs), max(xs))
     ax.set_ylim(min(ys), max(ys))
     ax.set_aspect(1 / math.cos(math.radians((min(ys) + max(ys)) / 2)))
     ax.set_axis_off()
-    ax.legend(handles=legend, title=unit, loc="upper center", bbox_to_anchor=(0.5, 0.0),
-              ncol=3, frameon=False, fontsize=8, title_fontsize=9)
-    fig.tight_layout()
+    ax.legend(handles=legend, title=unit, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+              ncol=1, frameon=False, fontsize=9, title_fontsize=10)
     import io
 
     buffer = io.StringIO()
@@ -201,6 +213,38 @@ def choropleth(outlines: dict[str, Rings], values: dict[str, tuple[float, str]],
     svg = buffer.getvalue()
     svg = _METADATA.sub("", svg[svg.index("<svg"):])
     return _PATH_DATA.sub(lambda m: ' d="' + _NUMBER.sub(r"\1", m.group(1)) + '"', svg)
+
+
+def _names(ax, outlines: dict[str, Rings], group_of: dict[str, str],
+           noms: dict[str, str]) -> None:
+    """Each territory's name, without its legal form (« CC », « CA »…), at the area-weighted
+    centre of its communes, on a light box (kept as SVG text: selectable, read in the PDF)."""
+    import textwrap
+
+    sums: dict[str, list[float]] = {}
+    for code, rings in outlines.items():
+        group = group_of.get(code)
+        if group not in noms or not rings:
+            continue
+        ring = rings[0]
+        area = cx = cy = 0.0
+        for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False):
+            cross = x0 * y1 - x1 * y0
+            area += cross
+            cx += (x0 + x1) * cross
+            cy += (y0 + y1) * cross
+        if area:
+            total = sums.setdefault(group, [0.0, 0.0, 0.0])
+            total[0] += abs(area)
+            total[1] += cx / (3 * area) * abs(area)
+            total[2] += cy / (3 * area) * abs(area)
+    for group, (area, x, y) in sorted(sums.items()):
+        name = re.sub(r"^(CC|CA|CU|Métropole|Communauté \S+ \S+) (du |des |de la |de l'|de )?",
+                      "", noms[group])
+        ax.text(x / area, y / area, textwrap.fill(name, 16), ha="center", va="center",
+                fontsize=6.5, color="#161616", linespacing=1.0,
+                bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none",
+                      "alpha": 0.6})
 
 
 MAPS = (("epci", "taux_equipement_etp_de_abc",
@@ -269,9 +313,12 @@ def report_maps(project_dir: Path, millesime: int, indicateurs, territoires,
         unite = BY_CODE[code].unite
         decimales = 0 if unite in ("personnes", "structures") else 1
         groups = group_of(level)
-        maps.append(_map(outlines, values, titre, millesime, unite, decimales, groups))
+        noms = None if level == "commune" else \
+            dict(zip(part["code"].astype(str), part["libelle"].astype(str), strict=True))
+        maps.append(_map(outlines, values, titre, millesime, unite, decimales, groups,
+                         inverse=code.startswith("taux_equipement"), noms=noms))
         if level == INDICE_MAP[0] and couverture is not None:
-            maps += _indice_map(outlines, couverture, millesime, groups)
+            maps += _indice_map(outlines, couverture, millesime, groups, noms)
     missing = len(communes) - len(outlines)
     message = f"{missing} commune(s) du projet sans contour ne figurent pas sur les cartes." \
         if missing else ""
@@ -285,22 +332,33 @@ def _values(codes, valeurs, statuts) -> dict[str, tuple[float, str]]:
 
 def _map(outlines: dict[str, Rings], values: dict[str, tuple[float, str]], titre: str,
          millesime: int, unite: str, decimales: int, group_of: dict[str, str] | None,
-         bands: tuple[tuple[float, str], ...] | None = None) -> dict:
-    """One map with its title and its text alternative."""
+         bands: tuple[tuple[float, str], ...] | None = None, inverse: bool = False,
+         noms: dict[str, str] | None = None) -> dict:
+    """One map with its title, its text alternative and what its hatching means."""
     published = [v for v, s in values.values() if s == "publie" and not math.isnan(v)]
-    scale = "classes en niveaux de gris" if bands is None else \
+    scale = ("classes du jaune clair au rouge foncé, plus foncé pour un taux plus faible"
+             if inverse else "classes du jaune clair au rouge foncé, plus foncé pour une "
+             "valeur plus forte") if bands is None else \
         "cinq classes, du plus clair (très bonne couverture) au plus foncé (très faible)"
+    covered = {group_of.get(c, "") for c in outlines} if group_of else set(outlines)
+    statuts = {values.get(code, (math.nan, "nd"))[1] for code in covered}
+    hachures = [text for key, text in (
+        ("s", "croisillons : valeur couverte par le secret statistique"),
+        ("nd", "traits obliques : donnée non disponible")) if key in statuts]
     alt = (f"Carte : {titre}, {millesime}. Valeurs de {nombre(min(published), decimales)} "
            f"à {nombre(max(published), decimales)} ({unite}) ; {scale}, "
            "hachures pour le secret statistique et les données non disponibles. "
            "Les valeurs sont dans les tableaux du rapport.") if published else \
         f"Carte : {titre}, {millesime} ; aucune valeur publiable."
     return {"titre": f"{titre}, {millesime}", "alt": alt,
-            "svg": choropleth(outlines, values, unite, group_of, decimales, bands)}
+            "hachures": " ; ".join(hachures),
+            "svg": choropleth(outlines, values, unite, group_of, decimales, bands, inverse,
+                              noms)}
 
 
 def _indice_map(outlines: dict[str, Rings], couverture, millesime: int,
-                group_of: dict[str, str] | None) -> list[dict]:
+                group_of: dict[str, str] | None,
+                noms: dict[str, str] | None = None) -> list[dict]:
     """The map of the indice de couverture of the DE ABC by EPCI, in its five bands."""
     level, need, titre = INDICE_MAP
     part = couverture[(couverture["diffusion"] == "publique") & (couverture["niveau"] == level)
@@ -309,4 +367,4 @@ def _indice_map(outlines: dict[str, Rings], couverture, millesime: int,
         return []
     values = _values(part["code"], part["indice_couverture"], part["statut"])
     return [_map(outlines, values, titre, millesime, "indice de couverture", 2, group_of,
-                 INDICE_BANDS)]
+                 INDICE_BANDS, noms=noms)]

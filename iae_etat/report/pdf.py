@@ -1,5 +1,5 @@
-"""``etat-des-lieux.pdf``: the HTML report printed by WeasyPrint (print CSS, page numbers, table
-of contents with page references).
+"""``etat-des-lieux.pdf`` and ``annexes.pdf``: the HTML documents printed by WeasyPrint (print
+CSS, page numbers, table of contents with page references).
 
 WeasyPrint needs the Pango system library. When it or Pango is missing, the PDF is skipped with
 a French message saying what to install; every other output is still built.
@@ -14,6 +14,7 @@ from pathlib import Path
 from iae_etat.tables.files import write_bytes
 
 PDF_NAME = "etat-des-lieux.pdf"
+COMPANIONS = ("annexes.html",)  # printed beside the report when the report stage wrote them
 INSTALL_HINT = ("installez WeasyPrint (pip install weasyprint) et la bibliothèque Pango "
                 "(Debian/Ubuntu : apt install libpango-1.0-0 libpangoft2-1.0-0 ; macOS : brew "
                 "install pango)")
@@ -62,23 +63,34 @@ def _no_fetch(url: str, *args, **kwargs):
 
 
 def pdf_stage(reports_dir: Path, html_name: str, wanted: bool) -> tuple[list[Path], str]:
-    """Write the PDF of ``html_name`` when ``wanted``; returns (written paths, warning).
+    """Write the PDF of ``html_name`` and of its ``COMPANIONS`` present when ``wanted``;
+    returns (written paths, warning).
 
     Without ``wanted``, a PDF left by an earlier run is removed, so that a PDF never describes
     another version of the report than the HTML beside it, and the warning says so.
     """
-    target = reports_dir / PDF_NAME
+    names = [html_name, *(n for n in COMPANIONS if (reports_dir / n).is_file())]
+    targets = [reports_dir / (PDF_NAME if n == html_name else Path(n).stem + ".pdf")
+               for n in names]
     if not wanted:
-        if target.is_file():
+        removed = [t for t in targets if t.is_file()]
+        for target in removed:
             target.unlink()
-            return [], (f"{PDF_NAME} retiré : il ne correspondrait plus au rapport reconstruit "
-                        "sans PDF. Pour le garder à chaque construction : [rapport] pdf = true "
-                        "dans iae-etat.toml (ou build --pdf).")
+        if removed:
+            verb = ("retirés : ils ne correspondraient" if len(removed) > 1
+                    else "retiré : il ne correspondrait")
+            return [], (f"{' et '.join(t.name for t in removed)} {verb}"
+                        " plus au rapport reconstruit sans PDF. Pour le garder à chaque "
+                        "construction : [rapport] pdf = true dans iae-etat.toml (ou build --pdf).")
         return [], ""
-    try:
-        data = html_to_pdf((reports_dir / html_name).read_text(encoding="utf-8"))
-    except PdfIndisponible as exc:
-        target.unlink(missing_ok=True)
-        return [], str(exc)
-    write_bytes(target, data)
-    return [target], ""
+    written = []
+    for name, target in zip(names, targets, strict=True):
+        try:
+            data = html_to_pdf((reports_dir / name).read_text(encoding="utf-8"))
+        except PdfIndisponible as exc:
+            for other in targets:
+                other.unlink(missing_ok=True)
+            return [], str(exc)
+        write_bytes(target, data)
+        written.append(target)
+    return written, ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from iae_etat.analyse.ecarts import ETP, FORMULES, LIBELLES_MESURES, SALARIES, UNITES
-from iae_etat.common.vocabulary import LEVEL_LABELS
+from iae_etat.common.vocabulary import ENSEMBLE, LEVEL_LABELS, TYPES_SIAE
 from iae_etat.scenario.outputs import TERMINAL_HEADERS, terminal_rows
 from iae_etat.tables.formats import nombre, pourcentage
 
@@ -36,6 +36,7 @@ def largest_gaps(ecarts: pd.DataFrame, niveau: str = NIVEAU) -> dict:
                   for r in first.itertuples(index=False)]
         tables.append({"titre": f"{LIBELLES_MESURES[mesure]} — {first['libelle_besoin'].iloc[0]}"
                        if mesure == ETP else LIBELLES_MESURES[mesure],
+                       "mesure": mesure, "besoin": first["besoin"].iloc[0],
                        "par_public": mesure == SALARIES, "colonnes": COLONNES[mesure],
                        "lignes": lignes, "classes": len(group)})
     return {"niveau": LEVEL_LABELS[niveau], "tableaux": tables,
@@ -81,3 +82,32 @@ def method_rows() -> list[dict]:
     """The gap formulas for the methodological annex."""
     return [{"code": code, "libelle": LIBELLES_MESURES[code], "formule": FORMULES[code],
              "unite": UNITES[code]} for code in (ETP, SALARIES)]
+
+
+def types_absents(indicateurs: pd.DataFrame, niveau: str = NIVEAU) -> list[dict]:
+    """Axis « création de structures »: the territories of ``niveau`` where a type of SIAE has
+    no structure (published ``nb_siae`` of 0 or no row for the type), the most types first,
+    then the largest need (demandeurs d'emploi A, B, C)."""
+    rows = indicateurs[(indicateurs["diffusion"] == "publique")
+                       & (indicateurs["niveau"] == niveau) & (indicateurs["public"] == ENSEMBLE)]
+    territories = rows[(rows["type_siae"] == ENSEMBLE) & (rows["indicateur"] == "nb_siae")]
+    if territories.empty:
+        return []
+    need = rows[(rows["type_siae"] == ENSEMBLE) & (rows["indicateur"] == "de_abc")
+                & (rows["statut"] == "publie")]
+    need = dict(zip(need["code"].astype(str), need["valeur"], strict=True))
+    counts = rows[(rows["indicateur"] == "nb_siae") & (rows["type_siae"] != ENSEMBLE)]
+    # a secret count is not zero: only a published 0 (or no row) means no structure
+    present = {(str(c), str(t)) for c, t, v, s in zip(counts["code"], counts["type_siae"],
+                                                     counts["valeur"], counts["statut"],
+                                                     strict=True)
+               if s != "publie" or (pd.notna(v) and v > 0)}
+    out = []
+    for code, libelle in sorted(zip(territories["code"].astype(str),
+                                    territories["libelle"].astype(str), strict=True)):
+        missing = [kind for kind in TYPES_SIAE if (code, kind) not in present]
+        if missing:
+            out.append({"code": code, "libelle": libelle, "types": ", ".join(missing),
+                        "nombre": len(missing), "besoin": nombre(need.get(code))})
+    key = {r["code"]: -(need.get(r["code"]) or 0) for r in out}
+    return sorted(out, key=lambda r: (-r["nombre"], key[r["code"]], r["libelle"]))

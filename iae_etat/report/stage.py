@@ -16,12 +16,17 @@ from iae_etat.project.method import taux_reponse_min
 from iae_etat.project.settings import reglages
 from iae_etat.report import (
     charts,
+    commentaires,
     context,
     context_financement,
     context_method,
     context_structures,
     dictionary,
+    encarts,
+    export_word,
+    fiches,
     maps,
+    messages,
     plan_action,
     publication,
     toc,
@@ -29,11 +34,12 @@ from iae_etat.report import (
 from iae_etat.report.templating import environment, inline_css
 from iae_etat.scenario.stage import read_scenarios
 from iae_etat.tables.catalogue import Catalogue
-from iae_etat.tables.files import write_text
+from iae_etat.tables.files import write_bytes, write_text
 from iae_etat.tables.formats import nombre
 from iae_etat.territoires import referentiel
 
 REPORT_NAME = "etat-des-lieux.html"
+ANNEXES_NAME = "annexes.html"
 COMMUNES_SHOWN = 40
 STATUTS = {"retenu": "retenu, cellules en erreur écartées", "ecarte": "écarté",
            "illisible": "refusé avant lecture", "remplace": "remplacé", "manquant": "manquant"}
@@ -55,29 +61,38 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     structures = catalogue.read("core_structures")
     niveaux = catalogue.read("core_territoires")
     couverture = catalogue.read("out_couverture")
-    html = render_report(projet, millesime, indicateurs, evolution, couverture, structures,
-                         anomalies, catalogue.read("core_sources"), collecte,
-                         ecarts=catalogue.read("out_ecarts"),
-                         scenarios=read_scenarios(catalogue),
-                         groupes=catalogue.read(CALAGE_GROUPS),
-                         niveaux=niveaux,
-                         reponses=catalogue.read_optional(QUESTIONNAIRES))
-    report = reports_dir / REPORT_NAME
-    write_text(report, html)
-    return [report,
+    documents = render_documents(projet, millesime, indicateurs, evolution, couverture,
+                                 structures, anomalies, catalogue.read("core_sources"), collecte,
+                                 ecarts=catalogue.read("out_ecarts"),
+                                 scenarios=read_scenarios(catalogue),
+                                 groupes=catalogue.read(CALAGE_GROUPS),
+                                 niveaux=niveaux,
+                                 reponses=catalogue.read_optional(QUESTIONNAIRES))
+    for name, html in documents.items():
+        write_text(reports_dir / name, html)
+    word = reports_dir / export_word.DOCX_NAME  # the decision document, editable
+    write_bytes(word, export_word.html_to_docx(documents[REPORT_NAME],
+                                               f"État des lieux — {millesime}"))
+    return [*(reports_dir / name for name in documents), word,
             *publication.write_outputs(projet, millesime, reports_dir, {
                 "out_indicateurs": indicateurs, "out_evolution": evolution,
                 "core_structures": structures, "core_territoires": niveaux,
                 "out_couverture": couverture})]
 
 
-def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
-                  evolution: pd.DataFrame, couverture: pd.DataFrame, structures: pd.DataFrame,
-                  anomalies: pd.DataFrame, sources: pd.DataFrame, suivi: pd.DataFrame, *,
-                  ecarts: pd.DataFrame, scenarios: list[dict] | None = None,
-                  groupes: pd.DataFrame | None = None, niveaux: pd.DataFrame | None = None,
-                  reponses: pd.DataFrame | None = None) -> str:
-    """The self-contained HTML report (pure apart from reading the templates). ``scenarios``
+def render_report(*args, **kwargs) -> str:
+    """The decision document alone (``render_documents``' first document)."""
+    return render_documents(*args, **kwargs)[REPORT_NAME]
+
+
+def render_documents(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
+                     evolution: pd.DataFrame, couverture: pd.DataFrame, structures: pd.DataFrame,
+                     anomalies: pd.DataFrame, sources: pd.DataFrame, suivi: pd.DataFrame, *,
+                     ecarts: pd.DataFrame, scenarios: list[dict] | None = None,
+                     groupes: pd.DataFrame | None = None, niveaux: pd.DataFrame | None = None,
+                     reponses: pd.DataFrame | None = None) -> dict[str, str]:
+    """The two self-contained HTML documents, by file name: the decision document of the CDIAE
+    and its annexes (pure apart from reading the templates and the commentary files). ``scenarios``
     are the project's what-if files applied (``scenario.stage.read_scenarios``), ``groupes`` the
     calibration groups of the non-response (``out_calage``); ``niveaux``
     (``core_territoires``) adds the zones d'emploi and CLPE of the communes to the maps,
@@ -109,6 +124,9 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                              "ruptures": context.evolution_breaks(context.evolution_rows(
                                  evolutions.get(code, evolution.iloc[:0]))),
                              "graphique_alt": alt,
+                             "messages": messages.messages_cles(
+                                 indicateurs, couverture, ecarts, evolution, code, libelle,
+                                 millesime),
                              "publics": context.publics_table(
                                  departement_rows.get(code, indicateurs.iloc[:0]), code)})
     with_siae = structures.dropna(subset=["code_commune"])["code_commune"].value_counts()
@@ -118,7 +136,7 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
               if (indicateurs["niveau"] == niveau).any()]
     tables += [{**context.level_table(indicateurs, "commune", shown),
                "note": "communes d'implantation d'au moins une SIAE ; toutes les communes dans "
-                       "out_indicateurs.parquet"}]
+                       "le tableau de bord"}]
     gravites = anomalies["gravite"].value_counts()
     statuts = suivi["statut"].value_counts()
     bloques = suivi[(suivi["erreurs"] > 0) & (suivi["statut"] != "manquant")]
@@ -141,10 +159,17 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
     names = ", ".join(d["libelle"] for d in departements)
     figures = maps.report_maps(projet.dir, millesime, indicateurs,
                              territoires if niveaux is None else niveaux, couverture)
+    fiches_epci = fiches.fiches(indicateurs, couverture, ecarts,
+                                fiches.departement_of(niveaux))
+    insets = encarts.insets(projet.dir, millesime, territoires if niveaux is None else niveaux,
+                         [f["code"] for f in fiches_epci])
+    for fiche in fiches_epci:
+        fiche["carte"] = insets.get(fiche["code"], "")
     template = environment(projet.dir).get_template("etat-des-lieux.html.j2")
     css = inline_css(resources.locate("templates", "styles.css", projet.dir)
                      .read_text(encoding="utf-8"))
-    return toc.with_toc(template.render(
+    restreinte = reglages(projet).diffusion == "restreinte"
+    values = dict(
         version=__version__, millesime=millesime, territoire=names, css=css, cartes=figures,
         dictionnaire=dictionary.data_dictionary(projet.dir),
         ecarts=plan_action.largest_gaps(ecarts),
@@ -153,7 +178,12 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
         couverture=context.coverage_table(couverture),
         zones_blanches=context.zones_blanches(couverture),
         sans_offre=context.sans_offre(couverture),
-        liste_structures=context_structures.structure_list(structures, territoires),
+        # the list of the structures and their response: the restreinte annexes only
+        liste_structures=context_structures.structure_list(structures, territoires)
+        if restreinte else [],
+        commentaires=commentaires.read(projet.dir, millesime), fiches=fiches_epci,
+        types_absents=plan_action.types_absents(indicateurs),
+        besoins_communes=messages.zones_blanches(couverture)["disponible"],
         donnees_fictives=projet.donnees_fictives, departements=departements, tables=tables,
         collecte=collecte, catalogue=context.catalogue_rows(),
         methode=context_method.methode_context(
@@ -163,4 +193,7 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
         secret={"seuil": projet.secret.seuil_effectifs, "source": projet.secret.source,
                 "dominance": nombre(projet.secret.seuil_dominance * 100)},
         sources=sources.to_dict("records"), notes_sources=context.source_notes(sources),
-        cog=referentiel.COG_MILLESIME))
+        cog=referentiel.COG_MILLESIME)
+    return {name: toc.with_toc(template.render(annexes=name == ANNEXES_NAME, **values))
+            for name in (REPORT_NAME, ANNEXES_NAME)}
+

@@ -151,6 +151,9 @@ class Sheet:
     widths: dict[int, float] = field(default_factory=dict)
     freeze: str = ""              # top-left cell of the scrolling pane, e.g. "A5"
     auto_filter: str = ""
+    landscape: bool = False  # printing: landscape pages, as wide as one page (``fit_width``),
+    fit_width: bool = False  # ``fit_height`` pages tall (0: as many as needed)
+    fit_height: int = 0
     rows: list[str] = field(default_factory=list)
     last_row: int = 0
 
@@ -215,6 +218,8 @@ class Sheet:
     def xml(self, rows_per_piece: int = 20_000) -> Iterator[bytes]:
         """The worksheet's XML in pieces; the rows are released as they are given out."""
         parts = [_XML, f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">']
+        if self.fit_width:
+            parts.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
         if self.freeze:
             parts.append(f"<sheetViews>{_pane(self.freeze)}</sheetViews>")
         else:
@@ -233,6 +238,12 @@ class Sheet:
         tail = "</sheetData>"
         if self.auto_filter:
             tail += f'<autoFilter ref="{self.auto_filter}"/>'
+        if self.landscape or self.fit_width:
+            tail += ('<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" '
+                     'footer="0.3"/><pageSetup paperSize="9"'
+                     + (' orientation="landscape"' if self.landscape else "")
+                     + (f' fitToWidth="1" fitToHeight="{self.fit_height}"' if self.fit_width
+                        else "") + "/>")
         yield (tail + "</worksheet>").encode("utf-8")
 
 

@@ -12,7 +12,8 @@ import pytest
 from tests.conftest import cli
 
 COMMANDS = ["init", "questionnaire", "check", "ingest", "analyse", "report", "build", "sources",
-            "telecharger", "status", "campagne", "scenario", "consolidate", "regles", "demo"]
+            "telecharger", "status", "campagne", "scenario", "commentaires",
+            "consolidate", "regles", "demo"]
 
 
 def test_main_help_is_french_and_lists_every_command():

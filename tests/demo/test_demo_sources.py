@@ -43,7 +43,7 @@ def test_build_uses_every_source_and_every_adapter(built):
     anomalies = _table(built, "core_anomalies")
     assert not (anomalies["regle"] == "source.absente").any()
     assert not anomalies["regle"].str.startswith(("source.colonne", "source.nombre")).any()
-    html = (built / "reports/2025/etat-des-lieux.html").read_text("utf-8")
+    html = (built / "reports/2025/annexes.html").read_text("utf-8")  # the sources annex
     assert "fluxIAE_EtatMensuelIndiv_05012026_061500.csv.gz" in html
     assert "décembre 2025, communes au 1er janvier 2026" in html
 

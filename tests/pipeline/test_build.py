@@ -117,6 +117,9 @@ def test_partial_sources_build_and_say_what_is_missing(demo_project):
     assert "Source absente : france_travail." in result.stdout
     page = html.unescape((demo_project / "reports/2025/etat-des-lieux.html").read_text("utf-8"))
     assert "pas de besoins ni de taux d'équipement" in page
+    # no sentence drawn from the missing needs: the zones blanches are « non disponibles »
+    assert "Aucune commune sans SIAE n'atteint le seuil" not in page
+    assert "Zones blanches : non disponible" in page
 
 
 def test_strict_exits_1_when_an_input_was_rejected(demo_project):

@@ -271,7 +271,7 @@ def test_project_with_bad_returns_builds_checks_and_keeps_raw_files(tmp_path):
             "questionnaire.part_superieure"} <= rules
     assert "Suivi de la collecte : 4 questionnaire(s) reçu(s), 2 retenu(s), 2 écarté(s)" \
         in built.stdout
-    html = (tmp_path / "reports/2025/etat-des-lieux.html").read_text("utf-8")
+    html = (tmp_path / "reports/2025/annexes.html").read_text("utf-8")  # the collecte
     assert "Questionnaires comportant des erreurs bloquantes" in html
 
 

@@ -58,6 +58,14 @@ def test_annexe4_decimal_comma_and_xlsx(built_demo):
     assert sheet[0][0] == "Données fictives de démonstration"
     assert sheet[2][0] == annexe4.TITLES["version_annexe4"]
     assert len(sheet) - 3 == len(_table(built_demo))
+    # the workbook and the CSV hold the same cells: an unpublished value is empty in both
+    csv_rows = [x.split(";") for x in text.splitlines()[1:]]
+    column = list(annexe4.COLUMNS).index("valeur")
+    for csv_row, xlsx_row in zip(csv_rows, sheet[3:], strict=True):
+        shown = xlsx_row[column]
+        assert (shown == "") == (csv_row[column] == "")
+        if shown != "":
+            assert float(csv_row[column].replace(",", ".")) == pytest.approx(shown)
 
 
 def _other_departement(built_demo: Path, tmp_path: Path, **changes) -> Path:

@@ -37,7 +37,7 @@ def test_outlines_are_read_from_polygons_and_multipolygons(tmp_path):
 def test_territory_borders_leave_out_edges_inside_a_territory(tmp_path):
     outlines = maps.load_outlines(_geojson(tmp_path))
     one = {"26001": "A", "26002": "A", "26003": "B", "26004": "B"}
-    lines = maps._borders({k: outlines[k] for k in ("26001", "26002", "26003")}, one)
+    lines = maps.borders({k: outlines[k] for k in ("26001", "26002", "26003")}, one)
     points = {p for line in lines for p in line}
     segments = {frozenset(s) for line in lines for s in zip(line, line[1:], strict=False)}
     assert frozenset({(5.0, 45.0), (5.0, 46.0)}) not in segments  # 26001 | 26002, both in A
@@ -71,7 +71,7 @@ def test_banded_map_uses_fixed_classes_and_their_labels(tmp_path):
     for _, label in maps.INDICE_BANDS:
         assert label.split(" (")[0] in svg
     fills = re.findall(r"fill: ?(#[0-9a-f]{6})", svg)
-    assert maps.GREYS[0] in fills and maps.GREYS[1] in fills and maps.GREYS[4] in fills
+    assert maps.PALETTE[0] in fills and maps.PALETTE[1] in fills and maps.PALETTE[4] in fills
     assert "plus de" not in svg
 
 
@@ -98,3 +98,25 @@ def test_committed_outlines_are_small_and_cover_the_demo():
 
     codes = set(referentiel.territoires(["26"])["code_commune"])
     assert set(maps.load_outlines([path])) == codes
+
+
+def test_one_meaning_of_dark_names_and_readable_legends(tmp_path):
+    """A low taux d'équipement is dark (``inverse``), as a poor coverage and a large need are;
+    the territories are named; the legend prints at 9 pt or more."""
+    outlines = maps.load_outlines(_geojson(tmp_path))
+    values = {"A": (1.0, "publie"), "B": (50.0, "publie")}
+    groups = {"26001": "A", "26002": "A", "26003": "B", "26004": "B"}
+    svg = maps.choropleth(outlines, values, "ETP pour 1 000 DE", groups, inverse=True,
+                          noms={"A": "CC Alpha", "B": "CC Bêta"})
+    assert ">Alpha<" in svg and ">Bêta<" in svg
+    fills = re.findall(r"fill: ?(#[0-9a-f]{6})", svg)
+    # two classes: A (lowest) gets the darker of the two colours, B the lighter
+    assert maps.PALETTE[1] in fills and maps.PALETTE[0] in fills
+    straight = maps.choropleth(outlines, values, "ETP pour 1 000 DE", groups)
+    assert fills.index(maps.PALETTE[1]) != re.findall(r"fill: ?(#[0-9a-f]{6})",
+                                                      straight).index(maps.PALETTE[1])
+    texts = dict((t, float(size)) for size, t in re.findall(
+        r'<text style="font-size: ([\d.]+)px[^>]*>([^<]*)', svg))
+    assert texts["Alpha"] == 6.5  # named without the legal form « CC »
+    # the legend: its title and each class at 9 pt or more (the map prints at its size)
+    assert texts["ETP pour 1 000 DE"] >= 9 and texts["plus de 1,0 à 50,0"] >= 9

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +16,12 @@ from tests.conftest import cli
 
 SECTIONS = ("Sommaire", "Synthèse", "L'offre d'insertion par type de structure",
             "Offre et besoins par territoire", "Parcours et sorties", "Financement",
-            "Pistes pour le plan d'action", "Annexe méthodologique")
+            "Pistes pour le plan d'action")
+ANNEX_SECTIONS = ("Fiches territoriales", "Tableaux détaillés par territoire",
+                  "Annexe méthodologique", "Annexe : dictionnaire des données")
+MAX_PAGES = 25  # the demo's decision document (issue 15)
+MIN_FILL = 0.45  # share of a page's body height reached by ink, but on the first and last page
+_CELL = re.compile(r'<td class="n">([^<]*)</td>')
 
 
 def _weasyprint_works() -> bool:
@@ -58,12 +66,56 @@ def test_build_pdf_has_sections_page_numbers_and_a_toc(demo_project):
         assert title in text
     assert f"Page 1 sur {len(pages)}" in pages[0]
     toc = pages[0][pages[0].index("Sommaire"):]
-    assert "Annexe méthodologique ...." in toc  # leader dots then the page number
+    assert "Pistes pour le plan d'action ...." in toc  # leader dots then the page number
     assert all("Données fictives de démonstration" in page for page in pages)
+    assert len(pages) <= MAX_PAGES
+    _every_table_number_is_printed(demo_project / "reports/2025/etat-des-lieux.html", text)
+    if shutil.which("pdftoppm"):
+        fills = _fills(pdf)
+        assert all(fill >= MIN_FILL for fill in fills[1:-1]), fills
+    annexes = "\n".join(_text(demo_project / "reports/2025/annexes.pdf"))
+    for title in ANNEX_SECTIONS:
+        assert title in annexes
+    assert "Annexe méthodologique" not in text.split("Sommaire", 1)[1]
     # A rebuild of the report without --pdf removes the PDF of the previous report.
     result = cli(["--project-dir", str(demo_project), "build", "--force"])
     assert result.returncode == 0, result.stderr
     assert not pdf.exists()
+    assert not (demo_project / "reports/2025/annexes.pdf").exists()
+
+
+def _plain(text: str) -> str:
+    """Narrow and ordinary no-break spaces as spaces, runs of white space as one."""
+    return re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\u00a0", " "))
+
+
+def _every_table_number_is_printed(page, text: str) -> None:
+    """Every figure of every table of the HTML is in the PDF's text: no column is cut."""
+    printed = _plain(text)
+    cells = {_plain(html.unescape(c)).strip() for c in _CELL.findall(page.read_text("utf-8"))}
+    numbers = sorted(c for c in cells if re.search(r"\d", c))
+    assert len(numbers) > 100
+    missing = [c for c in numbers if c not in printed]
+    assert not missing, missing[:20]
+
+
+def _fills(pdf) -> list[float]:
+    """For each page, how far down its body (inside the margins) the ink goes, from 0 to 1."""
+    import tempfile
+
+    from matplotlib.image import imread
+
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run(["pdftoppm", "-r", "20", "-gray", "-png", str(pdf), f"{folder}/p"],
+                       check=True, timeout=120)
+        out = []
+        for image in sorted(Path(folder).glob("p-*.png")):
+            pixels = imread(str(image))
+            height = pixels.shape[0]
+            body = pixels[round(height * 1.8 / 29.7):height - round(height * 2.0 / 29.7)]
+            inked = [i for i in range(body.shape[0]) if (body[i] < 0.8).any()]
+            out.append((inked[-1] + 1) / body.shape[0] if inked else 0.0)
+    return out
 
 
 def test_missing_weasyprint_is_a_warning_and_the_rest_is_built(demo_project, monkeypatch):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
 from pathlib import Path
@@ -13,7 +14,7 @@ from markupsafe import escape
 
 from iae_etat.project.config import load_projet
 from iae_etat.report import context
-from iae_etat.report.stage import render_report
+from iae_etat.report.stage import ANNEXES_NAME, render_documents, render_report
 from iae_etat.tables.contracts import TABLE_LAYERS
 from iae_etat.tables.formats import cellule, pourcentage
 from tests.conftest import ROOT
@@ -29,12 +30,24 @@ def _tables(project: Path) -> dict[str, pd.DataFrame]:
                          "core_territoires")}
 
 
-def _render(project: Path, tables: dict[str, pd.DataFrame]) -> str:
-    return render_report(load_projet(project), 2025, tables["out_indicateurs"],
-                         tables["out_evolution"], tables["out_couverture"],
-                         tables["core_structures"],
-                         tables["core_anomalies"], tables["core_sources"],
-                         tables["core_collecte"], ecarts=tables["out_ecarts"])
+def _render(project: Path, tables: dict[str, pd.DataFrame], name: str = "") -> str:
+    documents = render_documents(load_projet(project), 2025, tables["out_indicateurs"],
+                                 tables["out_evolution"], tables["out_couverture"],
+                                 tables["core_structures"], tables["core_anomalies"],
+                                 tables["core_sources"], tables["core_collecte"],
+                                 ecarts=tables["out_ecarts"])
+    return documents[name] if name else "".join(documents.values())
+
+
+def _restreinte(built_demo: Path, tmp_path: Path) -> Path:
+    """A copy of the built demo whose report is in ``restreinte`` diffusion."""
+    project = tmp_path / "restreinte"
+    shutil.copytree(built_demo, project)
+    config = project / "iae-etat.toml"
+    config.write_text(config.read_text("utf-8").replace("[rapport]\n",
+                                                         '[rapport]\ndiffusion = "restreinte"\n'),
+                      "utf-8")
+    return project
 
 
 def test_no_template_syntax_left_and_self_contained(built_demo):
@@ -58,14 +71,18 @@ def test_every_figure_of_the_synthese_equals_the_tables(built_demo):
         assert html.unescape(text) == cellule(row["valeur"], row["statut"], row["unite"]), code
 
 
-def test_structure_names_are_escaped(built_demo):
+def test_structure_names_are_escaped_and_listed_in_the_restreinte_annexes_only(built_demo,
+                                                                               tmp_path):
     tables = _tables(built_demo)
     structures = tables["core_structures"].copy()
     structures.loc[0, "denomination"] = SCRIPT
     tables["core_structures"] = structures
-    page = _render(built_demo, tables)
+    project = _restreinte(built_demo, tmp_path)
+    page = _render(project, tables, ANNEXES_NAME)
     assert SCRIPT not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.split('id="structures"')[1]
+    publique = _render(built_demo, tables)
+    assert 'id="structures"' not in publique and "&lt;script&gt;" not in publique
 
 
 def test_bonnes_pratiques_show_escaped_text_with_the_structure_name(built_demo):
@@ -96,7 +113,7 @@ def test_a_project_overrides_a_block_and_extends_the_default(built_demo, tmp_pat
     page = _render(project, _tables(project))
     assert '<p id="mot-du-cdiae">Mot du président du CDIAE.</p>' in page
     assert page.index("mot-du-cdiae") < page.index('data-indicateur="nb_siae"')
-    assert "Annexe méthodologique" in page  # the rest of the default template is kept
+    assert "Pistes pour le plan d'action" in page  # the rest of the default template is kept
 
 
 def test_method_annex_tells_the_residence_and_the_calage(built_demo):
@@ -112,17 +129,17 @@ def test_method_annex_tells_the_residence_and_the_calage(built_demo):
             for n in ("core_structures", "core_territoires", "core_asp")}
     groupes = calage.groupes(read["core_structures"], read["core_territoires"],
                                   read["core_asp"])
-    page = html.unescape(render_report(
+    page = html.unescape("".join(render_documents(
         load_projet(built_demo), 2025, out, tables["out_evolution"], tables["out_couverture"],
         tables["core_structures"], tables["core_anomalies"], tables["core_sources"],
-        tables["core_collecte"], ecarts=tables["out_ecarts"], groupes=groupes))
+        tables["core_collecte"], ecarts=tables["out_ecarts"], groupes=groupes).values()))
     assert "La résidence n'est connue que par EPCI" in page
     assert "Poids de calage par département et type de SIAE" in page
     aci = groupes.set_index("type_siae").loc["ACI"]
     assert f"{aci['poids']:.3f}".replace(".", ",") in page
     assert "estimations pour l'ensemble des SIAE, par calage" in page
     assert "Aucune correction de la non-réponse" not in page
-    default = html.unescape((built_demo / "reports/2025/etat-des-lieux.html").read_text("utf-8"))
+    default = html.unescape((built_demo / "reports/2025/annexes.html").read_text("utf-8"))
     assert "Aucune correction de la non-réponse" in default
     dep = tables["out_indicateurs"].set_index(["diffusion", "niveau", "indicateur", "type_siae",
                                                "public"])["valeur"]
@@ -140,7 +157,7 @@ def test_toc_lists_every_section(built_demo):
 
 
 def test_data_dictionary_and_method_annex_come_from_contracts_and_catalogue(built_demo):
-    page = html.unescape((built_demo / "reports/2025/etat-des-lieux.html").read_text("utf-8"))
+    page = html.unescape((built_demo / "reports/2025/annexes.html").read_text("utf-8"))
     for contract in sorted(p for p in (ROOT / "schemas").glob("*.yaml")
                            if p.name.startswith(TABLE_LAYERS)):
         assert f'id="table-{contract.stem}"' in page
@@ -155,8 +172,9 @@ def test_data_dictionary_and_method_annex_come_from_contracts_and_catalogue(buil
     assert "Aucun effectif de personnes compris entre 1 et 10" in page
 
 
-def test_tables_have_captions_and_header_scopes(built_demo):
-    page = (built_demo / "reports/2025/etat-des-lieux.html").read_text("utf-8")
+@pytest.mark.parametrize("name", ["etat-des-lieux.html", "annexes.html"])
+def test_tables_have_captions_and_header_scopes(built_demo, name):
+    page = (built_demo / "reports/2025" / name).read_text("utf-8")
     page = re.sub(r"<svg.*?</svg>", "", page, flags=re.DOTALL)
     tables = re.findall(r"<table.*?</table>", page, flags=re.DOTALL)
     assert tables
@@ -266,3 +284,102 @@ def test_report_matches_the_golden_file(built_demo):
     if os.environ.get("IAE_ETAT_GOLDEN") == "1":
         GOLDEN.write_text(page, "utf-8")
     assert page == GOLDEN.read_text("utf-8")
+
+
+INTERNAL = re.compile(r"\b(?:out|core|raw)_[a-z_]+|\.parquet\b|data/(?:raw|processed)|"
+                      r"\.toml\b|iae-etat [a-z]")
+
+
+def test_the_decision_document_names_no_internal_table_or_file(built_demo):
+    page = (built_demo / "reports/2025/etat-des-lieux.html").read_text("utf-8")
+    text = re.sub(r"<style>.*?</style>|<svg.*?</svg>|<[^>]+>", " ", page, flags=re.DOTALL)
+    assert INTERNAL.findall(html.unescape(text)) == []
+    annexes = (built_demo / "reports/2025/annexes.html").read_text("utf-8")
+    assert "out_indicateurs" in annexes  # the annexes keep the method and the dictionary
+
+
+def test_the_synthese_opens_with_the_key_messages(built_demo):
+    page = html.unescape((built_demo / "reports/2025/etat-des-lieux.html").read_text("utf-8"))
+    synthese = page[page.index('id="synthese-26"'):page.index('id="offre"')]
+    rules = re.findall(r'<li data-regle="([a-z]+)"', synthese)
+    assert rules == ["offre", "couverture", "etp", "zones", "publics", "evolution", "reponse"]
+    assert synthese.index("Messages clés") < synthese.index("Chiffres clés")
+    out = pd.read_parquet(built_demo / PROCESSED / "out_indicateurs.parquet")
+    dep = out[(out["diffusion"] == "publique") & (out["niveau"] == "departement")
+              & (out["type_siae"] == "ensemble") & (out["public"] == "ensemble")] \
+        .set_index("indicateur")["valeur"]
+    plain = synthese.replace("\u202f", " ")
+    assert f"Drôme compte {int(dep['nb_siae'])} SIAE" in plain
+    # the demo has no earlier millésime: the trend says so, it invents nothing
+    assert "Évolution : non disponible" in synthese
+
+
+def test_the_plan_action_follows_the_three_axes_of_the_note(built_demo):
+    page = html.unescape((built_demo / "reports/2025/etat-des-lieux.html").read_text("utf-8"))
+    plan = page[page.index('id="plan-action"'):]
+    axes = [plan.index(f'id="{a}"') for a in ("axe-offre", "axe-publics", "axe-structures",
+                                                 "scenarios")]
+    assert axes == sorted(axes)
+    assert "ETP manquants" in plan and "Salariés manquants" in plan
+    assert "Types de SIAE sans aucune structure par EPCI" in plan
+
+
+def test_a_fiche_per_epci_in_the_annexes(built_demo):
+    page = (built_demo / "reports/2025/annexes.html").read_text("utf-8")
+    niveaux = pd.read_parquet(built_demo / PROCESSED / "core_territoires.parquet")
+    epci = sorted(niveaux["code_epci"].dropna().astype(str).unique())
+    assert sorted(re.findall(r'<h3 id="fiche-(\d+)"', page)) == epci
+    fiche = page[page.index('id="fiche-'):]
+    fiche = fiche[:fiche.index("</article>")]
+    assert "<svg" in fiche and "Chiffres clés" in fiche and "Département" in fiche
+
+
+def test_commentary_files_appear_in_their_section_after_a_rebuild(built_demo, tmp_path):
+    from tests.conftest import cli
+
+    project = tmp_path / "projet"
+    shutil.copytree(built_demo, project)
+    result = cli(["--project-dir", str(project), "build"])
+    assert "à jour" in result.stdout or result.returncode == 0
+    folder = project / "commentaires" / "2025"
+    folder.mkdir(parents=True)
+    (folder / "publics.md").write_text("Le comité relève *la faible part* des seniors.",
+                                       "utf-8")
+    result = cli(["--project-dir", str(project), "build"])
+    assert result.returncode == 0, result.stderr
+    page = (project / "reports/2025/etat-des-lieux.html").read_text("utf-8")
+    publics = page[page.index('id="publics"'):page.index('id="parcours"')]
+    assert "Le comité relève <em>la faible part</em> des seniors." in publics
+
+
+AXE = Path(os.environ.get("IAE_ETAT_AXE", ROOT / ".venv/axe/node_modules/axe-core/axe.min.js"))
+AXE_RUN = ("axe.run(document, {resultTypes: ['violations']}).then(function (r) {"
+           " var p = document.createElement('pre'); p.id = 'axe-resultat';"
+           " p.textContent = JSON.stringify(r.violations.map(function (v) {"
+           " return {id: v.id, impact: v.impact, aide: v.help,"
+           " cibles: v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); })};"
+           " })); document.body.appendChild(p); });")
+
+
+@pytest.mark.skipif(_chromium() is None or not AXE.is_file(),
+                    reason="Chromium ou axe-core absent (.ci/run les installe)")
+@pytest.mark.parametrize("name", ["etat-des-lieux.html", "annexes.html"])
+def test_axe_core_finds_no_serious_accessibility_violation(built_demo, tmp_path, name):
+    """axe-core (npm) run in headless Chromium on each document: no serious or critical
+    violation (contrast, names, structure, tables…)."""
+    import json
+    import subprocess
+
+    page = (built_demo / "reports/2025" / name).read_text("utf-8")
+    script = f"<script>{AXE.read_text('utf-8')}</script><script>{AXE_RUN}</script>"
+    copy = tmp_path / name
+    copy.write_text(page.replace("</body>", script + "</body>"), "utf-8")
+    result = subprocess.run([_chromium(), "--headless", "--disable-gpu", "--no-sandbox",
+                             "--no-first-run", "--disable-background-networking",
+                             f"--user-data-dir={tmp_path / 'profil'}",
+                             "--virtual-time-budget=120000", "--dump-dom", copy.as_uri()],
+                            capture_output=True, text=True, timeout=600)
+    found = re.search(r'<pre id="axe-resultat">(.*?)</pre>', result.stdout, re.DOTALL)
+    assert found, result.stderr[-2000:]
+    violations = json.loads(html.unescape(found.group(1)))
+    assert [v for v in violations if v["impact"] in ("serious", "critical")] == []

@@ -69,8 +69,8 @@ def _sheet(path, name) -> list[list]:
 def test_public_workbook_has_levels_fiches_and_secret_cells(tmp_path):
     path, _ = _workbook(tmp_path, "publique")
     names = CalamineWorkbook.from_path(str(path)).sheet_names
-    assert names == ["Lisez-moi", "Communes", "EPCI", "Départements", "Fiche @CC du Test",
-                     "Évolution"]
+    assert names == ["Lisez-moi", "Communes", "EPCI", "Départements", "Données",
+                     "Fiche @CC du Test", "Évolution"]
     communes = _sheet(path, "Communes")
     header = communes[3]
     assert header[:4] == ["Code", "Commune", "Type de SIAE", "Public"]
@@ -143,7 +143,7 @@ def test_demo_dashboard_is_built_with_every_level(built_demo):
     epci = out[(out["diffusion"] == "publique") & (out["niveau"] == "epci")]
     assert sum(n.startswith("Fiche ") for n in book.sheet_names) == epci["code"].nunique()
     dep = _sheet(path, "Départements")
-    column = dep[3].index("ETP conventionnés (ETP)")
+    column = dep[3].index("ETP conventionnés")  # the unit is in the name: not repeated
     value = epci[(epci["indicateur"] == "etp_conventionnes")
                  & (epci["type_siae"] == "ensemble")]["valeur"].sum()
     ensemble = [r for r in dep[4:] if r[2] == "Ensemble"][0]
@@ -244,3 +244,68 @@ def test_stream_writer_refuses_rows_out_of_order():
         ws.write(2, [(1, "y", DEFAULT)])
     with pytest.raises(ValueError):
         ws.write(3, [(2, "y", DEFAULT), (1, "z", DEFAULT)])
+
+
+def test_donnees_sheet_is_long_and_labelled_for_pivot_tables(tmp_path):
+    path, _ = _workbook(tmp_path, "publique")
+    sheet = _sheet(path, "Données")
+    assert sheet[3] == ["Niveau", "Code", "Territoire", "Type de SIAE", "Public", "Indicateur",
+                        "Code indicateur", "Unité", "Valeur", "Statut"]
+    rows = sheet[4:]
+    # publique rows of _indicateurs: 4 territories × (salariés, nb_siae ensemble) + the ACI
+    # nb_siae where there is an ACI (26001, the EPCI, the département; not 26002) = 11
+    assert len(rows) == 4 * 2 + 3
+    secret = next(r for r in rows if r[1] == "26001" and r[6] == "salaries_annee")
+    assert secret[8] == "" and secret[9] == "secret statistique"  # no « s » among numbers
+    albon = next(r for r in rows if r[1] == "26002" and r[6] == "salaries_annee")
+    assert albon[:6] == ["Commune", "26002", "Albon", "Ensemble", "Ensemble",
+                         "Salariés en insertion sur l'année"]
+    assert albon[8] == 7.0 and albon[9] == "publié"
+    assert [r[0] for r in rows].index("EPCI") > [r[0] for r in rows].index("Commune")
+
+
+def test_public_codes_are_written_as_labels(tmp_path):
+    rows = _indicateurs()
+    seniors = rows[rows["indicateur"] == "salaries_annee"].assign(public="50_plus")
+    data = build_dashboard(pd.concat([rows, seniors], ignore_index=True), _evolution(),
+                           _structures(), _territoires(), territoire="Drôme", millesime=2025,
+                           diffusion="publique")
+    path = tmp_path / "publics.xlsx"
+    path.write_bytes(data)
+    communes = _sheet(path, "Communes")
+    publics = {r[3] for r in communes[4:]}
+    assert publics == {"Ensemble", "Seniors de 50 ans et plus"}
+    assert communes[0][0] == "Indicateurs — Communes — millésime 2025"
+
+
+def test_french_order_and_readable_fiche_sheet_names():
+    from iae_etat.report.tableau_de_bord_cellules import french_key, french_rank
+    from iae_etat.report.tableau_de_bord_fiches import fiche_sheet_name
+
+    names = ["Fay", "Érôme", "Drôme", "eurre", "Zénith"]
+    assert sorted(names, key=french_key) == ["Drôme", "Érôme", "eurre", "Fay", "Zénith"]
+    assert list(french_rank(pd.Series(names))) == [3, 1, 0, 2, 4]
+    taken: set[str] = set()
+    made = [fiche_sheet_name(n, taken) for n in (
+        "CA Montélimar Agglomération",  # « Fiche » + 27 characters: Agglomération shortened
+        "CC Jabron-Lure-Vançon-Durance",  # 29 characters: cut after a hyphen
+        "CC du Crestois et de Pays de Saillans Coeur de Drôme",  # cut between words
+        "CC du Crestois et de Pays de Saillans Coeur de Provence")]  # same start: numbered
+    assert made[:3] == ["Fiche CA Montélimar Agglo", "Fiche CC Jabron-Lure-Vançon…",
+                        "Fiche CC du Crestois…"]
+    assert made[3] != made[2] and made[3].startswith("Fiche CC du Crestois")
+    assert all(len(name) <= 31 for name in made)
+
+
+def test_fiches_print_on_one_landscape_page_and_tables_fit_the_width(tmp_path):
+    from openpyxl import load_workbook
+
+    path, _ = _workbook(tmp_path, "publique")
+    wb = load_workbook(path)
+    fiche = wb["Fiche @CC du Test"]
+    assert fiche.page_setup.orientation == "landscape"
+    assert fiche.sheet_properties.pageSetUpPr.fitToPage
+    assert (fiche.page_setup.fitToWidth, fiche.page_setup.fitToHeight) == (1, 1)
+    communes = wb["Communes"]
+    assert communes.page_setup.orientation == "landscape"
+    assert (communes.page_setup.fitToWidth, communes.page_setup.fitToHeight) == (1, 0)

@@ -1,0 +1,234 @@
+"""Cells, styles and layout helpers shared by the sheets of ``tableau-de-bord.xlsx`` (pure)."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from iae_etat.analyse.couverture import LIBELLES_BESOINS
+from iae_etat.common.indicators import BY_CODE, CATALOGUE
+from iae_etat.common.vocabulary import ENSEMBLE, PUBLIC_LABELS, TYPES_SIAE
+from iae_etat.report.xlsx_stream import DEFAULT, Column, Sheet, Style, column_letter
+from iae_etat.tables.formats import MISSING_SYMBOL, SECRET_SYMBOL
+from iae_etat.tables.sheets import (
+    DEFAULT_NUMBER_FORMAT,
+    HEADER_FILL,
+    NUMBER_FORMATS,
+    SECRET_FILL,
+    missing,
+)
+
+KINDS = (ENSEMBLE, *TYPES_SIAE)
+# A fill per band of the indice de couverture, from the least to the best covered; the band's
+# name is always written in the cell, so the sheet reads in black and white too.
+BAND_FILLS = {"très faible": "E4794A", "faible": "F3B27A", "intermédiaire": "FCE49A",
+              "bonne": "B9DFA1", "très bonne": "6DBE7A"}
+SHORT_NEEDS = {"de_abc": "DE ABC", "foyers_rsa": "foyers RSA"}
+TITLE = Style(bold=True, size=13, color="000091")
+BIG_TITLE = Style(bold=True, size=14, color="000091")
+SUBTITLE = Style(italic=True)
+HEADER = Style(bold=True, fill=HEADER_FILL, wrap=True)
+BOLD = Style(bold=True)
+INDEX_FORMAT = "0.00"
+NO_CELL, SECRET, NOT_AVAILABLE, PUBLISHED = range(4)  # statut_codes
+
+FORMATS = {**NUMBER_FORMATS, "€": '#,##0" €"'}  # whole euros, as the report writes them
+
+
+def format_of(unite: str) -> str:
+    """The spreadsheet number format of a unit (euros in euros)."""
+    return FORMATS.get(unite, DEFAULT_NUMBER_FORMAT)
+
+
+def french_key(text: object) -> str:
+    """A sort key that orders French names as a reader does: accents after their letter,
+    « Érôme » between « Drôme » and « Fay » (not after « Z »), case ignored."""
+    folded = unicodedata.normalize("NFKD", str(text).casefold())
+    return "".join(c for c in folded if not unicodedata.combining(c)) + "\x00" + str(text)
+
+
+def french_rank(values) -> np.ndarray:
+    """The rank of each value in French order (``french_key``), computed on the distinct
+    values once (a national sheet has hundreds of thousands of rows)."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object).fillna("").astype(str))
+    order = sorted(range(len(uniques)), key=lambda i: french_key(uniques[i]))
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[order] = np.arange(len(uniques))
+    return rank[codes]
+
+
+def public_label(public: str) -> str:
+    """« Ensemble » or the public's name (never its code)."""
+    return "Ensemble" if public == ENSEMBLE else PUBLIC_LABELS.get(public, public)
+
+
+def indicator_label(code: str) -> str:
+    indicateur = BY_CODE.get(code)
+    if indicateur is None:
+        return code
+    if indicateur.unite.casefold() in indicateur.libelle.casefold():
+        return indicateur.libelle  # the name already says its unit
+    return f"{indicateur.libelle} ({indicateur.unite})"
+
+
+def unite_of(code: str) -> str:
+    return BY_CODE[code].unite if code in BY_CODE else ""
+
+
+@cache
+def number_style(number_format: str, secret: bool = False) -> Style:
+    return Style(number_format=number_format, fill=SECRET_FILL if secret else "")
+
+
+def cell_value(column: int, value, statut: str, unite: str, restreinte: bool,
+           number_format: str | None = None) -> tuple:
+    """A published figure: the number, or ``s`` (secret) / ``nd`` (not available).
+
+    In ``restreinte`` diffusion a value under secrecy is shown, on a grey background.
+    """
+    absent = missing(value)
+    if statut == "s" and (absent or not restreinte):
+        return column, SECRET_SYMBOL, DEFAULT
+    if statut == "nd" or absent:
+        return column, MISSING_SYMBOL, DEFAULT
+    number_format = number_format or format_of(unite)
+    return column, float(value), number_style(number_format, statut == "s")
+
+
+def statut_codes(statuts) -> np.ndarray:
+    """``NO_CELL`` (empty statut), ``SECRET`` (``s``), ``NOT_AVAILABLE`` (``nd``), else
+    ``PUBLISHED``, for each statut (arrays of codes compare far faster than of texts)."""
+    statuts = pd.Series(statuts, copy=False)
+    return np.select([(statuts == s).to_numpy(dtype=bool, na_value=False)
+                      for s in ("", SECRET_SYMBOL, MISSING_SYMBOL)],
+                     [NO_CELL, SECRET, NOT_AVAILABLE], PUBLISHED).astype(np.int8)
+
+
+def value_column(column: int, values: np.ndarray, statuts: np.ndarray, restreinte: bool,
+                  number_format: str) -> Column:
+    """``cell_value`` of each cell of a column (``statut_codes``); ``NO_CELL`` leaves it out."""
+    absent = np.isnan(values)
+    secret = (statuts == SECRET) & (absent | (not restreinte))
+    symbol = secret | ((statuts == NOT_AVAILABLE) | absent)
+    numbers, number_of = np.unique(values[~symbol], return_inverse=True)
+    shown = np.where(secret, 0, 1)  # categories: the two symbols, then the numbers
+    shown[~symbol] = number_of.reshape(-1) + 2
+    codes = np.where(symbol, 0, np.where(statuts == SECRET, 2, 1))
+    codes[statuts == NO_CELL] = -1
+    categories = pd.Index([SECRET_SYMBOL, MISSING_SYMBOL, *numbers.tolist()], dtype=object)
+    return Column(column, pd.Categorical.from_codes(shown, categories), codes,
+                  (DEFAULT, number_style(number_format), number_style(number_format, True)))
+
+
+def band_column(column: int, bands: np.ndarray, statuts: np.ndarray,
+                 restreinte: bool) -> Column:
+    """``band_cell`` of each cell of a column (``statut_codes``); ``NO_CELL`` leaves it out."""
+    named = list(BAND_FILLS)
+    fill = np.array([named.index(b) + 1 if isinstance(b, str) and b in BAND_FILLS else 0
+                     for b in bands], dtype=np.int64)
+    codes = np.where((statuts != SECRET) | restreinte, fill, 0)
+    shown = np.where(codes > 0, bands,
+                     np.where(statuts == SECRET, SECRET_SYMBOL, MISSING_SYMBOL))
+    codes[statuts == NO_CELL] = -1
+    return Column(column, shown.astype(object), codes,
+                  (DEFAULT, *[Style(fill=BAND_FILLS[b]) for b in named]))
+
+
+def band_cell(column: int, band, statut: str, restreinte: bool) -> tuple:
+    """The band of an indice de couverture, written and coloured."""
+    if isinstance(band, str) and band in BAND_FILLS and (statut != "s" or restreinte):
+        return column, band, Style(fill=BAND_FILLS[band])
+    return column, SECRET_SYMBOL if statut == "s" else MISSING_SYMBOL, DEFAULT
+
+
+def kind_label(kind: str) -> str:
+    return "Ensemble" if kind == ENSEMBLE else kind
+
+
+def indicator_order(rows: pd.DataFrame) -> list[str]:
+    """Indicators of the catalogue first, in its order, then any other present in the table."""
+    present = set(rows["indicateur"].unique())
+    known = [i.code for i in CATALOGUE if i.code in present]
+    return known + sorted(c for c in present if c not in known)
+
+
+def wide_table(rows: pd.DataFrame, keys: list[str], indicators: list[str]):
+    """One row per distinct ``keys``: (keys frame, values, statuts), a column per indicator.
+
+    ``libelle`` follows ``code`` and is not part of the key. Statuts are ``statut_codes``:
+    ``NO_CELL`` marks an indicator the table does not hold for that row (empty cell).
+    """
+    key = np.zeros(len(rows), dtype=np.int64)
+    for column in keys:
+        codes, uniques = pd.factorize(rows[column])
+        key = key * (len(uniques) + 1) + codes
+    row_id, row_key = pd.factorize(key)  # rows in order of appearance: callers sort them
+    first = np.empty(len(row_key), dtype=np.int64)
+    first[row_id] = np.arange(len(row_id))  # a row of each key (libelle follows code)
+    codes, uniques = pd.factorize(rows["indicateur"])
+    column_id = pd.Index(indicators).get_indexer(uniques)[codes]
+    values = np.full((len(row_key), len(indicators)), np.nan)
+    statuts = np.full((len(row_key), len(indicators)), NO_CELL, dtype=np.int8)
+    values[row_id, column_id] = rows["valeur"].to_numpy(dtype=float, na_value=np.nan)
+    statuts[row_id, column_id] = statut_codes(rows["statut"])
+    frame = decode(rows.iloc[first][[*keys, "libelle"]].reset_index(drop=True))
+    return frame, values, statuts
+
+
+def decode(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its categorical columns as plain values (mapped and sorted as values),
+    of ``object`` dtype: a small table iterated cell by cell reads Python objects fastest."""
+    decoded = {column: pd.Series(np.append(dtype.categories.to_numpy(object), np.nan)[
+                   frame[column].cat.codes], index=frame.index, dtype=object)  # -1: NaN
+               for column, dtype in frame.dtypes.items() if isinstance(dtype, pd.CategoricalDtype)}
+    return frame.assign(**decoded) if decoded else frame
+
+
+def absent_kinds(rows: pd.DataFrame) -> pd.MultiIndex:
+    """(niveau, code, type_siae) of the kinds a territory has no SIAE of."""
+    empty = rows[(rows["indicateur"] == "nb_siae") & (rows["valeur"] == 0)
+                 & (rows["statut"] == "publie") & (rows["type_siae"] != ENSEMBLE)]
+    return pd.MultiIndex.from_frame(empty[["niveau", "code", "type_siae"]])
+
+
+def present_rows(frame: pd.DataFrame, absent: pd.MultiIndex) -> np.ndarray:
+    """Keep ``ensemble`` rows, and a type's rows only where the territory has such a SIAE."""
+    keys = pd.MultiIndex.from_frame(frame[["niveau", "code", "type_siae"]])
+    return ~keys.isin(absent)
+
+def write_title(ws: Sheet, text: str, subtitle: str = "") -> int:
+    """A sheet title (and subtitle) on the first rows; returns the next free row."""
+    ws.write(1, [(1, text, TITLE)])
+    if subtitle:
+        ws.write(2, [(1, subtitle, SUBTITLE)])
+    return 4 if subtitle else 3
+
+
+def write_header(ws: Sheet, row: int, titles: list[str], freeze: bool = True) -> None:
+    """Bold, coloured column titles; the rows above and the titles stay visible when scrolling."""
+    ws.write(row, [(column, text, HEADER) for column, text in enumerate(titles, start=1)])
+    if freeze:
+        ws.freeze = f"A{row + 1}"
+
+
+def finish_table(ws: Sheet, row: int, titles: list[str], last_row: int,
+                 widths: list[int]) -> None:
+    """Autofilter over a header row and its data, column widths, printed landscape and as
+    wide as the page."""
+    ws.auto_filter = f"A{row}:{column_letter(len(titles))}{max(last_row, row)}"
+    ws.widths = dict(enumerate(widths, start=1))
+    ws.landscape = ws.fit_width = True
+
+
+def coverage_of(coverage: pd.DataFrame) -> tuple[list[str], dict]:
+    """Needs present and ``(code, besoin)`` → (indice, band, statut)."""
+    needs = [n for n in LIBELLES_BESOINS if n in set(coverage["besoin"])]
+    found = dict(zip(zip(coverage["code"], coverage["besoin"], strict=True),
+                     zip(coverage["indice_couverture"].to_numpy(dtype=float, na_value=np.nan),
+                         coverage["couverture"].astype(object), coverage["statut"],
+                         strict=True), strict=True))
+    return needs, found
+

@@ -1,0 +1,97 @@
+"""The « Données » sheet of ``tableau-de-bord.xlsx``: the indicators in long form for pivot tables.
+
+One row per territory × indicator × type of SIAE × public, every code beside its label, the
+value as a number (empty when it is not published: the « Statut » column says why) — continued
+on « Données (2) »… past the spreadsheet's row limit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from iae_etat.common.indicators import BY_CODE
+from iae_etat.common.vocabulary import LEVEL_LABELS, LEVELS
+from iae_etat.report.tableau_de_bord_cellules import (
+    KINDS,
+    finish_table,
+    format_of,
+    french_rank,
+    indicator_order,
+    kind_label,
+    number_style,
+    present_rows,
+    public_label,
+    write_header,
+    write_title,
+)
+from iae_etat.report.xlsx_stream import MAX_ROWS, Column, StreamWorkbook, format_columns
+from iae_etat.tables.sheets import sheet_name
+
+TITLES = ["Niveau", "Code", "Territoire", "Type de SIAE", "Public", "Indicateur",
+          "Code indicateur", "Unité", "Valeur", "Statut"]
+STATUTS = {"publie": "publié", "s": "secret statistique", "nd": "non disponible"}
+
+
+def _labelled(values: pd.Series, label) -> pd.Categorical:
+    """The column as a Categorical of labels (``label`` applied once per distinct value)."""
+    codes, uniques = pd.factorize(values.astype(object).fillna(""))
+    return pd.Categorical(np.array([label(u) for u in uniques], dtype=object)[codes])
+
+
+def donnees_sheets(wb: StreamWorkbook, taken: set[str], rows: pd.DataFrame,
+                   absent: pd.MultiIndex, millesime: int, restreinte: bool) -> None:
+    """Write the long table of ``rows`` (one diffusion), split past ``MAX_ROWS``."""
+    data = rows[present_rows(rows, absent)]
+    order = {code: rank for rank, code in enumerate(indicator_order(data))}
+    data = data.assign(
+        _level=data["niveau"].astype(object).map(LEVELS.index).astype(int),
+        _tri=french_rank(data["libelle"]),
+        _ind=data["indicateur"].astype(object).map(order).astype(int),
+        _kind=data["type_siae"].astype(object).map(
+            lambda k: KINDS.index(k) if k in KINDS else len(KINDS)).astype(int),
+        _public=data["public"].astype(object) != "ensemble")
+    data = data.sort_values(["_level", "_tri", "code", "_ind", "_kind", "_public", "public"])
+    values = data["valeur"].to_numpy(dtype=float, na_value=np.nan)
+    statuts = data["statut"].astype(object).to_numpy()
+    shown = ~np.isnan(values) & ((statuts == "publie") | ((statuts == "s") & restreinte))
+    numbers, number_of = np.unique(values[shown], return_inverse=True)
+    number_codes = np.full(len(data), 0, dtype=np.int64)
+    number_codes[shown] = number_of.reshape(-1)
+    unites = data["indicateur"].astype(object).map(
+        lambda i: BY_CODE[i].unite if i in BY_CODE else "")
+    formats = {u: k for k, u in enumerate(sorted(set(unites)))}
+    styles = [number_style(format_of(u)) for u in sorted(formats)]
+    styles += [number_style(format_of(u), True) for u in sorted(formats)]
+    style_codes = unites.map(formats).to_numpy(dtype=np.int64)
+    style_codes = np.where(statuts == "s", style_codes + len(formats), style_codes)
+    style_codes[~shown] = -1
+    text = np.zeros(len(data), dtype=np.int64)
+    columns = [
+        Column(1, _labelled(data["niveau"], lambda n: LEVEL_LABELS.get(n, n)), text),
+        Column(2, pd.Categorical(data["code"].astype(object)), text),
+        Column(3, pd.Categorical(data["libelle"].astype(object)), text),
+        Column(4, _labelled(data["type_siae"], kind_label), text),
+        Column(5, _labelled(data["public"], public_label), text),
+        Column(6, _labelled(data["indicateur"],
+                            lambda i: BY_CODE[i].libelle if i in BY_CODE else i), text),
+        Column(7, pd.Categorical(data["indicateur"].astype(object)), text),
+        Column(8, pd.Categorical(unites.to_numpy(dtype=object)), text),
+        Column(9, pd.Categorical.from_codes(number_codes, pd.Index(numbers.tolist() or [0.0],
+                                                                  dtype=object)),
+               style_codes, tuple(styles) or (number_style(format_of("")),)),
+        Column(10, _labelled(data["statut"], lambda s: STATUTS.get(s, s)), text)]
+    formatted = format_columns(columns)
+    title = f"Données des indicateurs — millésime {millesime}"
+    subtitle = ("Une ligne par territoire, indicateur, type de SIAE et public, pour les "
+                "tableaux croisés dynamiques ; la valeur est vide quand elle n'est pas publiée "
+                "(colonne « Statut »).")
+    per_sheet = MAX_ROWS - 4
+    for first in range(0, max(len(data), 1), per_sheet):
+        ws = wb.sheet(sheet_name("Données", taken))
+        start = write_title(ws, title, subtitle)
+        write_header(ws, start, TITLES)
+        positions = np.arange(first, min(first + per_sheet, len(data)))
+        ws.write_columns(start + 1, formatted, positions)
+        finish_table(ws, start, TITLES, start + len(positions),
+                     [14, 12, 34, 12, 30, 44, 26, 18, 14, 18])
