@@ -8,7 +8,7 @@ from iae_etat.analyse.evolution import RATES
 from iae_etat.common.indicators import BY_CODE, CATALOGUE, Indicateur
 from iae_etat.common.vocabulary import ENSEMBLE, LEVEL_LABELS, PUBLIC_LABELS, TYPES_SIAE
 from iae_etat.report.tableau_de_bord_cellules import french_key
-from iae_etat.tables.formats import RATE_GAP, cellule, nombre
+from iae_etat.tables.formats import MISSING_SYMBOL, RATE_GAP, SECRET_SYMBOL, cellule, nombre
 
 TABLE_INDICATORS = ("nb_siae", "etp_conventionnes", "salaries_annee", "de_abc",
                     "taux_equipement_etp_de_abc")
@@ -54,6 +54,38 @@ def key_figures(rows: pd.DataFrame) -> list[dict]:
         out.append({"code": code, "libelle": BY_CODE[code].libelle, "unite": BY_CODE[code].unite,
                     "valeur": value, "texte": cellule(value, statut, BY_CODE[code].unite)})
     return out
+
+
+# Each figure of all SIAE beside the respondents' declaration of the same concept.
+RECONCILED = (("etp_conventionnes", "etp_conventionnes_questionnaires"),
+              ("etp_realises", "etp_realises_questionnaires"),
+              ("salaries_annee", "salaries_annee_questionnaires"))
+
+
+def reconciliation(rows: pd.DataFrame) -> list[dict]:
+    """The reconciliation rows of one département (its published all-publics rows): for each
+    concept and kind, the figure of all SIAE, the respondents' declared figure, the gap
+    (all − declared, shown only when both are published) and the response rate in ETP, which
+    explains most of the gap."""
+    found = {(k, i): (v, s, u) for k, i, v, s, u in zip(
+        rows["type_siae"], rows["indicateur"], rows["valeur"], rows["statut"], rows["unite"],
+        strict=True)}
+    lines = []
+    for base, declared in RECONCILED:
+        for kind in (*TYPES_SIAE, ENSEMBLE):
+            pair = [found.get((kind, base)), found.get((kind, declared))]
+            if pair[0] is None:
+                continue
+            both = all(c and c[1] not in ("s", "nd") and pd.notna(c[0]) for c in pair)
+            gap = (cellule(pair[0][0] - pair[1][0], "", pair[0][2]) if both
+                   else SECRET_SYMBOL if any(c and c[1] == "s" for c in pair)
+                   else MISSING_SYMBOL)
+            rate = found.get((kind, "taux_reponse_etp"))
+            lines.append({"indicateur": BY_CODE[base].libelle,
+                          "type": "Ensemble" if kind == ENSEMBLE else kind,
+                          "cellules": [*(cellule(*c) if c else MISSING_SYMBOL for c in pair),
+                                       gap, cellule(*rate) if rate else MISSING_SYMBOL]})
+    return lines
 
 
 def level_table(indicateurs: pd.DataFrame, niveau: str, codes: list[str] | None = None) -> dict:

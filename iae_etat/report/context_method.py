@@ -46,9 +46,15 @@ def methode_context(indicateurs: pd.DataFrame, groupes: pd.DataFrame | None,
                           "total_repondantes": nombre(row.total_repondantes, 1),
                           "poids": nombre(row.poids, 3)})
     variables = sorted({p["variable"] for p in poids})
-    note = ("ETP, salariés, publics et sorties : estimations pour l'ensemble des SIAE, par "
+    asp = any("+asp" in m for m in methods)  # one figure per concept: the ASP's for all SIAE
+    declared = ("publics et sorties : estimations pour l'ensemble des SIAE, par calage des SIAE "
+                "ayant répondu au questionnaire" if calage else
+                "publics et sorties : SIAE ayant répondu au questionnaire (voir la part des SIAE "
+                "ayant répondu)")
+    note = (f"ETP et salariés : toutes les SIAE (données de l'ASP) ; {declared}." if asp else
+            "ETP, salariés, publics et sorties : estimations pour l'ensemble des SIAE, par "
             "calage des SIAE ayant répondu au questionnaire (voir l'annexe méthodologique)."
             if calage else "ETP et salariés : SIAE ayant répondu au questionnaire (voir la part "
             "des SIAE ayant répondu).")
-    return {"residence": residence, "calage": calage, "couverture": couverture,
+    return {"residence": residence, "calage": calage, "asp": asp, "couverture": couverture,
             "poids": poids, "variables": variables, "note_offre": note}

@@ -124,6 +124,8 @@ def render_documents(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                              "ruptures": context.evolution_breaks(context.evolution_rows(
                                  evolutions.get(code, evolution.iloc[:0]))),
                              "graphique_alt": alt,
+                             "rapprochement": context.reconciliation(
+                                 rows.get(code, indicateurs.iloc[:0])),
                              "messages": messages.messages_cles(
                                  indicateurs, couverture, ecarts, evolution, code, libelle,
                                  millesime),
