@@ -21,7 +21,14 @@ from iae_etat.project.config import Projet
 from iae_etat.questionnaire import layout
 from iae_etat.questionnaire.controles import cross_checks
 from iae_etat.questionnaire.reader import read_return
-from iae_etat.sources import adapters, ingestion, inventory, reading, structures
+from iae_etat.sources import (
+    adapters,
+    ingestion,
+    ingestion_besoins,
+    inventory,
+    reading,
+    structures,
+)
 from iae_etat.sources.collecte import (
     LUES_COLUMNS,
     Envoi,
@@ -85,7 +92,7 @@ def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue,
     result.questionnaires_ecartes = int(collecte["statut"].isin(["ecarte", "illisible"]).sum())
     catalogue.write("core_structures", core_structures(liste, reponses, territoires))
 
-    ingestion.ingest_besoins(projet, millesime, catalogue, result, territoires)
+    ingestion_besoins.ingest_besoins(projet, millesime, catalogue, result, territoires)
     ingestion.ingest_asp(projet, millesime, catalogue, result, territoires, reponses)
 
     result.problemes.extend(inventory.misplaced(projet, millesime))
