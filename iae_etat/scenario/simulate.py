@@ -22,10 +22,11 @@ other levels are not made of EPCI). Adding or removing ETP changes the existing 
 that kind, so the territory must hold one, and no kind may end with negative ETP; a new structure
 also counts one more SIAE (a zone blanche may stop being one). The coverage is recomputed by
 ``couverture`` on the changed indicators (taux d'équipement, parts, indice de couverture and its
-band, zones blanches) and compared with the coverage before. As the parts are shares of the
-whole scope, every territory's part de l'offre moves a little: the territories the hypotheses
-touch are listed (effet ``direct``), the others only when their band or zone blanche status
-changes (effet ``indirect``).
+band, zones blanches) and compared with the coverage before. The reference of the parts (the
+need and the ETP conventionnés of the départements of the scope) is held at its value before
+the scenario (``METHODE``): a territory the hypotheses do not touch keeps its indice and band,
+and the rows are those of the territories touched (effet ``direct``); an untouched territory
+would be listed (effet ``indirect``) only if its band or zone blanche status changed.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from iae_etat.analyse.couverture import couverture
+from iae_etat.analyse.couverture import couverture, references
 from iae_etat.common.errors import Probleme, ScenarioError
 from iae_etat.common.indicators import NEEDS
 from iae_etat.common.vocabulary import ENSEMBLE, LEVEL_LABELS, LEVELS, TYPES_SIAE
@@ -51,6 +52,12 @@ CONSEIL = ("Voir le format dans docs/plan-action.md (« Scénarios ») et l'exem
 CLES = ("commune", "epci", "type_siae", "etp", "nouvelle_structure", "commentaire")
 CLES_FICHIER = ("titre", "hypothese")
 DIRECT, INDIRECT = "direct", "indirect"
+# The method sentence the scenario outputs carry (workbook, terminal, report context).
+METHODE = ("Les scénarios sont calculés à référence départementale fixe : les parts du besoin "
+           "et de l'offre de chaque territoire restent rapportées au besoin et aux ETP "
+           "conventionnés du département avant le scénario, si bien que seuls les territoires "
+           "concernés par une hypothèse (et ceux qui les contiennent) changent d'indice de "
+           "couverture ou de classe.")
 # The columns of one scenario's results and hypotheses: the contracts of the tables the
 # scenarios stage writes, without the columns naming the scenario file.
 COLUMNS = [c for c in columns("out_scenarios_resultats") if c not in ("fichier", "ordre")]
@@ -243,16 +250,7 @@ def simulate(indicateurs: pd.DataFrame, territoires: pd.DataFrame, scenario: Sce
     inputs = indicateurs[(indicateurs["public"] == ENSEMBLE)
                          & indicateurs["indicateur"].isin(INPUTS)]
     deltas, direct = _deltas(scenario, territoires, inputs)
-    after = inputs.merge(deltas, on=["niveau", "code", "indicateur", "type_siae"], how="left")
-    after["valeur"] = after["valeur"] + after.pop("delta").fillna(0.0)
-    before = couverture(inputs, seuil).set_index(_KEY)
-    changed = couverture(after, seuil).set_index(_KEY)
-    out = before[["libelle", "libelle_besoin", "valeur_besoin", "part_besoin"]].copy()
-    for column, name in _COMPARED.items():
-        out[f"{name}_avant"] = before[column]
-        out[f"{name}_apres"] = changed[column].reindex(out.index)
-    out["statut"] = changed["statut"].reindex(out.index)
-    out = out.reset_index()
+    out = before_after(inputs, deltas, seuil)
     touched = np.array([(niveau, code) in direct
                         for niveau, code in zip(out["niveau"], out["code"], strict=True)],
                        dtype=bool)
@@ -264,6 +262,22 @@ def simulate(indicateurs: pd.DataFrame, territoires: pd.DataFrame, scenario: Sce
     out = out.assign(_ordre=order).sort_values(["diffusion", "_ordre", "effet", "code",
                                                 "besoin"])
     return out.reset_index(drop=True)[COLUMNS]
+
+
+def before_after(inputs: pd.DataFrame, deltas: pd.DataFrame, seuil: float) -> pd.DataFrame:
+    """The coverage of every territory before and after adding ``deltas`` (``niveau, code,
+    indicateur, type_siae, delta``) to ``inputs``, the reference of the parts held at its value
+    before (``METHODE``)."""
+    after = inputs.merge(deltas, on=["niveau", "code", "indicateur", "type_siae"], how="left")
+    after["valeur"] = after["valeur"] + after.pop("delta").fillna(0.0)
+    before = couverture(inputs, seuil).set_index(_KEY)
+    changed = couverture(after, seuil, references(inputs)).set_index(_KEY)
+    out = before[["libelle", "libelle_besoin", "valeur_besoin", "part_besoin"]].copy()
+    for column, name in _COMPARED.items():
+        out[f"{name}_avant"] = before[column]
+        out[f"{name}_apres"] = changed[column].reindex(out.index)
+    out["statut"] = changed["statut"].reindex(out.index)
+    return out.reset_index()
 
 
 def _deltas(scenario: Scenario, territoires: pd.DataFrame,
