@@ -5,7 +5,8 @@ Indice de couverture (Pilotage de l'inclusion): part du besoin / (part du besoin
 l'offre), where each part is the territory's share of the whole scope (the départements of the
 project): 0 when a territory holds offer but no need, 1 when it holds need but no offer, 0.5 when
 both shares are equal. A zone blanche is a territory below the département with at least
-``seuil`` of a need and no SIAE.
+``seuil`` of a need and no SIAE present: neither a siège nor a site of activity
+(``nb_siae_sites``; ``nb_siae``, the sièges, when the indicators lack it).
 
 The scope's totals (the reference of the parts) are computed from the départements' rows, or
 given (``reference``): a scenario holds them at their value before its changes, so that only the
@@ -62,7 +63,7 @@ def references(published: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 def _values(published: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The inputs of the coverage, one column per indicator, one row per territory."""
-    wanted = ["nb_siae", "etp_conventionnes", *NEEDS]
+    wanted = ["nb_siae", "nb_siae_sites", "etp_conventionnes", *NEEDS]
     rows = published[(published["type_siae"] == ENSEMBLE) & (published["public"] == ENSEMBLE)
                      & published["indicateur"].isin(wanted)]
     return wide(rows, _KEY)
@@ -103,13 +104,15 @@ def _need_rows(values: pd.DataFrame, statut: pd.DataFrame, need: str, seuil: flo
     out["valeur_besoin"] = need_value.to_numpy()
     out["etp_conventionnes"] = etp.to_numpy()
     out["nb_siae"] = values["nb_siae"].astype(float).to_numpy()
+    present = values["nb_siae_sites"] if "nb_siae_sites" in values.columns else values["nb_siae"]
+    out["nb_siae_sites"] = present.astype(float).fillna(values["nb_siae"]).to_numpy()
     out["taux_equipement"] = taux
     out["part_besoin"] = part_besoin * 100
     out["part_offre"] = part_offre * 100
     out["indice_couverture"] = indice
     out["couverture"] = bande(pd.Series(indice))
     local = out["niveau"] != "departement"
-    white = local & (out["nb_siae"] == 0) & (out["valeur_besoin"] >= seuil)
+    white = local & (out["nb_siae_sites"] == 0) & (out["valeur_besoin"] >= seuil)
     out["zone_blanche"] = white
     rank = out["valeur_besoin"].where(white).groupby([out["diffusion"], out["niveau"]]) \
         .rank(ascending=False, method="min")
