@@ -219,7 +219,7 @@ def test_command_writes_the_before_after_table(projet):
     assert sheet["A3"].value == METHODE
 
 
-def test_an_indice_reads_with_three_decimals_when_its_band_changes_unseen():
+def test_an_indice_shows_the_decimals_that_tell_it_apart_when_its_band_changes():
     row = {"niveau": "epci", "code": "E1", "libelle": "Un", "libelle_besoin": "DE",
            "etp_avant": 10.0, "etp_apres": 10.1, "taux_avant": 1.0, "taux_apres": 1.0,
            "couverture_avant": "faible", "couverture_apres": "très faible",
