@@ -5,7 +5,12 @@ Indice de couverture (Pilotage de l'inclusion): part du besoin / (part du besoin
 l'offre), where each part is the territory's share of the whole scope (the départements of the
 project): 0 when a territory holds offer but no need, 1 when it holds need but no offer, 0.5 when
 both shares are equal. A zone blanche is a territory below the département with at least
-``seuil`` of a need and no SIAE.
+``seuil`` of a need and no SIAE present: neither a siège nor a site of activity
+(``nb_siae_sites``; ``nb_siae``, the sièges, when the indicators lack it).
+
+The scope's totals (the reference of the parts) are computed from the départements' rows, or
+given (``reference``): a scenario holds them at their value before its changes, so that only the
+territories it touches move.
 """
 
 from __future__ import annotations
@@ -26,24 +31,50 @@ COLUMNS = columns("out_couverture")
 _KEY = ["diffusion", "niveau", "code", "libelle"]
 
 
-def couverture(published: pd.DataFrame, seuil: float) -> pd.DataFrame:
+def couverture(published: pd.DataFrame, seuil: float,
+               reference: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Rows of ``out_couverture``, one per diffusion, territory and need present in
     ``published`` (``out_indicateurs``). A secret input makes the row ``s`` with no figures in
-    the publique rows; a zone blanche needs a published need."""
-    wanted = ["nb_siae", "etp_conventionnes", *NEEDS]
-    rows = published[(published["type_siae"] == ENSEMBLE) & (published["public"] == ENSEMBLE)
-                     & published["indicateur"].isin(wanted)]
-    values, statut = wide(rows, _KEY)
+    the publique rows; a zone blanche needs a published need. ``reference`` (from
+    ``references``) gives the scope's totals instead of the départements' rows of
+    ``published``."""
+    values, statut = _values(published)
     frames = []
     for need in NEEDS:
         if need not in values.columns or values[need].isna().all():
             continue
-        frames.append(_need_rows(values, statut, need, seuil))
+        scope = _scope(values, need) if reference is None or need not in reference \
+            else reference[need]
+        frames.append(_need_rows(values, statut, need, seuil, scope))
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
     out = pd.concat(frames, ignore_index=True)
     return out.sort_values(["diffusion", "niveau", "code", "besoin"]).reset_index(drop=True)[
         COLUMNS]
+
+
+def references(published: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The scope's totals of each need: need and ETP conventionnés summed over the départements
+    of ``published``, per diffusion (columns ``besoin``, ``etp``)."""
+    values, _ = _values(published)
+    return {need: _scope(values, need) for need in NEEDS
+            if need in values.columns and not values[need].isna().all()}
+
+
+def _values(published: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The inputs of the coverage, one column per indicator, one row per territory."""
+    wanted = ["nb_siae", "nb_siae_sites", "etp_conventionnes", *NEEDS]
+    rows = published[(published["type_siae"] == ENSEMBLE) & (published["public"] == ENSEMBLE)
+                     & published["indicateur"].isin(wanted)]
+    return wide(rows, _KEY)
+
+
+def _scope(values: pd.DataFrame, need: str) -> pd.DataFrame:
+    """Need and ETP conventionnés of the départements, summed per diffusion."""
+    departements = values.index.get_level_values("niveau") == "departement"
+    return pd.DataFrame({"besoin": values[need].astype(float),
+                         "etp": values["etp_conventionnes"].astype(float)})[departements] \
+        .groupby(level="diffusion").sum(min_count=1)
 
 
 def wide(rows: pd.DataFrame, key: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -52,15 +83,13 @@ def wide(rows: pd.DataFrame, key: list[str]) -> tuple[pd.DataFrame, pd.DataFrame
     return table["valeur"].astype(float), table["statut"]
 
 
-def _need_rows(values: pd.DataFrame, statut: pd.DataFrame, need: str,
-               seuil: float) -> pd.DataFrame:
-    """Coverage of one need for every territory and diffusion."""
+def _need_rows(values: pd.DataFrame, statut: pd.DataFrame, need: str, seuil: float,
+               scope: pd.DataFrame) -> pd.DataFrame:
+    """Coverage of one need for every territory and diffusion; ``scope`` holds the totals of
+    the need and of the ETP per diffusion."""
     need_value = values[need].astype(float)
     etp = values["etp_conventionnes"].astype(float)
     diffusion = values.index.get_level_values("diffusion")
-    departements = values.index.get_level_values("niveau") == "departement"
-    scope = pd.DataFrame({"besoin": need_value, "etp": etp})[departements] \
-        .groupby(level="diffusion").sum(min_count=1)
     total_need = scope["besoin"].reindex(diffusion).to_numpy()
     total_etp = scope["etp"].reindex(diffusion).to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -75,13 +104,15 @@ def _need_rows(values: pd.DataFrame, statut: pd.DataFrame, need: str,
     out["valeur_besoin"] = need_value.to_numpy()
     out["etp_conventionnes"] = etp.to_numpy()
     out["nb_siae"] = values["nb_siae"].astype(float).to_numpy()
+    present = values["nb_siae_sites"] if "nb_siae_sites" in values.columns else values["nb_siae"]
+    out["nb_siae_sites"] = present.astype(float).fillna(values["nb_siae"]).to_numpy()
     out["taux_equipement"] = taux
     out["part_besoin"] = part_besoin * 100
     out["part_offre"] = part_offre * 100
     out["indice_couverture"] = indice
     out["couverture"] = bande(pd.Series(indice))
     local = out["niveau"] != "departement"
-    white = local & (out["nb_siae"] == 0) & (out["valeur_besoin"] >= seuil)
+    white = local & (out["nb_siae_sites"] == 0) & (out["valeur_besoin"] >= seuil)
     out["zone_blanche"] = white
     rank = out["valeur_besoin"].where(white).groupby([out["diffusion"], out["niveau"]]) \
         .rank(ascending=False, method="min")

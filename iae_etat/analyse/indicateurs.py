@@ -97,6 +97,7 @@ def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
             figures = offre.figures_by_place(every, offre.factors(everywhere, None))
         by_parts[name] = (figures, answers)
     declared = None if asp is None else offre.declared_by_commune(structures)
+    present = offre.sites(structures, reponses)
     frames = []
     for level in levels:
         table = level_frame(territoires, level)
@@ -113,6 +114,8 @@ def indicators(territoires: pd.DataFrame, structures: pd.DataFrame,
                                 asp is not None)
         out["methode"] = _method_label(out, method, poids is not None, asp is not None)
         frames.append(out.drop(columns="estime"))
+        frames.append(offre.site_indicators(table, level, present).assign(
+            methode="implantation"))
         if asp is not None:
             frames.append(offre.asp_indicators(table, level, asp).assign(methode="implantation"))
             frames.append(_declared_indicators(table, level, declared))

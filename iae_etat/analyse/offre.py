@@ -7,9 +7,15 @@ the base of the taux d'équipement, of the indice de couverture and of the gaps.
 are the figures the respondents declared (weighted by the calage when it is chosen). The other
 source's figure stays in the tables: the ``…_asp`` indicators, and the declared figures of the
 respondents (``etp_conventionnes_questionnaires``…) for the reconciliation.
+
+Where a SIAE is present (``nb_siae_sites``, the base of the zones blanches) counts its siège and
+the communes of its sites of activity declared in the questionnaire; its figures stay at its
+siège (or spread by residence).
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
@@ -17,6 +23,7 @@ import pandas as pd
 from iae_etat.analyse.calage import etp_asp
 from iae_etat.common.indicators import BY_CODE
 from iae_etat.common.vocabulary import ENSEMBLE, TYPES_SIAE
+from iae_etat.territoires.codes import normalise_commune
 
 FIGURES = ("etp_conventionnes", "etp_realises", "salaries_annee")
 # The respondents' declared figures, published beside the best-source ones.
@@ -25,6 +32,8 @@ COUNTS = ("nb", "repond", "etp_asp", "etp_asp_repond")
 ASP_SUMS = {"etp_conventionnes_asp": "etp_conventionnes", "etp_realises_asp": "etp_realises",
             "salaries_asp": "salaries_annee", "sorties_asp": "sorties_hors_retraits",
             "sorties_dynamiques_asp": "sorties_dynamiques"}
+SITE_COLUMNS = ["siret", "type_siae", "code_commune"]
+_SEPARATORS = re.compile(r"[;,\s]+")
 
 
 def with_ensemble(data: pd.DataFrame, sums: dict[str, int]) -> pd.DataFrame:
@@ -130,4 +139,44 @@ def asp_indicators(table: pd.DataFrame, level: str, asp: pd.DataFrame) -> pd.Dat
     out["libelle"] = out["code"].map(labels)
     out["unite"] = out["indicateur"].map(lambda c: BY_CODE[c].unite)
     out["valeur"] = out["valeur"].astype(float)
+    return out
+
+
+def sites(structures: pd.DataFrame, reponses: pd.DataFrame | None) -> pd.DataFrame:
+    """``siret, type_siae, code_commune``: every commune where a SIAE is present, its siège
+    (the commune of the list) and the communes of its sites of activity declared in its
+    questionnaire (``communes_sites``), once each."""
+    frames = [structures.loc[structures["code_commune"].notna(), SITE_COLUMNS]]
+    if reponses is not None and "communes_sites" in reponses.columns:
+        declared = reponses.loc[reponses["communes_sites"].notna(),
+                                ["siret", "type_siae", "communes_sites"]]
+        declared = declared.merge(structures[["siret", "type_siae"]], on=["siret", "type_siae"])
+        codes = declared["communes_sites"].astype(str).str.strip().map(_SEPARATORS.split)
+        spread = declared.assign(code_commune=codes).explode("code_commune")
+        # the reader checked the codes; a code outside the scope matches no territory
+        spread["code_commune"] = spread["code_commune"].map(lambda c: normalise_commune(c) or c)
+        frames.append(spread[spread["code_commune"] != ""][SITE_COLUMNS])
+    out = pd.concat(frames, ignore_index=True).astype(str)
+    return out.drop_duplicates(ignore_index=True)
+
+
+def site_indicators(table: pd.DataFrame, level: str, present: pd.DataFrame) -> pd.DataFrame:
+    """``nb_siae_sites`` of one level: the SIAE with their siège or a site in each territory,
+    each counted once per territory (``present`` from ``sites``)."""
+    located = present.merge(table[["code_commune", "code"]], on="code_commune") \
+        .drop_duplicates(["code", "siret", "type_siae"])
+    by_type = located.groupby(["code", "type_siae"]).size()
+    ensemble = located.groupby("code").size()
+    ensemble.index = pd.MultiIndex.from_arrays([ensemble.index, [ENSEMBLE] * len(ensemble)],
+                                               names=["code", "type_siae"])
+    labels = table.drop_duplicates("code").set_index("code")["libelle"]
+    full = pd.MultiIndex.from_product([labels.index, (ENSEMBLE, *TYPES_SIAE)],
+                                      names=["code", "type_siae"])
+    counts = pd.concat([by_type, ensemble]).reindex(full, fill_value=0)
+    out = counts.rename("valeur").astype(float).reset_index()
+    out["indicateur"] = "nb_siae_sites"
+    out["public"] = ENSEMBLE
+    out["niveau"] = level
+    out["libelle"] = out["code"].map(labels)
+    out["unite"] = BY_CODE["nb_siae_sites"].unite
     return out

@@ -10,6 +10,11 @@ salariés it is drawn from.
 
 A public's share among the salariés is divided by the salariés of the same respondents (times
 the same factors), never by the figure of another source.
+
+The sorties are estimated the same way, as a pair: a respondent that declared its salariés but
+not both its sorties (hors retraits) and its sorties dynamiques gets its salariés × the ratio of
+each to the salariés of the respondents of its kind that gave both (all kinds together when none
+of its kind did); same ``+estimation`` mark and same floor.
 """
 
 from __future__ import annotations
@@ -43,6 +48,25 @@ def public_values(data: pd.DataFrame) -> tuple[dict[str, pd.Series], dict[str, p
     return values, estimated
 
 
+def exit_values(data: pd.DataFrame) -> tuple[dict[str, pd.Series], pd.Series]:
+    """Each row's sorties hors retraits and sorties dynamiques (declared when both are, else
+    estimated within the kind) and the salariés whose sorties are estimated (0 where
+    declared). ``data`` holds ``type_siae``, ``salaries_annee`` and the exit answers."""
+    total = data["salaries_annee"].astype("Float64").astype(float)
+    declared = {"sorties": data["sorties"].astype(float) - data["sorties_retraits"].astype(float),
+                "sorties_dynamiques": data[list(EXIT_CATEGORIES)].astype(float)
+                .sum(axis=1, min_count=len(EXIT_CATEGORIES))}
+    both = declared["sorties"].notna() & declared["sorties_dynamiques"].notna()
+    known = both & total.notna()
+    values = {}
+    for name, value in declared.items():
+        rate = _ratios(data["type_siae"], value.where(known), total.where(known))
+        estimate = total * data["type_siae"].map(rate).astype(float)
+        values[name] = value.where(both, estimate)
+    estimated = total.where(~both & values["sorties"].notna()).fillna(0.0)
+    return values, estimated
+
+
 def _ratios(kinds: pd.Series, value: pd.Series, total: pd.Series) -> pd.Series:
     """Share of a public among the declared salariés of each kind of SIAE (the share of all
     kinds for a kind without any answer)."""
@@ -61,8 +85,8 @@ def answers_by_place(structures: pd.DataFrame, reponses: pd.DataFrame,
     and the declared
     salariés they are drawn from (``v_salaries_repondantes``).
 
-    The exits count only the respondents that gave both their sorties and their sorties
-    dynamiques.
+    The exits of a respondent that did not give both its sorties and its sorties dynamiques
+    are estimated (``exit_values``).
     """
     columns = sorted({c for fields, _ in PUBLICS.values() for c in fields}
                      | {"sorties", "sorties_retraits", *EXIT_CATEGORIES})
@@ -70,20 +94,16 @@ def answers_by_place(structures: pd.DataFrame, reponses: pd.DataFrame,
     respondents = structures[["siret", "type_siae", "salaries_annee"]].merge(
         answers, on=["siret", "type_siae"], how="left", validate="1:1")
     values, estimated = public_values(respondents)
+    exits, exits_estimated = exit_values(respondents)
+    values.update(exits)
+    estimated.update(dict.fromkeys(EXITS, exits_estimated))
     per_structure = respondents[["siret", "type_siae"]].assign(
         **{f"v_{p}": v for p, v in values.items()},
         **{f"e_{p}": e for p, e in estimated.items()},
         **{f"v_{BASE}": respondents["salaries_annee"].astype("Float64").astype(float)})
     data = factors.merge(per_structure, on=["siret", "type_siae"], validate="m:1")
-    data = data.merge(answers, on=["siret", "type_siae"], how="left", validate="m:1")
     factor = data["facteur"].astype(float)
     figures = {c: data[c] * factor for c in per_structure.columns if c[:2] in ("v_", "e_")}
-    exits = {"sorties": data["sorties"].astype(float) - data["sorties_retraits"].astype(float),
-             "sorties_dynamiques": data[list(EXIT_CATEGORIES)].astype(float)
-             .sum(axis=1, min_count=len(EXIT_CATEGORIES))}
-    both = exits["sorties"].notna() & exits["sorties_dynamiques"].notna()
-    for name, value in exits.items():
-        figures[f"v_{name}"] = value.where(both) * factor
     data = pd.concat([data[["code_commune", "type_siae"]], pd.DataFrame(figures)], axis=1)
     return with_ensemble(data, {**dict.fromkeys(figures, 1),
                                 **{c: 0 for c in figures if c.startswith("e_")}})
@@ -116,12 +136,17 @@ def answer_sums(places: pd.DataFrame, sums: pd.DataFrame, answers: pd.DataFrame,
 
 def exit_indicators(places: pd.DataFrame, sums: pd.DataFrame,
                     answers: pd.DataFrame) -> pd.DataFrame:
-    """Sorties and taux de sortie dynamique for one level, from the questionnaires."""
-    exits, _ = answer_sums(places, sums, answers, list(EXITS))
+    """Sorties and taux de sortie dynamique for one level, from the questionnaires (``estime``
+    where a respondent's sorties are estimated)."""
+    exits, flags = answer_sums(places, sums, answers, list(EXITS))
     base = exits["sorties"]
     exits["taux_sortie_dynamique"] = exits["sorties_dynamiques"] / base.where(base > 0) * 100
+    flags["taux_sortie_dynamique"] = flags["sorties"] & exits["taux_sortie_dynamique"].notna()
     long = exits.rename_axis(columns="indicateur").stack(future_stack=True).rename("valeur")
-    return long.reset_index().assign(public=ENSEMBLE)
+    out = long.reset_index().assign(public=ENSEMBLE)
+    out["estime"] = flags.rename_axis(columns="indicateur").stack(future_stack=True) \
+        .to_numpy(dtype=bool)
+    return out
 
 
 def public_needs_by_commune(besoins: pd.DataFrame) -> pd.DataFrame:

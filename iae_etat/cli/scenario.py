@@ -46,6 +46,7 @@ def _show(opts, resultat, millesime: int) -> None:
     from rich.table import Table
 
     from iae_etat.scenario.outputs import TERMINAL_HEADERS, terminal_rows
+    from iae_etat.scenario.simulate import METHODE
 
     titre = resultat.scenario.titre or resultat.scenario.fichier
     typer.echo(f"Scénario : {titre} — millésime {millesime} (diffusion {resultat.diffusion})")
@@ -57,9 +58,7 @@ def _show(opts, resultat, millesime: int) -> None:
     for row in terminal_rows(resultat.table):
         table.add_row(*row)
     Console(file=sys.stdout, width=None if sys.stdout.isatty() else 200).print(table)
-    typer.echo("Les parts de l'offre de tous les territoires bougent avec le total du "
-               "périmètre : « indirect » signale un territoire dont la classe de couverture ou "
-               "le statut de zone blanche change sans être visé par le scénario.")
+    typer.echo(METHODE)
 
 
 def _records(frame) -> list[dict]:

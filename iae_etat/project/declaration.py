@@ -71,7 +71,8 @@ SECTIONS = (
             "par pondération des répondantes (`calage`).", "aucune",
             choices=("aucune", "calage")),
         Key("seuil_zone_blanche", "nombre", "Besoin (demandeurs d'emploi ABC ou foyers RSA) à "
-            "partir duquel un territoire sans SIAE est une zone blanche.", 100, minimum=0),
+            "partir duquel un territoire sans SIAE (ni siège ni site d'activité) est une zone "
+            "blanche.", 100, minimum=0),
         Key("taux_reponse_min", "nombre", "Part des SIAE ayant répondu (en %) sous laquelle la "
             "synthèse et le tableau de bord avertissent que les chiffres des questionnaires "
             "décrivent mal l'offre.", 60, minimum=0, maximum=100))),

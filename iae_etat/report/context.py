@@ -246,11 +246,12 @@ def zones_blanches(couverture: pd.DataFrame, niveau: str = "commune") -> list[di
 
 
 def sans_offre(couverture: pd.DataFrame, niveaux: tuple[str, ...] = ("epci", "clpe")) -> list[dict]:
-    """The published EPCI and CLPE without any SIAE, ranked by their demandeurs d'emploi ABC
-    within each level (rank of zone blanche when the need reaches the threshold)."""
+    """The published EPCI and CLPE without any SIAE present (neither a siège nor a site of
+    activity), ranked by their demandeurs d'emploi ABC within each level (rank of zone blanche
+    when the need reaches the threshold)."""
     rows = couverture[(couverture["diffusion"] == "publique")
                       & couverture["niveau"].isin(niveaux) & (couverture["besoin"] == "de_abc")
-                      & (couverture["nb_siae"] == 0)]
+                      & (couverture["nb_siae_sites"] == 0)]
     rows = rows.assign(_ordre=rows["niveau"].map(niveaux.index),
                        _besoin=rows["valeur_besoin"].astype(float).fillna(-1.0))
     rows = rows.sort_values(["_ordre", "_besoin", "code"], ascending=[True, False, True])

@@ -13,6 +13,7 @@ import pandas as pd
 from iae_etat.analyse.ecarts import ETP, FORMULES, LIBELLES_MESURES, SALARIES, UNITES
 from iae_etat.common.vocabulary import ENSEMBLE, LEVEL_LABELS, TYPES_SIAE
 from iae_etat.scenario.outputs import TERMINAL_HEADERS, terminal_rows
+from iae_etat.scenario.simulate import METHODE
 from iae_etat.tables.formats import nombre, pourcentage
 
 SHOWN = 5
@@ -60,7 +61,8 @@ def scenario_summaries(resultats: list[dict]) -> list[dict]:
 
     ``resultats`` items hold ``fichier`` and either ``erreur`` (text) or ``titre``,
     ``hypotheses`` (descriptions) and ``table`` (``analyse.scenario.simulate`` rows of the
-    publique diffusion).
+    publique diffusion). ``methode`` is the sentence on the reference held fixed, for the note
+    under the table and the methodological annex.
     """
     out = []
     for resultat in resultats:
@@ -69,12 +71,11 @@ def scenario_summaries(resultats: list[dict]) -> list[dict]:
             continue
         table = resultat["table"]
         shown = table[(table["effet"] == "direct") & (table["besoin"] == "de_abc")]
-        others = table.loc[table["effet"] == "indirect", ["niveau", "code"]].drop_duplicates()
         out.append({"fichier": resultat["fichier"], "erreur": "", "titre": resultat["titre"],
                     "hypotheses": list(resultat["hypotheses"]),
                     "colonnes": [h for h in TERMINAL_HEADERS if h not in ("Besoin", "Effet")],
                     "lignes": [row[:2] + row[3:-1] for row in terminal_rows(shown)],
-                    "indirects": len(others)})
+                    "methode": METHODE})
     return out
 
 

@@ -13,7 +13,7 @@ import io
 import pandas as pd
 
 from iae_etat.common.vocabulary import LEVEL_LABELS
-from iae_etat.scenario.simulate import COLUMNS, HYPOTHESE_COLUMNS
+from iae_etat.scenario.simulate import COLUMNS, HYPOTHESE_COLUMNS, METHODE
 from iae_etat.tables.formats import MISSING_SYMBOL, SECRET_SYMBOL, decimal_text, nombre
 from iae_etat.tables.sheets import header_row, put, title
 from iae_etat.tables.sheets import table as as_table
@@ -78,6 +78,8 @@ def to_xlsx(table: pd.DataFrame, hypotheses: pd.DataFrame, *, titre: str, fichie
     ws.title = "Avant-après"
     subtitle = f"Fichier {fichier}, millésime {millesime}" + (f" — {notice}" if notice else "")
     start = title(ws, f"Scénario : {titre or fichier}", subtitle)
+    put(ws, start - 1, 1, METHODE)
+    start += 1
     header_row(ws, start, [TITLES[c] for c in COLUMNS])
     line = start
     for record in table[COLUMNS].to_dict("records"):
@@ -112,7 +114,9 @@ def terminal_rows(table: pd.DataFrame) -> list[list[str]]:
         rows.append([LEVEL_LABELS[r.niveau], f"{r.libelle} ({r.code})", r.libelle_besoin,
                      _pair(r.etp_avant, r.etp_apres, 1, secret),
                      _pair(r.taux_avant, r.taux_apres, 1, secret),
-                     _pair(r.indice_avant, r.indice_apres, 2, secret),
+                     _pair(r.indice_avant, r.indice_apres,
+                           _indice_decimals(r.indice_avant, r.indice_apres,
+                                            r.couverture_avant, r.couverture_apres), secret),
                      _pair_text(r.couverture_avant, r.couverture_apres, secret),
                      _pair_text(_yes(r.zone_blanche_avant), _yes(r.zone_blanche_apres), secret),
                      r.effet])
@@ -122,6 +126,18 @@ def terminal_rows(table: pd.DataFrame) -> list[list[str]]:
 TERMINAL_HEADERS = ["Niveau", "Territoire", "Besoin", "ETP conventionnés",
                     "Taux d'équipement", "Indice de couverture", "Couverture", "Zone blanche",
                     "Effet"]
+
+
+def _indice_decimals(before: object, after: object, band_before: object,
+                     band_after: object) -> int:
+    """2 decimals, or up to 4 when a band changes while both indices read the same
+    (« 0,5996 → 0,6004 » rather than « 0,60 → 0,60 » beside a new band)."""
+    if pd.isna(before) or pd.isna(after) or band_before == band_after:
+        return 2
+    for decimals in (2, 3):
+        if round(float(before), decimals) != round(float(after), decimals):
+            return decimals
+    return 4
 
 
 def _number(value: object, decimals: int, secret: bool) -> str:

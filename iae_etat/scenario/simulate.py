@@ -22,10 +22,10 @@ other levels are not made of EPCI). Adding or removing ETP changes the existing 
 that kind, so the territory must hold one, and no kind may end with negative ETP; a new structure
 also counts one more SIAE (a zone blanche may stop being one). The coverage is recomputed by
 ``couverture`` on the changed indicators (taux d'équipement, parts, indice de couverture and its
-band, zones blanches) and compared with the coverage before. As the parts are shares of the
-whole scope, every territory's part de l'offre moves a little: the territories the hypotheses
-touch are listed (effet ``direct``), the others only when their band or zone blanche status
-changes (effet ``indirect``).
+band, zones blanches) and compared with the coverage before, the reference of the parts (need
+and ETP conventionnés of the scope's départements) held at its value before (``METHODE``): an
+untouched territory keeps its indice and band; the rows are the territories touched (effet
+``direct``), an untouched one would show (``indirect``) only if its band or zone blanche moved.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from iae_etat.analyse.couverture import couverture
+from iae_etat.analyse.couverture import couverture, references
 from iae_etat.common.errors import Probleme, ScenarioError
 from iae_etat.common.indicators import NEEDS
 from iae_etat.common.vocabulary import ENSEMBLE, LEVEL_LABELS, LEVELS, TYPES_SIAE
@@ -51,6 +51,11 @@ CONSEIL = ("Voir le format dans docs/plan-action.md (« Scénarios ») et l'exem
 CLES = ("commune", "epci", "type_siae", "etp", "nouvelle_structure", "commentaire")
 CLES_FICHIER = ("titre", "hypothese")
 DIRECT, INDIRECT = "direct", "indirect"
+# The method sentence the scenario outputs carry (workbook, terminal, report context).
+METHODE = ("Les scénarios sont calculés à référence départementale fixe : les parts du besoin et "
+           "de l'offre de chaque territoire restent rapportées au besoin et aux ETP conventionnés "
+           "du département avant le scénario, si bien que seuls les territoires concernés par une "
+           "hypothèse (et ceux qui les contiennent) changent d'indice de couverture ou de classe.")
 # The columns of one scenario's results and hypotheses: the contracts of the tables the
 # scenarios stage writes, without the columns naming the scenario file.
 COLUMNS = [c for c in columns("out_scenarios_resultats") if c not in ("fichier", "ordre")]
@@ -61,7 +66,7 @@ _COMPARED = {"etp_conventionnes": "etp", "nb_siae": "nb_siae", "taux_equipement"
 _KEY = ["diffusion", "niveau", "code", "besoin"]
 # The rows of out_indicateurs a scenario reads (all publics together, both diffusions: the
 # hypotheses are checked against the true values).
-INPUTS = ("nb_siae", "etp_conventionnes", *NEEDS)
+INPUTS = ("nb_siae", "nb_siae_sites", "etp_conventionnes", *NEEDS)
 INPUT_FILTERS = [("public", "==", ENSEMBLE), ("indicateur", "in", list(INPUTS))]
 _TOLERANCE = 1e-9
 _HEADER = re.compile(r"^\s*\[\[\s*hypothese\s*\]\]")
@@ -243,16 +248,7 @@ def simulate(indicateurs: pd.DataFrame, territoires: pd.DataFrame, scenario: Sce
     inputs = indicateurs[(indicateurs["public"] == ENSEMBLE)
                          & indicateurs["indicateur"].isin(INPUTS)]
     deltas, direct = _deltas(scenario, territoires, inputs)
-    after = inputs.merge(deltas, on=["niveau", "code", "indicateur", "type_siae"], how="left")
-    after["valeur"] = after["valeur"] + after.pop("delta").fillna(0.0)
-    before = couverture(inputs, seuil).set_index(_KEY)
-    changed = couverture(after, seuil).set_index(_KEY)
-    out = before[["libelle", "libelle_besoin", "valeur_besoin", "part_besoin"]].copy()
-    for column, name in _COMPARED.items():
-        out[f"{name}_avant"] = before[column]
-        out[f"{name}_apres"] = changed[column].reindex(out.index)
-    out["statut"] = changed["statut"].reindex(out.index)
-    out = out.reset_index()
+    out = before_after(inputs, deltas, seuil)
     touched = np.array([(niveau, code) in direct
                         for niveau, code in zip(out["niveau"], out["code"], strict=True)],
                        dtype=bool)
@@ -264,6 +260,21 @@ def simulate(indicateurs: pd.DataFrame, territoires: pd.DataFrame, scenario: Sce
     out = out.assign(_ordre=order).sort_values(["diffusion", "_ordre", "effet", "code",
                                                 "besoin"])
     return out.reset_index(drop=True)[COLUMNS]
+
+
+def before_after(inputs: pd.DataFrame, deltas: pd.DataFrame, seuil: float) -> pd.DataFrame:
+    """Every territory's coverage before and after adding ``deltas`` (``niveau, code, indicateur,
+    type_siae, delta``) to ``inputs``, the reference of the parts held (``METHODE``)."""
+    after = inputs.merge(deltas, on=["niveau", "code", "indicateur", "type_siae"], how="left")
+    after["valeur"] = after["valeur"] + after.pop("delta").fillna(0.0)
+    before = couverture(inputs, seuil).set_index(_KEY)
+    changed = couverture(after, seuil, references(inputs)).set_index(_KEY)
+    out = before[["libelle", "libelle_besoin", "valeur_besoin", "part_besoin"]].copy()
+    for column, name in _COMPARED.items():
+        out[f"{name}_avant"] = before[column]
+        out[f"{name}_apres"] = changed[column].reindex(out.index)
+    out["statut"] = changed["statut"].reindex(out.index)
+    return out.reset_index()
 
 
 def _deltas(scenario: Scenario, territoires: pd.DataFrame,
@@ -305,9 +316,9 @@ def _deltas(scenario: Scenario, territoires: pd.DataFrame,
             for kind in (h.type_siae, ENSEMBLE):
                 key = (niveau, code, "etp_conventionnes", kind)
                 totals[key] = totals.get(key, 0.0) + h.etp
-                if h.nouvelle_structure:
-                    key = (niveau, code, "nb_siae", kind)
-                    totals[key] = totals.get(key, 0.0) + 1
+                for count in ("nb_siae", "nb_siae_sites") if h.nouvelle_structure else ():
+                    totals[(niveau, code, count, kind)] = totals.get(
+                        (niveau, code, count, kind), 0.0) + 1  # a new SIAE, present there
         direct.update(targets)
     if problems:
         raise ScenarioError(f"{scenario.fichier} : le scénario ne peut pas s'appliquer aux "

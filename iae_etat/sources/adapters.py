@@ -13,7 +13,7 @@ import difflib
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import pandas as pd
 import yaml
 
 from iae_etat.common import resources
-from iae_etat.common.errors import GRAVITE_INFO, ConfigError, Probleme
+from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, GRAVITE_INFO, ConfigError, Probleme
 from iae_etat.sources.declarations import check_long, known
 from iae_etat.territoires.codes import (
     normalise_commune,
@@ -107,6 +107,8 @@ class Adapter:
     licence: str = ""
     vintage: str = ""
     facultatives: tuple[str, ...] = ()
+    # columns read when present but needed by no computation: missing, a warning, the rest read
+    secondaires: tuple[str, ...] = ()
     entetes_par_prefixe: bool = False
     donnees_personnelles: tuple[str, ...] = ()
     feuille: str | None = None
@@ -200,6 +202,7 @@ def load_adapter(name: str, project_dir: Path | None = None) -> Adapter:
         codes=dict(data.get("codes") or {}), description=data.get("description", ""),
         licence=data.get("licence", ""), vintage=str(data.get("vintage", "")),
         facultatives=tuple(data.get("facultatives", ())),
+        secondaires=tuple(data.get("secondaires", ())),
         entetes_par_prefixe=bool(data.get("entetes_par_prefixe", False)),
         donnees_personnelles=tuple(normalise_header(w)
                                    for w in data.get("donnees_personnelles", ())),
@@ -278,7 +281,7 @@ def find_header(adapter: Adapter, header: str | tuple[str, ...],
 def map_columns(adapter: Adapter, frame: pd.DataFrame, millesime: int, display_name: str,
                 first_line: int) -> tuple[pd.DataFrame, list[Probleme]]:
     """Rename the file's columns to the table's, mask markers, normalise codes."""
-    problems = []
+    problems, warnings = [], []
     mapping = adapter.column_map(millesime)
     headers = {h for v in mapping.values() for h in (v if isinstance(v, tuple) else (v,))}
     unmapped = [c for c in frame.columns if c not in headers]
@@ -289,14 +292,29 @@ def map_columns(adapter: Adapter, frame: pd.DataFrame, millesime: int, display_n
         if found is not None:
             out[target] = frame[found].astype("string").str.strip()
             continue
-        if target in adapter.facultatives:
+        if target in adapter.facultatives or target in adapter.secondaires:
             out[target] = pd.Series(pd.NA, index=frame.index, dtype="string")
+            if target in adapter.secondaires:  # needed by no computation: said, the rest read
+                warnings.append(secondary_missing(missing_column(
+                    adapter, target, header, unmapped, millesime, display_name)))
             continue
         problems.append(missing_column(adapter, target, header, unmapped, millesime,
                                        display_name))
     if problems:
-        return pd.DataFrame(), problems
-    return finish_columns(adapter, out, first_line, display_name)
+        return pd.DataFrame(), problems + warnings
+    out, found_problems = finish_columns(adapter, out, first_line, display_name)
+    return out, warnings + found_problems
+
+
+def secondary_missing(missing: Probleme) -> Probleme:
+    """The warning of a column no computation needs (``secondaires``) the file lacks: the
+    column is left empty and the rest of the file is read."""
+    return replace(missing, regle="source.colonne_secondaire_absente",
+                   gravite=GRAVITE_AVERTISSEMENT, conseil="",
+                   message=missing.message.replace(" est absente.", " est absente ; elle "
+                                                   "n'est pas nécessaire aux calculs : elle "
+                                                   "reste vide et le reste du fichier est lu.",
+                                                   1))
 
 
 def missing_column(adapter: Adapter, target: str, header: str | tuple[str, ...],

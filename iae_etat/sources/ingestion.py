@@ -93,11 +93,16 @@ def _rules(projet: Projet) -> dict:
             "libelles_detld": load("asp_durees_inscription").get("libelles_detld", [])}
 
 
-def ingest_asp(projet: Projet, millesime: int, catalogue: Catalogue, result,
-               territoires: pd.DataFrame, reponses: pd.DataFrame | None) -> None:
-    """Write ``core_asp`` (FluxIAE) and ``core_asp_bilan``; reconcile with the questionnaires
-    (with FluxIAE when present, the more detailed source, else with the bilan)."""
-    frames = read_group(projet, millesime, result, "asp", ASP_VIEWS, EFFECTS["asp"])
+def read_asp(projet: Projet, millesime: int, result) -> dict[str, pd.DataFrame | None]:
+    """Every view of the ASP files of ``millesime`` (FluxIAE and bilan)."""
+    return read_group(projet, millesime, result, "asp", ASP_VIEWS, EFFECTS["asp"])
+
+
+def ingest_fluxiae(projet: Projet, millesime: int, catalogue: Catalogue, result,
+                   territoires: pd.DataFrame, reponses: pd.DataFrame | None,
+                   frames: dict[str, pd.DataFrame | None]) -> pd.DataFrame | None:
+    """Write ``core_asp`` (FluxIAE) and reconcile it with the questionnaires; returns it (None
+    without a complete extract)."""
     scope = set(territoires["code_commune"])
     needed = ("asp_structures", "asp_annexes_financieres", "asp_etats_mensuels")
     if all(frames[n] is not None for n in needed):
@@ -115,7 +120,8 @@ def ingest_asp(projet: Projet, millesime: int, catalogue: Catalogue, result,
         if reponses is not None:
             result.problemes.extend(reconciliation.reconcile(
                 figures, reponses, "l'ASP (FluxIAE)"))
-    elif any(frames[n] is not None for n in needed):
+        return figures
+    if any(frames[n] is not None for n in needed):
         absent = [n for n in needed if frames[n] is None]
         result.problemes.append(Probleme(
             fichier=relative(projet, projet.raw_dir("asp", millesime)),
@@ -123,6 +129,13 @@ def ingest_asp(projet: Projet, millesime: int, catalogue: Catalogue, result,
             message="Export FluxIAE incomplet : il manque "
                     + ", ".join(adapters.load_adapter(n, projet.dir).titre for n in absent)
                     + " ; les ETP, publics et sorties de l'ASP ne sont pas calculés."))
+    return None
+
+
+def ingest_bilan(catalogue: Catalogue, result, reponses: pd.DataFrame | None,
+                 frames: dict[str, pd.DataFrame | None], millesime: int) -> None:
+    """Write ``core_asp_bilan`` for the structures of ``core_structures``; reconcile it with
+    the questionnaires when FluxIAE, the more detailed source, is absent."""
     if frames["asp_bilan"] is not None:
         figures = [c for c in frames["asp_bilan"].columns
                    if c not in ("annee", "type_siae", "numero_af", "siret", "denomination",

@@ -38,6 +38,7 @@ from iae_etat.sources.adapters import (
     finish_columns,
     missing_column,
     normalise_header,
+    secondary_missing,
 )
 from iae_etat.sources.values import absurd_value
 from iae_etat.tables import nombres
@@ -110,20 +111,23 @@ def _read_columns(adapter: Adapter, path: Path, millesime: int, display_name: st
     headers = {h for v in mapping.values() for h in (v if isinstance(v, tuple) else (v,))}
     unmapped = [c for c in raw.columns if c not in headers]
     out = pd.DataFrame(index=raw.index)
-    problems = []
+    problems, warnings = [], []
     for target, header in mapping.items():
         found = find_header(adapter, header, list(raw.columns))
         if found is not None:
             out[target] = raw[found].str.strip()
-        elif target in adapter.facultatives:
+        elif target in adapter.facultatives or target in adapter.secondaires:
             out[target] = ""
+            if target in adapter.secondaires:
+                warnings.append(secondary_missing(missing_column(
+                    adapter, target, header, unmapped, millesime, display_name)))
         else:
             problems.append(missing_column(adapter, target, header, unmapped, millesime,
                                            display_name))
     if problems:
-        return None, problems
+        return None, problems + warnings
     out[_LINE] = range(2, 2 + len(out))
-    return out, []
+    return out, warnings
 
 
 def _same(values: pd.Series, wanted) -> pd.Series:

@@ -46,8 +46,8 @@ from iae_etat.territoires.codes import normalise_siret
 # it saves), by at most this many processes.
 PARALLEL_FROM, MAX_READERS = 200, 8
 MISSING_EFFECT = {
-    "structures": "la liste des SIAE manque : l'offre ne compte que les SIAE ayant répondu au "
-                  "questionnaire",
+    "structures": "la liste des SIAE manque : les SIAE sont celles de l'extraction FluxIAE de "
+                  "l'ASP quand elle est fournie, sinon celles qui ont répondu au questionnaire",
     "questionnaires": "aucun questionnaire : pas d'ETP ni de salariés, seulement le nombre de SIAE",
 }
 
@@ -90,10 +90,12 @@ def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue,
                     else pd.DataFrame(columns=LUES_COLUMNS))
     result.questionnaires_manquants = int((collecte["statut"] == "manquant").sum())
     result.questionnaires_ecartes = int(collecte["statut"].isin(["ecarte", "illisible"]).sum())
-    catalogue.write("core_structures", core_structures(liste, reponses, territoires))
-
     ingestion_besoins.ingest_besoins(projet, millesime, catalogue, result, territoires)
-    ingestion.ingest_asp(projet, millesime, catalogue, result, territoires, reponses)
+    asp = ingestion.read_asp(projet, millesime, result)
+    fluxiae = ingestion.ingest_fluxiae(projet, millesime, catalogue, result, territoires,
+                                       reponses, asp)
+    catalogue.write("core_structures", core_structures(liste, reponses, territoires, fluxiae))
+    ingestion.ingest_bilan(catalogue, result, reponses, asp, millesime)
 
     result.problemes.extend(inventory.misplaced(projet, millesime))
     catalogue.write("core_sources", pd.DataFrame(result.fichiers,
@@ -318,8 +320,12 @@ def _rejection(retour, contract, millesime: int, known: set | None) -> Probleme 
 
 
 def core_structures(liste: pd.DataFrame | None, reponses: pd.DataFrame | None,
-                    territoires: pd.DataFrame) -> pd.DataFrame:
-    """One row per SIAE of the scope with its answers (pure)."""
+                    territoires: pd.DataFrame, asp: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per SIAE of the scope with its answers (pure).
+
+    The SIAE are those of the list; without a list, those of the FluxIAE extract (``asp``,
+    ``core_asp``: every conventioned SIAE of the scope, at the commune the ASP gives) and the
+    respondents it lacks, else the respondents alone (at the commune of their siège)."""
     columns = ["siret", "type_siae", "denomination", "code_commune"]
     figures = ["etp_conventionnes", "etp_realises", "salaries_annee"]
     answered = reponses if reponses is not None else pd.DataFrame(
@@ -327,6 +333,9 @@ def core_structures(liste: pd.DataFrame | None, reponses: pd.DataFrame | None,
     if liste is None:
         base = answered.rename(columns={"code_commune_siege": "code_commune"})[columns]
         base = base[base["code_commune"].isin(territoires["code_commune"])]
+        if asp is not None:
+            base = pd.concat([asp[columns], base], ignore_index=True) \
+                .drop_duplicates(["siret", "type_siae"])
     else:
         base = liste[columns]
     out = base.merge(answered[["siret", "type_siae", *figures]], on=["siret", "type_siae"],

@@ -199,6 +199,42 @@ def test_a_rejected_answer_is_estimated_within_its_kind():
         pytest.approx((16 + 30 * 16 / 70) / 100 * 100)
 
 
+def test_missing_sorties_are_estimated_within_the_kind():
+    """Three ACI. s1 (A): 20 salariés, 12 sorties of which 2 retraits → 10, dynamiques 2 + 1 + 1
+    = 4; s5 (A): 50 salariés, 22 − 2 = 20 sorties, dynamiques 5 + 3 + 2 = 10; s4 (C): 30
+    salariés, sorties left empty. ACI ratios: 30 / 70 sorties and 14 / 70 dynamiques per
+    salarié; s4 counts 30 × 30 / 70 sorties and 30 × 14 / 70 = 6 dynamiques. D: estimated
+    salariés 30 / 100 = 30 % ≤ 50 %: published, marked; C (s4 alone, 100 %): nd."""
+    structures = pd.DataFrame({"siret": ["1", "4", "5"], "type_siae": ["ACI"] * 3,
+                               "code_commune": ["A", "C", "A"], "a_repondu": [True] * 3,
+                               "etp_conventionnes": [10.0, 12.0, 20.0],
+                               "etp_realises": [9.0, 12.0, 20.0],
+                               "salaries_annee": [20, 30, 50]})
+    answers = pd.DataFrame({"siret": ["1", "4", "5"], "type_siae": ["ACI"] * 3,
+                            "sorties": [12.0, None, 22.0], "sorties_retraits": [2.0, None, 2.0],
+                            "sorties_durables": [2.0, None, 5.0],
+                            "sorties_transition": [1.0, None, 3.0],
+                            "sorties_positives": [1.0, None, 2.0]})
+    key = ["niveau", "code", "indicateur", "type_siae", "public"]
+    out = indicators(TERRITOIRES, structures, BESOINS, reponses=answers).set_index(key)
+    values, methode = out["valeur"], out["methode"].astype(str)
+    d = ("departement", "D")
+    sorties = 10 + 20 + 30 * 30 / 70
+    assert values[(*d, "sorties", "ensemble", "ensemble")] == pytest.approx(sorties)
+    assert values[(*d, "sorties_dynamiques", "ensemble", "ensemble")] == pytest.approx(4 + 10 + 6)
+    assert values[(*d, "taux_sortie_dynamique", "ensemble", "ensemble")] == \
+        pytest.approx(20 / sorties * 100)
+    for indicator in ("sorties", "sorties_dynamiques", "taux_sortie_dynamique"):
+        assert methode[(*d, indicator, "ensemble", "ensemble")] == "implantation+estimation"
+        assert methode[("commune", "A", indicator, "ensemble", "ensemble")] == "implantation"
+    assert values[("commune", "A", "sorties", "ensemble", "ensemble")] == 30
+    assert math.isnan(values[("commune", "C", "sorties", "ensemble", "ensemble")])  # floor
+    # s5 removed: s4 weighs 30 / 50 = 60 % of D's salariés: nd
+    two = indicators(TERRITOIRES, structures[structures["siret"] != "5"], BESOINS,
+                     reponses=answers[answers["siret"] != "5"]).set_index(key)["valeur"]
+    assert math.isnan(two[(*d, "sorties", "ensemble", "ensemble")])
+
+
 def test_share_of_the_public_among_the_needs_and_the_gap(publics):
     assert publics["departement", "D", "de_public", "ensemble", "deld_detld"] == 550  # 400 + 150
     share_de = 550 / 1500 * 100

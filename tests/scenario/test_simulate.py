@@ -10,6 +10,7 @@ from unittest import mock
 
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from iae_etat.analyse.indicateurs import indicators
@@ -17,7 +18,8 @@ from iae_etat.analyse.secret import apply_secret
 from iae_etat.analyse.stage import DERIVED
 from iae_etat.cli import main
 from iae_etat.common.errors import EXIT_USAGE, ScenarioError
-from iae_etat.scenario.simulate import parse_scenario, simulate
+from iae_etat.scenario.outputs import terminal_rows
+from iae_etat.scenario.simulate import INPUTS, METHODE, before_after, parse_scenario, simulate
 from tests.analyse.test_indicateurs import STRUCTURES, TERRITOIRES
 
 # ETP conventionnés: A 10 (ACI, E1), B 0 (E1, no SIAE), C 5 (EI, E2); département D 15.
@@ -51,32 +53,43 @@ def test_plus_10_etp_aci_in_an_epci_changes_the_epci_and_the_departement(publish
     assert e1["taux_avant"] == pytest.approx(10 / 1000 * 1000)
     assert e1["taux_apres"] == pytest.approx(20 / 1000 * 1000)                # 20 ETP pour 1 000
     assert e1["indice_avant"] == pytest.approx((1000 / 1500) / (1000 / 1500 + 10 / 15))  # 0,5
-    assert e1["indice_apres"] == pytest.approx((1000 / 1500) / (1000 / 1500 + 20 / 25))
-    assert e1["couverture_apres"] == "intermédiaire" and e1["effet"] == "direct"
+    # the reference stays the département before the scenario: 1 500 DE and 15 ETP
+    assert e1["part_offre_apres"] == pytest.approx(20 / 15 * 100)
+    assert e1["indice_apres"] == pytest.approx((1000 / 1500) / (1000 / 1500 + 20 / 15))  # 1/3
+    assert e1["couverture_apres"] == "bonne" and e1["effet"] == "direct"
     d = out.loc[("departement", "D", "de_abc")]
     assert d["taux_avant"] == pytest.approx(15 / 1500 * 1000)                 # 10
     assert d["taux_apres"] == pytest.approx(25 / 1500 * 1000)                 # 16,67
-    assert d["indice_apres"] == pytest.approx(0.5) and d["effet"] == "direct"
+    assert d["indice_avant"] == pytest.approx(0.5)
+    assert d["indice_apres"] == pytest.approx(1 / (1 + 25 / 15)) and d["effet"] == "direct"
 
 
-def test_other_territories_keep_their_offer_and_show_only_when_their_band_moves(published):
+def test_with_the_reference_held_fixed_only_the_touched_territories_change(published):
     out = _simulate(published, PLUS_10_ACI_E1)
-    assert set(out[out["effet"] == "direct"].index.droplevel("besoin")) == {("epci", "E1"),
-                                                                           ("departement", "D")}
-    # only the scope's total moved: E2's part de l'offre 5/15 → 5/25, indice 0,5 → 0,625
-    e2 = out.loc[("epci", "E2", "de_abc")]
-    assert e2["effet"] == "indirect" and e2["taux_apres"] == e2["taux_avant"] == 10
-    assert e2["indice_apres"] == pytest.approx((500 / 1500) / (500 / 1500 + 5 / 25))
-    assert (e2["couverture_avant"], e2["couverture_apres"]) == ("intermédiaire", "faible")
-    # an EPCI hypothesis does not reach communes nor the arrondissement
-    indirect = out[out["effet"] == "indirect"]
-    assert (indirect["etp_avant"] == indirect["etp_apres"]).all()
-    # R1 (the whole département) keeps 15 ETP: 15/25 of the offer, indice 1 / (1 + 0,6)
-    r1 = out.loc[("arrondissement", "R1", "de_abc")]
-    assert r1["etp_apres"] == 15 and r1["indice_apres"] == pytest.approx(1 / 1.6)
-    assert set(indirect.index.droplevel("besoin")) == {("commune", "A"), ("commune", "C"),
-                                                      ("epci", "E2"), ("arrondissement", "R1")}
-    assert ("commune", "B", "de_abc") not in out.index  # need, no offer: indice 1 before and after
+    assert set(out.index.droplevel("besoin")) == {("epci", "E1"), ("departement", "D")}
+    assert (out["effet"] == "direct").all()
+    # every territory, listed or not: E2 keeps 5/15 of the offer, indice 0,5 → 0,5
+    inputs = published[(published["public"] == "ensemble")
+                       & published["indicateur"].isin(INPUTS)]
+    deltas = pd.DataFrame({"niveau": ["epci", "epci", "departement", "departement"],
+                           "code": ["E1", "E1", "D", "D"],
+                           "indicateur": ["etp_conventionnes"] * 4,
+                           "type_siae": ["ACI", "ensemble"] * 2, "delta": [10.0] * 4})
+    every = before_after(inputs, deltas, 300).set_index(["diffusion", "niveau", "code", "besoin"])
+    e2 = every.loc[("publique", "epci", "E2", "de_abc")]
+    assert e2["indice_avant"] == e2["indice_apres"] == pytest.approx((500 / 1500) / (
+        500 / 1500 + 5 / 15))
+    assert e2["part_offre_apres"] == pytest.approx(5 / 15 * 100)
+    places = every.index.droplevel(["diffusion", "besoin"])
+    untouched = every[~places.isin([("epci", "E1"), ("departement", "D")])]
+    assert len(untouched) > 0
+    for name in ("etp", "nb_siae", "taux", "part_offre", "indice", "couverture"):
+        before, after = untouched[f"{name}_avant"], untouched[f"{name}_apres"]
+        assert ((before == after) | (before.isna() & after.isna())).all(), name
+    assert (untouched["zone_blanche_avant"] == untouched["zone_blanche_apres"]).all()
+    # the arrondissement R1 (the whole département) is not made of EPCI: untouched, 15 ETP
+    r1 = every.loc[("publique", "arrondissement", "R1", "de_abc")]
+    assert r1["etp_apres"] == 15 and r1["indice_apres"] == pytest.approx(0.5)
 
 
 def test_a_new_structure_ends_a_zone_blanche(published):
@@ -201,6 +214,26 @@ def test_command_writes_the_before_after_table(projet):
     code, out, _ = _run(projet, "scenario", str(path))
     assert code == 0 and "Ajout de 10 ETP conventionnés d'ACI — EPCI CC Porte de Dromardèche" \
         in out and "Écrit : reports/2025/scenarios/aci.xlsx" in out
+    assert "référence départementale fixe" in " ".join(out.split())
+    sheet = load_workbook(projet / "reports/2025/scenarios/aci.xlsx")["Avant-après"]
+    assert sheet["A3"].value == METHODE
+
+
+def test_an_indice_shows_the_decimals_that_tell_it_apart_when_its_band_changes():
+    row = {"niveau": "epci", "code": "E1", "libelle": "Un", "libelle_besoin": "DE",
+           "etp_avant": 10.0, "etp_apres": 10.1, "taux_avant": 1.0, "taux_apres": 1.0,
+           "couverture_avant": "faible", "couverture_apres": "très faible",
+           "zone_blanche_avant": False, "zone_blanche_apres": False, "effet": "direct",
+           "statut": "publie"}
+    # 0,5996 and 0,6004 both read « 0,60 » (and « 0,600 »): the band change shows with 4
+    # decimals; 0,598 → 0,601 with 3
+    table = pd.DataFrame([{**row, "indice_avant": 0.5996, "indice_apres": 0.6004},
+                          {**row, "indice_avant": 0.598, "indice_apres": 0.601},
+                          {**row, "indice_avant": 0.55, "indice_apres": 0.65},
+                          {**row, "indice_avant": 0.5, "indice_apres": 0.5001,
+                           "couverture_apres": "faible"}])
+    cells = [r[5] for r in terminal_rows(table)]
+    assert cells == ["0,5996 → 0,6004", "0,598 → 0,601", "0,55 → 0,65", "0,50 → 0,50"]
 
 
 def test_formula_like_text_stays_text_in_the_workbook(projet):

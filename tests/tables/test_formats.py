@@ -66,12 +66,15 @@ def test_the_banner_warns_under_the_response_floor():
 
 
 def test_epci_without_any_siae_are_listed_by_need():
+    """E4 has no siège but a site of activity: it has an offer, it is not listed."""
     couverture = pd.DataFrame({
-        "diffusion": "publique", "niveau": ["epci", "epci", "epci", "commune"],
-        "code": ["E1", "E2", "E3", "C1"], "libelle": ["CC Un", "CC Deux", "CC Trois", "Alpha"],
-        "besoin": "de_abc", "nb_siae": [0.0, 3.0, 0.0, 0.0],
-        "valeur_besoin": [40.0, 900.0, 589.5, 300.0],
-        "rang_zone_blanche": pd.array([pd.NA, pd.NA, 1, 1], dtype="Int64")})
+        "diffusion": "publique", "niveau": ["epci", "epci", "epci", "epci", "commune"],
+        "code": ["E1", "E2", "E3", "E4", "C1"],
+        "libelle": ["CC Un", "CC Deux", "CC Trois", "CC Quatre", "Alpha"],
+        "besoin": "de_abc", "nb_siae": [0.0, 3.0, 0.0, 0.0, 0.0],
+        "nb_siae_sites": [0.0, 3.0, 0.0, 1.0, 0.0],
+        "valeur_besoin": [40.0, 900.0, 589.5, 700.0, 300.0],
+        "rang_zone_blanche": pd.array([pd.NA, pd.NA, 1, pd.NA, 1], dtype="Int64")})
     listed = context.sans_offre(couverture)
     assert [(t["libelle"], t["valeur"], t["rang"]) for t in listed] == [
         ("CC Trois", "590", 1), ("CC Un", "40", context.NOT_APPLICABLE)]
