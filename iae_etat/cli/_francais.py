@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import re
+import sys
+import types
 
 import typer.core
 
@@ -96,14 +99,48 @@ def french_range(param) -> str | None:
     return " et ".join(parts) or None
 
 
+class _Deferred(type):
+    """A class of rich imported only when it is used (``_rich_utils``)."""
+
+    def _real(cls) -> type:
+        return getattr(importlib.import_module(cls.__module__), cls.__name__)
+
+    def __call__(cls, *args, **kwargs):
+        return cls._real()(*args, **kwargs)
+
+    def __getattr__(cls, name: str):
+        return getattr(cls._real(), name)
+
+
+# Typer's help module imports these for a markup mode and pretty tracebacks this command line
+# does not use; they pull markdown-it and pygments, a sixth of the time of « iae-etat --help ».
+_DEFERRED = {"rich.markdown": "Markdown", "rich.traceback": "Traceback"}
+
+
+def _rich_utils():
+    """``typer.rich_utils``, with stand-ins that import ``_DEFERRED`` on first use."""
+    if "typer.rich_utils" in sys.modules:
+        return sys.modules["typer.rich_utils"]
+    stand_ins = [name for name in _DEFERRED if name not in sys.modules]
+    for name in stand_ins:
+        module = types.ModuleType(name)
+        setattr(module, _DEFERRED[name], _Deferred(_DEFERRED[name], (), {"__module__": name}))
+        sys.modules[name] = module
+    try:
+        return importlib.import_module("typer.rich_utils")
+    finally:
+        for name in stand_ins:          # whoever imports them later gets the real modules
+            del sys.modules[name]
+
+
 def install() -> None:
     """Put French labels in Typer's help screens (imports rich: call it for help only)."""
-    import typer.rich_utils
+    rich_utils = _rich_utils()
 
-    typer.rich_utils._ = _gettext
+    rich_utils._ = _gettext
     typer.core._ = _gettext
     for name, french in _RICH_CONSTANTS.items():
-        setattr(typer.rich_utils, name, french)
+        setattr(rich_utils, name, french)
     typer.core.TyperOption.display_type_rich = french_metavar
     typer.core.TyperArgument.display_type_rich = french_metavar
     typer.core.TyperOption._get_number_range_help_str = french_range

@@ -17,7 +17,7 @@ def questionnaire(ctx: typer.Context) -> int:
     Un classeur par SIAE : reports/<millésime>/questionnaires/<siret>.xlsx.
     """
     from iae_etat.questionnaire.feedback import project_layout
-    from iae_etat.questionnaire.generation import questionnaires
+    from iae_etat.questionnaire.generation import iter_questionnaires
     from iae_etat.sources.stage import IngestResult, previous_answers, structures_in_scope
     from iae_etat.tables.contracts import load_contract
     from iae_etat.territoires import referentiel
@@ -32,15 +32,17 @@ def questionnaire(ctx: typer.Context) -> int:
                          conseil=f"Déposez la liste des SIAE dans data/raw/structures/"
                                  f"{millesime}/ puis relancez.")
     epcis, exemple = project_layout(territoires, projet.departements[0])
-    files = questionnaires(load_contract(QUESTIONNAIRES, projet.dir),
-                           load_contract(QUESTIONNAIRES_RESIDENCE, projet.dir), millesime, liste,
-                           epcis, previous_answers(projet, millesime - 1),
-                           projet.donnees_fictives, exemple)
+    files = iter_questionnaires(load_contract(QUESTIONNAIRES, projet.dir),
+                                load_contract(QUESTIONNAIRES_RESIDENCE, projet.dir), millesime,
+                                liste, epcis, previous_answers(projet, millesime - 1),
+                                projet.donnees_fictives, exemple)
     folder = projet.reports_dir(millesime) / "questionnaires"
+    written = 0
     with project_lock(projet.dir):
-        for name, data in files.items():
+        for name, data in files:       # one workbook at a time: a campaign is not held whole
             write_bytes(folder / name, data)
+            written += 1
     where = folder.relative_to(projet.dir).as_posix()
-    opts.info(f"{len(files)} questionnaire(s) écrit(s) dans {where}/.")
-    opts.result({"millesime": millesime, "questionnaires": len(files), "dossier": where})
+    opts.info(f"{written} questionnaire(s) écrit(s) dans {where}/.")
+    opts.result({"millesime": millesime, "questionnaires": written, "dossier": where})
     return 0

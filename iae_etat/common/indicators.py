@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-import yaml
-
-from iae_etat.common import resources
+from iae_etat.common import resources, yamlio
 from iae_etat.common.vocabulary import LEVELS, SUPRA_COMMUNAL
 
 CATALOGUE_FILE = "indicateurs.yaml"
@@ -39,7 +37,7 @@ def load_catalogue(text: str) -> tuple[Indicateur, ...]:
     """The indicators declared in ``text`` (the YAML of ``schemas/indicateurs.yaml``)."""
     known = {f.name for f in fields(Indicateur)}
     entries = []
-    for entry in yaml.safe_load(text)["indicateurs"]:
+    for entry in yamlio.safe_load(text)["indicateurs"]:
         unknown = set(entry) - known
         if unknown:
             raise ValueError(f"{CATALOGUE_FILE} : clé inconnue {sorted(unknown)} "

@@ -13,7 +13,7 @@ import string
 from dataclasses import dataclass
 from functools import lru_cache
 
-from iae_etat.common import resources
+from iae_etat.common import resources, yamlio
 
 CATALOGUE_FILE = "regles.yaml"
 GRAVITES = ("erreur", "avertissement", "info")
@@ -43,9 +43,7 @@ class Regle:
 
 def load_rules(text: str) -> dict[str, Regle]:
     """The rules declared in ``text`` (the YAML of ``schemas/regles.yaml``), by code."""
-    import yaml
-
-    data = yaml.safe_load(text)
+    data = yamlio.safe_load(text)
     familles = data["familles"]
     out: dict[str, Regle] = {}
     for entry in data["regles"]:

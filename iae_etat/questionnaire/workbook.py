@@ -125,6 +125,7 @@ def questionnaire_book(contract: Contract, millesime: int, answers: dict[str, An
         ws = by_sheet[residence_f.extra["questionnaire"]["feuille"]]
         validation = _validation(residence_f, DataValidation, lists, list_col, exemple)
         ws.add_data_validation(validation)
+        answer_refs = []
         for code, label, row in layout.residence_rows(epcis):
             set_cell(ws.cell(row=row, column=layout.CODE_COL), layout.residence_code(code))
             ws.cell(row=row, column=layout.CODE_COL).fill = PatternFill("solid",
@@ -136,7 +137,9 @@ def questionnaire_book(contract: Contract, millesime: int, answers: dict[str, An
             ws.cell(row=row, column=layout.HELP_COL).alignment = Alignment(wrap_text=True)
             _answer_cell(ws, row, residence_f, (residence or {}).get(code), None,
                          PatternFill, Protection)
-            validation.add(ws.cell(row=row, column=layout.ANSWER_COL))
+            answer_refs.append(ws.cell(row=row, column=layout.ANSWER_COL).coordinate)
+        # one assignment: adding the cells one by one is quadratic (a national sheet has 1 255)
+        validation.sqref = " ".join(answer_refs)
 
     stamp = wb.create_sheet(layout.STAMP_SHEET)
     stamp.sheet_state = "veryHidden"

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from iae_etat.common import resources
+from iae_etat.common import resources, yamlio
 from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, GRAVITE_INFO, ConfigError, Probleme
 from iae_etat.sources.declarations import check_long, known
 from iae_etat.territoires.codes import (
@@ -173,7 +173,7 @@ def load_adapter(name: str, project_dir: Path | None = None) -> Adapter:
         raise ConfigError(f"Aucun adaptateur « {name} » (pipelines/{name}.yaml introuvable).") \
             from None
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlio.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} : YAML invalide ({exc}).") from exc
     missing = [k for k in ("source", "table", "lecteur", "fichiers", "colonnes") if k not in data]

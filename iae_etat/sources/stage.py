@@ -123,9 +123,9 @@ def previous_answers(projet: Projet, millesime: int) -> dict[tuple[str, str], di
         return {}
     contract = load_contract(QUESTIONNAIRES, projet.dir)
     residence_contract = load_contract(QUESTIONNAIRES_RESIDENCE, projet.dir)
-    envois = [read_envoi(path, _relative(projet, path), contract, residence_contract, millesime,
-                         None)[0]
-              for path in reading.admitted(projet, IngestResult(), folder.glob("*"))]
+    files = reading.admitted(projet, IngestResult(), folder.glob("*"))
+    envois = [envoi for envoi, _ in read_envois([(p, _relative(projet, p)) for p in files],
+                                                contract, residence_contract, millesime, None)]
     choose_latest(envois)
     return {e.key: e.answers for e in envois if e.statut == "retenu"}
 

@@ -88,8 +88,12 @@ def match_communes(structures: pd.DataFrame, index: pd.DataFrame
     Unmatched rows keep an empty code and are reported.
     """
     out = structures.copy()
-    by_cp = {cp: _Names(group) for cp, group in index.groupby("code_postal")}
-    by_dep = {dep: _Names(group) for dep, group in index.groupby("code_departement")}
+    # only the postal codes and départements of the list (the index is the whole country)
+    postal = index[index["code_postal"].isin(set(out["code_postal"].dropna()))]
+    by_cp = {cp: _Names(group) for cp, group in postal.groupby("code_postal")}
+    departements = {_departement_of(row) for row in out.itertuples(index=False)} - {None}
+    local = index[index["code_departement"].isin(departements)]
+    by_dep = {dep: _Names(group) for dep, group in local.groupby("code_departement")}
     codes, problems = [], []
     for row in out.itertuples(index=False):
         key = normalise_name(row.libelle_commune)

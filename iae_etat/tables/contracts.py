@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from iae_etat.common import resources
+from iae_etat.common import resources, yamlio
 from iae_etat.common.errors import ConfigError, Probleme
 from iae_etat.tables.codage import duplicated_keys, sorted_categories
 
@@ -95,7 +95,7 @@ def all_contracts(project_dir: Path | None = None) -> list[Contract]:
 @lru_cache(maxsize=128)
 def _parse_contract_cached(path: Path, mtime_ns: int) -> Contract:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlio.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} : YAML invalide ({exc}).") from exc
     if not isinstance(data, dict) or "fields" not in data or "name" not in data:

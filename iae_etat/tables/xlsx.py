@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -73,3 +76,55 @@ def zip_parts(parts: dict[str, bytes | Iterable[bytes]], level: int | None = Non
                 for piece in content:
                     member.write(piece)
     return out.getvalue()
+
+
+# Local header, central directory record and end of archive, as zipfile writes them for a
+# deflated member without extra field (version 2.0, made on Unix, fixed date 1980-01-01).
+_LOCAL = struct.Struct("<4s2B4HL2L2H")
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
+_END = struct.Struct("<4s4H2LH")
+_DOS_TIME, _DOS_DATE = 0, (FIXED_ZIP_TIME[1] << 5) | FIXED_ZIP_TIME[2]
+_VERSION, _UNIX, _UTF8 = 20, 3, 0x800
+
+
+@dataclass(frozen=True)
+class DeflatedPart:
+    """One zip member compressed once, to be copied byte for byte into many archives."""
+
+    name: bytes
+    flags: int
+    crc: int
+    size: int
+    body: bytes
+
+
+def deflate_part(name: str, data: bytes) -> DeflatedPart:
+    """``data`` deflated as ``zip_parts`` deflates it (zlib's default level)."""
+    try:
+        encoded, flags = name.encode("ascii"), 0
+    except UnicodeEncodeError:
+        encoded, flags = name.encode("utf-8"), _UTF8
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    return DeflatedPart(encoded, flags, zlib.crc32(data), len(data),
+                        compressor.compress(data) + compressor.flush())
+
+
+def zip_deflated(parts: Iterable[DeflatedPart]) -> bytes:
+    """The zip of already deflated members, in order: the same bytes as ``zip_parts`` gives
+    for their content, without compressing anything again."""
+    out: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for part in parts:
+        out += [_LOCAL.pack(b"PK\x03\x04", _VERSION, 0, part.flags, zipfile.ZIP_DEFLATED,
+                            _DOS_TIME, _DOS_DATE, part.crc, len(part.body), part.size,
+                            len(part.name), 0), part.name, part.body]
+        central += [_CENTRAL.pack(b"PK\x01\x02", _VERSION, _UNIX, _VERSION, 0, part.flags,
+                                  zipfile.ZIP_DEFLATED, _DOS_TIME, _DOS_DATE, part.crc,
+                                  len(part.body), part.size, len(part.name), 0, 0, 0, 0,
+                                  0o600 << 16, offset), part.name]
+        offset += _LOCAL.size + len(part.name) + len(part.body)
+    directory = b"".join(central)
+    count = len(central) // 2
+    end = _END.pack(b"PK\x05\x06", 0, 0, count, count, len(directory), offset, 0)
+    return b"".join(out) + directory + end

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from iae_etat.questionnaire import layout
-from iae_etat.questionnaire.generation import file_names, questionnaires
+from iae_etat.questionnaire.generation import file_names, prefilled_answers, questionnaires
+from iae_etat.questionnaire.workbook import build_workbook
 from tests.conftest import ROOT, cli
 from tests.questionnaire.fixtures import EPCIS, KIND, SIRET, VALID, contracts, sheets_of
 
@@ -127,3 +128,84 @@ def test_the_help_examples_come_from_the_project_departement():
     assert "Valence" not in helps and "26362" not in helps
     # without communes (a test, a project without referential rows): the demo's examples
     assert layout.commune_example([]) == layout.EXAMPLES
+
+
+def _described(data: bytes) -> dict:
+    """Everything a SIAE or the reader sees of a workbook, as openpyxl reads it: sheets and
+    their state and protection, every cell's value, the answer cells' lock and number format,
+    the data validations, the frozen panes."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data))
+    out: dict = {"feuilles": wb.sheetnames, "active": wb.active.title,
+                 "noms": sorted(wb.defined_names)}
+    for ws in wb.worksheets:
+        out[ws.title] = {
+            "etat": ws.sheet_state, "protegee": ws.protection.sheet, "volets": ws.freeze_panes,
+            "cellules": [[c.value for c in row] for row in ws.iter_rows()],
+            "reponses": [(c.coordinate, c.protection.locked, c.number_format, c.fill.fgColor.rgb)
+                         for row in ws.iter_rows(min_col=layout.ANSWER_COL,
+                                                 max_col=layout.PREVIOUS_COL)
+                         for c in row if c.column in (layout.ANSWER_COL, layout.PREVIOUS_COL)
+                         and c.has_style],
+            "validations": sorted((str(dv.sqref), dv.type, dv.operator, dv.formula1,
+                                   dv.allow_blank, dv.prompt, dv.error, dv.showErrorMessage)
+                                  for dv in ws.data_validations.dataValidation),
+        }
+    return out
+
+
+def _reference(contract, residence, millesime, liste, epcis, previous, fictitious=False,
+               exemple=None) -> dict[str, bytes]:
+    """The workbooks as the generator wrote them before templates: one openpyxl build each."""
+    return {name: build_workbook(contract, millesime, answers, fictitious, residence, epcis,
+                                 None, last or None, exemple)
+            for name, answers, last in prefilled_answers(contract, liste, previous)}
+
+
+def test_filled_templates_read_like_one_openpyxl_build_per_siae(generated):
+    contract, residence = contracts()
+    # awkward values a previous return can hold: openpyxl writes 0.1 + 0.2 as 0.3, keeps
+    # surrounding spaces, escapes markup
+    odd = {**VALID, "communes_sites": " 26281 ; 26362 ", "etp_realises": 0.1 + 0.2,
+           "partenariats": "<Rézo> & « cie »", "benevoles": 10**16}
+    liste = pd.concat([LISTE, pd.DataFrame({"siret": ["11111111111111"], "type_siae": ["EI"],
+                                            "denomination": ["Bizarre"],
+                                            "code_commune": ["26362"]})])
+    previous = {(SIRET, KIND): VALID, ("11111111111111", "EI"): odd}
+    ours = questionnaires(contract, residence, 2025, liste, EPCIS, previous)
+    reference = _reference(contract, residence, 2025, liste, EPCIS, previous)
+    assert sorted(ours) == sorted(reference)
+    for name in reference:
+        assert _described(ours[name]) == _described(reference[name]), name
+    identity = {row[0]: row[2] for row in
+                _described(ours["11111111111111.xlsx"])["Identité"]["cellules"][3:]}
+    assert identity["communes_sites"] == " 26281 ; 26362 "
+    assert {row[0]: row[5] for row in _described(ours["11111111111111.xlsx"])[
+        "Conventionnement"]["cellules"][3:]}["etp_realises"] == 0.3
+
+
+@pytest.mark.slow
+def test_the_demo_campaign_is_cell_for_cell_the_openpyxl_one(tmp_path):
+    """What « iae-etat questionnaire » writes for the demo: same cells, validations and
+    protection as the generator that built every workbook with openpyxl."""
+    from iae_etat.common.vocabulary import QUESTIONNAIRES, QUESTIONNAIRES_RESIDENCE
+    from iae_etat.project.config import load_projet
+    from iae_etat.questionnaire.feedback import project_layout
+    from iae_etat.sources.stage import IngestResult, previous_answers, structures_in_scope
+    from iae_etat.tables.contracts import load_contract
+    from iae_etat.territoires import referentiel
+
+    projet = load_projet(ROOT)
+    territoires = referentiel.territoires(list(projet.departements))
+    liste = structures_in_scope(projet, 2025, IngestResult(), territoires)
+    epcis, exemple = project_layout(territoires, projet.departements[0])
+    previous = previous_answers(projet, 2024)
+    contract = load_contract(QUESTIONNAIRES, projet.dir)
+    residence = load_contract(QUESTIONNAIRES_RESIDENCE, projet.dir)
+    arguments = (contract, residence, 2025, liste, epcis, previous, True, exemple)
+    ours, reference = questionnaires(*arguments), _reference(*arguments)
+    assert len(ours) == len(liste) > 40 and sorted(ours) == sorted(reference)
+    assert sum(1 for _, _, last in prefilled_answers(contract, liste, previous) if last) > 30
+    for name in reference:
+        assert _described(ours[name]) == _described(reference[name]), name

@@ -62,3 +62,36 @@ def test_residence_and_last_year_are_filled_like_a_built_workbook(tmp_path, cont
         previous=PREVIOUS), contract)
     assert filled == built
     assert filled.residence == RESIDENCE
+
+
+def test_unchanged_sheets_are_copied_and_illegal_characters_left_out(tmp_path, contract):
+    import io
+    import zipfile
+
+    residence = load_contract(QUESTIONNAIRES_RESIDENCE)
+    template = WorkbookTemplate(contract, 2025, False, residence, EPCIS,
+                                exemple={"exemple_commune": "07010 pour Annonay"})
+
+    def members(data):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            assert archive.testzip() is None
+            return {info.filename: (info.CRC, info.compress_size) for info in archive.infolist()}
+
+    empty = members(template.fill(ANSWERS))
+    other = members(template.fill({**ANSWERS, "siret": "98765432109876"}))
+    filled = members(template.fill(ANSWERS, RESIDENCE))
+    changed = {name for name in empty if empty[name] != other[name]}
+    # only the identity sheet and the stamp hold the SIRET; the residence sheet changes only
+    # when residence figures are given
+    assert len(changed) == 2
+    assert {name for name in empty if empty[name] != filled[name]} - changed != set()
+    # a control character (a bad copy-paste in last year's return) cannot break the XML
+    data = template.fill({**ANSWERS, "denomination": "Tri\x01Valley\x1f"})
+    retour = _read(tmp_path, "c.xlsx", data, contract)
+    assert retour.answers["denomination"] == "TriValley"
+    # the examples of the help texts are the project's
+    from openpyxl import load_workbook
+
+    helps = " ".join(str(row[4]) for row in load_workbook(io.BytesIO(data))["Identité"]
+                     .iter_rows(min_row=4, values_only=True))
+    assert "07010 pour Annonay" in helps and "26362 pour Valence" not in helps
