@@ -49,6 +49,7 @@ class Summary:
     sorties: list[str] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    secret_statistique: dict = field(default_factory=dict)  # the summary of the LP audit
     duree_s: float = 0.0
 
     def as_dict(self) -> dict:
@@ -137,7 +138,7 @@ def _check_prerequisites(steps: tuple[str, ...], plan: dict[str, str], processed
 def _execute(projet: Projet, millesime: int, plan: dict[str, str], state: dict,
              cache: HashCache, summary: Summary, journal: Journal,
              on_stage: Callable[[str], None] | None, pdf: bool = False) -> None:
-    from iae_etat.analyse.stage import run_analyse
+    from iae_etat.analyse.stage import AUDIT_FILE, run_analyse
     from iae_etat.report.stage import REPORT_NAME, run_report
     from iae_etat.sources.stage import run_ingest
     from iae_etat.tables.catalogue import Catalogue
@@ -188,6 +189,9 @@ def _execute(projet: Projet, millesime: int, plan: dict[str, str], state: dict,
         summary.erreurs = int(anomalies.get("erreur", 0))
         summary.avertissements = int(anomalies.get("avertissement", 0))
         summary.tables = sorted(p.stem for p in stage_processed.glob("*.parquet"))
+        audit_file = stage_processed / AUDIT_FILE
+        if audit_file.is_file():
+            summary.secret_statistique = json.loads(audit_file.read_text("utf-8"))
         state["resume"] = {k: v for k, v in summary.as_dict().items()
                            if k in ("erreurs", "avertissements", "questionnaires_recus",
                                     "questionnaires_retenus", "questionnaires_manquants",

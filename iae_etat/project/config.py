@@ -31,6 +31,13 @@ class SecretConfig:
     seuil_effectifs: int = 11
     seuil_dominance: float = 0.85
     source: str = ""
+    # at least this many contributing SIAE for a figure drawn from the structures' data
+    seuil_structures: int = 3
+    source_structures: str = ""
+    # protection interval of a primary cell: people either side of a count, share of an amount
+    protection_effectifs: float = 11.0
+    protection_montants: float = 0.10
+    coordination: bool = True
 
 
 @dataclass(frozen=True)
@@ -170,9 +177,31 @@ def load_projet(project_dir: Path) -> Projet:
         nom=str(projet.get("nom", "Projet iae-etat")),
         departements=tuple(codes),
         donnees_fictives=bool(projet.get("donnees_fictives", False)),
-        secret=SecretConfig(seuil, float(dominance), str(secret.get("source", ""))),
+        secret=_secret_config(secret, seuil, float(dominance), path),
         options=data,
     )
+
+
+def _secret_config(section: dict, seuil: int, dominance: float, path: Path) -> SecretConfig:
+    """``[secret_statistique]``: the thresholds, the protection intervals and their sources."""
+    structures = section.get("seuil_structures", 3)
+    if not isinstance(structures, int) or structures < 1:
+        raise ConfigError(f"{path} : [secret_statistique] seuil_structures doit être un entier "
+                          "≥ 1.")
+    protection = section.get("protection_effectifs", seuil)
+    part = section.get("protection_montants", 0.10)
+    if not isinstance(protection, int | float) or protection < 0:
+        raise ConfigError(f"{path} : [secret_statistique] protection_effectifs doit être un "
+                          "nombre ≥ 0.")
+    if not isinstance(part, int | float) or not 0 <= part < 1:
+        raise ConfigError(f"{path} : [secret_statistique] protection_montants doit être entre "
+                          "0 et 1.")
+    coordination = section.get("coordination", True)
+    if not isinstance(coordination, bool):
+        raise ConfigError(f"{path} : [secret_statistique] coordination vaut true ou false.")
+    return SecretConfig(seuil, dominance, str(section.get("source", "")), structures,
+                        str(section.get("source_structures", "")), float(protection),
+                        float(part), coordination)
 
 
 def _region_departements(regions: list, path: Path) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -71,7 +72,8 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
                          ecarts=catalogue.read("out_ecarts"),
                          scenarios=project_scenarios(projet, inputs), groupes=groupes,
                          niveaux=niveaux,
-                         reponses=catalogue.read_optional(QUESTIONNAIRES))
+                         reponses=catalogue.read_optional(QUESTIONNAIRES),
+                         catalogue_dir=catalogue.dir)
     report = reports_dir / REPORT_NAME
     write_text(report, html)
     notice = projet.notice
@@ -116,17 +118,29 @@ def write_retours(projet: Projet, collecte: pd.DataFrame, anomalies: pd.DataFram
     return written
 
 
+def audit_secret(directory: Path | None) -> dict:
+    """The summary of the secrecy audit the analyse stage wrote, with French numbers."""
+    path = None if directory is None else directory / "audit_secret.json"
+    if path is None or not path.is_file():
+        return {}
+    data = json.loads(path.read_text("utf-8"))
+    return {k: nombre(v) if isinstance(v, int) and not isinstance(v, bool) else v
+            for k, v in data.items()}
+
+
 def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                   evolution: pd.DataFrame, couverture: pd.DataFrame, structures: pd.DataFrame,
                   anomalies: pd.DataFrame, sources: pd.DataFrame, suivi: pd.DataFrame, *,
                   ecarts: pd.DataFrame, scenarios: list[dict] | None = None,
                   groupes: pd.DataFrame | None = None, niveaux: pd.DataFrame | None = None,
-                  reponses: pd.DataFrame | None = None) -> str:
+                  reponses: pd.DataFrame | None = None,
+                  catalogue_dir: Path | None = None) -> str:
     """The self-contained HTML report (pure apart from reading the templates). ``scenarios``
     are the project's what-if files applied (``scenarios.project_scenarios``), ``groupes`` the
     calibration groups of the non-response (``analyse.ponderation.groupes``); ``niveaux``
     (``core_territoires``) adds the zones d'emploi and CLPE of the communes to the maps,
-    ``reponses`` (``raw_questionnaires``) gives the secteurs and the bonnes pratiques."""
+    ``reponses`` (``raw_questionnaires``) gives the secteurs and the bonnes pratiques;
+    ``catalogue_dir`` holds the summary of the secrecy audit."""
     territoires = referentiel.territoires(list(projet.departements))
     departements = []
     libelles = dict(zip(territoires["code_departement"], territoires["nom_departement"],
@@ -201,7 +215,12 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
         themes=context_financement.sections(projet, indicateurs, structures, reponses,
                                              territoires),
         secret={"seuil": projet.secret.seuil_effectifs, "source": projet.secret.source,
-                "dominance": nombre(projet.secret.seuil_dominance * 100)},
+                "dominance": nombre(projet.secret.seuil_dominance * 100),
+                "structures": projet.secret.seuil_structures,
+                "source_structures": projet.secret.source_structures,
+                "protection": nombre(projet.secret.protection_effectifs),
+                "protection_montants": nombre(projet.secret.protection_montants * 100),
+                "audit": audit_secret(catalogue_dir)},
         sources=sources.to_dict("records"), cog=referentiel.COG_MILLESIME))
 
 

@@ -1,0 +1,182 @@
+"""The linear-programming audit of statistical secrecy and the coordinated suppression."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from iae_etat.analyse import audit, modele
+from iae_etat.analyse.secret import apply_secret
+
+KEY = ["niveau", "code", "indicateur", "type_siae", "public"]
+PROTECTION = audit.Protection(effectifs=3, montants=0.1)
+
+
+def _territoires(epci: list[str], clpe: list[str] | None = None) -> pd.DataFrame:
+    communes = [chr(ord("A") + i) for i in range(len(epci))]
+    frame = pd.DataFrame({"code_commune": communes, "nom_commune": communes,
+                          "code_epci": epci, "nom_epci": epci,
+                          "code_departement": "D", "nom_departement": "Dép"})
+    if clpe is not None:
+        frame = frame.assign(code_clpe=clpe, nom_clpe=clpe)
+    return frame
+
+
+def _table(values: dict[tuple[str, str], float]) -> pd.DataFrame:
+    """A de_abc table (niveau, code) → value."""
+    return pd.DataFrame({"niveau": [k[0] for k in values], "code": [k[1] for k in values],
+                         "libelle": [k[1] for k in values], "indicateur": "de_abc",
+                         "unite": "personnes", "type_siae": "ensemble", "public": "ensemble",
+                         "valeur": list(values.values()), "methode": "sans objet"})
+
+
+def _verdicts(table: pd.DataFrame, territoires: pd.DataFrame, hidden: set[tuple[str, str]],
+              primary: set[tuple[str, str]]) -> dict[tuple[str, str], audit.Resultat]:
+    """Exact minimum and maximum of every hidden cell of ``table``."""
+    where = list(zip(table["niveau"], table["code"], strict=True))
+    secret = np.array([w in hidden for w in where])
+    cells = audit.Cellules(table["valeur"].to_numpy(float), secret, ~secret,
+                           np.array([w in primary for w in where]), np.ones(len(table), bool))
+    results = audit.audit(modele.blocks(table, territoires), cells, PROTECTION, exact=True)
+    return {where[r.pos]: r for r in results}
+
+
+def test_a_cell_alone_in_its_sum_is_found_exactly():
+    # A = 4 hidden, B = 20 and E = A + B = 24 published: A = 24 − 20.
+    table = _table({("commune", "A"): 4, ("commune", "B"): 20, ("epci", "E"): 24})
+    found = _verdicts(table, _territoires(["E", "E"]), {("commune", "A")}, set())
+    assert (found[("commune", "A")].bas, found[("commune", "A")].haut) == (4, 4)
+    assert found[("commune", "A")].raison == audit.DIVULGUEE
+
+
+def test_two_hidden_cells_keep_their_interval_from_zero_to_the_total():
+    # A = 4 and B = 20 hidden, E = 24: each lies in [0, 24]; A's protection (3) needs 1 and 7.
+    table = _table({("commune", "A"): 4, ("commune", "B"): 20, ("epci", "E"): 24})
+    found = _verdicts(table, _territoires(["E", "E"]), {("commune", "A"), ("commune", "B")},
+                      {("commune", "A")})
+    assert (found[("commune", "A")].bas, found[("commune", "A")].haut) == (0, 24)
+    assert all(r.ok for r in found.values())
+
+
+def test_a_primary_cell_narrowed_inside_its_protection_interval_fails():
+    # A = 4, B = 1 hidden, E = 5: A lies in [0, 5], short of 4 + 3 = 7.
+    table = _table({("commune", "A"): 4, ("commune", "B"): 1, ("epci", "E"): 5})
+    found = _verdicts(table, _territoires(["E", "E"]), {("commune", "A"), ("commune", "B")},
+                      {("commune", "A")})
+    assert found[("commune", "A")].haut == 5 and found[("commune", "A")].raison == \
+        audit.PROTECTION
+
+
+def test_another_grid_made_of_the_same_communes_gives_the_cell_back():
+    # EPCI E1 = {A, B} hidden, but CLPE L1 has the same communes and publishes 30.
+    territoires = _territoires(["E1", "E1", "E2"], ["L1", "L1", "L2"])
+    table = _table({("epci", "E1"): 30, ("epci", "E2"): 50, ("clpe", "L1"): 30,
+                    ("clpe", "L2"): 50, ("departement", "D"): 80})
+    found = _verdicts(table, territoires, {("epci", "E1"), ("epci", "E2")}, set())
+    assert found[("epci", "E1")].raison == audit.DIVULGUEE
+
+
+def test_grids_that_do_not_nest_give_a_cell_back_through_their_communes():
+    # EPCI E1 = {A, B}, E2 = {C}; CLPE L1 = {A}, L2 = {B, C}. Hidden: the communes and E1.
+    # L1 = A = 5, D − E2 = E1 = 25 − 15 = 10: B = E1 − A = 5, C = 15 − 0… all fixed.
+    territoires = _territoires(["E1", "E1", "E2"], ["L1", "L2", "L2"])
+    table = _table({("commune", "A"): 5, ("commune", "B"): 5, ("commune", "C"): 15,
+                    ("epci", "E1"): 10, ("epci", "E2"): 15, ("clpe", "L1"): 5,
+                    ("clpe", "L2"): 20, ("departement", "D"): 25})
+    hidden = {("commune", "A"), ("commune", "B"), ("commune", "C"), ("epci", "E1")}
+    found = _verdicts(table, territoires, hidden, set())
+    assert {k for k, r in found.items() if r.raison == audit.DIVULGUEE} == hidden
+
+
+def _published(table: pd.DataFrame, territoires: pd.DataFrame, coordination: bool = True):
+    rapport: dict = {}
+    out = apply_secret(table, territoires, 11, {"de_abc"}, {}, protection=PROTECTION,
+                       coordination=coordination, rapport=rapport)
+    return out, rapport
+
+
+def test_the_audit_fails_when_the_coordination_is_off_and_passes_when_it_drives():
+    # EPCI E1 = {A, B} = 8 (primary), E2 = {C, E} = 40; CLPE L1 = {C, E} = 40, L2 = {A} = 3
+    # and L3 = {B} = 5 (primary). The hierarchies hide E2 beside E1 in D = E1 + E2, but the
+    # CLPE L1 has E2's communes: E1 = D − L1 = 48 − 40. Coordination off, the audit says so.
+    territoires = _territoires(["E1", "E1", "E2", "E2"], ["L2", "L3", "L1", "L1"])
+    table = _table({("epci", "E1"): 8, ("epci", "E2"): 40, ("clpe", "L1"): 40,
+                    ("clpe", "L2"): 3, ("clpe", "L3"): 5, ("departement", "D"): 48})
+    off_table, off = _published(table, territoires, coordination=False)
+    assert off["audit"]["reussi"] is False
+    failed = off["echecs"]
+    assert ("epci", "E1") in set(zip(failed["niveau"], failed["code"], strict=True))
+    out, on = _published(table, territoires)
+    assert on["audit"]["reussi"] is True and on["audit"]["tours"] >= 0
+    public = out[out["diffusion"] == "publique"].set_index(["niveau", "code"])
+    assert public.loc[("epci", "E1"), "statut"] == "s"
+    assert public.loc[("clpe", "L1"), "statut"] == "s" or public.loc[("departement", "D"),
+                                                                      "statut"] == "s"
+
+
+def test_a_kind_with_one_or_two_respondents_publishes_no_figure_of_theirs():
+    # EI: 2 SIAE, 1 respondent (85 salariés); ACI: 3 respondents (60). The EI cells are
+    # hidden, so is a second cell of the sum ensemble = EI + ACI.
+    territoires = _territoires(["E"])
+    rows = []
+    for kind, nb, rate, salaries in (("EI", 2, 50.0, 85), ("ACI", 3, 100.0, 60),
+                                     ("ensemble", 5, 80.0, 145)):
+        for indicator, value in (("nb_siae", nb), ("taux_reponse", rate),
+                                 ("salaries_annee", salaries)):
+            for level, code in (("epci", "E"), ("departement", "D")):
+                rows.append({"niveau": level, "code": code, "libelle": code,
+                             "indicateur": indicator, "unite": "u", "type_siae": kind,
+                             "public": "ensemble", "valeur": float(value),
+                             "methode": "implantation"})
+    table = pd.DataFrame(rows)
+    rapport: dict = {}
+    out = apply_secret(table, territoires, 11, {"salaries_annee"}, {},
+                       structures={"salaries_annee": "reponses", "taux_reponse": "reponses"},
+                       protection=PROTECTION, rapport=rapport)
+    public = out[out["diffusion"] == "publique"]
+    ei = public[(public["type_siae"] == "EI") & (public["indicateur"] != "nb_siae")]
+    assert (ei["statut"] == "s").all() and ei["valeur"].isna().all()
+    salaries = public[public["indicateur"] == "salaries_annee"]
+    assert (salaries["statut"] == "s").sum() >= 4  # EI, and ACI or ensemble, at both levels
+    assert rapport["audit"]["reussi"]
+
+
+@st.composite
+def _grids(draw):
+    """Random communes in random EPCI, CLPE and zones d'emploi that need not nest."""
+    n = draw(st.integers(3, 7))
+    communes = [f"C{i}" for i in range(n)]
+    pick = {name: [f"{name}{draw(st.integers(0, 2))}" for _ in communes]
+            for name in ("E", "L", "Z")}
+    territoires = pd.DataFrame({
+        "code_commune": communes, "nom_commune": communes,
+        "code_epci": pick["E"], "nom_epci": pick["E"], "code_clpe": pick["L"],
+        "nom_clpe": pick["L"], "code_zone_emploi": pick["Z"], "nom_zone_emploi": pick["Z"],
+        "code_departement": "D", "nom_departement": "Dép"})
+    values = {c: float(draw(st.integers(0, 40))) for c in communes}
+    rows = {("commune", c): v for c, v in values.items()}
+    for level, column in (("epci", "code_epci"), ("clpe", "code_clpe"),
+                          ("zone_emploi", "code_zone_emploi"),
+                          ("departement", "code_departement")):
+        for code, group in territoires.groupby(column):
+            rows[(level, code)] = sum(values[c] for c in group["code_commune"])
+    return territoires, _table(rows)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_grids())
+def test_coordinated_secrecy_holds_on_random_grids_that_do_not_nest(grid):
+    territoires, table = grid
+    out, rapport = _published(table, territoires)
+    assert rapport["audit"]["reussi"]
+    public = out[out["diffusion"] == "publique"].reset_index(drop=True)
+    hidden = set(zip(public.loc[public["statut"] == "s", "niveau"],
+                     public.loc[public["statut"] == "s", "code"], strict=True))
+    primary = {(n, c) for n, c, v in zip(table["niveau"], table["code"], table["valeur"],
+                                         strict=True) if 0 < v < 11}
+    assert primary <= hidden
+    # the outsider's exact attack: no hidden cell found, no primary one inside ±3
+    found = _verdicts(table, territoires, hidden, primary)
+    assert all(r.ok for r in found.values())
