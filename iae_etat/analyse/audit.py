@@ -3,7 +3,7 @@
 The attacker knows every published figure and the linear model of the publication (``modele``):
 every published count or amount is a sum of non-negative base cells. For each secret cell the
 audit looks for the values the cell can take given all of it, by linear programs solved with
-HiGHS (``scipy.optimize.linprog``), as τ-Argus and sdcTable do:
+HiGHS (``programme``: the copy SciPy ships, warm started), as τ-Argus and sdcTable do:
 
 - a secret cell is disclosed when its feasible interval holds a single value (a single integer
   for a count of people);
@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
 from iae_etat.analyse.modele import Block, blocks
+from iae_etat.analyse.programme import Programme
 
 DIVULGUEE = "valeur retrouvée exactement"
 PROTECTION = "intervalle de protection non atteint"
@@ -82,9 +82,8 @@ class Resultat:
 
 
 def audit_block(block: Block, cells: Cellules, protection: Protection,
-                exact: bool = False, limit: int | None = None) -> list[Resultat]:
-    """The secret cells of ``block``, each with its interval and verdict; with ``limit``, the
-    audit stops at that many failures (a suppression round needs only a few)."""
+                exact: bool = False) -> list[Resultat]:
+    """The secret cells of ``block``, each with its interval and verdict."""
     positions = block.cells
     secret = cells.secret[positions]
     if not secret.any():
@@ -106,6 +105,7 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
     component = _components(a_eq, rows.shape[1])
     if not exact and a_eq.shape[1]:
         _sweep(rows, constant, a_eq, b_eq, component, seen_low, seen_high)
+    programmes: dict = {}
     results = []
     for k in np.argsort(-np.nan_to_num(need_high - truth, nan=0.0), kind="stable"):
         binding: list[int] = []
@@ -118,7 +118,8 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
             objective = rows[k].toarray().ravel()
             if not objective.any():  # every base cell of this one is fixed by the others
                 break
-            solved = _solve(sense * objective, a_eq, b_eq, component, objective != 0)
+            solved = _solve(sense * objective, a_eq, b_eq, component, objective != 0,
+                            programmes)
             if solved is None:  # unbounded: the cell can be as large as one likes
                 seen_high[k] = np.inf
                 continue
@@ -136,8 +137,6 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
         results.append(Resultat(int(positions[hidden[k]]), float(seen_low[k]),
                                 float(seen_high[k]), bool(ok), raison,
                                 tuple(dict.fromkeys(binding)) if not ok else ()))
-        if limit is not None and sum(not r.ok for r in results) >= limit:
-            break
     return sorted(results, key=lambda r: r.pos)
 
 
@@ -188,24 +187,25 @@ def _components(a_eq: sparse.csr_matrix, size: int) -> np.ndarray:
 
 
 def _solve(objective: np.ndarray, a_eq: sparse.csr_matrix, b_eq: np.ndarray,
-           component: np.ndarray, touched: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+           component: np.ndarray, touched: np.ndarray,
+           programmes: dict) -> tuple[np.ndarray, np.ndarray] | None:
     """Optimise ``objective`` over the components it touches; the whole solution (other
     variables 0: their value does not matter) and the duals of every equation. None when
-    unbounded."""
-    inside = np.isin(component, np.unique(component[touched]))
-    columns = np.flatnonzero(inside)
-    sub = a_eq[:, columns].tocsr()
-    rows = np.flatnonzero(np.diff(sub.indptr) > 0)
-    res = linprog(objective[columns], A_eq=sub[rows], b_eq=b_eq[rows], bounds=(0, None),
-                  method="highs")
-    if res.status == 3:
+    unbounded. ``programmes`` keeps the program of each set of components, warm started."""
+    key = tuple(np.unique(component[touched]))
+    if key not in programmes:
+        columns = np.flatnonzero(np.isin(component, key))
+        sub = a_eq[:, columns].tocsr()
+        rows = np.flatnonzero(np.diff(sub.indptr) > 0)
+        programmes[key] = (columns, rows, Programme(sub[rows], b_eq[rows]))
+    columns, rows, programme = programmes[key]
+    solved = programme.optimise(objective[columns])
+    if solved is None:
         return None
-    if res.status != 0:
-        raise RuntimeError(f"audit du secret : programme linéaire non résolu ({res.message})")
     x = np.zeros(len(objective))
-    x[columns] = res.x
+    x[columns] = solved[0]
     duals = np.zeros(len(b_eq))
-    duals[rows] = np.asarray(res.eqlin.marginals)
+    duals[rows] = solved[1]
     return x, duals
 
 
@@ -223,24 +223,26 @@ def _sweep(rows: sparse.csr_matrix, constant: np.ndarray, a_eq: sparse.csr_matri
     # an unbounded direction says nothing of any one cell: cap every base cell by the largest
     # published value, which keeps the program bounded without cutting any true table
     cap = float(np.max(np.abs(b_eq), initial=1.0)) * 10 + 1
+    inside = np.isin(component, np.unique(component[touched]))
+    columns = np.flatnonzero(inside)
+    sub = a_eq[:, columns].tocsr()
+    live = np.flatnonzero(np.diff(sub.indptr) > 0)
+    programme = Programme(sub[live], b_eq[live], upper=cap)
     for sense in (-1.0, 1.0):
-        inside = np.isin(component, np.unique(component[touched]))
-        columns = np.flatnonzero(inside)
-        sub = a_eq[:, columns].tocsr()
-        live = np.flatnonzero(np.diff(sub.indptr) > 0)
-        res = linprog(sense * objective[columns], A_eq=sub[live], b_eq=b_eq[live],
-                      bounds=(0, cap), method="highs")
-        if res.status != 0:
+        solved = programme.optimise(sense * objective[columns])
+        if solved is None:
             continue
         x = np.zeros(len(objective))
-        x[columns] = res.x
+        x[columns] = solved[0]
         solution = constant + rows @ x
         np.minimum(seen_low, solution, out=seen_low)
         np.maximum(seen_high, solution, out=seen_high)
 
 
 def _single(low: float, high: float, whole: bool) -> bool:
-    """The interval holds one value (one integer for a count)."""
+    """The interval holds one value (one integer for a count); never an unbounded one."""
+    if not np.isfinite(high):
+        return False
     if whole:
         return np.floor(high + 1e-6) - np.ceil(low - 1e-6) < 1
     return high - low <= _TOL * max(1.0, abs(high))

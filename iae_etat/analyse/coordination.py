@@ -19,7 +19,6 @@ import pandas as pd
 from iae_etat.analyse import audit, modele
 
 MAX_ROUNDS = 200
-FAILURES_PER_ROUND = 8  # per system: the next round audits again what they change
 
 
 @dataclass
@@ -67,8 +66,7 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
         state = audit.Cellules(values, hidden[rows], ~hidden[rows], primary[rows],
                                effectifs[rows])
         for number in sorted(dirty):
-            verdicts[number] = audit.audit_block(blocks[number], state, protection,
-                                                 limit=FAILURES_PER_ROUND if drive else None)
+            verdicts[number] = audit.audit_block(blocks[number], state, protection)
         failing = [r for found in verdicts.values() for r in found if not r.ok]
         if not failing or not drive or rounds >= MAX_ROUNDS:
             break

@@ -60,6 +60,15 @@ def test_two_hidden_cells_keep_their_interval_from_zero_to_the_total():
     assert all(r.ok for r in found.values())
 
 
+def test_an_unbounded_cell_is_not_disclosed_even_when_its_value_is_not_whole():
+    # A = 4.5 (a count shared out by residence) hidden, no total published over it: A lies in
+    # [0, +inf), which is no single value, whether the count is whole or not.
+    table = _table({("commune", "A"): 4.5, ("commune", "B"): 20})
+    found = _verdicts(table, _territoires(["E", "E"]), {("commune", "A")}, set())
+    assert (found[("commune", "A")].bas, found[("commune", "A")].haut) == (0, np.inf)
+    assert found[("commune", "A")].ok and found[("commune", "A")].raison == ""
+
+
 def test_a_primary_cell_narrowed_inside_its_protection_interval_fails():
     # A = 4, B = 1 hidden, E = 5: A lies in [0, 5], short of 4 + 3 = 7.
     table = _table({("commune", "A"): 4, ("commune", "B"): 1, ("epci", "E"): 5})
