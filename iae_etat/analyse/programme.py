@@ -42,7 +42,7 @@ class Programme:
     def optimise(self, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """The optimal ``x`` and the duals of the equations; None when unbounded."""
         self._solver.changeColsCost(len(cost), self._columns, np.asarray(cost, dtype=float))
-        for attempt in range(2):
+        for _attempt in range(2):
             self._solver.run()
             status = self._solver.getModelStatus()
             if status == highs.HighsModelStatus.kOptimal:
