@@ -6,15 +6,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installe
 
 .DEFAULT_GOAL := help
-.PHONY: help build test lint demo bench clean
+.PHONY: help build test lint demo bench clean lock
 
 help: ## Afficher cette aide
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# The versions installed are those of requirements.lock (hashes checked): a new release of a
+# dependency cannot change a figure or break a yearly rebuild. « make lock » refreshes it.
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
 build: $(STAMP) ## Installer si besoin puis construire le département de démonstration (avec le PDF)
@@ -32,6 +34,11 @@ bench: $(STAMP) ## Mesurer les performances à l'échelle nationale (environ 10 
 
 demo: $(STAMP) ## Régénérer les données fictives de démonstration dans data/raw/
 	$(BIN)/iae-etat demo .
+
+lock: $(STAMP) ## Recalculer requirements.lock (versions et empreintes) depuis pyproject.toml
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --generate-hashes --extra test --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 clean: ## Supprimer les sorties construites (data/processed, reports)
 	rm -rf data/processed/[0-9]* reports/[0-9]*

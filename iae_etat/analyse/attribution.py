@@ -26,21 +26,25 @@ PART_COLUMNS = ["siret", "type_siae", "code_commune", "part"]
 _EPCI_PLACE = "@"  # prefix of an EPCI used as a place, beside the commune codes
 
 
-def implantation(structures: pd.DataFrame) -> pd.DataFrame:
-    """Every respondent sited in the scope gives its whole figures to its commune."""
-    sited = structures[structures["a_repondu"].astype(bool) & structures["code_commune"].notna()]
+def implantation(structures: pd.DataFrame, repondantes: bool = True) -> pd.DataFrame:
+    """Every respondent (every SIAE when not ``repondantes``) sited in the scope gives its
+    whole figures to its commune."""
+    sited = structures[structures["code_commune"].notna()]
+    if repondantes:
+        sited = sited[sited["a_repondu"].astype(bool)]
     return sited[["siret", "type_siae", "code_commune"]].assign(part=1.0)[PART_COLUMNS] \
         .reset_index(drop=True)
 
 
 def residence(structures: pd.DataFrame, residence_table: pd.DataFrame,
-              territoires: pd.DataFrame) -> pd.DataFrame:
-    """Parts by EPCI of residence (place ``@<code_epci>``), the site for the others.
+              territoires: pd.DataFrame, repondantes: bool = True) -> pd.DataFrame:
+    """Parts by EPCI of residence (place ``@<code_epci>``), the site for the others (the
+    respondents without residence figures, and every other SIAE when not ``repondantes``).
 
     ``residence_table`` is ``raw_questionnaires_residence`` (siret, type_siae, code_epci or
     « hors », salaries). A respondent whose residence lines add up to zero has no residence data.
     """
-    sites = implantation(structures)
+    sites = implantation(structures, repondantes)
     data = residence_table[["siret", "type_siae", "code_epci", "salaries"]].copy()
     data["salaries"] = data["salaries"].astype(float)
     data = data.merge(sites[["siret", "type_siae"]], on=["siret", "type_siae"])

@@ -17,10 +17,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from iae_etat.tables.contracts import columns
+
 VARIABLE_ETP = "etp_conventionnes_asp"
 VARIABLE_NOMBRE = "nb_siae"
-GROUP_COLUMNS = ["code_departement", "type_siae", "variable", "siae", "repondantes", "total",
-                 "total_repondantes", "poids"]
+GROUP_COLUMNS = columns("out_calage")
 
 
 def etp_asp(structures: pd.DataFrame, asp: pd.DataFrame | None) -> pd.Series:

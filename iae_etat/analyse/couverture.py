@@ -15,16 +15,14 @@ import pandas as pd
 
 from iae_etat.common.indicators import NEEDS
 from iae_etat.common.vocabulary import ENSEMBLE
+from iae_etat.tables.contracts import columns
 
 # Bands of the indice de couverture, from the lower bound of each (DESIGN §3).
 BANDES = ((0.8, "très faible"), (0.6, "faible"), (0.4, "intermédiaire"), (0.2, "bonne"),
           (-np.inf, "très bonne"))
 LIBELLES_BESOINS = {"de_abc": "Demandeurs d'emploi A, B, C",
                     "foyers_rsa": "Foyers allocataires du RSA"}
-COLUMNS = ["diffusion", "niveau", "code", "libelle", "besoin", "libelle_besoin",
-           "valeur_besoin", "etp_conventionnes", "nb_siae", "taux_equipement", "part_besoin",
-           "part_offre", "indice_couverture", "couverture", "zone_blanche", "rang_zone_blanche",
-           "statut"]
+COLUMNS = columns("out_couverture")
 _KEY = ["diffusion", "niveau", "code", "libelle"]
 
 

@@ -33,6 +33,7 @@ import pandas as pd
 from iae_etat.analyse.couverture import LIBELLES_BESOINS, wide
 from iae_etat.common.indicators import NEEDS
 from iae_etat.common.vocabulary import ENSEMBLE, LEVELS, PUBLIC_LABELS, PUBLICS
+from iae_etat.tables.contracts import columns
 from iae_etat.territoires.levels import level_frame
 
 ETP, SALARIES = "etp_manquants", "salaries_manquants"
@@ -48,9 +49,7 @@ FORMULES = {
 UNITES = {ETP: "ETP", SALARIES: "personnes"}
 UNITES_TAUX = {ETP: "ETP pour 1 000", SALARIES: "%"}
 LIBELLE_ENSEMBLE = "Ensemble des publics"
-COLUMNS = ["diffusion", "niveau", "code", "libelle", "mesure", "libelle_mesure", "public",
-           "libelle_public", "besoin", "libelle_besoin", "unite", "assiette", "taux_territoire",
-           "taux_reference", "unite_taux", "cible", "offre", "ecart", "rang", "statut"]
+COLUMNS = columns("out_ecarts")
 _KEY = ["diffusion", "niveau", "code"]
 INPUTS = ("etp_conventionnes", *NEEDS, "salaries_annee", "salaries_public",
           "part_public_salaries", "part_public_de_abc")

@@ -16,6 +16,24 @@ REFERENCE_COLUMNS = [*KEY, "valeur", "statut"]
 # repeated over millions of rows.
 DICTIONARY_COLUMNS = [c for c in REFERENCE_COLUMNS if c != "valeur"]
 PART_ROWS = 1_000_000
+RATES = ("%", "points")  # units whose change is a difference in points, not a percentage
+
+
+def with_breaks(frame: pd.DataFrame, ruptures: list, millesime: int) -> pd.DataFrame:
+    """``frame`` (rows of ``out_evolution``) with ``rupture``: the series breaks of the sources
+    (``adapters.Rupture``) between each row's reference and ``millesime`` that concern its
+    indicator, as the report tells them (empty when none)."""
+    texts = pd.Series("", index=frame.index, dtype="string")
+    seen = set()
+    for rupture in ruptures:
+        if (rupture.annee, rupture.motif) in seen:  # several adapters of one source
+            continue
+        seen.add((rupture.annee, rupture.motif))
+        hit = frame["indicateur"].isin(rupture.indicateurs).to_numpy() \
+            & (frame["millesime_reference"].to_numpy() < rupture.annee) \
+            & (rupture.annee <= millesime)
+        texts[hit] = texts[hit].where(texts[hit] == "", texts[hit] + " ") + rupture.texte()
+    return frame.assign(rupture=texts)
 
 
 def evolution(current: pd.DataFrame, previous: dict[int, pd.DataFrame]) -> pd.DataFrame:
@@ -65,7 +83,7 @@ def evolution_parts(current: pd.DataFrame,
     if empty:
         yield pd.DataFrame(columns=[*KEY, "libelle", "unite", "millesime_reference",
                                     "valeur_reference", "valeur", "ecart", "ecart_pct",
-                                    "statut"])
+                                    "statut", "rupture"])
 
 
 def _aligned(found: np.ndarray, reference: pd.DataFrame) -> tuple[np.ndarray, ...]:
@@ -115,6 +133,8 @@ def _compare(current: pd.DataFrame, ancienne: np.ndarray, secret_reference: np.n
     ecart = valeur - ancienne
     with np.errstate(invalid="ignore", divide="ignore"):
         ecart_pct = ecart / np.where(ancienne != 0, ancienne, np.nan) * 100
+    # a rate changes in points (``ecart``), never in percent of itself
+    ecart_pct[merged["unite"].isin(RATES).to_numpy(dtype=bool)] = np.nan
     secret = (merged["statut"] == SECRET).to_numpy() | secret_reference
     missing = np.isnan(valeur) | np.isnan(ancienne)
     hidden = secret & (merged["diffusion"] == "publique").to_numpy()
@@ -122,6 +142,7 @@ def _compare(current: pd.DataFrame, ancienne: np.ndarray, secret_reference: np.n
     return merged.assign(
         valeur=valeur * hide, millesime_reference=millesime, valeur_reference=ancienne * hide,
         ecart=ecart * hide, ecart_pct=ecart_pct * hide,
+        rupture=pd.Series("", index=merged.index, dtype="string"),  # see with_breaks
         statut=pd.Categorical.from_codes(
             np.select([secret, missing], [STATUTS.index(SECRET), STATUTS.index(NON_DISPONIBLE)],
                       STATUTS.index(PUBLIE)), STATUTS))

@@ -11,12 +11,9 @@ From the ASP: the aide au poste of the annexes financières of every conventione
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
-from iae_etat.common.errors import ConfigError
 from iae_etat.common.indicators import BY_CODE
 from iae_etat.common.vocabulary import ENSEMBLE, SUPRA_COMMUNAL, TYPES_SIAE
 from iae_etat.project.config import Projet
@@ -39,19 +36,10 @@ CELL = ["niveau", "code", "type_siae"]
 
 
 def montant_rsa_annuel(projet: Projet) -> float | None:
-    """``[financement] montant_rsa_annuel`` of the configuration, or None when absent."""
-    section = projet.section("financement")
-    if "montant_rsa_annuel" not in section:
-        return None
-    value = section["montant_rsa_annuel"]
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0 \
-            or not math.isfinite(value):
-        raise ConfigError(f"{projet.config_path} : [financement] montant_rsa_annuel doit être un "
-                          f"montant en euros strictement positif (lu : {value!r}).")
-    if not str(section.get("source", "")).strip():
-        raise ConfigError(f"{projet.config_path} : [financement] montant_rsa_annuel doit être "
-                          "accompagné de sa source (clé « source » : décret et date).")
-    return float(value)
+    """``[financement] montant_rsa_annuel`` of the configuration (validated at load, with its
+    source), or None when absent."""
+    value = projet.settings.financement.montant_rsa_annuel
+    return None if value is None else float(value)
 
 
 def financing_by_siae(structures: pd.DataFrame, reponses: pd.DataFrame) -> pd.DataFrame:

@@ -156,7 +156,9 @@ def equations(data: pd.DataFrame, territoires: pd.DataFrame,
     indicator with its part indicators.
     """
     cells = CellKeys(data, _CELL)
-    methods = data[["niveau", "indicateur", "methode"]].drop_duplicates() \
+    # the attribution alone (before « + »): an estimate or a source adds up like the rest
+    methods = data[["niveau", "indicateur"]].assign(
+        methode=data["methode"].astype(str).str.split("+").str[0]).drop_duplicates() \
         if "methode" in data.columns else None
     names: list[str] = []
     parts: list[tuple[np.ndarray, ...]] = []

@@ -12,12 +12,14 @@ import pandas as pd
 from iae_etat.analyse import calage
 from iae_etat.analyse.attribution import hors_secret
 from iae_etat.analyse.audit import Protection
+from iae_etat.analyse.computed import COMPUTED
 from iae_etat.analyse.couverture import couverture
 from iae_etat.analyse.ecarts import ecarts
 from iae_etat.analyse.evolution import (
     DICTIONARY_COLUMNS,
     REFERENCE_COLUMNS,
     evolution_parts,
+    with_breaks,
 )
 from iae_etat.analyse.financement import SOMMES as SOMMES_FINANCEMENT
 from iae_etat.analyse.financement import montant_rsa_annuel
@@ -25,11 +27,19 @@ from iae_etat.analyse.indicateurs import indicators
 from iae_etat.analyse.plausibility import sanity_checks
 from iae_etat.analyse.secret import ASP, REPONSES, apply_secret
 from iae_etat.analyse.themes import couts_valorisation
+from iae_etat.common import resources
 from iae_etat.common.errors import DataError, Probleme
 from iae_etat.common.indicators import CATALOGUE
-from iae_etat.common.vocabulary import EXIT_CATEGORIES, QUESTIONNAIRES, QUESTIONNAIRES_RESIDENCE
+from iae_etat.common.vocabulary import (
+    AUDIT_FILE,
+    CALAGE_GROUPS,
+    EXIT_CATEGORIES,
+    QUESTIONNAIRES,
+    QUESTIONNAIRES_RESIDENCE,
+)
 from iae_etat.project.config import Projet
 from iae_etat.project.method import methode, seuil_zone_blanche
+from iae_etat.sources.adapters import load_adapter
 from iae_etat.tables.catalogue import Catalogue
 from iae_etat.tables.files import write_text
 
@@ -48,7 +58,6 @@ DERIVED = {"taux_equipement_etp_de_abc": ("de_abc", "etp_conventionnes"),
            "couts_evites": ("sorties_durables", "sorties_dynamiques")}
 # Additive relations between indicators of one cell (total → parts), for the secondary secrecy.
 SOMMES = {**SOMMES_FINANCEMENT, "sorties_dynamiques": EXIT_CATEGORIES}
-AUDIT_FILE = "audit_secret.json"
 # The sources that hold the structures' own figures, for the rule of the contributing SIAE; a
 # count of the structures themselves (their public list) is not one of them.
 STRUCTURE_SOURCES = {"core_structures": REPONSES, "raw_questionnaires": REPONSES,
@@ -84,7 +93,8 @@ def write_audit(directory: Path, rapport: dict) -> None:
 
 def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.DataFrame:
     """Compute and write ``out_indicateurs``, ``out_couverture``, ``out_ecarts``,
-    ``out_evolution`` and the sanity checks ``out_controles``; returns the indicators.
+    ``out_evolution``, the calibration groups ``out_calage`` and the sanity checks
+    ``out_controles``; returns the indicators.
 
     The summary of the secrecy audit is written beside them (``AUDIT_FILE``); when the audit
     cannot pass, nothing is published: ``DataError`` (exit 1) says which cells fail."""
@@ -98,8 +108,9 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
     choix = methode(projet)
     residence = catalogue.read_optional(QUESTIONNAIRES_RESIDENCE) \
         if choix.attribution == "residence" else None
-    poids = calage.poids(structures, calage.groupes(structures, territoires, asp),
-                              territoires) if choix.non_reponse == "calage" else None
+    groupes = calage.groupes(structures, territoires, asp)  # written for the method annex
+    poids = calage.poids(structures, groupes, territoires) \
+        if choix.non_reponse == "calage" else None
     table = indicators(territoires, structures, besoins, asp, reponses, residence, poids,
                        rsa_annuel=montant_rsa_annuel(projet),
                        couts=couts_valorisation(projet),
@@ -113,7 +124,8 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
         primary = hors_secret(table, by_site, effectifs, seuil)
     montants = frozenset(i.code for i in CATALOGUE if i.montant)
     rules = projet.secret
-    published = apply_secret(table, territoires, seuil, effectifs, DERIVED, montants,
+    derived = DERIVED | {c.code: c.inputs for c in COMPUTED.values()}  # hidden with an input
+    published = apply_secret(table, territoires, seuil, effectifs, derived, montants,
                              rules.seuil_dominance, SOMMES, primary,
                              structures=structure_indicators(), min_siae=rules.seuil_structures,
                              protection=Protection(rules.protection_effectifs,
@@ -127,6 +139,7 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
         written = background.submit(catalogue.write, "out_indicateurs", published)
         catalogue.write("out_couverture", couverture(published, seuil_zone_blanche(projet)))
         catalogue.write("out_ecarts", ecarts(published, territoires))
+        catalogue.write(CALAGE_GROUPS, groupes)
         checks = sanity_checks(published, f"data/processed/{millesime}/out_indicateurs.parquet")
         catalogue.write("out_controles", pd.DataFrame([p.as_row() for p in checks],
                                                       columns=list(Probleme.COLUMNS)))
@@ -134,6 +147,9 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
     previous = {m: partial(pd.read_parquet, path, columns=REFERENCE_COLUMNS,
                            read_dictionary=DICTIONARY_COLUMNS)  # read in turn, when compared
                 for m, path in projet.built_before(millesime)}
-    catalogue.write_parts("out_evolution", evolution_parts(published, previous))
+    ruptures = [r for name in resources.names("pipelines", projet.dir, ".yaml")
+                for r in load_adapter(name.removesuffix(".yaml"), projet.dir).ruptures]
+    catalogue.write_parts("out_evolution", (with_breaks(part, ruptures, millesime)
+                                            for part in evolution_parts(published, previous)))
     return published
 

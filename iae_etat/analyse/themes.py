@@ -8,47 +8,21 @@ category count the SIAE that gave their sorties and every category (as ``sorties
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from iae_etat.analyse.financement import commune_sums, level_sums, long_rows, territory_links
-from iae_etat.common.errors import ConfigError
 from iae_etat.common.vocabulary import EXIT_CATEGORIES
 from iae_etat.project.config import Projet
 
 PERSONNEL = ("etp_encadrement_technique", "etp_accompagnement", "etp_direction", "benevoles")
-# Counts a unit cost of ``[valorisation]`` may be multiplied by.
-BASES_VALORISATION = {"sorties_durables": "sorties en emploi durable",
-                      "sorties_dynamiques": "sorties dynamiques"}
+
 
 
 def couts_valorisation(projet: Projet) -> list[dict]:
-    """The unit costs of ``[valorisation] couts`` (``libelle, par, montant, source``), checked;
-    empty when none is configured."""
-    couts = projet.section("valorisation").get("couts", [])
-    where = f"{projet.config_path} : [valorisation]"
-    if not isinstance(couts, list):
-        raise ConfigError(f"{where} couts doit être une liste de tables [[valorisation.couts]].")
-    out = []
-    for rank, cout in enumerate(couts, start=1):
-        if not isinstance(cout, dict):
-            raise ConfigError(f"{where} : le coût n° {rank} doit être une table.")
-        montant = cout.get("montant")
-        if isinstance(montant, bool) or not isinstance(montant, int | float) \
-                or not montant > 0 or not math.isfinite(montant):
-            raise ConfigError(f"{where} : le coût n° {rank} doit avoir un « montant » en euros "
-                              f"strictement positif (lu : {montant!r}).")
-        if cout.get("par") not in BASES_VALORISATION:
-            raise ConfigError(f"{where} : le coût n° {rank} doit avoir « par » égal à "
-                              + " ou ".join(f"« {b} »" for b in BASES_VALORISATION)
-                              + f" (lu : {cout.get('par')!r}).")
-        if not str(cout.get("libelle", "")).strip() or not str(cout.get("source", "")).strip():
-            raise ConfigError(f"{where} : le coût n° {rank} doit avoir un « libelle » et une "
-                              "« source » citée.")
-        out.append({"libelle": str(cout["libelle"]), "par": cout["par"],
-                    "montant": float(montant), "source": str(cout["source"])})
-    return out
+    """The unit costs of ``[valorisation] couts`` (``libelle, par, montant, source``), validated
+    at load (``project/declaration.py``); empty when none is configured."""
+    return [{"libelle": c["libelle"], "par": c["par"], "montant": float(c["montant"]),
+             "source": c["source"]} for c in projet.settings.valorisation.couts]
 
 
 def _answers(structures: pd.DataFrame, reponses: pd.DataFrame) -> pd.DataFrame:

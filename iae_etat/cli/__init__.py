@@ -13,18 +13,22 @@ import typer
 
 from iae_etat.cli import (
     _francais,
+    campagne,
     check,
     consolidate,
     demo,
     init,
     questionnaire,
+    rules,
     scenario,
     sources,
     stages,
     status,
+    telecharger,
 )
-from iae_etat.cli._options import APP_HELP, global_callback
-from iae_etat.common.errors import EXIT_USAGE, IaeEtatError
+from iae_etat.cli._options import APP_HELP, global_callback, json_written, write_json
+from iae_etat.common.errors import EXIT_DATA, EXIT_USAGE, IaeEtatError, os_error_text
+from iae_etat.tables.files import printable
 
 app = typer.Typer(
     cls=_francais.FrenchGroup, name="iae-etat", add_completion=False,
@@ -32,8 +36,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]})
 app.callback(help=APP_HELP)(global_callback)
 for function in (init.init, questionnaire.questionnaire, check.check, stages.ingest,
-                 stages.analyse, stages.report, stages.build, sources.sources, status.status,
-                 scenario.scenario, consolidate.consolidate, demo.demo):
+                 stages.analyse, stages.report, stages.build, sources.sources,
+                 telecharger.telecharger, status.status, campagne.campagne, scenario.scenario,
+                 consolidate.consolidate, rules.regles, demo.demo):
     app.command(cls=_francais.FrenchCommand)(function)
 
 
@@ -75,6 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     args = hoist_global_options(sys.argv[1:] if argv is None else argv) or ["--help"]
     debug = "--debug" in args
+    failure: dict = {}
     if "--help" in args or "-h" in args:
         _francais.install()
     try:
@@ -82,8 +88,9 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Exit as exc:
         code = exc.exit_code
     except typer.TyperException as exc:
-        typer.echo(f"Erreur d'utilisation : {_francais.translate_error(exc.format_message())}",
-                   err=True)
+        message = _francais.translate_error(exc.format_message())
+        failure = {"erreur": message}
+        typer.echo(printable("Erreur d'utilisation : " + message), err=True)
         typer.echo("Aide : iae-etat --help, ou iae-etat COMMANDE --help.", err=True)
         code = EXIT_USAGE
     except typer.Abort:
@@ -94,6 +101,18 @@ def main(argv: list[str] | None = None) -> None:
             raise
         _report_error(exc)
         code = exc.exit_code
+        failure = {"erreur": exc.message, "conseil": exc.conseil,
+                   "problemes": [p.as_row() for p in getattr(exc, "problemes", [])]}
+    except OSError as exc:
+        if debug:
+            raise
+        name = f" ({printable(str(exc.filename))})" if getattr(exc, "filename", None) else ""
+        typer.echo(f"Erreur : lecture ou écriture impossible{name} : {os_error_text(exc)}.",
+                   err=True)
+        typer.echo("Conseil : libérez de la place ou vérifiez les droits du dossier du projet, "
+                   "puis relancez.", err=True)
+        code = EXIT_DATA
+        failure = {"erreur": f"lecture ou écriture impossible : {os_error_text(exc)}"}
     except Exception:
         if debug:
             raise
@@ -103,13 +122,17 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo("Erreur interne inattendue (relancez avec --debug pour la trace) : "
                    f"{sys.exc_info()[0].__name__} dans {last.name}.", err=True)
         code = 70
-    sys.exit(code if isinstance(code, int) else 0)
+        failure = {"erreur": "erreur interne inattendue"}
+    code = code if isinstance(code, int) else 0
+    if "--json" in args and not json_written() and "--help" not in args and "-h" not in args:
+        write_json({"code_sortie": code, **failure})  # cron reads an object on every exit
+    sys.exit(code)
 
 
 def _report_error(exc) -> None:
-    typer.echo(f"Erreur : {exc.message}", err=True)
+    typer.echo(printable(f"Erreur : {exc.message}"), err=True)
     for probleme in getattr(exc, "problemes", [])[:20]:
         where = " ".join(x for x in (probleme.fichier, probleme.feuille, probleme.cellule) if x)
-        typer.echo(f"  - {where} : {probleme.message}", err=True)
+        typer.echo(printable(f"  - {where} : {probleme.message}"), err=True)
     if exc.conseil:
-        typer.echo(f"Conseil : {exc.conseil}", err=True)
+        typer.echo(printable(f"Conseil : {exc.conseil}"), err=True)

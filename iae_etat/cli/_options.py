@@ -13,6 +13,7 @@ import typer
 from iae_etat import __version__
 from iae_etat.project.config import find_project_dir, load_projet
 from iae_etat.project.log import Journal
+from iae_etat.tables.files import printable
 
 
 @dataclass
@@ -41,17 +42,31 @@ class GlobalOptions:
     def info(self, message: str) -> None:
         """A progress or result line, silenced by --quiet and by --json."""
         if not self.quiet and not self.json:
-            typer.echo(message)
+            typer.echo(printable(message))
 
     def detail(self, message: str) -> None:
         """A line shown only with --verbose."""
         if self.verbose and not self.quiet and not self.json:
-            typer.echo(message)
+            typer.echo(printable(message))
 
     def result(self, data: dict) -> None:
         """The machine-readable summary printed on stdout with --json."""
         if self.json:
-            sys.stdout.write(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
+            write_json(data)
+
+
+_JSON_WRITTEN: list[bool] = []
+
+
+def write_json(data: dict) -> None:
+    """One JSON object on stdout (the summary of a command, or of its failure)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
+    _JSON_WRITTEN.append(True)
+
+
+def json_written() -> bool:
+    """True once a JSON object was written on stdout during this run."""
+    return bool(_JSON_WRITTEN)
 
 
 def _version(value: bool) -> None:
@@ -99,7 +114,8 @@ APP_HELP = (
     "Cycle annuel : déposer les fichiers dans data/raw/<source>/<millésime>/, puis lancer "
     "« iae-etat build ».\n\n"
     "Codes de sortie : 0 sorties produites ; 1 erreurs de données ; 2 erreur d'utilisation "
-    "ou de configuration ; 75 une autre exécution est en cours.")
+    "ou de configuration ; 70 erreur interne (à signaler, avec la sortie de --debug) ; 75 une "
+    "autre exécution est en cours ; 130 interrompu.")
 
 
 def options(ctx: typer.Context) -> GlobalOptions:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from iae_etat.cli._options import options
+from iae_etat.common.errors import EXIT_DATA
 
 
 def consolidate(
@@ -23,8 +24,13 @@ def consolidate(
     from iae_etat.report.consolidation import run_consolidate
 
     opts = options(ctx)
-    paths = run_consolidate(list(entrees), output, opts.millesime)
+    problemes: list = []
+    paths = run_consolidate(list(entrees), output, opts.millesime, problemes)
+    for probleme in problemes:
+        opts.info(f"  avertissement : {probleme.fichier} › {probleme.cellule} : "
+                  f"{probleme.message}")
     for path in paths:
         opts.info(f"Écrit : {path}")
-    opts.result({"sorties": [str(p) for p in paths]})
-    return 0
+    opts.result({"sorties": [str(p) for p in paths],
+                 "problemes": [p.as_row() for p in problemes]})
+    return EXIT_DATA if opts.strict and problemes else 0

@@ -16,6 +16,7 @@ def questionnaire(ctx: typer.Context) -> int:
 
     Un classeur par SIAE : reports/<millésime>/questionnaires/<siret>.xlsx.
     """
+    from iae_etat.questionnaire.feedback import project_layout
     from iae_etat.questionnaire.generation import questionnaires
     from iae_etat.sources.stage import IngestResult, previous_answers, structures_in_scope
     from iae_etat.tables.contracts import load_contract
@@ -30,12 +31,11 @@ def questionnaire(ctx: typer.Context) -> int:
         raise UsageError(f"Aucune SIAE dans la liste des structures de {millesime}.",
                          conseil=f"Déposez la liste des SIAE dans data/raw/structures/"
                                  f"{millesime}/ puis relancez.")
-    epcis = sorted(set(territoires[["code_epci", "nom_epci"]].dropna().itertuples(
-        index=False, name=None)))
+    epcis, exemple = project_layout(territoires, projet.departements[0])
     files = questionnaires(load_contract(QUESTIONNAIRES, projet.dir),
                            load_contract(QUESTIONNAIRES_RESIDENCE, projet.dir), millesime, liste,
                            epcis, previous_answers(projet, millesime - 1),
-                           projet.donnees_fictives)
+                           projet.donnees_fictives, exemple)
     folder = projet.reports_dir(millesime) / "questionnaires"
     with project_lock(projet.dir):
         for name, data in files.items():

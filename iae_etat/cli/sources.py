@@ -9,7 +9,7 @@ from iae_etat.cli._options import options
 
 def sources(ctx: typer.Context) -> int:
     """Lister les sources : fichiers attendus, colonnes lues, fichiers trouvés."""
-    from iae_etat.sources.inventory import inventory
+    from iae_etat.sources.inventory import inventory, misplaced
 
     opts = options(ctx)
     projet = opts.projet()
@@ -21,16 +21,29 @@ def sources(ctx: typer.Context) -> int:
     for entry in entries:
         found = entry["fichiers_trouves"]
         state = f"{len(found)} fichier(s) trouvé(s)" if found else "aucun fichier"
-        opts.info(f"\n{entry['titre']} [{entry['adaptateur']}] — {state}")
+        opts.info("")
+        opts.info(f"{entry['titre']} [{entry['adaptateur']}] — {state}")
         opts.info(f"  Dossier : {entry['dossier']}/ — fichiers "
                   + ", ".join(entry["fichiers_attendus"]) + f" (lecteur {entry['lecteur']}"
                   + (f", feuille {entry['feuille']}" if entry["feuille"] else "") + ")")
         columns = ", ".join(f"« {v} »" + (" (facultative)" if k in entry["facultatives"] else "")
                             for k, v in entry["colonnes"].items())
-        opts.info(f"  Colonnes lues : {columns}")
+        opts.info(f"  Colonnes lues : {columns}" if columns else
+                  "  Réponses lues par leur code (colonne A de chaque onglet du questionnaire)")
         opts.info(f"  Alimente : {entry['table']} — licence : {entry['licence'] or 'non précisée'}"
                   + (f" — données : {entry['vintage']}" if entry["vintage"] else ""))
+        where = entry["telechargement"]
+        if where:
+            opts.info(f"  Fichier public : jeu « {where['jeu']} » sur {where['page']} — à "
+                      f"enregistrer sous {entry['dossier']}/{where['fichier']} "
+                      "(ou : iae-etat telecharger)")
         for name in found:
             opts.detail(f"  Trouvé : {name}")
-    opts.result({"millesime": millesime, "adaptateurs": entries})
+    wrong = misplaced(projet, millesime)
+    if wrong:
+        opts.info(f"\n{len(wrong)} fichier(s) mal placé(s), donc non lu(s) :")
+    for probleme in wrong:
+        opts.info(f"  {probleme.fichier} : {probleme.message}")
+    opts.result({"millesime": millesime, "adaptateurs": entries,
+                 "fichiers_mal_places": [p.as_row() for p in wrong]})
     return 0

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from iae_etat.cli._options import GlobalOptions, options
-from iae_etat.pipeline.build import STAGE_LABELS, run
+from iae_etat.pipeline.build import run
+from iae_etat.pipeline.stages import COMMANDS, label
 
 Force = Annotated[bool, typer.Option(
     "--force", help="Tout recalculer, même ce qui est à jour.")]
@@ -18,7 +19,7 @@ Pdf = Annotated[bool, typer.Option(
                   "iae-etat.toml : [rapport] pdf = true.")]
 
 
-def _run(ctx: typer.Context, steps: tuple[str, ...], force: bool,
+def _run(ctx: typer.Context, commands: tuple[str, ...], force: bool,
          every_millesime: bool = False, pdf: bool = False) -> int:
 
     opts = options(ctx)
@@ -33,10 +34,10 @@ def _run(ctx: typer.Context, steps: tuple[str, ...], force: bool,
         with _status(opts) as status:
             def on_stage(stage: str, status=status) -> None:
                 if status is not None:
-                    status.update(f"{STAGE_LABELS[stage].capitalize()}…")
-                opts.detail(f"Étape : {STAGE_LABELS[stage]}")
+                    status.update(f"{label(stage).capitalize()}…")
+                opts.detail(f"Étape : {label(stage)}")
 
-            summary = run(projet, millesime, steps, strict=opts.strict, force=force,
+            summary = run(projet, millesime, commands, strict=opts.strict, force=force,
                           journal=opts.journal(), on_stage=on_stage, pdf=pdf)
         _print_summary(opts, summary)
         results.append(summary.as_dict())
@@ -59,7 +60,7 @@ def _print_summary(opts: GlobalOptions, summary) -> None:
     if not summary.etapes_relancees:
         opts.info("Déjà à jour : rien à recalculer (--force pour tout refaire).")
     else:
-        opts.info("Étapes exécutées : " + ", ".join(STAGE_LABELS[s]
+        opts.info("Étapes exécutées : " + ", ".join(label(s)
                                                      for s in summary.etapes_relancees) + ".")
     if summary.questionnaires_recus:
         opts.info(f"Suivi de la collecte : {summary.questionnaires_recus} questionnaire(s) "
@@ -93,7 +94,8 @@ def ingest(ctx: typer.Context, force: Force = False) -> int:
 
 
 def analyse(ctx: typer.Context, force: Force = False) -> int:
-    """Calculer les indicateurs (offre, besoins, couverture) sous secret statistique."""
+    """Calculer les indicateurs (offre, besoins, couverture) sous secret statistique et appliquer
+    les scénarios du projet."""
     return _run(ctx, ("analyse",), force)
 
 
@@ -107,4 +109,4 @@ def build(ctx: typer.Context, force: Force = False, pdf: Pdf = False,
               "--all", help="Construire tous les millésimes présents, du plus ancien au plus "
                             "récent.")] = False) -> int:
     """Tout enchaîner : ingestion, analyse et rapport (seulement ce qui a changé)."""
-    return _run(ctx, ("ingest", "analyse", "report"), force, every_millesime=tous, pdf=pdf)
+    return _run(ctx, COMMANDS, force, every_millesime=tous, pdf=pdf)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from iae_etat.cli._options import options
-from iae_etat.pipeline.build import STAGE_LABELS
+from iae_etat.pipeline.stages import label
 from iae_etat.pipeline.status import project_status
 
 
@@ -22,7 +22,7 @@ def status(ctx: typer.Context) -> int:
         built = entry["derniere_construction"]
         stale = entry["etapes_a_refaire"]
         state = "à jour" if not stale else \
-            "à refaire : " + ", ".join(STAGE_LABELS[s] for s in stale)
+            "à refaire : " + ", ".join(label(s) for s in stale)
         opts.info(f"Millésime {entry['millesime']} — "
                   + (f"construit le {built}" if built else "jamais construit") + f" — {state}")
         line = f"  Questionnaires : {entry['questionnaires_deposes']} déposés"
@@ -32,6 +32,11 @@ def status(ctx: typer.Context) -> int:
             line += (f" ; {entry['siae']} SIAE dans le périmètre, "
                      f"{entry['siae_sans_questionnaire']} sans questionnaire")
         opts.info(line + ".")
+        if "campagne" in entry:
+            progress = entry["campagne"]
+            opts.info(f"  Campagne : {progress['acceptes']} questionnaire(s) accepté(s), "
+                      f"{progress['a_corriger']} à corriger, {progress['sans_reponse']} SIAE "
+                      "sans réponse (relances : iae-etat campagne).")
         if "erreurs" in entry:
             opts.info(f"  Anomalies : {entry['erreurs']} erreur(s), "
                       f"{entry['avertissements']} avertissement(s).")

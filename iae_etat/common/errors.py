@@ -7,7 +7,11 @@ collected all at once and written to the controls.
 
 from __future__ import annotations
 
+import errno
+import re
 from dataclasses import asdict, dataclass
+
+from iae_etat.common import rules
 
 EXIT_OK = 0
 EXIT_DATA = 1
@@ -68,7 +72,11 @@ class WriteError(IaeEtatError):
 
 @dataclass(frozen=True)
 class Probleme:
-    """One data problem, located as precisely as the source allows (columns of DESIGN.md §8)."""
+    """One data problem, located as precisely as the source allows (columns of DESIGN.md §8).
+
+    Without ``gravite`` or ``conseil``, the rule's own (``schemas/regles.yaml``) are taken; a
+    code missing from the catalogue is an ``erreur`` (and fails ``tests/common/test_rules.py``).
+    """
 
     fichier: str
     regle: str
@@ -79,10 +87,20 @@ class Probleme:
     valeur: str = ""
     attendu: str = ""
     conseil: str = ""
-    gravite: str = GRAVITE_ERREUR
+    gravite: str = ""
 
     COLUMNS = ("fichier", "feuille", "cellule", "champ", "valeur", "regle", "attendu", "message",
                "conseil", "gravite")
+
+    def __post_init__(self) -> None:
+        if self.gravite and self.conseil:
+            return
+        declared = rules.rule(self.regle)
+        if not self.gravite:
+            object.__setattr__(self, "gravite",
+                               declared.gravite if declared else GRAVITE_ERREUR)
+        if not self.conseil and declared is not None:
+            object.__setattr__(self, "conseil", declared.conseil)
 
     @property
     def bloquant(self) -> bool:
@@ -93,3 +111,29 @@ class Probleme:
         values = asdict(self)
         return {name: str(values[name]) for name in self.COLUMNS}
 
+
+
+_ERRNO_FR = {
+    errno.ENOSPC: "plus de place sur le disque", errno.EDQUOT: "quota disque dépassé",
+    errno.EACCES: "permission refusée", errno.EPERM: "opération non permise",
+    errno.EROFS: "système de fichiers en lecture seule",
+    errno.ENOENT: "fichier ou dossier introuvable", errno.EIO: "erreur d'entrée-sortie du disque",
+    errno.ENAMETOOLONG: "nom de fichier trop long", errno.EMFILE: "trop de fichiers ouverts",
+    errno.EISDIR: "c'est un dossier", errno.ENOTDIR: "ce n'est pas un dossier",
+    errno.EEXIST: "le fichier existe déjà", errno.ENOTEMPTY: "le dossier n'est pas vide",
+    errno.EFBIG: "fichier trop volumineux", errno.EXDEV: "déplacement entre deux disques",
+    errno.EBUSY: "fichier ou dossier occupé",
+}
+_ERRNO_IN_TEXT = re.compile(r"Errno (\d+)")
+
+
+def os_error_text(exc: BaseException) -> str:
+    """The French reason of an operating-system error (``[Errno 28] …`` → « plus de place sur
+    le disque »), also for ``shutil.Error`` whose message is a list of such errors."""
+    number = getattr(exc, "errno", None)
+    if number is None:
+        found = _ERRNO_IN_TEXT.search(str(exc))
+        number = int(found.group(1)) if found else None
+    if number is None:
+        return "erreur du système de fichiers"
+    return _ERRNO_FR.get(number, f"erreur système n° {number}")

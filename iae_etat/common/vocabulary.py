@@ -34,3 +34,10 @@ EXIT_CATEGORIES = ("sorties_durables", "sorties_transition", "sorties_positives"
 # Tables read by several stages (the Parquet file, the contract and the catalogue key).
 QUESTIONNAIRES = "raw_questionnaires"
 QUESTIONNAIRES_RESIDENCE = "raw_questionnaires_residence"
+CALAGE_GROUPS = "out_calage"  # calibration groups of the non-response (analyse → report)
+SCENARIOS = "out_scenarios"  # the project's what-if files (scenarios stage → report)
+SCENARIOS_HYPOTHESES = "out_scenarios_hypotheses"
+SCENARIOS_RESULTS = "out_scenarios_resultats"
+# The summary of the secrecy audit written by the analyse stage beside its tables (→ report,
+# build.json).
+AUDIT_FILE = "audit_secret.json"

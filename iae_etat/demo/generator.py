@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from iae_etat.common.vocabulary import QUESTIONNAIRES_RESIDENCE
-from iae_etat.demo.sources import AIDE_AU_POSTE, write_sources
+from iae_etat.demo.sources import AIDE_AU_POSTE, FT_BREAK_FACTOR, write_sources
 from iae_etat.questionnaire.prefill import WorkbookTemplate
 from iae_etat.questionnaire.workbook import build_workbook
 from iae_etat.sources.structures import normalise_name
@@ -58,11 +58,12 @@ STREETS = ("Rue des Tilleuls", "Avenue de la Gare", "Chemin des Vignes", "Rue du
 ASP_COLUMNS = ("MESURE", "CODE_DEPARTEMENT", "LIBELLE_DPT", "CODE_POSTAL", "COMMUNE",
                "CODE_NAF2", "NATURE_JURIDIQUE", "SIRET", "DENOMINATION_SOCIALE", "NUM_RUE",
                "NOM_RUE", "CODE_POST_COM", "LIB_COM")
-FT_HEADERS = ("Code commune", "Libellé commune", "Période", "Catégorie A", "Catégorie B",
-              "Catégorie C", "Catégories ABC", "Inscrits depuis 12 à 23 mois",
-              "Inscrits depuis 24 mois ou plus", "Moins de 26 ans", "50 ans ou plus",
-              "Travailleurs handicapés")
-FT_MASK_BELOW = 5
+# The DARES communal export (dares_defm_communales-brutes, with labels).
+FT_HEADERS = ("Date", "Code région", "Région", "Code département", "Département",
+              "Code commune", "Commune", "Type de données", "Catégorie", "Sexe",
+              "Tranche d'âge", "Nombre de demandeurs d'emploi")
+FT_AGES = ("Moins de 25 ans", "De 25 à 49 ans", "50 ans et plus")
+FT_YEARS = 2  # years in the demo's file: the real one holds ten, the demo stays small
 RESPONSE_RATE = 0.85
 DEMO_CONFIG = """# Projet de démonstration : géographie réelle, données entièrement fictives.
 [projet]
@@ -92,6 +93,14 @@ libelle = "Une année de RSA (personne seule) évitée par sortie en emploi dura
 par = "sorties_durables"
 montant = 7758.24
 source = "Décret n° 2025-293 du 29 mars 2025 (RSA : 646,52 € par mois) × 12"
+
+[rapport]
+# le rapport PDF à chaque construction (gardé d'une construction à l'autre)
+pdf = true
+
+[campagne]
+# date limite de retour des questionnaires : rappelée dans les classeurs annotés et le publipostage
+echeance = 2026-03-31
 """
 
 
@@ -137,7 +146,7 @@ def generate_demo(target: Path, departements: tuple[str, ...] = ("26",),
             target, millesime, present, communes, contract, year_rng,
             with_anomalies and millesime == millesimes[-1], previous)
         counts["questionnaires"] = len(previous)
-        _write_france_travail(target, millesime, communes, year_rng)
+        _write_france_travail(target, millesime, communes)
         write_sources(target, millesime, present, communes, seed, with_asp)
     return counts
 
@@ -392,21 +401,37 @@ def resaved(data: bytes, when: str) -> bytes:
     return zip_parts(parts)
 
 
-def _write_france_travail(target: Path, millesime: int, communes: pd.DataFrame,
-                          rng: random.Random) -> None:
+def _write_france_travail(target: Path, millesime: int, communes: pd.DataFrame) -> None:
+    """The DARES communal file as the portal exports it (labels, long format): the fourth
+    quarters of the last ``FT_YEARS`` years (ten in the real file), rounded to 5, with the
+    cumulative « Total » rows. A commune's value of a year is the same in every edition; from
+    2025 on the RSA beneficiaries registered by the
+    loi pour le plein emploi raise it (the series break)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
     writer.writerow(FT_HEADERS)
-    for row in communes.itertuples(index=False):
-        base = max(0.0, float(row.population or 0)) * rng.uniform(0.05, 0.09)
-        for quarter in range(1, 5):
-            abc = round(base * rng.uniform(0.95, 1.05))
-            a = round(abc * rng.uniform(0.5, 0.6))
-            b = round(abc * rng.uniform(0.12, 0.18))
-            values = [a, b, abc - a - b, abc, round(abc * rng.uniform(0.2, 0.28)),
-                      round(abc * rng.uniform(0.18, 0.26)), round(abc * rng.uniform(0.1, 0.16)),
-                      round(abc * rng.uniform(0.25, 0.32)), round(abc * rng.uniform(0.08, 0.12))]
-            shown = ["s" if v < FT_MASK_BELOW else str(v) for v in values]
-            writer.writerow([row.code_commune, row.nom_commune, f"{millesime}-T{quarter}", *shown])
+    totals: dict[tuple[str, str, str], int] = {}
+    for year in range(millesime - FT_YEARS + 1, millesime + 1):
+        for row in communes.itertuples(index=False):
+            rng = random.Random(f"ft-{row.code_commune}-{year}")
+            level = random.Random(f"ft-{row.code_commune}").uniform(0.05, 0.09)
+            abc = max(0.0, float(row.population or 0)) * level * rng.uniform(0.95, 1.05) \
+                * (1 - 0.015 * (year - 2015)) * (FT_BREAK_FACTOR if year >= 2025 else 1)
+            men = abc * rng.uniform(0.46, 0.52)
+            young, old = abc * rng.uniform(0.11, 0.16), abc * rng.uniform(0.25, 0.32)
+            cells = (("Total", "Total", abc), ("Hommes", "Total", men),
+                     ("Femmes", "Total", abc - men), ("Total", FT_AGES[0], young),
+                     ("Total", FT_AGES[1], abc - young - old), ("Total", FT_AGES[2], old))
+            for sexe, age, value in cells:
+                shown = int(round(value / 5) * 5)
+                writer.writerow([f"{year}-T4", row.code_region, row.nom_region,
+                                 row.code_departement, row.nom_departement, row.code_commune,
+                                 row.nom_commune, "Brutes", "ABC", sexe, age, shown])
+                key = (f"{year}-T4", sexe, age)
+                totals[key] = totals.get(key, 0) + shown
+    for (date, sexe, age), value in totals.items():  # cumulative rows: not communes
+        for label, share in (("Total France métropolitaine", 40), ("Non localisés", 0.02)):
+            writer.writerow([date, "", "", "", "", "Total", label, "Brutes", "ABC", sexe, age,
+                             int(round(value * share / 5) * 5)])
     write_text(target / "data" / "raw" / "france_travail" / str(millesime)
-               / f"demandeurs_emploi_communes_{millesime}.csv", buffer.getvalue())
+               / "dares_defm_communales-brutes.csv", "\ufeff" + buffer.getvalue())

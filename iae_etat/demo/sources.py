@@ -25,6 +25,8 @@ from iae_etat.territoires import referentiel
 # Aide au poste socle per ETP since August 2022 (DESIGN §2; EITI: fictional value).
 AIDE_AU_POSTE = {"ACI": 22289, "AI": 1509, "EI": 11609, "ETTI": 4454, "EITI": 1000}
 
+# Fictional rise of the DE in 2025 (RSA beneficiaries registered automatically: the break).
+FT_BREAK_FACTOR = 1.12
 HOURS_PER_ETP = 1607
 MONTHLY_HOURS = {"ACI": 100, "AI": 45, "EI": 130, "ETTI": 70, "EITI": 80}
 MESURE_ID = {"AI": 1, "ACI": 2, "EI": 3, "ETTI": 4, "EITI": 8}
@@ -176,36 +178,38 @@ def _write_clpe(folder: Path, communes: pd.DataFrame) -> None:
 
 def _write_caf(folder: Path, millesime: int, communes: pd.DataFrame,
                rng: random.Random) -> None:
-    """RSA_Com: December counts rounded to 5, blank under 5; one commune nouvelle written with
-    the codes of its former communes (an older COG) and one unknown code."""
+    """The CAF export rsa_s_type_com_f (field names): foyers and personnes of each type of RSA
+    in December of the last three years (every year since 2020 in the real file), rounded to
+    5; one commune nouvelle written with the codes of its former communes (an older COG) and
+    one unknown code."""
     former = referentiel.communes_anciennes()
     former = former[(former["type"] == "ancien_code")
                     & former["code_commune"].isin(communes["code_commune"])]
     split = former["code_commune"].value_counts().sort_index()
     split = split[split >= 1].index[:1]
-    rows = [["Communes", "Codes_Insee", "NB_allocataires", "NB_allocataire_RSA",
-             "Dont_RSA_jeune", "RSA_SOCLE_non_Majore", "RSA_SOCLE_Majore"],
-            ["ETRANGER", "99999", "140", "10", "", "10", ""],
-            ["COMMUNE INCONNUE", "XXXXX", "35", "5", "", "5", ""]]
+    rows = [["dtreffre", "numcomdo", "nomcom", "rsa_type", "indfoy_rsa", "indnbp_rsa"]]
 
     def shown(value: float) -> str:
-        rounded = int(round(value / 5) * 5)
-        return "" if value < 5 else str(rounded)
+        return str(int(round(value / 5) * 5))
 
+    rates = {}
     for c in communes.itertuples(index=False):
-        pop = float(c.population or 0)
-        alloc = pop * rng.uniform(0.2, 0.3)
-        rsa = pop * rng.uniform(0.015, 0.045)
-        codes = [c.code_commune] if c.code_commune not in set(split) else \
-            [c.code_commune, *former.loc[former["code_commune"] == c.code_commune,
-                                         "code_ancien"]]
-        for code in codes:
-            part = 1 / len(codes)
-            rows.append([normalise_name(c.nom_commune), code, shown(alloc * part),
-                         shown(rsa * part), "", shown(rsa * part * 0.8), ""])
-    rows.append(["COMMUNE DISPARUE", f"{communes['code_departement'].iloc[0]}999", "20", "10",
-                 "", "10", ""])
-    write_text(folder / f"RSA_Com_{millesime}.csv", _csv(rows))
+        rng.uniform(0.2, 0.3)  # the draw of the former layout: later files keep their values
+        rates[c.code_commune] = rng.uniform(0.015, 0.045)
+    for year in range(millesime - 2, millesime + 1):  # the real file: every year since 2020
+        for c in communes.itertuples(index=False):
+            rsa = float(c.population or 0) * rates[c.code_commune] * (1 + 0.01 * (year - 2020))
+            codes = [c.code_commune] if c.code_commune not in set(split) else \
+                [c.code_commune, *former.loc[former["code_commune"] == c.code_commune,
+                                             "code_ancien"]]
+            for code in codes:
+                part = rsa / len(codes)
+                for kind, share in (("RSA non majoré", 0.82), ("RSA majoré", 0.18)):
+                    rows.append([f"{year}-12-01", code, normalise_name(c.nom_commune), kind,
+                                 shown(part * share), shown(part * share * 2.1)])
+        rows.append([f"{year}-12-01", f"{communes['code_departement'].iloc[0]}999",
+                     "COMMUNE DISPARUE", "RSA non majoré", "10", "20"])
+    write_text(folder / "rsa_s_type_com_f.csv", "\ufeff" + _csv(rows))
 
 
 def _write_qpv(folder: Path, communes: pd.DataFrame, rng: random.Random) -> None:
@@ -251,7 +255,9 @@ def _write_ft_departements(folder: Path, millesime: int, communes: pd.DataFrame,
                "Moins de 26 ans", "50 ans ou plus", "Travailleurs handicapés"]
     rows = [headers]
     for dep, group in communes.groupby("code_departement"):
-        base = float(group["population"].fillna(0).sum()) * 0.07
+        # the trend and the 2025 break of the communal file (demo/generator.py)
+        base = float(group["population"].fillna(0).sum()) * 0.07 \
+            * (1 - 0.015 * (millesime - 2015)) * (FT_BREAK_FACTOR if millesime >= 2025 else 1)
         for quarter in range(1, 5):
             abc = round(base * rng.uniform(0.97, 1.03), -2)
             a, b = round(abc * 0.55, -2), round(abc * 0.15, -2)

@@ -17,18 +17,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from iae_etat import __version__
-from iae_etat.common.errors import EXIT_DATA, EXIT_OK, UsageError, WriteError
-from iae_etat.pipeline import incremental
+from iae_etat.common.errors import EXIT_DATA, EXIT_OK, UsageError, WriteError, os_error_text
+from iae_etat.common.vocabulary import AUDIT_FILE
+from iae_etat.pipeline import incremental, stages
+from iae_etat.pipeline.stages import COMMANDS, Outcome, Run, Stage
 from iae_etat.project.config import Projet
 from iae_etat.project.lock import project_lock
 from iae_etat.project.log import Journal
 from iae_etat.project.settings import reglages
-from iae_etat.report.pdf import PDF_NAME, pdf_stage
 from iae_etat.tables.files import HashCache, discard, publish, sha256_file, staging_dir, write_text
 
-STEPS = ("ingest", "analyse", "report")
 MANIFEST = "build.json"
-STAGE_LABELS = {"ingest": "ingestion", "analyse": "analyse", "report": "rapport"}
 
 
 @dataclass
@@ -56,16 +55,18 @@ class Summary:
         return asdict(self)
 
 
-def run(projet: Projet, millesime: int, steps: tuple[str, ...] = STEPS, strict: bool = False,
-        force: bool = False, journal: Journal | None = None,
+def run(projet: Projet, millesime: int, commands: tuple[str, ...] = COMMANDS,
+        strict: bool = False, force: bool = False, journal: Journal | None = None,
         on_stage: Callable[[str], None] | None = None, pdf: bool = False) -> Summary:
-    """Run the stale ones of ``steps`` for ``millesime`` and publish their outputs.
+    """Run the stale stages of ``commands`` (``ingest``, ``analyse``, ``report``: each runs the
+    stages declared with it in ``stages.STAGES``) for ``millesime`` and publish their outputs.
 
     ``pdf`` (or ``[rapport] pdf = true``) adds ``etat-des-lieux.pdf`` to the report stage.
     """
     pdf = pdf or reglages(projet).pdf
     journal = journal or Journal()
     started = time.perf_counter()
+    steps = tuple(stages.for_commands(commands))
     summary = Summary(millesime=millesime, etapes=list(steps))
     with project_lock(projet.dir):
         journal.event("debut", millesime=millesime, etapes=list(steps), force=force)
@@ -75,13 +76,13 @@ def run(projet: Projet, millesime: int, steps: tuple[str, ...] = STEPS, strict: 
         cache = HashCache(state.get("empreintes_fichiers"))
         plan = _plan(projet, millesime, steps, state, cache, force, pdf)
         if plan:
-            _check_prerequisites(steps, plan, processed)
+            _check_prerequisites(plan, processed)
             try:
                 _execute(projet, millesime, plan, state, cache, summary, journal, on_stage, pdf)
             except OSError as exc:
                 journal.event("echec_ecriture", millesime=millesime, errno=exc.errno)
                 raise WriteError(
-                    f"Écriture impossible ({exc.strerror or exc}) : rien n'a été publié, "
+                    f"Écriture impossible ({os_error_text(exc)}) : rien n'a été publié, "
                     "les résultats précédents sont intacts.",
                     conseil="Libérez de la place ou vérifiez les droits du dossier du projet, "
                             "puis relancez.") from exc
@@ -99,95 +100,95 @@ def run(projet: Projet, millesime: int, steps: tuple[str, ...] = STEPS, strict: 
 
 def _plan(projet: Projet, millesime: int, steps: tuple[str, ...], state: dict,
           cache: HashCache, force: bool, pdf: bool = False) -> dict[str, str]:
-    """Stage → new fingerprint, for the stages of ``steps`` that must run."""
+    """Stage → new fingerprint, for the stages of ``steps`` that must run: those whose inputs
+    or outputs changed, and those reading a table that a stage of this run rewrites."""
     plan: dict[str, str] = {}
-    previous = ""
-    stale_before = False
-    for stage in STEPS:
-        fp = incremental.fingerprint(stage, previous, projet, millesime, cache)
-        recorded = state.get("etapes", {}).get(stage, {})
-        root = projet.reports_dir(millesime) if stage == "report" \
-            else projet.processed_dir(millesime)
-        stale = force or stale_before or recorded.get("empreinte") != fp \
-            or not incremental.outputs_intact(root, recorded.get("sorties", {}), cache) \
-            or (stage == "report" and pdf and PDF_NAME not in recorded.get("sorties", {}))
-        if stage in steps and stale:
-            plan[stage] = fp
-        stale_before = stale_before or (stale and stage in steps)
-        previous = fp
+    fingerprints: dict[str, str] = {}
+    for stage in stages.STAGES:
+        before = stages.upstream(stage)
+        fp = incremental.fingerprint(stage, [fingerprints[name] for name in before], projet,
+                                     millesime, cache)
+        fingerprints[stage.name] = fp
+        recorded = state.get("etapes", {}).get(stage.name, {})
+        outputs = recorded.get("sorties", {})
+        stale = force or any(name in plan for name in before) \
+            or recorded.get("empreinte") != fp \
+            or not incremental.outputs_intact(_root(projet, millesime, stage), outputs, cache) \
+            or any(name not in outputs for name in stage.required_outputs(pdf))
+        if stage.name in steps and stale:
+            plan[stage.name] = fp
     return plan
+
+
+def _root(projet: Projet, millesime: int, stage: Stage) -> Path:
+    """Where ``stage`` writes: the reports folder, or the processed one."""
+    return projet.reports_dir(millesime) if stage.reports else projet.processed_dir(millesime)
 
 
 def stale_stages(projet: Projet, millesime: int) -> list[str]:
     """The stages a ``build`` of ``millesime`` would rerun now (read-only, no lock)."""
     state = incremental.load_state(projet.processed_dir(millesime))
-    return list(_plan(projet, millesime, STEPS, state, HashCache(
+    return list(_plan(projet, millesime, tuple(stages.BY_NAME), state, HashCache(
         state.get("empreintes_fichiers")), force=False, pdf=reglages(projet).pdf))
 
 
-def _check_prerequisites(steps: tuple[str, ...], plan: dict[str, str], processed: Path) -> None:
-    if "ingest" not in steps and not (processed / "core_structures.parquet").is_file():
-        raise UsageError(f"Aucune table ingérée dans {processed}.",
-                         conseil="Lancez d'abord « iae-etat ingest » ou « iae-etat build ».")
-    if "report" in plan and "analyse" not in steps \
-            and not (processed / "out_indicateurs.parquet").is_file():
-        raise UsageError(f"Aucun indicateur calculé dans {processed}.",
-                         conseil="Lancez d'abord « iae-etat analyse » ou « iae-etat build ».")
+def _check_prerequisites(plan: dict[str, str], processed: Path) -> None:
+    """Every table a planned stage needs is written by this run or already published."""
+    for name in plan:
+        for table in stages.BY_NAME[name].tables:
+            writer = stages.producer(table)
+            if writer is None or writer.name in plan \
+                    or (processed / f"{table}.parquet").is_file():
+                continue
+            raise UsageError(
+                f"Étape « {writer.label} » jamais faite : la table {table} manque dans "
+                f"{processed}.",
+                conseil=f"Lancez d'abord « iae-etat {writer.command} » ou « iae-etat build ».")
 
 
 def _execute(projet: Projet, millesime: int, plan: dict[str, str], state: dict,
              cache: HashCache, summary: Summary, journal: Journal,
              on_stage: Callable[[str], None] | None, pdf: bool = False) -> None:
-    from iae_etat.analyse.stage import AUDIT_FILE, run_analyse
-    from iae_etat.report.stage import REPORT_NAME, run_report
-    from iae_etat.sources.stage import run_ingest
     from iae_etat.tables.catalogue import Catalogue
 
     processed, reports = projet.processed_dir(millesime), projet.reports_dir(millesime)
     stage_processed = staging_dir(processed)
-    stage_reports = staging_dir(reports) if "report" in plan else None
-    stages = state.setdefault("etapes", {})
+    stage_reports = staging_dir(reports) \
+        if any(stages.BY_NAME[name].reports for name in plan) else None
+    recorded = state.setdefault("etapes", {})
     try:
         _copy_into(processed, stage_processed)
+        if stage_reports is not None:
+            _copy_into(reports, stage_reports)
         catalogue = Catalogue(stage_processed, projet.dir, notice=projet.notice)
-        for stage in plan:
+        for name in plan:
+            stage = stages.BY_NAME[name]
             if on_stage is not None:
-                on_stage(stage)
+                on_stage(name)
             begun = time.perf_counter()
-            if stage == "ingest":
-                for old in stage_processed.glob("*.parquet"):
-                    old.unlink()
-                result = run_ingest(projet, millesime, catalogue, cache)
-                summary.questionnaires_recus = result.questionnaires_recus
-                summary.questionnaires_retenus = result.questionnaires_retenus
-                summary.questionnaires_manquants = result.questionnaires_manquants
-                summary.questionnaires_ecartes = result.questionnaires_ecartes
-                summary.sources_absentes = result.sources_absentes
-                written = [p.name for p in stage_processed.glob("*.parquet")]
-                root = stage_processed
-            elif stage == "analyse":
-                run_analyse(projet, millesime, catalogue)
-                written = [p.name for p in stage_processed.glob("out_*.parquet")]
-                root = stage_processed
-            else:
-                _copy_into(reports, stage_reports)
-                paths = run_report(projet, millesime, catalogue, stage_reports)
-                pdf_paths, message = pdf_stage(stage_reports, REPORT_NAME, pdf)
-                paths += pdf_paths
-                summary.messages += [message] if message else []
-                written = [p.relative_to(stage_reports).as_posix() for p in paths]
-                summary.sorties = [(reports / name).relative_to(projet.dir).as_posix()
-                                   for name in written]
-                root = stage_reports
-            stages[stage] = {"empreinte": plan[stage],
-                             "sorties": incremental.output_hashes(root, written)}
+            _clear_tables(stage, stage_processed)
+            outcome = stage.runner(Run(projet, millesime, catalogue, stage_reports, cache, pdf))
+            written = _written(stage, outcome, stage_processed, stage_reports)
+            _add_to_summary(summary, outcome, projet, reports, written if stage.reports else [])
+            root = stage_reports if stage.reports else stage_processed
+            recorded[name] = {"empreinte": plan[name],
+                              "sorties": incremental.output_hashes(root, written)}
             release_memory()
-            journal.event("etape", etape=stage, duree_s=round(time.perf_counter() - begun, 3),
+            journal.event("etape", etape=name, duree_s=round(time.perf_counter() - begun, 3),
                           fichiers=len(written))
-        anomalies = Counter(g for name in ("core_anomalies", "out_controles")
-                            if catalogue.exists(name) for g in catalogue.read(name)["gravite"])
+        problems = [catalogue.read(name)[["regle", "gravite"]]
+                    for name in stages.problem_tables() if catalogue.exists(name)]
+        anomalies = Counter(g for frame in problems for g in frame["gravite"])
         summary.erreurs = int(anomalies.get("erreur", 0))
         summary.avertissements = int(anomalies.get("avertissement", 0))
+        # the problems by rule and gravité: codes and counts only, never a value or a name
+        by_rule = Counter((r, g) for frame in problems
+                          for r, g in zip(frame["regle"], frame["gravite"], strict=True))
+        journal.event("problemes", millesime=millesime, erreurs=summary.erreurs,
+                      avertissements=summary.avertissements,
+                      informations=int(anomalies.get("info", 0)),
+                      regles=[{"regle": r, "gravite": g, "nombre": n}
+                              for (r, g), n in sorted(by_rule.items())])
         summary.tables = sorted(p.stem for p in stage_processed.glob("*.parquet"))
         audit_file = stage_processed / AUDIT_FILE
         if audit_file.is_file():
@@ -214,6 +215,39 @@ def _execute(projet: Projet, millesime: int, plan: dict[str, str], state: dict,
     if stage_reports is not None:
         publish(stage_reports, reports)
     publish(stage_processed, processed)
+
+
+def _clear_tables(stage: Stage, folder: Path) -> None:
+    """Before ``stage`` runs: remove its tables, those of the stages that depend on it (they
+    would describe other inputs) and any table no stage declares (left by an older version)."""
+    declared = stages.declared_tables()
+    cleared = set(stage.outputs).union(*(stages.BY_NAME[name].outputs
+                                         for name in stages.downstream(stage.name)))
+    for path in folder.glob("*.parquet"):
+        if path.stem in cleared or path.stem not in declared:
+            path.unlink()
+
+
+def _written(stage: Stage, outcome: Outcome, processed: Path, reports: Path | None) -> list[str]:
+    """The outputs ``stage`` wrote, relative to where it writes; a table it does not declare
+    is a programming error (the registry would no longer tell what the stage writes)."""
+    if stage.reports:
+        return [path.relative_to(reports).as_posix() for path in outcome.files]
+    undeclared = sorted(p.stem for p in processed.glob("*.parquet")
+                        if p.stem not in stages.declared_tables())
+    if undeclared:
+        raise RuntimeError(f"stage {stage.name} wrote tables missing from stages.STAGES: "
+                           f"{', '.join(undeclared)}")
+    return [f"{table}.parquet" for table in stage.outputs
+            if (processed / f"{table}.parquet").is_file()]
+
+
+def _add_to_summary(summary: Summary, outcome: Outcome, projet: Projet, reports: Path,
+                    written: list[str]) -> None:
+    for key, value in outcome.counts.items():
+        setattr(summary, key, value)
+    summary.messages += outcome.messages
+    summary.sorties += [(reports / name).relative_to(projet.dir).as_posix() for name in written]
 
 
 def release_memory() -> None:

@@ -1,8 +1,10 @@
 """Incremental builds: a fingerprint of each stage's inputs, kept with the stage's outputs.
 
-A stage reruns when its fingerprint changed (raw files, configuration, contracts, adapters,
-templates, code) or when one of its recorded outputs is missing or altered. Only ``hashlib``
-and the standard library are used here, so an up-to-date check answers without loading pandas.
+The inputs are those the stage declares in ``stages.STAGES`` (raw files, tables through the
+fingerprints of the stages that write them, sections of ``iae-etat.toml``, resources, other
+project files) plus the package's code. A stage reruns when its fingerprint changed or when one
+of its recorded outputs is missing or altered. Only ``hashlib`` and the standard library are
+used here, so an up-to-date check answers without loading pandas.
 """
 
 from __future__ import annotations
@@ -14,13 +16,12 @@ from pathlib import Path
 
 from iae_etat import __version__
 from iae_etat.common import resources
-from iae_etat.project.config import CONFIG_NAME, SOURCES, Projet
-from iae_etat.project.settings import scenario_files
-from iae_etat.tables.files import HashCache, sha256_file
+from iae_etat.pipeline import stages
+from iae_etat.pipeline.stages import Stage, project_files
+from iae_etat.project.config import Projet
+from iae_etat.tables.files import HashCache, refusal, sha256_file
 
 STATE_NAME = "etat.json"
-STAGE_RESOURCES = {"ingest": ("pipelines", "schemas"), "analyse": ("schemas",),
-                   "report": ("templates", "schemas")}
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
@@ -35,41 +36,38 @@ def code_fingerprint() -> str:
 
 
 def raw_files(projet: Projet, millesime: int) -> list[Path]:
-    """Every file under ``data/raw/<source>/<millésime>/``, sorted."""
+    """Every raw file a stage reads under ``data/raw/<source>/<millésime>/``, sorted."""
+    sources = [s for stage in stages.STAGES for s in stage.raw]
     files: list[Path] = []
-    for source in SOURCES:
+    for source in dict.fromkeys(sources):
         folder = projet.raw_dir(source, millesime)
         if folder.is_dir():
-            files += sorted(p for p in folder.rglob("*") if p.is_file())
+            files += sorted(p for p in folder.rglob("*")
+                            if not p.is_dir() and refusal(p, projet.dir) is None)
     return files
 
 
-def fingerprint(stage: str, previous: str, projet: Projet, millesime: int,
+def fingerprint(stage: Stage, upstream: list[str], projet: Projet, millesime: int,
                 cache: HashCache) -> str:
-    """The fingerprint of ``stage``: its own inputs chained to the previous stage's."""
-    digest = hashlib.sha256(f"{stage}|{previous}|{code_fingerprint()}".encode())
-    digest.update(cache.hash(projet.dir / CONFIG_NAME).encode())
-    for kind in STAGE_RESOURCES[stage]:
+    """The fingerprint of ``stage``: its declared inputs, chained to the fingerprints of the
+    stages that write the tables it reads (``upstream``)."""
+    digest = hashlib.sha256(f"{stage.name}|{'|'.join(upstream)}|{code_fingerprint()}".encode())
+    for section in stage.settings:
+        value = json.dumps(dict(projet.section(section)), ensure_ascii=False, sort_keys=True,
+                           default=str)
+        digest.update(f"[{section}]{value}".encode())
+    for kind in stage.resources:
         for folder in resources.search_path(kind, projet.dir):
             for path in sorted(p for p in folder.rglob("*") if p.is_file()):
                 digest.update(f"{kind}/{path.relative_to(folder).as_posix()}".encode())
                 digest.update(cache.hash(path).encode())
-    if stage == "ingest":
-        for path in raw_files(projet, millesime):
-            digest.update(path.relative_to(projet.dir).as_posix().encode())
-            digest.update(cache.hash(path).encode())
-    if stage == "report":  # the maps' outlines may sit directly in data/raw/geo/
-        geo = projet.dir / "data" / "raw" / "geo"
-        outlines = sorted(geo.glob("*.geojson")) if geo.is_dir() else []
-        for path in [*outlines, *scenario_files(projet)]:  # and the what-if files it sums up
-            digest.update(path.relative_to(projet.dir).as_posix().encode())
-            digest.update(cache.hash(path).encode())
-    if stage == "analyse":  # the evolution compares with every earlier millésime built
+    for path in project_files(stage, projet, millesime):
+        digest.update(path.relative_to(projet.dir).as_posix().encode())
+        digest.update(cache.hash(path).encode())
+    if stage.earlier_builds:  # the evolution compares with every earlier millésime built
         for earlier, path in projet.built_before(millesime):
             digest.update(f"{earlier}:{sha256_file(path)}".encode())
     return digest.hexdigest()
-
-
 
 
 def load_state(processed: Path) -> dict:

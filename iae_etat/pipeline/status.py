@@ -33,5 +33,23 @@ def project_status(projet: Projet) -> list[dict]:
             answered = pd.read_parquet(structures, columns=["a_repondu"])["a_repondu"]
             entry["siae"] = int(len(answered))
             entry["siae_sans_questionnaire"] = int((~answered.astype(bool)).sum())
+        collecte = projet.processed_dir(millesime) / "core_collecte.parquet"
+        if collecte.is_file():
+            entry["campagne"] = campaign_progress(collecte)
         entries.append(entry)
     return entries
+
+
+def campaign_progress(path) -> dict[str, int]:
+    """The campaign at the last build, per SIAE: accepted, to correct, without an answer (the
+    states of ``iae-etat campagne``, which reads the files as they are now)."""
+    import pandas as pd
+
+    collecte = pd.read_parquet(path, columns=["siret", "type_siae", "statut", "erreurs"])
+    collecte = collecte[collecte["siret"].notna()]
+    kept = collecte[collecte["statut"] == "retenu"]
+    answered = set(zip(collecte.loc[collecte["statut"] != "manquant", "siret"],
+                       collecte.loc[collecte["statut"] != "manquant", "type_siae"], strict=True))
+    accepted = int((kept["erreurs"] == 0).sum())
+    return {"acceptes": accepted, "a_corriger": len(answered) - accepted,
+            "sans_reponse": int((collecte["statut"] == "manquant").sum())}

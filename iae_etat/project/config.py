@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from iae_etat.common.errors import ConfigError
+from iae_etat.project.validation import Settings, defaults, parse, validate
 from iae_etat.territoires.codes import normalise_departement
 
 CONFIG_NAME = "iae-etat.toml"
@@ -49,7 +50,7 @@ class Projet:
     departements: tuple[str, ...]
     donnees_fictives: bool = False
     secret: SecretConfig = SecretConfig()
-    options: dict[str, Any] = field(default_factory=dict)
+    settings: Settings = field(default_factory=defaults)
 
     @property
     def notice(self) -> str:
@@ -60,9 +61,9 @@ class Projet:
     def config_path(self) -> Path:
         return self.dir / CONFIG_NAME
 
-    def section(self, name: str) -> dict[str, Any]:
-        """The optional section ``[name]`` of the configuration (empty when absent)."""
-        return _section(self.options, name, self.config_path, required=False)
+    def section(self, name: str) -> Mapping[str, Any]:
+        """The validated values of ``[name]``, defaults filled in (``project/declaration.py``)."""
+        return self.settings.section(name)
 
     def raw_dir(self, source: str, millesime: int | None = None) -> Path:
         base = self.dir / "data" / "raw" / source
@@ -141,67 +142,34 @@ def _checked_project_dir(path: Path, origin: str) -> Path:
 
 
 def load_projet(project_dir: Path) -> Projet:
-    """Read and validate ``iae-etat.toml``."""
+    """Read ``iae-etat.toml`` and validate it against its declaration (``declaration.py``)."""
     path = project_dir / CONFIG_NAME
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} : syntaxe TOML invalide ({exc}).") from exc
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path} : le fichier doit être encodé en UTF-8.") from exc
-    projet = _section(data, "projet", path)
-    departements = projet.get("departements", [])
-    regions = projet.get("regions", [])
-    if not isinstance(departements, list) or not isinstance(regions, list) \
-            or not (departements or regions):
-        raise ConfigError(f"{path} : [projet] departements doit être une liste non vide de codes "
-                          "de département, par exemple [\"26\"], ou regions une liste de codes "
-                          "de région, par exemple [\"84\"].")
-    codes = []
-    for value in departements:
+    settings = validate(parse(text, path), text, path)
+    projet = settings.projet
+    codes: list[str] = []
+    for value in projet.departements:
         code = normalise_departement(value)
         if code is None:
             raise ConfigError(f"{path} : [projet] departements contient « {value} », "
                               "qui n'est pas un code de département (01 à 95, 2A, 2B, 971 à 976).")
         codes.append(code)
-    codes += [c for c in _region_departements(regions, path) if c not in codes]
-    secret = _section(data, "secret_statistique", path, required=False)
-    seuil = secret.get("seuil_effectifs", 11)
-    dominance = secret.get("seuil_dominance", 0.85)
-    if not isinstance(seuil, int) or seuil < 1:
-        raise ConfigError(f"{path} : [secret_statistique] seuil_effectifs doit être un entier ≥ 1.")
-    if not isinstance(dominance, int | float) or not 0 < dominance <= 1:
-        raise ConfigError(f"{path} : [secret_statistique] seuil_dominance doit être entre 0 et 1.")
+    codes += [c for c in _region_departements(list(projet.regions), path) if c not in codes]
+    secret = settings.secret_statistique
     return Projet(
         dir=project_dir,
-        nom=str(projet.get("nom", "Projet iae-etat")),
+        nom=projet.nom,
         departements=tuple(codes),
-        donnees_fictives=bool(projet.get("donnees_fictives", False)),
-        secret=_secret_config(secret, seuil, float(dominance), path),
-        options=data,
+        donnees_fictives=projet.donnees_fictives,
+        secret=SecretConfig(secret.seuil_effectifs, float(secret.seuil_dominance),
+                            secret.source, secret.seuil_structures, secret.source_structures,
+                            float(secret.protection_effectifs),
+                            float(secret.protection_montants), secret.coordination),
+        settings=settings,
     )
-
-
-def _secret_config(section: dict, seuil: int, dominance: float, path: Path) -> SecretConfig:
-    """``[secret_statistique]``: the thresholds, the protection intervals and their sources."""
-    structures = section.get("seuil_structures", 3)
-    if not isinstance(structures, int) or structures < 1:
-        raise ConfigError(f"{path} : [secret_statistique] seuil_structures doit être un entier "
-                          "≥ 1.")
-    protection = section.get("protection_effectifs", seuil)
-    part = section.get("protection_montants", 0.10)
-    if not isinstance(protection, int | float) or protection < 0:
-        raise ConfigError(f"{path} : [secret_statistique] protection_effectifs doit être un "
-                          "nombre ≥ 0.")
-    if not isinstance(part, int | float) or not 0 <= part < 1:
-        raise ConfigError(f"{path} : [secret_statistique] protection_montants doit être entre "
-                          "0 et 1.")
-    coordination = section.get("coordination", True)
-    if not isinstance(coordination, bool):
-        raise ConfigError(f"{path} : [secret_statistique] coordination vaut true ou false.")
-    return SecretConfig(seuil, dominance, str(section.get("source", "")), structures,
-                        str(section.get("source_structures", "")), float(protection),
-                        float(part), coordination)
 
 
 def _region_departements(regions: list, path: Path) -> list[str]:
@@ -218,14 +186,3 @@ def _region_departements(regions: list, path: Path) -> list[str]:
         raise ConfigError(f"{path} : [projet] regions contient « {unknown[0]} », qui n'est pas un "
                           f"code de région du COG (codes connus : {', '.join(sorted(known))}).")
     return table.loc[table["code_region"].isin(wanted), "code_departement"].tolist()
-
-
-def _section(data: dict, name: str, path: Path, required: bool = True) -> dict:
-    value = data.get(name)
-    if value is None:
-        if required:
-            raise ConfigError(f"{path} : la section [{name}] est absente.")
-        return {}
-    if not isinstance(value, dict):
-        raise ConfigError(f"{path} : [{name}] doit être une section.")
-    return value

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iae_etat.common.errors import ConfigError
 from iae_etat.project.config import Projet
+from iae_etat.project.declaration import BY_NAME
 
-ATTRIBUTIONS = ("implantation", "residence")
-NON_REPONSES = ("aucune", "calage")
+_KEYS = {k.name: k for k in BY_NAME["analyse"].keys}
+ATTRIBUTIONS = _KEYS["attribution"].choices
+NON_REPONSES = _KEYS["non_reponse"].choices
 
 
 @dataclass(frozen=True)
@@ -27,29 +28,26 @@ class Methode:
 
 
 def methode(projet: Projet) -> Methode:
-    """The validated methods of the project (defaults when absent)."""
-    section = projet.section("analyse")
-    path = projet.config_path
-    values = {}
-    for key, allowed in (("attribution", ATTRIBUTIONS), ("non_reponse", NON_REPONSES)):
-        value = section.get(key, allowed[0])
-        if value not in allowed:
-            listed = " ou ".join(f"« {a} »" for a in allowed)
-            raise ConfigError(f"{path} : [analyse] {key} vaut « {value} » ; valeurs possibles : "
-                              f"{listed}.")
-        values[key] = value
-    return Methode(**values)
+    """The methods of the project (validated at load, defaults when absent)."""
+    analyse = projet.settings.analyse
+    return Methode(attribution=analyse.attribution, non_reponse=analyse.non_reponse)
 
 
 # Default need (demandeurs d'emploi ABC, foyers RSA) above which a territory without SIAE is a
 # zone blanche; ``[analyse] seuil_zone_blanche`` in iae-etat.toml overrides it.
-SEUIL_ZONE_BLANCHE = 100
+SEUIL_ZONE_BLANCHE = _KEYS["seuil_zone_blanche"].default
 
 
 def seuil_zone_blanche(projet: Projet) -> float:
     """The zone blanche threshold of the project's configuration."""
-    value = projet.section("analyse").get("seuil_zone_blanche", SEUIL_ZONE_BLANCHE)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ConfigError(f"{projet.config_path} : [analyse] seuil_zone_blanche doit être un "
-                          "nombre positif (demandeurs d'emploi ou foyers).")
-    return float(value)
+    return float(projet.settings.analyse.seuil_zone_blanche)
+
+
+# Response rate (percent of the SIAE) under which the synthèse and the dashboard warn that the
+# questionnaires' figures describe the SIAE poorly; ``[analyse] taux_reponse_min`` overrides it.
+TAUX_REPONSE_MIN = _KEYS["taux_reponse_min"].default
+
+
+def taux_reponse_min(projet: Projet) -> float:
+    """The response rate of the project's configuration under which a banner warns."""
+    return float(projet.settings.analyse.taux_reponse_min)

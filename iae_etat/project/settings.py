@@ -10,12 +10,13 @@ report summarises in « Pistes pour le plan d'action » (default ``scenarios``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
-from iae_etat.common.errors import ConfigError
 from iae_etat.project.config import Projet
+from iae_etat.project.declaration import BY_NAME
 
-DIFFUSIONS = ("publique", "restreinte")
+DIFFUSIONS = next(k for k in BY_NAME["rapport"].keys if k.name == "diffusion").choices
 
 
 @dataclass(frozen=True)
@@ -28,24 +29,31 @@ class Reglages:
 
 
 def reglages(projet: Projet) -> Reglages:
-    """The validated ``[rapport]`` section (defaults when absent)."""
-    section = projet.section("rapport")
-    path = projet.config_path
-    diffusion = section.get("diffusion", "publique")
-    if diffusion not in DIFFUSIONS:
-        raise ConfigError(f"{path} : [rapport] diffusion vaut « {diffusion} » ; valeurs "
-                          "possibles : « publique » ou « restreinte ».")
-    pdf = section.get("pdf", False)
-    if not isinstance(pdf, bool):
-        raise ConfigError(f"{path} : [rapport] pdf doit valoir true ou false.")
-    scenarios = section.get("scenarios", "scenarios")
-    if not isinstance(scenarios, str) or not scenarios.strip():
-        raise ConfigError(f"{path} : [rapport] scenarios doit être le nom d'un dossier du "
-                          "projet, entre guillemets (par exemple « scenarios »).")
-    return Reglages(diffusion=diffusion, pdf=pdf, scenarios=scenarios.strip())
+    """The ``[rapport]`` section (validated at load, defaults when absent)."""
+    rapport = projet.settings.rapport
+    return Reglages(diffusion=rapport.diffusion, pdf=rapport.pdf, scenarios=rapport.scenarios)
 
 
 def scenario_files(projet: Projet) -> list[Path]:
     """The what-if files the report summarises: ``*.toml`` of the configured folder, sorted."""
     folder = projet.dir / reglages(projet).scenarios
     return sorted(p for p in folder.glob("*.toml") if p.is_file()) if folder.is_dir() else []
+
+
+@dataclass(frozen=True)
+class Campagne:
+    """The questionnaire campaign, from the ``[campagne]`` section: ``echeance``, the date by
+    which the SIAE return their questionnaire (a TOML date ``2026-03-31`` or the text
+    ``"31/03/2026"``), shown in the annotated workbooks and the mail-merge file."""
+
+    echeance: date | None = None
+
+    @property
+    def echeance_texte(self) -> str:
+        """The deadline as a French date (``31/03/2026``), or an empty string."""
+        return self.echeance.strftime("%d/%m/%Y") if self.echeance else ""
+
+
+def campagne(projet: Projet) -> Campagne:
+    """The validated ``[campagne]`` section (no deadline when absent)."""
+    return Campagne(echeance=projet.section("campagne").get("echeance"))

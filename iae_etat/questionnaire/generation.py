@@ -25,9 +25,10 @@ def file_names(liste: pd.DataFrame) -> list[str]:
 
 def questionnaires(contract: Contract, residence_contract: Contract, millesime: int,
                    liste: pd.DataFrame, epcis: list[tuple[str, str]],
-                   previous: dict[tuple[str, str], dict], fictitious: bool = False
-                   ) -> dict[str, bytes]:
-    """File name → workbook bytes, one per SIAE of ``liste``."""
+                   previous: dict[tuple[str, str], dict], fictitious: bool = False,
+                   exemple: dict[str, str] | None = None) -> dict[str, bytes]:
+    """File name → workbook bytes, one per SIAE of ``liste`` (``exemple``: the examples of the
+    help texts, from the project's département, ``layout.commune_example``)."""
     liste = liste.sort_values(["siret", "type_siae"]).reset_index(drop=True)
     stable = [p.field.name for p in layout.placements(contract) if layout.prefilled(p.field)]
     out = {}
@@ -39,5 +40,5 @@ def questionnaires(contract: Contract, residence_contract: Contract, millesime: 
         if isinstance(row.code_commune, str):
             answers["code_commune_siege"] = row.code_commune
         out[name] = build_workbook(contract, millesime, answers, fictitious,
-                                   residence_contract, epcis, None, last or None)
+                                   residence_contract, epcis, None, last or None, exemple)
     return out

@@ -71,9 +71,27 @@ def _placements(contract: Contract) -> list[Placement]:
     return out
 
 
-def help_text(f: Field) -> str:
-    """The help shown next to a field."""
-    return f.extra.get("questionnaire", {}).get("aide", "") or f.description
+# Examples of the help texts (``{exemple_commune}``, ``{exemple_codes}`` in the contract),
+# taken from the project's own département (``commune_example``); these are the demo's.
+EXAMPLES = {"exemple_commune": "26362 pour Valence", "exemple_codes": "26362 ; 26281"}
+
+
+def help_text(f: Field, exemple: dict[str, str] | None = None) -> str:
+    """The help shown next to a field, its examples from ``exemple`` (else ``EXAMPLES``)."""
+    text = f.extra.get("questionnaire", {}).get("aide", "") or f.description
+    for key, value in {**EXAMPLES, **(exemple or {})}.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def commune_example(communes: list[tuple[str, str, int]]) -> dict[str, str]:
+    """The examples of the help texts from the project's communes ``(code, nom, population)``:
+    its two most populous communes (the demo's when fewer than two are given)."""
+    ranked = sorted(communes, key=lambda c: (-c[2], c[0]))
+    if len(ranked) < 2:
+        return dict(EXAMPLES)
+    (code, nom, _), (other, _, _) = ranked[:2]
+    return {"exemple_commune": f"{code} pour {nom}", "exemple_codes": f"{code} ; {other}"}
 
 
 def prefilled(f: Field) -> bool:

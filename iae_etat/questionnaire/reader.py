@@ -10,6 +10,7 @@ warning, the rest is an error.
 from __future__ import annotations
 
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, Probleme
 from iae_etat.questionnaire import layout
 from iae_etat.tables.contracts import Contract, Field
+from iae_etat.tables.nombres import is_spreadsheet_error, number_problem
 from iae_etat.tables.safety import inspect_file
 from iae_etat.territoires.codes import COMMUNE_PATTERN, normalise_commune, normalise_siret
 
@@ -76,6 +78,18 @@ def read_return(path: Path, contract: Contract, display_name: str,
                     "la structure est identifiée par l'onglet Identité.",
             conseil="Utilisez de préférence le classeur envoyé, sans le recopier."))
     _read_answers(sheets, contract, residence_contract, retour)
+    for sheet, cell, shown in sorted(set(inspection.valeurs_erreur)):
+        champ = next((code for code, where in retour.cells.items() if where == (sheet, cell)),
+                     "")
+        if not champ:
+            continue  # an error outside the answers (a sender's own calculation) loses nothing
+        retour.answers.pop(champ, None)
+        retour.problemes.append(Probleme(
+            fichier=display_name, feuille=sheet, cellule=cell, champ=champ, valeur=shown,
+            regle="questionnaire.valeur_erreur", attendu="nombre",
+            message=f"La cellule {cell} affiche l'erreur « {shown} » (formule en échec) : la "
+                    "réponse est écartée.",
+            conseil="Corrigez la formule ou saisissez le nombre lui-même."))
     for sheet, cell in sorted(set(inspection.formules_sans_valeur)):
         champ = next((code for code, where in retour.cells.items() if where == (sheet, cell)),
                      "")
@@ -112,10 +126,13 @@ def _read_answers(sheets: dict[str, list[list[Any]]], contract: Contract,
             if f is None and residence_f is not None and code.startswith(
                     layout.RESIDENCE_PREFIX):
                 f = residence_f
-            if f is None or code in retour.cells:
+            if f is None:
                 continue
             raw = row[layout.ANSWER_COL - 1] if len(row) >= layout.ANSWER_COL else ""
             cell = f"C{index + 1}"
+            if code in retour.cells:
+                _twice(retour, code, f, raw, sheet, cell, residence_f)
+                continue
             retour.cells[code] = (sheet, cell)
             if sheet not in expected_sheets:
                 renamed.setdefault(sheet, cell)
@@ -154,6 +171,29 @@ def _read_answers(sheets: dict[str, list[list[Any]]], contract: Contract,
                 conseil="La ligne a peut-être été supprimée : repartez du classeur envoyé."))
 
 
+def _twice(retour: Retour, code: str, f: Field, raw: Any, sheet: str, cell: str,
+           residence_f: Field | None) -> None:
+    """A question code found a second time: the same answer is harmless; a different one
+    makes both doubtful, so the answer is set aside and the two cells are named."""
+    value, _ = parse_cell(raw, f, retour.fichier, sheet, cell, champ=code)
+    kept = retour.residence if f is residence_f else retour.answers
+    key = code.removeprefix(layout.RESIDENCE_PREFIX) if f is residence_f else code
+    first = kept.get(key)
+    first_sheet, first_cell = retour.cells[code]
+    if value is None or value == first or (first_sheet, first_cell) == (sheet, cell):
+        return
+    kept.pop(key, None)
+    retour.problemes.append(Probleme(
+        fichier=retour.fichier, feuille=sheet, cellule=cell, champ=code,
+        valeur=f"{_shown(first) if first is not None else '(vide)'} ; {_shown(value)}",
+        regle="questionnaire.code_en_double",
+        attendu=f"une seule réponse (première en {first_sheet}!{first_cell})",
+        message=f"La question « {f.title} » ({code}) figure deux fois avec deux réponses "
+                f"différentes ({first_sheet}!{first_cell} et {sheet}!{cell}) : impossible de "
+                "savoir laquelle retenir, la réponse est écartée.",
+        conseil="Supprimez la ligne recopiée et gardez une seule réponse par question."))
+
+
 def _code(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -180,7 +220,7 @@ def _find_stamp(sheets: dict[str, list[list[Any]]]) -> tuple[dict[str, str],
 def parse_cell(raw: Any, f: Field, fichier: str, sheet: str, cell: str,
                champ: str = "") -> tuple[Any, list[Probleme]]:
     """The value of one answer cell for field ``f``, and the problems it raised."""
-    def problem(regle: str, message: str, conseil: str = "", gravite: str = "erreur",
+    def problem(regle: str, message: str, conseil: str = "", gravite: str = "",
                 attendu: str = "") -> Probleme:
         return Probleme(fichier=fichier, feuille=sheet, cellule=cell, champ=champ or f.name,
                         valeur=_shown(raw), regle=regle, attendu=attendu, message=message,
@@ -257,8 +297,14 @@ def _parse_number(raw: Any, f: Field, problem: Any) -> tuple[Any, list[Probleme]
     if isinstance(raw, bool):
         return None, [problem("questionnaire.nombre_invalide",
                               f"{f.title} : un nombre est attendu.", attendu="nombre")]
+    if is_spreadsheet_error(raw):
+        return None, [problem("questionnaire.valeur_erreur",
+                              f"{f.title} : la cellule affiche l'erreur « {str(raw).strip()} » "
+                              "(formule en échec) : la valeur est écartée.",
+                              "Corrigez la formule ou saisissez le nombre lui-même.",
+                              attendu="nombre")]
     if isinstance(raw, int | float):
-        number = float(raw)
+        number = float(raw) if not isinstance(raw, int) or abs(raw) < 10**300 else math.inf
     else:
         text = str(raw).strip()
         compact = _SPACES.sub("", text)
@@ -283,6 +329,12 @@ def _parse_number(raw: Any, f: Field, problem: Any) -> tuple[Any, list[Probleme]
         return None, [problem("questionnaire.nombre_negatif",
                               f"{f.title} : {_shown(raw)} est inférieur à {minimum}.",
                               attendu=f"≥ {minimum}")]
+    absurd = number_problem(number, f.unit)
+    if absurd is not None:
+        return None, [problem(f"questionnaire.{absurd[0]}",
+                              f"{f.title} : {_shown(raw)}, {absurd[1]} : la valeur est écartée.",
+                              "Saisissez le nombre réel (sans formule ni puissance de 10).",
+                              attendu=absurd[2])]
     if f.type == "integer":
         if not number.is_integer():
             return None, [problem("questionnaire.entier_attendu",
@@ -293,6 +345,8 @@ def _parse_number(raw: Any, f: Field, problem: Any) -> tuple[Any, list[Probleme]
 
 
 def _shown(raw: Any) -> str:
+    if isinstance(raw, int | float) and not isinstance(raw, bool) and abs(raw) >= 1e15:
+        return f"{float(raw):g}"
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
     return str(raw)

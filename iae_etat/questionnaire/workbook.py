@@ -37,12 +37,27 @@ def build_workbook(contract: Contract, millesime: int, answers: dict[str, Any],
                    fictitious: bool = False, residence_contract: Contract | None = None,
                    epcis: list[tuple[str, str]] | None = None,
                    residence: dict[str, int] | None = None,
-                   previous: dict[str, Any] | None = None) -> bytes:
-    """The xlsx bytes of the questionnaire of one SIAE, prefilled with ``answers``.
+                   previous: dict[str, Any] | None = None,
+                   exemple: dict[str, str] | None = None) -> bytes:
+    """The xlsx bytes of the questionnaire of one SIAE, prefilled with ``answers``
+    (``questionnaire_book`` gives the same workbook as an openpyxl object)."""
+    return workbook_bytes(questionnaire_book(contract, millesime, answers, fictitious,
+                                             residence_contract, epcis, residence, previous,
+                                             exemple))
+
+
+def questionnaire_book(contract: Contract, millesime: int, answers: dict[str, Any],
+                       fictitious: bool = False, residence_contract: Contract | None = None,
+                       epcis: list[tuple[str, str]] | None = None,
+                       residence: dict[str, int] | None = None,
+                       previous: dict[str, Any] | None = None,
+                       exemple: dict[str, str] | None = None) -> Any:
+    """The openpyxl workbook of the questionnaire of one SIAE, prefilled with ``answers``.
 
     ``epcis`` (code, name) adds the « Résidence » sheet described by ``residence_contract``,
     prefilled with ``residence`` (code EPCI → salariés); ``previous`` (last year's answers) fills
-    a read-only reminder column.
+    a read-only reminder column; ``exemple`` the examples of the help texts
+    (``layout.commune_example``).
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -96,11 +111,11 @@ def build_workbook(contract: Contract, millesime: int, answers: dict[str, Any],
         ws.cell(row=row, column=layout.CODE_COL).fill = PatternFill("solid", fgColor=_FILL_CODE)
         set_cell(ws.cell(row=row, column=layout.LABEL_COL), f.title)
         set_cell(ws.cell(row=row, column=layout.UNIT_COL), f.unit)
-        set_cell(ws.cell(row=row, column=layout.HELP_COL), layout.help_text(f))
+        set_cell(ws.cell(row=row, column=layout.HELP_COL), layout.help_text(f, exemple))
         ws.cell(row=row, column=layout.HELP_COL).alignment = Alignment(wrap_text=True)
         _answer_cell(ws, row, f, answers.get(f.name), (previous or {}).get(f.name),
                      PatternFill, Protection)
-        validation = _validation(f, DataValidation, lists, list_col)
+        validation = _validation(f, DataValidation, lists, list_col, exemple)
         if "enum" in f.constraints:
             list_col += 1
         if validation is not None:
@@ -108,7 +123,7 @@ def build_workbook(contract: Contract, millesime: int, answers: dict[str, Any],
             validation.add(ws.cell(row=row, column=layout.ANSWER_COL))
     if residence_f is not None:
         ws = by_sheet[residence_f.extra["questionnaire"]["feuille"]]
-        validation = _validation(residence_f, DataValidation, lists, list_col)
+        validation = _validation(residence_f, DataValidation, lists, list_col, exemple)
         ws.add_data_validation(validation)
         for code, label, row in layout.residence_rows(epcis):
             set_cell(ws.cell(row=row, column=layout.CODE_COL), layout.residence_code(code))
@@ -116,7 +131,8 @@ def build_workbook(contract: Contract, millesime: int, answers: dict[str, Any],
                                                                         fgColor=_FILL_CODE)
             set_cell(ws.cell(row=row, column=layout.LABEL_COL), label)
             set_cell(ws.cell(row=row, column=layout.UNIT_COL), residence_f.unit)
-            set_cell(ws.cell(row=row, column=layout.HELP_COL), layout.help_text(residence_f))
+            set_cell(ws.cell(row=row, column=layout.HELP_COL),
+                     layout.help_text(residence_f, exemple))
             ws.cell(row=row, column=layout.HELP_COL).alignment = Alignment(wrap_text=True)
             _answer_cell(ws, row, residence_f, (residence or {}).get(code), None,
                          PatternFill, Protection)
@@ -131,7 +147,7 @@ def build_workbook(contract: Contract, millesime: int, answers: dict[str, Any],
         set_cell(stamp.cell(row=i, column=1), key)
         set_cell(stamp.cell(row=i, column=2), str(values[key]))
     wb.active = 0
-    return workbook_bytes(wb)
+    return wb
 
 
 def _answer_cell(ws: Any, row: int, f: Field, value: Any, previous: Any, PatternFill: Any,
@@ -152,9 +168,10 @@ def _answer_cell(ws: Any, row: int, f: Field, value: Any, previous: Any, Pattern
         reminder.number_format = answer.number_format
 
 
-def _validation(f: Field, DataValidation: Any, lists: Any, list_col: int) -> Any:
+def _validation(f: Field, DataValidation: Any, lists: Any, list_col: int,
+                exemple: dict[str, str] | None = None) -> Any:
     """The data validation of a field's answer cell, or None for free text."""
-    prompt = layout.help_text(f)[:255]
+    prompt = layout.help_text(f, exemple)[:255]
     common = {"showInputMessage": True, "promptTitle": f.title[:32], "prompt": prompt,
               "showErrorMessage": True, "errorTitle": "Valeur refusée"}
     if "enum" in f.constraints:

@@ -16,14 +16,15 @@ import pandas as pd
 
 from iae_etat import __version__
 from iae_etat.common import resources
-from iae_etat.common.errors import UsageError
+from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, Probleme, UsageError
 from iae_etat.common.indicators import BY_CODE
 from iae_etat.common.vocabulary import ENSEMBLE
 from iae_etat.project.config import CONFIG_NAME, load_projet
 from iae_etat.report import annexe4
 from iae_etat.report.templating import environment, inline_css
-from iae_etat.tables.files import write_bytes, write_text
+from iae_etat.tables.files import printable, write_bytes, write_text
 from iae_etat.tables.formats import cellule
+from iae_etat.tables.nombres import number_problem
 
 ADDITIVE_UNITS = ("structures", "ETP", "personnes")
 SUMMARY_INDICATORS = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee",
@@ -33,9 +34,10 @@ TOTAL_CODE = "total"
 
 @dataclass(frozen=True)
 class Entree:
-    """One annexe 4 table and where it came from."""
+    """One annexe 4 table, where it came from, and the values set aside when it was read."""
     origine: str
     table: pd.DataFrame
+    problemes: tuple[Probleme, ...] = ()
 
 
 def collect(inputs: list[Path], millesime: int | None) -> list[Entree]:
@@ -61,8 +63,34 @@ def collect(inputs: list[Path], millesime: int | None) -> list[Entree]:
             raise UsageError(f"{path} n'est ni un dossier de projet iae-etat (avec "
                              f"{CONFIG_NAME}) ni un fichier annexe 4 (.csv).")
         for file in files:
-            found.append(Entree(str(file), _read(file)))
+            table, problems = checked_values(_read(file), printable(str(file)))
+            found.append(Entree(str(file), table, tuple(problems)))
     return found
+
+
+def checked_values(table: pd.DataFrame, fichier: str) -> tuple[pd.DataFrame, list[Probleme]]:
+    """A published value that is not finite or beyond the order of magnitude of its unit
+    (``nombres.number_problem``) becomes « nd », with a record naming its CSV line."""
+    table = table.copy()
+    problems = []
+    for index, row in table.iterrows():
+        if row["statut"] != "publie":
+            continue
+        found = number_problem(float(row["valeur"]), str(row["unite"]))
+        if found is None:
+            continue
+        line = int(index) + 2  # the header is line 1
+        table.at[index, "valeur"] = math.nan
+        table.at[index, "statut"] = "nd"
+        problems.append(Probleme(
+            fichier=fichier, cellule=f"ligne {line}", champ=str(row["indicateur"]),
+            valeur=str(row["valeur"]), regle=f"annexe4.{found[0]}", attendu=found[2],
+            gravite=GRAVITE_AVERTISSEMENT,
+            message=f"Ligne {line} ({row['indicateur']}, {row['type_siae']}, département "
+                    f"{row['code_departement']}) : {found[1]} ; la valeur est comptée comme non "
+                    "disponible (nd).",
+            conseil="Demandez au département de reconstruire son annexe 4 avec iae-etat."))
+    return table, problems
 
 
 def _latest_built(projet) -> int:
@@ -198,9 +226,13 @@ def render_html(table: pd.DataFrame, wide: pd.DataFrame, sources: list[str]) -> 
         version_contrat=table["version_contrat"].iloc[0])
 
 
-def run_consolidate(inputs: list[Path], output: Path, millesime: int | None) -> list[Path]:
-    """Write ``consolidation-<millésime>.csv``, ``.xlsx`` and ``.html`` into ``output``."""
+def run_consolidate(inputs: list[Path], output: Path, millesime: int | None,
+                    problemes: list[Probleme] | None = None) -> list[Path]:
+    """Write ``consolidation-<millésime>.csv``, ``.xlsx`` and ``.html`` into ``output``; the
+    values set aside are added to ``problemes``."""
     entrees = collect(inputs, millesime)
+    if problemes is not None:
+        problemes.extend(p for e in entrees for p in e.problemes)
     table = consolidated(entrees)
     wide = comparison(table)
     chosen = int(table["millesime"].iloc[0])

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import pandas as pd
 
+from iae_etat.analyse.evolution import RATES
 from iae_etat.common.indicators import BY_CODE, CATALOGUE, Indicateur
 from iae_etat.common.vocabulary import ENSEMBLE, LEVEL_LABELS, PUBLIC_LABELS, TYPES_SIAE
-from iae_etat.tables.formats import cellule, nombre
+from iae_etat.tables.formats import RATE_GAP, cellule, nombre
 
 TABLE_INDICATORS = ("nb_siae", "etp_conventionnes", "salaries_annee", "de_abc",
                     "taux_equipement_etp_de_abc")
+# One figure per concept: the ETP and salariés are those of every SIAE (from the ASP when it is
+# given); the respondents' declared figures are in the reconciliation, not in the synthèse.
 KEY_FIGURES = ("nb_siae", "etp_conventionnes", "etp_realises", "salaries_annee", "de_abc",
-               "taux_equipement_etp_de_abc", "foyers_rsa", "taux_equipement_etp_brsa",
-               "taux_reponse", "taux_reponse_etp", "etp_conventionnes_asp", "etp_realises_asp",
-               "salaries_asp", "taux_sortie_dynamique_asp")
+               "de_abc_non_ventile", "taux_equipement_etp_de_abc", "foyers_rsa",
+               "taux_equipement_etp_brsa", "taux_reponse", "taux_reponse_etp",
+               "taux_sortie_dynamique_asp")
 
 PUBLIC_INDICATORS = ("salaries_public", "part_public_salaries", "part_public_de_abc",
                      "ecart_representativite")
@@ -68,6 +71,14 @@ def level_table(indicateurs: pd.DataFrame, niveau: str, codes: list[str] | None 
     body = [{"code": code, "libelle": libelle,
              "cellules": [cells[(libelle, code)].get(i, "nd") for i in TABLE_INDICATORS]}
             for libelle, code in sorted(cells)]
+    if niveau != "departement":  # the source's DE its communes do not show: levels add up
+        rest = published(indicateurs)
+        rest = rest[(rest["niveau"] == "departement")
+                    & (rest["indicateur"] == "de_abc_non_ventile") & rest["valeur"].notna()]
+        body += [{"code": r.code, "libelle": f"Non ventilé ({r.libelle})",
+                  "cellules": [cellule(r.valeur, r.statut, r.unite) if i == "de_abc"
+                               else NOT_APPLICABLE for i in TABLE_INDICATORS]}
+                 for r in rest.itertuples(index=False)]
     return {"niveau": niveau, "titre": LEVEL_LABELS[niveau], "note": "",
             "colonnes": [BY_CODE[i].libelle for i in TABLE_INDICATORS], "lignes": body}
 
@@ -101,9 +112,26 @@ def evolution_rows(rows: pd.DataFrame) -> list[dict]:
                     "reference": int(row.millesime_reference),
                     "valeur_reference": cellule(row.valeur_reference, row.statut, unite),
                     "valeur": cellule(row.valeur, row.statut, unite),
-                    "ecart": cellule(row.ecart, row.statut, unite),
-                    "ecart_pct": cellule(row.ecart_pct, row.statut, "%")})
+                    "ecart": cellule(row.ecart, row.statut, RATE_GAP.get(unite, unite)),
+                    "ecart_pct": NOT_APPLICABLE if unite in RATES
+                    else cellule(row.ecart_pct, row.statut, "%"),
+                    "rupture": getattr(row, "rupture", "") or ""})
     return out
+
+
+def evolution_breaks(rows: list[dict]) -> list[str]:
+    """The distinct series breaks of the evolution rows (``evolution_rows``), in order."""
+    return list(dict.fromkeys(r["rupture"] for r in rows if r["rupture"]))
+
+
+def source_notes(sources: pd.DataFrame) -> list[dict]:
+    """The rounding and the series breaks of each source read (``core_sources``), once."""
+    if "arrondi" not in sources.columns:
+        return []
+    rows = sources[(sources["arrondi"].fillna("") != "") | (sources["ruptures"].fillna("") != "")]
+    rows = rows.drop_duplicates("titre").sort_values("titre")
+    return [{"titre": r.titre, "arrondi": r.arrondi or "", "ruptures": r.ruptures or ""}
+            for r in rows.itertuples(index=False)]
 
 
 def catalogue_rows() -> list[dict]:
@@ -176,3 +204,31 @@ def zones_blanches(couverture: pd.DataFrame, niveau: str = "commune") -> list[di
     return [{"rang": int(r.rang_zone_blanche), "code": r.code, "libelle": r.libelle,
              "besoin": r.libelle_besoin, "valeur": nombre(r.valeur_besoin)}
             for r in rows.itertuples(index=False)]
+
+
+def sans_offre(couverture: pd.DataFrame, niveaux: tuple[str, ...] = ("epci", "clpe")) -> list[dict]:
+    """The published EPCI and CLPE without any SIAE, ranked by their demandeurs d'emploi ABC
+    within each level (rank of zone blanche when the need reaches the threshold)."""
+    rows = couverture[(couverture["diffusion"] == "publique")
+                      & couverture["niveau"].isin(niveaux) & (couverture["besoin"] == "de_abc")
+                      & (couverture["nb_siae"] == 0)]
+    rows = rows.assign(_ordre=rows["niveau"].map(niveaux.index),
+                       _besoin=rows["valeur_besoin"].astype(float).fillna(-1.0))
+    rows = rows.sort_values(["_ordre", "_besoin", "code"], ascending=[True, False, True])
+    return [{"niveau": LEVEL_LABELS[r.niveau], "code": r.code, "libelle": r.libelle,
+             "valeur": nombre(r.valeur_besoin),
+             "rang": int(r.rang_zone_blanche) if pd.notna(r.rang_zone_blanche)
+             else NOT_APPLICABLE}
+            for r in rows.itertuples(index=False)]
+
+
+def alerte_reponse(chiffres: list[dict], plancher: float) -> str:
+    """The banner of a synthèse whose response rate is under ``plancher`` (percent), else
+    the empty text."""
+    taux = next((c["valeur"] for c in chiffres if c["code"] == "taux_reponse"), None)
+    if taux is None or pd.isna(taux) or float(taux) >= plancher:
+        return ""
+    return (f"Attention : seules {cellule(taux, 'publie', '%')} des SIAE ont répondu au "
+            f"questionnaire (seuil d'alerte : {cellule(plancher, 'publie', '%')}). Les chiffres "
+            "tirés des questionnaires (publics, sorties, financements) décrivent mal l'ensemble "
+            "des SIAE ; ceux de l'ASP couvrent toutes les SIAE.")

@@ -15,7 +15,6 @@ import pandas as pd
 
 from iae_etat.analyse.financement import montant_rsa_annuel
 from iae_etat.analyse.themes import couts_valorisation
-from iae_etat.common.errors import ConfigError
 from iae_etat.common.indicators import BY_CODE
 from iae_etat.common.vocabulary import ENSEMBLE, TYPES_SIAE
 from iae_etat.project.config import Projet
@@ -53,16 +52,9 @@ THEMES_BONNES_PRATIQUES = {
 
 def themes_bonnes_pratiques(projet: Projet) -> dict[str, list[str]]:
     """The themes of ``[bonnes_pratiques]`` (theme → keywords), else the default ones."""
-    section = projet.options.get("bonnes_pratiques")
-    if section is None:
+    section = projet.section("bonnes_pratiques")  # validated at load (project/declaration.py)
+    if not section:
         return THEMES_BONNES_PRATIQUES
-    if not isinstance(section, dict) or not section or not all(
-            isinstance(words, list) and words and all(isinstance(w, str) and w.strip()
-                                                      for w in words)
-            for words in section.values()):
-        raise ConfigError(f"{projet.config_path} : [bonnes_pratiques] doit associer à chaque "
-                          "thème une liste non vide de mots-clés, par exemple "
-                          "« \"Formation\" = [\"formation\", \"qualification\"] ».")
     return {str(theme): list(words) for theme, words in section.items()}
 
 
@@ -179,7 +171,7 @@ def sections(projet: Projet, indicateurs: pd.DataFrame, structures: pd.DataFrame
     return {"departements": departements,
             "rsa": None if rsa is None else {
                 "montant": nombre(rsa, 2),
-                "source": str(projet.options["financement"].get("source", ""))},
+                "source": projet.settings.financement.source},
             "couts": [{**c, "montant": nombre(c["montant"], 2)}
                       for c in couts_valorisation(projet)],
             "bonnes_pratiques": bonnes_pratiques(structures, reponses,

@@ -65,11 +65,15 @@ def pdf_stage(reports_dir: Path, html_name: str, wanted: bool) -> tuple[list[Pat
     """Write the PDF of ``html_name`` when ``wanted``; returns (written paths, warning).
 
     Without ``wanted``, a PDF left by an earlier run is removed, so that a PDF never describes
-    another version of the report than the HTML beside it.
+    another version of the report than the HTML beside it, and the warning says so.
     """
     target = reports_dir / PDF_NAME
     if not wanted:
-        target.unlink(missing_ok=True)
+        if target.is_file():
+            target.unlink()
+            return [], (f"{PDF_NAME} retiré : il ne correspondrait plus au rapport reconstruit "
+                        "sans PDF. Pour le garder à chaque construction : [rapport] pdf = true "
+                        "dans iae-etat.toml (ou build --pdf).")
         return [], ""
     try:
         data = html_to_pdf((reports_dir / html_name).read_text(encoding="utf-8"))

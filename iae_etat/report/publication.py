@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 
 from iae_etat.project.config import Projet
+from iae_etat.project.method import taux_reponse_min
 from iae_etat.project.settings import reglages
-from iae_etat.report import annexe4, tableau_de_bord
+from iae_etat.report import annexe4, context, tableau_de_bord
 from iae_etat.tables.contracts import load_contract
 from iae_etat.tables.files import write_bytes
 from iae_etat.territoires import referentiel
@@ -42,7 +43,7 @@ def write_outputs(projet: Projet, millesime: int, reports_dir: Path,
         tables["core_territoires"], tables["out_couverture"],
         territoire=territoire_label(projet),
         millesime=millesime, diffusion=settings.diffusion, notice=projet.notice,
-        secret_rule=secret_rule(projet)))
+        secret_rule=secret_rule(projet), alerte=_alerte(projet, indicateurs)))
     return [dashboard, *write_annexe4(projet, millesime, indicateurs, reports_dir)]
 
 
@@ -68,3 +69,13 @@ def write_annexe4(projet: Projet, millesime: int, indicateurs, reports_dir: Path
         write_bytes(xlsx_path, annexe4.to_xlsx(table, projet.notice))
         written += [csv_path, xlsx_path]
     return written
+
+
+def _alerte(projet: Projet, indicateurs: pd.DataFrame) -> str:
+    """The low-response banners of the project's départements, one after the other."""
+    texts = []
+    for code, rows in context.by_departement(indicateurs).items():
+        text = context.alerte_reponse(context.key_figures(rows), taux_reponse_min(projet))
+        if text and code in projet.departements:
+            texts.append(text if len(projet.departements) == 1 else f"{code} — {text}")
+    return " ".join(texts)

@@ -1,23 +1,20 @@
-"""The report stage: the HTML état des lieux and the control files of a millésime."""
+"""The report stage: the HTML état des lieux and the published files of a millésime, from the
+published tables only (the control files are written by the controls stage,
+``questionnaire/stage.py``)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
 
 from iae_etat import __version__
-from iae_etat.analyse import calage
 from iae_etat.common import resources
-from iae_etat.common.errors import Probleme
-from iae_etat.common.vocabulary import QUESTIONNAIRES
+from iae_etat.common.vocabulary import AUDIT_FILE, CALAGE_GROUPS, QUESTIONNAIRES
 from iae_etat.project.config import Projet
-from iae_etat.project.settings import reglages, scenario_files
-from iae_etat.questionnaire.feedback import anomalies_xlsx, retour_workbook
+from iae_etat.project.method import taux_reponse_min
+from iae_etat.project.settings import reglages
 from iae_etat.report import (
     charts,
     context,
@@ -31,13 +28,10 @@ from iae_etat.report import (
     toc,
 )
 from iae_etat.report.templating import environment, inline_css
-from iae_etat.scenario.run import project_scenarios
-from iae_etat.scenario.simulate import INPUT_FILTERS
+from iae_etat.scenario.stage import read_scenarios
 from iae_etat.tables.catalogue import Catalogue
-from iae_etat.tables.files import write_bytes, write_text
+from iae_etat.tables.files import write_text
 from iae_etat.tables.formats import nombre
-from iae_etat.tables.safety import inspect_file
-from iae_etat.tables.xlsx import protect_csv_text
 from iae_etat.territoires import referentiel
 
 REPORT_NAME = "etat-des-lieux.html"
@@ -48,7 +42,7 @@ STATUTS = {"retenu": "retenu, cellules en erreur écartées", "ecarte": "écart�
 
 def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
                reports_dir: Path) -> list[Path]:
-    """Write the report and the controls into ``reports_dir``; returns the written paths."""
+    """Write the report and its published files into ``reports_dir``; returns their paths."""
 
     # The report shows the publique rows; the dashboard those of its diffusion.
     wanted = [("diffusion", "in", sorted({"publique", reglages(projet).diffusion}))]
@@ -60,67 +54,28 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     evolution = catalogue.read("out_evolution", filters=[*wanted, ("niveau", "!=", "commune")],
                                categories=True)
     structures = catalogue.read("core_structures")
-    asp = catalogue.read_optional("core_asp")
     niveaux = catalogue.read("core_territoires")
-    groupes = calage.groupes(structures, niveaux, asp)
-    # a scenario is checked against the true values: both diffusions of its few inputs
-    inputs = {"out_indicateurs": catalogue.read("out_indicateurs", filters=INPUT_FILTERS),
-              "core_territoires": niveaux} if scenario_files(projet) else {}
     couverture = catalogue.read("out_couverture")
     html = render_report(projet, millesime, indicateurs, evolution, couverture, structures,
                          anomalies, catalogue.read("core_sources"), collecte,
                          ecarts=catalogue.read("out_ecarts"),
-                         scenarios=project_scenarios(projet, inputs), groupes=groupes,
+                         scenarios=read_scenarios(catalogue),
+                         groupes=catalogue.read(CALAGE_GROUPS),
                          niveaux=niveaux,
                          reponses=catalogue.read_optional(QUESTIONNAIRES),
                          catalogue_dir=catalogue.dir)
     report = reports_dir / REPORT_NAME
     write_text(report, html)
-    notice = projet.notice
-    controls = reports_dir / "controles" / "anomalies.csv"
-    write_bytes(controls, anomalies_csv(anomalies))
-    workbook = reports_dir / "controles" / "anomalies.xlsx"
-    write_bytes(workbook, anomalies_xlsx(anomalies, notice))
-    return [report, controls, workbook,
-            *write_retours(projet, collecte, anomalies, reports_dir / "controles" / "retours",
-                           notice),
+    return [report,
             *publication.write_outputs(projet, millesime, reports_dir, {
                 "out_indicateurs": indicateurs, "out_evolution": evolution,
                 "core_structures": structures, "core_territoires": niveaux,
                 "out_couverture": couverture})]
 
 
-def write_retours(projet: Projet, collecte: pd.DataFrame, anomalies: pd.DataFrame,
-                  folder: Path, notice: str) -> list[Path]:
-    """One annotated .xlsx copy of each return that has problems, named by its SIRET."""
-    sent = collecte[collecte["statut"].isin(["retenu", "ecarte"]) & collecte["siret"].notna()
-                    & collecte["fichier"].fillna("").str.lower().str.endswith((".xlsx", ".ods"))
-                    & collecte["fichier"].isin(anomalies["fichier"])].copy()
-    # One copy per SIAE: its kept return, else its last file set aside.
-    sent["rang"] = sent["statut"] == "retenu"
-    sent = sent.sort_values(["siret", "type_siae", "rang", "fichier"]).drop_duplicates(
-        ["siret", "type_siae"], keep="last")
-    shared = sent["siret"].duplicated(keep=False)
-    shutil.rmtree(folder, ignore_errors=True)  # the staging copy of the last run's retours
-    written = []
-    for row, twin in zip(sent.itertuples(index=False), shared, strict=True):
-        problems = anomalies[anomalies["fichier"] == row.fichier]
-        raw = projet.dir / row.fichier
-        if not inspect_file(raw, row.fichier).sure:
-            continue
-        name = f"{row.siret}_{row.type_siae}.xlsx" if twin else f"{row.siret}.xlsx"
-        try:
-            data = retour_workbook(raw, problems, notice)
-        except Exception:  # a workbook openpyxl cannot load gets no copy; it stays listed
-            continue
-        write_bytes(folder / name, data)
-        written.append(folder / name)
-    return written
-
-
 def audit_secret(directory: Path | None) -> dict:
     """The summary of the secrecy audit the analyse stage wrote, with French numbers."""
-    path = None if directory is None else directory / "audit_secret.json"
+    path = None if directory is None else directory / AUDIT_FILE
     if path is None or not path.is_file():
         return {}
     data = json.loads(path.read_text("utf-8"))
@@ -136,8 +91,8 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                   reponses: pd.DataFrame | None = None,
                   catalogue_dir: Path | None = None) -> str:
     """The self-contained HTML report (pure apart from reading the templates). ``scenarios``
-    are the project's what-if files applied (``scenarios.project_scenarios``), ``groupes`` the
-    calibration groups of the non-response (``analyse.ponderation.groupes``); ``niveaux``
+    are the project's what-if files applied (``scenario.stage.read_scenarios``), ``groupes`` the
+    calibration groups of the non-response (``out_calage``); ``niveaux``
     (``core_territoires``) adds the zones d'emploi and CLPE of the communes to the maps,
     ``reponses`` (``raw_questionnaires``) gives the secteurs and the bonnes pratiques;
     ``catalogue_dir`` holds the summary of the secrecy audit."""
@@ -153,16 +108,20 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
     for code in projet.departements:
         libelle = libelles[code]
         par_type = context.by_type(rows.get(code, indicateurs.iloc[:0]))
-        alt = (f"ETP conventionnés par type de SIAE, {libelle}, {millesime} "
-               "(SIAE ayant répondu au questionnaire)")
+        alt = f"ETP conventionnés par type de SIAE, {libelle}, {millesime}"
         graphique = charts.bar_chart([k for k, _ in par_type["etp"]],
                                      [v for _, v in par_type["etp"]], "ETP") \
             if par_type["etp"] else ""
         departements.append({"code": code, "libelle": libelle,
                              "chiffres": context.key_figures(rows.get(code, indicateurs.iloc[:0])),
+                             "alerte": context.alerte_reponse(
+                                 context.key_figures(rows.get(code, indicateurs.iloc[:0])),
+                                 taux_reponse_min(projet)),
                              "par_type": par_type, "graphique": graphique,
                              "evolution": context.evolution_rows(
                                  evolutions.get(code, evolution.iloc[:0])),
+                             "ruptures": context.evolution_breaks(context.evolution_rows(
+                                 evolutions.get(code, evolution.iloc[:0]))),
                              "graphique_alt": alt,
                              "publics": context.publics_table(
                                  departement_rows.get(code, indicateurs.iloc[:0]), code)})
@@ -207,6 +166,7 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
         scenarios_dossier=reglages(projet).scenarios, methode_ecarts=plan_action.method_rows(),
         couverture=context.coverage_table(couverture),
         zones_blanches=context.zones_blanches(couverture),
+        sans_offre=context.sans_offre(couverture),
         liste_structures=context_structures.structure_list(structures, territoires),
         donnees_fictives=projet.donnees_fictives, departements=departements, tables=tables,
         collecte=collecte, catalogue=context.catalogue_rows(),
@@ -221,14 +181,5 @@ def render_report(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                 "protection": nombre(projet.secret.protection_effectifs),
                 "protection_montants": nombre(projet.secret.protection_montants * 100),
                 "audit": audit_secret(catalogue_dir)},
-        sources=sources.to_dict("records"), cog=referentiel.COG_MILLESIME))
-
-
-def anomalies_csv(anomalies: pd.DataFrame) -> bytes:
-    """The controls as CSV for Excel users: ``;``, UTF-8 with BOM, no formula can run."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(Probleme.COLUMNS)
-    for row in anomalies[list(Probleme.COLUMNS)].fillna("").itertuples(index=False):
-        writer.writerow([protect_csv_text(str(v)) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        sources=sources.to_dict("records"), notes_sources=context.source_notes(sources),
+        cog=referentiel.COG_MILLESIME))

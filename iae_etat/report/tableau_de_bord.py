@@ -31,7 +31,7 @@ from iae_etat.report.xlsx_stream import (
     column_letter,
     format_columns,
 )
-from iae_etat.tables.formats import MISSING_SYMBOL, SECRET_SYMBOL, nombre
+from iae_etat.tables.formats import MISSING_SYMBOL, RATE_GAP, SECRET_SYMBOL, nombre
 from iae_etat.tables.sheets import (
     DEFAULT_NUMBER_FORMAT,
     HEADER_FILL,
@@ -201,8 +201,9 @@ def build_dashboard(indicateurs: pd.DataFrame, evolution: pd.DataFrame,
                     structures: pd.DataFrame, territoires: pd.DataFrame,
                     couverture: pd.DataFrame | None = None, *, territoire: str,
                     millesime: int, diffusion: str, notice: str = "",
-                    secret_rule: str = "") -> bytes:
-    """The workbook's bytes (deterministic: same tables, same bytes)."""
+                    secret_rule: str = "", alerte: str = "") -> bytes:
+    """The workbook's bytes (deterministic: same tables, same bytes); ``alerte`` is the
+    low-response banner, first of the « Lisez-moi » sheet."""
     rows = indicateurs[indicateurs["diffusion"] == diffusion]
     coverage = couverture[couverture["diffusion"] == diffusion] \
         if couverture is not None else pd.DataFrame(columns=COVERAGE_COLUMNS)
@@ -211,8 +212,8 @@ def build_dashboard(indicateurs: pd.DataFrame, evolution: pd.DataFrame,
 
     wb = StreamWorkbook()
     taken: set[str] = set()
-    _readme(wb.sheet(sheet_name("Lisez-moi", taken)), territoire, millesime, diffusion, notice,
-            secret_rule)
+    _readme(wb.sheet(sheet_name("Lisez-moi", taken)), territoire, millesime, diffusion,
+            notice, secret_rule, alerte)
     for level in LEVELS:
         level_rows = rows[rows["niveau"] == level]
         if not level_rows.empty:
@@ -250,8 +251,10 @@ def _table(ws: Sheet, row: int, titles: list[str], last_row: int, widths: list[i
 
 
 def _readme(ws: Sheet, territoire: str, millesime: int, diffusion: str, notice: str,
-            secret_rule: str) -> None:
+            secret_rule: str, alerte: str = "") -> None:
     lines = [f"Tableau de bord de l'offre d'insertion — {territoire} — millésime {millesime}", ""]
+    if alerte:
+        lines += [alerte, ""]
     if notice:
         lines += [f"{notice} : les structures, les réponses et les statistiques sont inventées ; "
                   "seule la géographie est réelle.", ""]
@@ -464,7 +467,9 @@ def _evolution_sheets(wb: StreamWorkbook, taken: set[str], evolution: pd.DataFra
         return
     titles = ["Niveau", "Code", "Territoire", "Indicateur", "Type de SIAE", "Public",
               "Millésime de référence", "Valeur de référence", f"Valeur {millesime}", "Écart",
-              "Évolution (%)"]
+              "Évolution (%)", "Rupture de série"]
+    if "rupture" not in evolution.columns:  # a table built before the breaks were declared
+        evolution = evolution.assign(rupture="")
     data = evolution.assign(_level=evolution["niveau"].map(LEVELS.index).astype(int),
                             _kind=evolution["type_siae"].map(
                                 lambda k: KINDS.index(k) if k in KINDS else len(KINDS))
@@ -474,6 +479,7 @@ def _evolution_sheets(wb: StreamWorkbook, taken: set[str], evolution: pd.DataFra
     columns = {c: data[c].to_numpy(dtype=object) for c in
                ("niveau", "code", "libelle", "indicateur", "type_siae", "public", "unite",
                 "millesime_reference", "statut")}
+    ruptures = data["rupture"].astype(object).fillna("").to_numpy()
     numbers = {c: data[c].to_numpy(dtype=float, na_value=np.nan)
                for c in ("valeur_reference", "valeur", "ecart", "ecart_pct")}
     per_sheet = MAX_ROWS - 4
@@ -495,9 +501,10 @@ def _evolution_sheets(wb: StreamWorkbook, taken: set[str], evolution: pd.DataFra
                 (7, int(columns["millesime_reference"][r]), _number_style(NUMBER_FORMATS["annee"])),
                 _value(8, numbers["valeur_reference"][r], statut, unite, restreinte),
                 _value(9, numbers["valeur"][r], statut, unite, restreinte),
-                _value(10, numbers["ecart"][r], statut, unite, restreinte),
-                _value(11, numbers["ecart_pct"][r], statut, "%", restreinte)])
-        _table(ws, start, titles, line, [14, 12, 30, 40, 12, 10, 12, 14, 14, 12, 12])
+                _value(10, numbers["ecart"][r], statut, RATE_GAP.get(unite, unite), restreinte),
+                _value(11, numbers["ecart_pct"][r], statut, "%", restreinte),
+                (12, ruptures[r], DEFAULT)])
+        _table(ws, start, titles, line, [14, 12, 30, 40, 12, 10, 12, 14, 14, 12, 12, 60])
 
 
 def _structures_sheet(ws: Sheet, structures: pd.DataFrame, territoires: pd.DataFrame,

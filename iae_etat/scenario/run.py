@@ -107,7 +107,8 @@ def _shown(projet: Projet, path: Path) -> str:
 
 def project_scenarios(projet: Projet, tables: dict[str, pd.DataFrame]) -> list[dict]:
     """The project's what-if files applied for the report (publique diffusion); a file that
-    cannot be applied gives its French error instead of stopping the report."""
+    cannot be applied gives its French error instead of stopping the build (the scenarios
+    stage, ``scenario/stage.py``, writes them as tables)."""
     out = []
     for path in scenario_files(projet):
         shown = _shown(projet, path)
@@ -119,5 +120,6 @@ def project_scenarios(projet: Projet, tables: dict[str, pd.DataFrame]) -> list[d
             out.append({"fichier": shown, "erreur": f"{exc.message} {details}".strip()})
             continue
         out.append({"fichier": shown, "titre": scenario.titre,
-                    "hypotheses": hypotheses["description"].tolist(), "table": table})
+                    "hypotheses": hypotheses["description"].tolist(),
+                    "hypotheses_table": hypotheses, "table": table})
     return out

@@ -42,21 +42,19 @@ from iae_etat.analyse.couverture import couverture
 from iae_etat.common.errors import Probleme, ScenarioError
 from iae_etat.common.indicators import NEEDS
 from iae_etat.common.vocabulary import ENSEMBLE, LEVEL_LABELS, LEVELS, TYPES_SIAE
+from iae_etat.tables.contracts import columns
 from iae_etat.territoires.codes import normalise_commune, normalise_epci
 from iae_etat.territoires.levels import level_frame
 
-CONSEIL = ("Voir le format dans le README (« Préparer le plan d'action ») et l'exemple "
+CONSEIL = ("Voir le format dans docs/plan-action.md (« Scénarios ») et l'exemple "
            "scenarios/exemple-scenario.toml du projet de démonstration.")
 CLES = ("commune", "epci", "type_siae", "etp", "nouvelle_structure", "commentaire")
 CLES_FICHIER = ("titre", "hypothese")
 DIRECT, INDIRECT = "direct", "indirect"
-COLUMNS = ["diffusion", "niveau", "code", "libelle", "besoin", "libelle_besoin", "effet",
-           "valeur_besoin", "etp_avant", "etp_apres", "nb_siae_avant", "nb_siae_apres",
-           "taux_avant", "taux_apres", "part_besoin", "part_offre_avant", "part_offre_apres",
-           "indice_avant", "indice_apres", "couverture_avant", "couverture_apres",
-           "zone_blanche_avant", "zone_blanche_apres", "statut"]
-HYPOTHESE_COLUMNS = ["numero", "niveau", "code", "libelle", "type_siae", "etp",
-                     "nouvelle_structure", "commentaire", "description"]
+# The columns of one scenario's results and hypotheses: the contracts of the tables the
+# scenarios stage writes, without the columns naming the scenario file.
+COLUMNS = [c for c in columns("out_scenarios_resultats") if c not in ("fichier", "ordre")]
+HYPOTHESE_COLUMNS = [c for c in columns("out_scenarios_hypotheses") if c != "fichier"]
 _COMPARED = {"etp_conventionnes": "etp", "nb_siae": "nb_siae", "taux_equipement": "taux",
              "part_offre": "part_offre", "indice_couverture": "indice",
              "couverture": "couverture", "zone_blanche": "zone_blanche"}

@@ -24,6 +24,7 @@ import pandas as pd
 
 from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, Probleme
 from iae_etat.sources.adapters import FILE_COLUMN, LINE_COLUMN, normalise_header
+from iae_etat.tables.nombres import DEFAULT_LIMIT
 
 SORTIE_COLUMNS = ["sorties_durables", "sorties_transition", "sorties_positives",
                   "sorties_autres", "sorties_retraits"]
@@ -39,8 +40,11 @@ def _dates(series: pd.Series) -> pd.Series:
 
 
 def _numbers(series: pd.Series) -> pd.Series:
+    """Text → floats; what is not a number, not finite or beyond ``nombres.DEFAULT_LIMIT`` is
+    missing (an ASP export never holds such values: never computed on, never published)."""
     text = series.astype("string").str.replace(",", ".", regex=False).str.strip()
-    return pd.to_numeric(text, errors="coerce").astype(float)
+    numbers = pd.to_numeric(text, errors="coerce").astype(float)
+    return numbers.where(numbers.abs() <= DEFAULT_LIMIT)
 
 
 def type_from_mesure(mesure: pd.Series) -> pd.Series:

@@ -12,6 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from iae_etat.common.errors import GRAVITE_INFO, Probleme
 from iae_etat.common.vocabulary import LEVELS
 from iae_etat.sources.adapters import normalise_header
 from iae_etat.territoires.levels import level_frame
@@ -32,6 +33,29 @@ def annual_mean(frame: pd.DataFrame, key: str, columns: list[str], millesime: in
     if method == "T4":
         year = year[year["periode"] == f"{millesime}-T4"]
     return year.groupby(key, sort=True)[columns].mean().reset_index()
+
+
+def total_gaps(communes: pd.DataFrame, territoires: pd.DataFrame, own: pd.DataFrame,
+               column: str, source: str) -> list[Probleme]:
+    """The sum of the communes of each département against the source's own total of the
+    département (``own``: ``code`` + ``column``), the gap recorded as a control (info)."""
+    known = communes.merge(territoires[["code_commune", "code_departement"]], on="code_commune")
+    sums = known.groupby("code_departement")[column].sum(min_count=1)
+    problems = []
+    for code, total in own.set_index("code")[column].dropna().items():
+        if code not in sums.index or pd.isna(sums[code]):
+            continue
+        gap = float(sums[code]) - float(total)
+        problems.append(Probleme(
+            fichier=f"département {code}", champ=column, valeur=f"{sums[code]:.0f}",
+            attendu=f"{total:.0f}", regle="besoins.ecart_total_source", gravite=GRAVITE_INFO,
+            message=f"{source} : la somme des communes du département {code} ({sums[code]:.0f}) "
+                    + (f"diffère de {gap:+.0f} du total publié par la source ({total:.0f}) : "
+                       "arrondis, valeurs masquées, inscrits non localisés ou période "
+                       "différente." if gap else "est égale au total publié par la source."),
+            conseil="Un écart est attendu quand la source arrondit ou masque ses valeurs ; un "
+                    "grand écart peut signaler un fichier incomplet (iae-etat sources)."))
+    return problems
 
 
 def chomage_annuel(taux: pd.DataFrame, method: str) -> pd.DataFrame:

@@ -13,9 +13,10 @@ import pandas as pd
 
 from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, ConfigError, Probleme
 from iae_etat.project.config import Projet
-from iae_etat.sources import adapters, asp, besoins, cog, reconciliation
+from iae_etat.sources import adapters, asp, besoins, cog, long_format, reconciliation, values
 from iae_etat.sources.reading import read_adapter, read_group, relative, report_missing
 from iae_etat.tables.catalogue import Catalogue
+from iae_etat.tables.contracts import load_contract
 from iae_etat.territoires import referentiel
 from iae_etat.territoires.codes import normalise_commune_series, normalise_epci_series
 
@@ -32,6 +33,10 @@ ASP_VIEWS = ["asp_structures", "asp_annexes_financieres", "asp_etats_mensuels", 
              "asp_contrats", "asp_durees_inscription", "asp_motifs_sortie",
              "asp_categories_sortie", "asp_montants", "asp_bilan"]
 VALEURS_ANNUELLES = ("moyenne", "T4")
+# The adapters of a needs source; of those giving communes, the first one's figure wins.
+FT_COMMUNES = ["france_travail_dares", "france_travail"]
+FT_ADAPTERS = [*FT_COMMUNES, "france_travail_departements"]
+CAF_ADAPTERS = ["caf_rsa_communes", "caf_prestations_communes", "caf", "caf_epci"]
 LINE = adapters.LINE_COLUMN
 
 
@@ -93,8 +98,26 @@ def structures_emplois(projet: Projet, millesime: int, result) -> pd.DataFrame |
                  & frame["siret"].notna()].reset_index(drop=True)
 
 
-def _numbers(result, frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    frame, problems = adapters.parse_numbers(frame, columns)
+def _annual(result, projet: Projet, name: str, frame: pd.DataFrame, millesime: int, key: str,
+            numbers: bool = True) -> pd.DataFrame:
+    """The annual DE of ``frame`` per ``key`` (the adapter's « valeur_annuelle »), as ``code``
+    when the key is a territory above the commune."""
+    frame = frame.reindex(columns=[*frame.columns, *[c for c in besoins.DE_COLUMNS
+                                                      if c not in frame.columns]])
+    if numbers:
+        frame = _numbers(result, frame.dropna(subset=[key, "periode"]), besoins.DE_COLUMNS,
+                         "personnes", "raw_france_travail")
+    method = _method(adapters.load_adapter(name, projet.dir))
+    annual = besoins.annual_mean(frame, key, besoins.DE_COLUMNS, millesime, method)
+    return annual if key == "code_commune" else annual.rename(columns={key: "code"})
+
+
+def _numbers(result, frame: pd.DataFrame, columns: list[str], unite: str = "",
+             table: str | None = None) -> pd.DataFrame:
+    """``columns`` as numbers of ``unite``, absurd ones recorded and dropped (the column labels
+    of the messages are the titles of contract ``table`` when given)."""
+    titles = {f.name: f.title for f in load_contract(table).fields} if table else None
+    frame, problems = values.parse_numbers(frame, columns, unite, titles)
     result.problemes.extend(problems)
     return frame
 
@@ -108,40 +131,62 @@ def ingest_besoins(projet: Projet, millesime: int, catalogue: Catalogue, result,
     listed: list[str] = []  # columns of a list source: a commune not listed has zero
     overrides: dict[str, pd.DataFrame] = {}
 
-    ft = read_group(projet, millesime, result, "france_travail",
-                    ["france_travail", "france_travail_departements"], EFFECTS["france_travail"])
-    if ft["france_travail"] is not None:
-        trimestres = _numbers(result, ft["france_travail"].dropna(
-            subset=["code_commune", "periode"]), besoins.DE_COLUMNS)
-        catalogue.write("raw_france_travail", trimestres)
-        method = _method(adapters.load_adapter("france_travail", projet.dir))
-        annual = besoins.annual_mean(trimestres, "code_commune", besoins.DE_COLUMNS, millesime,
-                                     method)
+    ft = read_group(projet, millesime, result, "france_travail", FT_ADAPTERS,
+                    EFFECTS["france_travail"])
+    annuals, totals, quarters = [], [], []
+    for name in FT_COMMUNES:
+        if ft[name] is None:
+            continue
+        frame = ft[name]
+        if long_format.TOTAL_COLUMN in frame.columns:  # the file's own département totals
+            own = frame[frame[long_format.TOTAL_COLUMN].notna()]
+            totals.append(_annual(result, projet, name, own, millesime,
+                                  long_format.TOTAL_COLUMN))
+            frame = frame[frame[long_format.TOTAL_COLUMN].isna()].drop(
+                columns=long_format.TOTAL_COLUMN)
+        frame = frame.reindex(columns=[*frame.columns, *[c for c in besoins.DE_COLUMNS
+                                                         if c not in frame.columns]])
+        trimestres = _numbers(result, frame.dropna(subset=["code_commune", "periode"]),
+                              besoins.DE_COLUMNS, "personnes", "raw_france_travail")
+        quarters.append(trimestres)
+        annual = _annual(result, projet, name, trimestres, millesime, "code_commune",
+                         numbers=False)
         annual[adapters.FILE_COLUMN] = ", ".join(sorted(trimestres[adapters.FILE_COLUMN]
                                                         .unique()))
         annual, problems = cog.harmonise_sum(annual, mapping, deps, "France Travail",
                                              besoins.DE_COLUMNS)
         result.problemes.extend(problems)
-        parts.append(annual)
+        annuals.append(annual)
+    if quarters:
+        catalogue.write("raw_france_travail", pd.concat(quarters, ignore_index=True)
+                        .drop_duplicates(["code_commune", "periode"]))
+    if annuals:  # a commune given by two layouts: the first adapter's figures
+        parts.append(pd.concat(annuals, ignore_index=True).drop_duplicates("code_commune"))
     if ft["france_travail_departements"] is not None:
-        dep = _numbers(result, ft["france_travail_departements"].dropna(
-            subset=["code_departement", "periode"]), besoins.DE_COLUMNS)
-        method = _method(adapters.load_adapter("france_travail_departements", projet.dir))
-        annual = besoins.annual_mean(dep, "code_departement", besoins.DE_COLUMNS, millesime,
-                                     method)
-        overrides["departement"] = annual.rename(columns={"code_departement": "code"})
+        totals.insert(0, _annual(result, projet, "france_travail_departements",
+                                 ft["france_travail_departements"], millesime,
+                                 "code_departement"))
+    if totals:
+        own = pd.concat(totals, ignore_index=True).drop_duplicates("code")
+        overrides["departement"] = own
+        if annuals:
+            result.problemes.extend(besoins.total_gaps(
+                parts[-1], territoires, own, "de_abc", "France Travail"))
 
-    caf = read_group(projet, millesime, result, "caf", ["caf", "caf_epci"], EFFECTS["caf"])
-    if caf["caf"] is not None:
-        adapter = adapters.load_adapter("caf", projet.dir)
-        data = _numbers(result, caf["caf"].dropna(subset=["code_commune"]), ["foyers_rsa"])
-        summed, problems = cog.harmonise_sum(data, mapping, deps, adapter.titre, ["foyers_rsa"])
+    caf = read_group(projet, millesime, result, "caf", CAF_ADAPTERS, EFFECTS["caf"])
+    communal = [caf[n] for n in CAF_ADAPTERS[:-1] if caf[n] is not None]
+    if communal:
+        data = pd.concat(communal, ignore_index=True).dropna(subset=["code_commune"])
+        # a commune in two layouts: the figure of the first adapter (today's export first)
+        data = data.drop_duplicates("code_commune")
+        data = _numbers(result, data, ["foyers_rsa"], "foyers")
+        summed, problems = cog.harmonise_sum(data, mapping, deps, "CAF", ["foyers_rsa"])
         result.problemes.extend(problems)
         parts.append(summed)
     if caf["caf_epci"] is not None:
         data = caf["caf_epci"].copy()
         data["code"] = normalise_epci_series(data["code_epci"])
-        data = _numbers(result, data.dropna(subset=["code"]), ["foyers_rsa"])
+        data = _numbers(result, data.dropna(subset=["code"]), ["foyers_rsa"], "foyers")
         overrides["epci"] = data.groupby("code")[["foyers_rsa"]].sum(min_count=1).reset_index()
 
     insee = read_group(projet, millesime, result, "insee",
@@ -150,7 +195,7 @@ def ingest_besoins(projet: Projet, millesime: int, catalogue: Catalogue, result,
     if insee["insee_population"] is not None:
         columns = ["population", "pop_15_24", "pop_25_54", "pop_55_64"]
         pop = _numbers(result, insee["insee_population"].dropna(subset=["code_commune"]),
-                       columns)
+                       columns, "habitants")
         pop, problems = cog.harmonise_sum(pop, mapping, deps, "Insee (population)", columns)
         result.problemes.extend(problems)
         pop["population_15_64"] = pop[["pop_15_24", "pop_25_54", "pop_55_64"]].sum(
@@ -159,7 +204,7 @@ def ingest_besoins(projet: Projet, millesime: int, catalogue: Catalogue, result,
     if insee["insee_chomage"] is not None:
         quarters = ["taux_t1", "taux_t2", "taux_t3", "taux_t4"]
         taux = _numbers(result, insee["insee_chomage"].dropna(subset=["code_zone_emploi"]),
-                        quarters)
+                        quarters, "%")
         rates = besoins.chomage_annuel(taux, _method(adapters.load_adapter(
             "insee_chomage", projet.dir)))
         parts.append(territoires[["code_commune", "code_zone_emploi"]].merge(
@@ -178,7 +223,7 @@ def ingest_besoins(projet: Projet, millesime: int, catalogue: Catalogue, result,
         listed.append("nb_qpv")
     if qpv["qpv_population"] is not None:
         pop = _numbers(result, qpv["qpv_population"].dropna(subset=["code_commune"]),
-                       ["population"])
+                       ["population"], "habitants")
         pop, problems = cog.harmonise_sum(pop, mapping, deps, "Population des QPV",
                                           ["population"])
         result.problemes.extend(problems)

@@ -7,10 +7,12 @@ the reader.
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
+import re
+import struct
 import zipfile
+import zlib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,9 @@ from iae_etat.sources.adapters import (
     map_columns,
     normalise_header,
 )
-from iae_etat.tables.safety import CFB_SIGNATURE
+from iae_etat.sources.long_format import read_long_source
+from iae_etat.tables.etendue import MAX_CELLS_SOURCE, TooLarge, read_bounded
+from iae_etat.tables.safety import CFB_SIGNATURE, sheets_refusal
 
 
 def read_source(adapter: Adapter, path: Path, millesime: int,
@@ -34,11 +38,33 @@ def read_source(adapter: Adapter, path: Path, millesime: int,
 
 
 def _open_text(path: Path, encoding: str) -> str:
-    """The text of a file, gunzipped when its name ends with ``.gz``."""
-    data = path.read_bytes()
-    if path.name.endswith(".gz"):
-        data = gzip.decompress(data)
-    return data.decode(encoding)
+    """The text of a file, gunzipped when its name ends with ``.gz``, at most
+    ``etendue.MAX_TEXT_BYTES`` (``TooLarge`` beyond, found while streaming)."""
+    return read_bounded(path).decode(encoding)
+
+
+def _unreadable(exc: Exception, adapter: Adapter, display_name: str) -> list[Probleme] | None:
+    """The record of a file that cannot be opened as text (too large, damaged archive, not
+    encoded as the adapter says), or None when ``exc`` is none of those."""
+    if isinstance(exc, UnicodeDecodeError):
+        return [_encoding_problem(adapter, display_name)]
+    if isinstance(exc, TooLarge):
+        limit = exc.limit // 1048576
+        what = "une fois décompressé " if display_name.lower().endswith(".gz") else ""
+        return [Probleme(
+            fichier=display_name, regle="source.fichier_trop_gros",
+            valeur=f"> {limit} Mio", attendu=f"≤ {limit} Mio",
+            message=f"Fichier refusé : il dépasse {limit} Mio {what}; sa lecture a été arrêtée "
+                    "à cette limite et il n'a pas été lu.",
+            conseil="Vérifiez le fichier (export complet d'un autre territoire ?) ou "
+                    "découpez-le par département.")]
+    if isinstance(exc, OSError | EOFError | zlib.error):
+        return [Probleme(
+            fichier=display_name, regle="source.fichier_illisible",
+            message="Fichier refusé : il ne peut pas être lu (archive .gz endommagée ou "
+                    "tronquée).",
+            conseil="Téléchargez ou exportez le fichier à nouveau.")]
+    return None
 
 
 def _encoding_problem(adapter: Adapter, display_name: str) -> Probleme:
@@ -69,8 +95,8 @@ def read_fluxiae_source(adapter: Adapter, path: Path, millesime: int,
     """
     try:
         text = _open_text(path, adapter.encodage)
-    except UnicodeDecodeError:
-        return pd.DataFrame(), [_encoding_problem(adapter, display_name)]
+    except (UnicodeDecodeError, TooLarge, OSError, EOFError, zlib.error) as exc:
+        return pd.DataFrame(), _unreadable(exc, adapter, display_name)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     first = 1
     if lines and lines[0].startswith("DEB"):
@@ -129,10 +155,26 @@ def read_xlsx_source(adapter: Adapter, path: Path, millesime: int,
         return pd.DataFrame(), [Probleme(fichier=display_name, regle="source.classeur_refuse",
                                          message=f"Classeur refusé : {refused}.")]
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
+        data = path.read_bytes()
+        too_large = sheets_refusal(data, path.suffix.lower(), MAX_CELLS_SOURCE) \
+            if zipfile.is_zipfile(io.BytesIO(data)) else None
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError, zlib.error,
+            struct.error):
+        too_large = ("source.classeur_illisible", "Le classeur est endommagé.", "", "", "", "")
+    if too_large:
+        regle, message, valeur, attendu, feuille, cellule = too_large
+        return pd.DataFrame(), [Probleme(
+            fichier=display_name, feuille=feuille, cellule=cellule, valeur=valeur,
+            attendu=attendu, regle=regle, message=message,
+            conseil="Téléchargez le classeur à nouveau depuis le site de la source, sans le "
+                    "modifier.")]
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several private error types
         return pd.DataFrame(), [Probleme(fichier=display_name, regle="source.classeur_illisible",
-                                         message=f"Le classeur ne peut pas être lu ({exc}).")]
+                                         message="Le classeur ne peut pas être lu (format "
+                                                 "non reconnu ou fichier endommagé : "
+                                                 f"{type(exc).__name__}).")]
     sheet = adapter.feuille or workbook.sheet_names[0]
     if sheet not in workbook.sheet_names:
         return pd.DataFrame(), [Probleme(
@@ -206,8 +248,14 @@ def read_json_source(adapter: Adapter, path: Path, millesime: int,
     """Read a JSON document: the list of records under ``enregistrements`` (or the root)."""
     try:
         data = json.loads(_open_text(path, adapter.encodage))
-    except UnicodeDecodeError:
-        return pd.DataFrame(), [_encoding_problem(adapter, display_name)]
+    except (UnicodeDecodeError, TooLarge, OSError, EOFError, zlib.error) as exc:
+        return pd.DataFrame(), _unreadable(exc, adapter, display_name)
+    except RecursionError:
+        return pd.DataFrame(), [Probleme(
+            fichier=display_name, regle="source.json_invalide",
+            message="Le fichier JSON est refusé : ses listes ou objets sont imbriqués à une "
+                    "profondeur démesurée.",
+            conseil="Téléchargez le fichier à nouveau depuis l'API des emplois de l'inclusion.")]
     except json.JSONDecodeError as exc:
         return pd.DataFrame(), [Probleme(
             fichier=display_name, cellule=f"ligne {exc.lineno}", regle="source.json_invalide",
@@ -233,15 +281,33 @@ def read_csv_source(adapter: Adapter, path: Path, millesime: int,
         frame = pd.read_csv(io.StringIO(_open_text(path, adapter.encodage)),
                             sep=adapter.separateur, dtype=str, keep_default_na=False,
                             engine="c")
-    except UnicodeDecodeError:
-        return pd.DataFrame(), [_encoding_problem(adapter, display_name)]
+    except (UnicodeDecodeError, TooLarge, OSError, EOFError, zlib.error) as exc:
+        return pd.DataFrame(), _unreadable(exc, adapter, display_name)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        return pd.DataFrame(), [Probleme(fichier=display_name, regle="source.csv_illisible",
-                                         message=f"Le fichier CSV ne peut pas être lu ({exc}).")]
+        return pd.DataFrame(), [_csv_problem(exc, display_name)]
     frame.columns = [normalise_header(c) for c in frame.columns]
     frame = _drop_personal(adapter, frame)
     return map_columns(adapter, frame, millesime, display_name, first_line=2)
 
 
+_CSV_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _csv_problem(exc: Exception, display_name: str) -> Probleme:
+    """A pandas CSV error in French, with its line when pandas gives one."""
+    found = _CSV_FIELDS.search(str(exc))
+    if found:
+        expected, line, seen = found.groups()
+        return Probleme(fichier=display_name, cellule=f"ligne {line}", regle="source.csv_illisible",
+                        valeur=seen, attendu=expected,
+                        message=f"Le fichier CSV ne peut pas être lu : la ligne {line} a {seen} "
+                                f"champs au lieu de {expected}.",
+                        conseil="Vérifiez le séparateur et les guillemets de cette ligne.")
+    detail = "fichier vide" if isinstance(exc, pd.errors.EmptyDataError) \
+        else "structure CSV invalide"
+    return Probleme(fichier=display_name, regle="source.csv_illisible",
+                    message=f"Le fichier CSV ne peut pas être lu ({detail}).")
+
+
 BY_NAME = {"csv": read_csv_source, "xlsx": read_xlsx_source, "json": read_json_source,
-           "fluxiae": read_fluxiae_source}
+           "fluxiae": read_fluxiae_source, "long": read_long_source}

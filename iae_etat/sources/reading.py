@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -12,22 +14,77 @@ import pandas as pd
 from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, GRAVITE_INFO, Probleme
 from iae_etat.project.config import Projet
 from iae_etat.sources import adapters, readers
+from iae_etat.tables.files import printable, refusal
 
 SOURCES_COLUMNS = ["source", "fichier", "sha256", "octets", "adaptateur", "titre", "licence",
-                   "table", "vintage"]
+                   "table", "vintage", "arrondi", "ruptures", "url", "telecharge_le"]
+# Written by ``iae-etat telecharger`` beside the files it fetched: file name → url, date, hash.
+MANIFEST = ".telechargements.json"
 
 
 def relative(projet: Projet, path: Path) -> str:
-    return path.relative_to(projet.dir).as_posix()
+    """The name of a raw file in records: relative to the project, control characters
+    escaped (a name may carry a newline or a terminal escape)."""
+    return printable(path.relative_to(projet.dir).as_posix())
+
+
+def admitted(projet: Projet, result, paths) -> list[Path]:
+    """The regular files among ``paths``, sorted by name; the others are recorded.
+
+    Hidden files (name starting with a dot: lock files, copies from another system) are
+    listed and left out; symbolic links leading outside the project, broken links, pipes,
+    devices and sockets are refused with an error (never opened).
+    """
+    kept = []
+    for path in sorted(set(paths), key=lambda p: p.name):
+        if path.is_dir() and not path.is_symlink():
+            continue
+        name = relative(projet, path)
+        if path.name.startswith("."):
+            result.problemes.append(Probleme(
+                fichier=name, regle="fichier.cache", gravite=GRAVITE_AVERTISSEMENT,
+                message=f"Fichier caché non lu : « {printable(path.name)} » (son nom commence "
+                        "par un point).",
+                conseil="Renommez-le sans point initial s'il doit être lu, sinon retirez-le."))
+            continue
+        why = refusal(path, projet.dir)
+        if why is not None:
+            result.problemes.append(Probleme(
+                fichier=name, regle="fichier.non_ordinaire", message=f"Fichier refusé : {why}.",
+                conseil="Déposez dans data/raw/ une copie du fichier lui-même."))
+            continue
+        kept.append(path)
+    return kept
 
 
 def record(result, projet: Projet, source: str, path: Path, adapter: str, titre: str,
-           licence: str, table: str, vintage: str) -> None:
-    """Record a file read for the provenance table ``core_sources``."""
+           licence: str, table: str, vintage: str, arrondi: str = "",
+           ruptures: str = "") -> None:
+    """Record a file read for the provenance table ``core_sources`` (with where and when it
+    was downloaded, when ``iae-etat telecharger`` fetched it and it is unchanged since)."""
+    digest = result.hasher(path)
+    fetched = downloaded(path)
+    if fetched.get("sha256") != digest:
+        fetched = {}
     result.fichiers.append({"source": source, "fichier": relative(projet, path),
-                            "sha256": result.hasher(path), "octets": path.stat().st_size,
+                            "sha256": digest, "octets": path.stat().st_size,
                             "adaptateur": adapter, "titre": titre, "licence": licence,
-                            "table": table, "vintage": vintage})
+                            "table": table, "vintage": vintage, "arrondi": arrondi,
+                            "ruptures": ruptures, "url": fetched.get("url", ""),
+                            "telecharge_le": fetched.get("date", "")})
+
+
+def downloaded(path: Path) -> dict:
+    """What the download manifest of the file's folder says of it (empty when nothing)."""
+    manifest = path.parent / MANIFEST
+    if not manifest.is_file():
+        return {}
+    try:
+        entries = json.loads(manifest.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    entry = entries.get(path.name) if isinstance(entries, dict) else None
+    return entry if isinstance(entry, dict) else {}
 
 
 def report_missing(result, projet: Projet, source: str, millesime: int, effect: str) -> None:
@@ -47,12 +104,15 @@ def read_adapter(projet: Projet, millesime: int, result, name: str
     Returns the frame (None when nothing could be read), the adapter, and whether any file was
     found. Each file's problems go to ``result``; a bad file never stops the others.
     """
-    adapter = adapters.load_adapter(name, projet.dir)
-    files = adapters.find_files(adapter, projet.raw_dir(adapter.source, millesime))
+    adapter = replace(adapters.load_adapter(name, projet.dir),
+                      departements=tuple(projet.departements))
+    files = admitted(projet, result,
+                     adapters.find_files(adapter, projet.raw_dir(adapter.source, millesime)))
     frames = []
     for path in files:
         record(result, projet, adapter.source, path, adapter.name, adapter.titre,
-               adapter.licence, adapter.table, adapter.vintage_for(millesime))
+               adapter.licence, adapter.table, adapter.vintage_for(millesime), adapter.arrondi,
+               " ".join(r.texte() for r in adapter.ruptures))
         frame, problems = readers.read_source(adapter, path, millesime, relative(projet, path))
         result.problemes.extend(problems)
         if not frame.empty:
@@ -72,9 +132,13 @@ def read_group(projet: Projet, millesime: int, result, source: str, names: list[
     if not any(found.values()) and not other_files:
         report_missing(result, projet, source, millesime, effect)
         return frames
+    # an adapter whose table a found adapter already feeds is another layout of the same file
+    fed = {adapters.load_adapter(n, projet.dir).table for n in names if found[n]}
     for name in names:
         if not found[name] and (any(found.values()) or other_files):
             adapter = adapters.load_adapter(name, projet.dir)
+            if adapter.table in fed:
+                continue
             result.problemes.append(Probleme(
                 fichier=relative(projet, projet.raw_dir(source, millesime)),
                 regle="source.fichier_absent", gravite=GRAVITE_INFO,

@@ -15,12 +15,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, GRAVITE_ERREUR, Probleme
+from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, Probleme
 from iae_etat.common.vocabulary import QUESTIONNAIRES, QUESTIONNAIRES_RESIDENCE
 from iae_etat.project.config import Projet
+from iae_etat.questionnaire import layout
 from iae_etat.questionnaire.controles import cross_checks
 from iae_etat.questionnaire.reader import read_return
-from iae_etat.sources import adapters, ingestion, reading, structures
+from iae_etat.sources import adapters, ingestion, inventory, reading, structures
+from iae_etat.sources.collecte import (
+    LUES_COLUMNS,
+    Envoi,
+    choose_latest,
+    collecte_table,
+    lues_table,
+)
 from iae_etat.tables.catalogue import Catalogue
 from iae_etat.tables.contracts import load_contract
 from iae_etat.tables.files import HashCache, sha256_file
@@ -48,6 +56,7 @@ class IngestResult:
     questionnaires_retenus: int = 0
     questionnaires_manquants: int = 0
     questionnaires_ecartes: int = 0
+    lues: pd.DataFrame | None = None
     # How a file read is hashed for core_sources: the build's cache, which has just hashed
     # every raw file to plan the stages, else a fresh hash.
     hasher: Callable[[Path], str] = sha256_file
@@ -70,6 +79,8 @@ def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue,
         catalogue.write(QUESTIONNAIRES, reponses)
         catalogue.write(QUESTIONNAIRES_RESIDENCE, residence)
     catalogue.write("core_collecte", collecte)
+    catalogue.write("core_reponses_lues", result.lues if result.lues is not None
+                    else pd.DataFrame(columns=LUES_COLUMNS))
     result.questionnaires_manquants = int((collecte["statut"] == "manquant").sum())
     result.questionnaires_ecartes = int(collecte["statut"].isin(["ecarte", "illisible"]).sum())
     catalogue.write("core_structures", core_structures(liste, reponses, territoires))
@@ -77,6 +88,7 @@ def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue,
     ingestion.ingest_besoins(projet, millesime, catalogue, result, territoires)
     ingestion.ingest_asp(projet, millesime, catalogue, result, territoires, reponses)
 
+    result.problemes.extend(inventory.misplaced(projet, millesime))
     catalogue.write("core_sources", pd.DataFrame(result.fichiers,
                                                  columns=reading.SOURCES_COLUMNS))
     catalogue.write("core_anomalies", pd.DataFrame(
@@ -104,14 +116,13 @@ def previous_answers(projet: Projet, millesime: int) -> dict[tuple[str, str], di
     residence_contract = load_contract(QUESTIONNAIRES_RESIDENCE, projet.dir)
     envois = [read_envoi(path, _relative(projet, path), contract, residence_contract, millesime,
                          None)[0]
-              for path in sorted(folder.glob("*")) if path.is_file()
-              and not path.name.startswith(".")]
+              for path in reading.admitted(projet, IngestResult(), folder.glob("*"))]
     choose_latest(envois)
     return {e.key: e.answers for e in envois if e.statut == "retenu"}
 
 
 def _relative(projet: Projet, path: Path) -> str:
-    return path.relative_to(projet.dir).as_posix()
+    return reading.relative(projet, path)
 
 
 def _record(result: IngestResult, projet: Projet, source: str, path: Path, adapter: str,
@@ -157,25 +168,12 @@ def _ingest_structures(projet: Projet, millesime: int,
     return liste[~duplicated].reset_index(drop=True)
 
 
-@dataclass
-class Envoi:
-    """One returned file and what became of it."""
-
-    fichier: str
-    statut: str
-    key: tuple[str, str] | None = None
-    enregistre_le: str = ""
-    answers: dict = field(default_factory=dict)
-    residence: dict = field(default_factory=dict)
-
-
 def _ingest_questionnaires(projet: Projet, millesime: int, result: IngestResult,
                            liste: pd.DataFrame | None
                            ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame]:
     """Returns of ``millesime`` → (answers, residence by EPCI, suivi de la collecte)."""
     folder = projet.raw_dir("questionnaires", millesime)
-    files = sorted(p for p in folder.glob("*") if p.is_file() and not p.name.startswith(".")) \
-        if folder.is_dir() else []
+    files = reading.admitted(projet, result, folder.glob("*")) if folder.is_dir() else []
     if not files:
         _missing(result, projet, "questionnaires", millesime)
         return None, None, collecte_table([], liste, [])
@@ -193,6 +191,11 @@ def _ingest_questionnaires(projet: Projet, millesime: int, result: IngestResult,
         result.problemes.extend(problems)
         envois.append(envoi)
     result.problemes.extend(choose_latest(envois))
+    # a superseded return stays listed, but its problems no longer count anywhere
+    replaced = {e.fichier for e in envois if e.statut == "remplace"}
+    result.problemes = [p for p in result.problemes
+                        if p.fichier not in replaced or p.regle == "questionnaire.doublon"]
+    result.lues = lues_table(envois)
     kept = [e for e in envois if e.statut == "retenu"]
     result.questionnaires_retenus = len(kept)
     reponses = pd.DataFrame([e.answers for e in kept], columns=contract.columns)
@@ -236,7 +239,9 @@ def read_envoi(path: Path, name: str, contract, residence_contract, millesime: i
     key = None
     if "siret" in retour.answers and "type_siae" in retour.answers:
         key = (retour.answers["siret"], retour.answers["type_siae"])
-    envoi = Envoi(name, "ecarte", key, retour.enregistre_le, retour.answers)
+    lues = {**retour.answers, **{layout.residence_code(code): n
+                                 for code, n in retour.residence.items()}}
+    envoi = Envoi(name, "ecarte", key, retour.enregistre_le, retour.answers, lues=lues)
     rejection = _rejection(retour, contract, millesime, known)
     if rejection is not None:
         return envoi, problems + [rejection]
@@ -253,57 +258,6 @@ def read_envoi(path: Path, name: str, contract, residence_contract, millesime: i
     problems.extend(cross)
     envoi.statut, envoi.answers, envoi.residence = "retenu", answers, residence
     return envoi, problems
-
-
-def choose_latest(envois: list[Envoi]) -> list[Probleme]:
-    """Two kept returns for one SIAE: the most recently saved wins, the others are reported."""
-    by_key: dict[tuple[str, str], list[Envoi]] = {}
-    for envoi in envois:
-        if envoi.statut == "retenu":
-            by_key.setdefault(envoi.key, []).append(envoi)
-    problems = []
-    for key, group in sorted(by_key.items()):
-        group.sort(key=lambda e: (e.enregistre_le, e.fichier))
-        winner = group[-1]
-        for loser in group[:-1]:
-            loser.statut = "remplace"
-            problems.append(Probleme(
-                fichier=loser.fichier, champ="siret", valeur=key[0],
-                regle="questionnaire.doublon", gravite=GRAVITE_AVERTISSEMENT,
-                attendu=winner.fichier,
-                message=f"Deux questionnaires pour {key[0]} ({key[1]}) : celui-ci "
-                        f"(enregistré le {loser.enregistre_le or 'date inconnue'}) est remplacé "
-                        f"par {winner.fichier} (enregistré le "
-                        f"{winner.enregistre_le or 'date inconnue'}).",
-                conseil="Retirez de data/raw/ l'envoi périmé pour lever l'avertissement."))
-    return problems
-
-
-def collecte_table(envois: list[Envoi], liste: pd.DataFrame | None,
-                   problemes: list[Probleme]) -> pd.DataFrame:
-    """Suivi de la collecte: each file with its status, and each SIAE that sent nothing (pure)."""
-    counts: dict[tuple[str, str], int] = {}
-    for p in problemes:
-        counts[(p.fichier, p.gravite)] = counts.get((p.fichier, p.gravite), 0) + 1
-    names = {} if liste is None else dict(zip(zip(liste["siret"], liste["type_siae"],
-                                                  strict=True), liste["denomination"],
-                                              strict=True))
-    rows = []
-    for e in envois:
-        siret, kind = e.key if e.key else (None, None)
-        rows.append({"siret": siret, "type_siae": kind,
-                     "denomination": names.get(e.key, e.answers.get("denomination")),
-                     "fichier": e.fichier, "statut": e.statut, "enregistre_le": e.enregistre_le,
-                     "erreurs": counts.get((e.fichier, GRAVITE_ERREUR), 0),
-                     "avertissements": counts.get((e.fichier, GRAVITE_AVERTISSEMENT), 0)})
-    sent = {e.key for e in envois if e.key}
-    for key, denomination in sorted(names.items()):
-        if key not in sent:
-            rows.append({"siret": key[0], "type_siae": key[1], "denomination": denomination,
-                         "fichier": None, "statut": "manquant", "enregistre_le": None,
-                         "erreurs": 0, "avertissements": 0})
-    return pd.DataFrame(rows, columns=["siret", "type_siae", "denomination", "fichier",
-                                       "statut", "enregistre_le", "erreurs", "avertissements"])
 
 
 def _rejection(retour, contract, millesime: int, known: set | None) -> Probleme | None:

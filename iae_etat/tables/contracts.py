@@ -69,6 +69,12 @@ class Contract:
         raise KeyError(name)
 
 
+def columns(name: str) -> list[str]:
+    """The columns of table ``name``, in the order of its shipped contract: the one list a
+    stage builds its frame with, so that no contract is restated in code."""
+    return [f.name for f in load_contract(name).fields]
+
+
 def load_contract(name: str, project_dir: Path | None = None) -> Contract:
     """The contract of table ``name`` (the project's override when it has one)."""
     try:
@@ -99,6 +105,11 @@ def _parse_contract_cached(path: Path, mtime_ns: int) -> Contract:
         where = f"{path}, champ n° {i}"
         if not isinstance(raw, dict) or "name" not in raw:
             raise ConfigError(f"{where} : chaque champ doit avoir un nom (name).")
+        cut = [k for k, v in raw.items() if v is None]
+        if cut:
+            raise ConfigError(f"{where} ({raw['name']}) : clé(s) sans valeur "
+                              f"{', '.join(map(str, cut))} : une virgule a coupé un texte entre "
+                              "accolades ; mettez le titre ou la description entre guillemets.")
         ftype = raw.get("type", "string")
         if ftype not in TYPES:
             raise ConfigError(f"{where} ({raw['name']}) : type « {ftype} » inconnu "

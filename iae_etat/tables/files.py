@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
+import stat
 from pathlib import Path
 
 
@@ -83,3 +85,31 @@ class HashCache:
             digest = sha256_file(path)
         self.seen[key] = [stat.st_size, stat.st_mtime_ns, digest]
         return digest
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character shown as an escape (``\\x1b``, ``\\n``), never
+    interpreted: names and values from outside are printed so on a terminal or in a record."""
+    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
+def refusal(path: Path, root: Path) -> str | None:
+    """Why ``path`` is not read as an input of project ``root``, in French, or None.
+
+    A symbolic link is followed only when it leads to a regular file inside the project;
+    devices, pipes and sockets are never opened (reading a pipe would block the run).
+    """
+    try:
+        if path.is_symlink():
+            target = path.resolve(strict=True)
+            if not target.is_relative_to(root.resolve()):
+                return "lien symbolique vers un fichier hors du projet"
+        mode = path.stat().st_mode
+    except (OSError, RuntimeError):
+        return "lien symbolique cassé ou fichier inaccessible"
+    if not stat.S_ISREG(mode):
+        return "ce n'est pas un fichier ordinaire (tube, périphérique ou socket)"
+    return None

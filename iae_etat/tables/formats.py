@@ -10,6 +10,10 @@ from babel.numbers import NumberPattern, parse_pattern
 
 SECRET_SYMBOL = "s"
 MISSING_SYMBOL = "nd"
+# Units of counts and amounts, written without decimals (amounts in whole euros).
+COUNT_UNITS = ("structures", "personnes", "foyers", "allocataires-année", "€")
+# The unit of the difference of two values of a unit: rates differ in points.
+RATE_GAP = {"%": "points"}
 
 
 def _missing(value: object) -> bool:
@@ -22,8 +26,11 @@ def _missing(value: object) -> bool:
 
 def nombre(value: object, decimales: int = 0) -> str:
     """``1234.5`` → ``1 234,5`` (narrow no-break spaces); missing → ``nd``."""
-    if _missing(value):
+    if _missing(value) or math.isinf(float(value)):  # type: ignore[arg-type]
         return MISSING_SYMBOL
+    if abs(float(value)) >= 1e15:  # type: ignore[arg-type]
+        # beyond what any reader checked at reading lets through: shown, never a crash
+        return f"{float(value):.3e}".replace(".", ",")  # type: ignore[arg-type]
     return _pattern(decimales).apply(value, _french())
 
 
@@ -52,8 +59,16 @@ def cellule(value: object, statut: str, unite: str) -> str:
         return MISSING_SYMBOL
     if unite == "%":
         return pourcentage(value)
-    decimals = 0 if unite in ("structures", "personnes", "€") else 1
+    if unite == "points":
+        return points(value)
+    decimals = 0 if unite in COUNT_UNITS else 1
     return nombre(value, decimals)
+
+
+def points(value: object) -> str:
+    """A difference of two rates: ``-2.46`` → ``-2,5 points``."""
+    text = nombre(value, 1)
+    return text if text == MISSING_SYMBOL else f"{text}\u00a0points"
 
 
 def decimal_text(value: float) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import io
+import itertools
 import re
 import struct
 import zipfile
@@ -19,6 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iae_etat.common.errors import Probleme
+from iae_etat.tables.etendue import (
+    MAX_CELLS_RETURN,
+    Extent,
+    scan_ods_content,
+    scan_xlsx_sheet,
+    zip_entry_chunks,
+)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
@@ -37,9 +45,6 @@ _ODS_DATE = re.compile(rb"<dc:date>([^<]+)<")
 _SHEET = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
 _REL = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"')
 _REL_REVERSED = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
-_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.DOTALL)
-_VALUE = re.compile(rb"<v>[^<]|<is>", re.DOTALL)
-_FORMULA = re.compile(rb"<f[ >/]")
 
 CONSEIL_RENVOI = "Enregistrez le questionnaire au format .xlsx ou .ods, sans mot de passe ni " \
                  "macro, et renvoyez-le."
@@ -52,6 +57,7 @@ class Inspection:
     problemes: list[Probleme] = field(default_factory=list)
     enregistre_le: str = ""
     formules_sans_valeur: list[tuple[str, str]] = field(default_factory=list)
+    valeurs_erreur: list[tuple[str, str, str]] = field(default_factory=list)
     data: bytes = b""
 
     @property
@@ -60,12 +66,19 @@ class Inspection:
 
 
 def inspect_file(path: Path, display_name: str) -> Inspection:
-    """Check ``path`` before parsing; ``data`` holds its bytes when it is safe to parse."""
+    """Check ``path`` before parsing; ``data`` holds its bytes when it is safe to parse.
+
+    The rectangles of the sheets are bounded (``etendue.MAX_CELLS_RETURN``) before calamine
+    allocates them.
+    """
+    max_cells = MAX_CELLS_RETURN
     out = Inspection()
 
-    def refuse(regle: str, message: str, valeur: str = "", attendu: str = "") -> Inspection:
+    def refuse(regle: str, message: str, valeur: str = "", attendu: str = "",
+               feuille: str = "", cellule: str = "") -> Inspection:
         out.problemes.append(Probleme(fichier=display_name, regle=regle, valeur=valeur,
-                                      attendu=attendu, message=message,
+                                      attendu=attendu, message=message, feuille=feuille,
+                                      cellule=cellule,
                                       conseil=CONSEIL_RENVOI))
         return out
 
@@ -135,51 +148,94 @@ def inspect_file(path: Path, display_name: str) -> Inspection:
                 b"encryption-data" in archive.read("META-INF/manifest.xml"):
             return refuse("questionnaire.fichier_chiffre",
                           "Fichier refusé : il est protégé par un mot de passe (chiffré).")
-        sheets = _sheet_files(data, archive, names) if suffix == ".xlsx" else {}
-        for entry in entries:
-            if not entry.filename.endswith((".xml", ".rels")):
-                continue
-            sheet = sheets.get(entry.filename)
-            head = _entry_bytes(data, entry)
-            if _entity_declared(head):
-                return refuse("questionnaire.xml_dangereux",
-                              f"Fichier refusé : l'élément {entry.filename} déclare des "
-                              "entités XML (risque de « bombe » XML).", entry.filename)
-            if sheet is not None:
-                out.formules_sans_valeur += _formulas_without_value(head, sheet)
+        refused = _bounded(data, entries, archive, names, suffix, max_cells, out)
+        if refused:
+            return refuse(*refused)
         if suffix == ".xlsx":
             out.enregistre_le = _first(archive, names, "docProps/core.xml", _CORE_MODIFIED)
         else:
             out.enregistre_le = _first(archive, names, "meta.xml", _ODS_DATE)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError, zlib.error, struct.error):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError, zlib.error, struct.error,
+            RecursionError):
         return refuse("questionnaire.fichier_illisible",
                       "Fichier refusé : l'archive du classeur est endommagée.")
     out.data = data
     return out
 
 
-def _entry_bytes(data: bytes, entry: zipfile.ZipInfo) -> bytes:
-    """The content of one zip entry, decompressed straight from ``data``.
+def sheets_refusal(data: bytes, suffix: str,
+                   max_cells: int) -> tuple[str, str, str, str, str, str] | None:
+    """Why the sheets of a workbook (``data``, a zip already checked for size and ratio) must
+    not be parsed: ``(rule, message, value, expected, sheet, cell)``, or None."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    entries = archive.infolist()
+    return _bounded(data, entries, archive, {e.filename for e in entries}, suffix, max_cells,
+                    Inspection())
 
-    Faster than ``ZipFile.open`` for many small entries, and safe against a lying directory: the
-    output may not exceed the declared size (which the limits above already checked).
-    """
+
+def _entry_bytes(data: bytes, entry: zipfile.ZipInfo, limit: int | None = None) -> bytes:
+    """The content of one zip entry (its first ``limit`` bytes at least), decompressed straight
+    from ``data``: faster than ``ZipFile.open`` for many small entries, and safe against a lying
+    directory (the output may not exceed the declared size, which the limits above checked)."""
+    out, size = [], 0
+    for chunk in _entry_chunks(data, entry):
+        out.append(chunk)
+        size += len(chunk)
+        if limit is not None and size >= limit:
+            break
+    return b"".join(out)
+
+
+def _entry_chunks(data: bytes, entry: zipfile.ZipInfo):
+    """The content of one zip entry, chunk by chunk (``etendue.zip_entry_chunks``)."""
     offset = entry.header_offset
     if data[offset:offset + 4] != ZIP_SIGNATURE:
         raise zipfile.BadZipFile(entry.filename)
     name_length, extra_length = struct.unpack("<HH", data[offset + 26:offset + 30])
-    start = offset + 30 + name_length + extra_length
-    raw = data[start:start + entry.compress_size]
-    if entry.compress_type == zipfile.ZIP_STORED:
-        content = raw
-    elif entry.compress_type == zipfile.ZIP_DEFLATED:
-        inflater = zlib.decompressobj(-15)
-        content = inflater.decompress(raw, entry.file_size + 1)
-    else:
+    if entry.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise zipfile.BadZipFile(entry.filename)
-    if len(content) > entry.file_size:
-        raise zipfile.BadZipFile(entry.filename)
-    return content
+    return zip_entry_chunks(data, offset + 30 + name_length + extra_length, entry.compress_size,
+                            entry.file_size, entry.compress_type == zipfile.ZIP_DEFLATED)
+
+
+def _bounded(data: bytes, entries: list[zipfile.ZipInfo], archive: zipfile.ZipFile,
+             names: set[str], suffix: str, max_cells: int,
+             out: Inspection) -> tuple[str, str, str, str, str, str] | None:
+    """Entity declarations and the size of the sheets, read as a stream from the XML; the
+    refusal ``(rule, message, value, expected, sheet, cell)`` or None. Fills ``out``'s
+    formulas without value and error cells."""
+    sheets = _sheet_files(data, archive, names) if suffix == ".xlsx" else {}
+    extent = Extent(limit=max_cells)
+    for entry in entries:
+        if not entry.filename.endswith((".xml", ".rels")):
+            continue
+        chunks = iter(_entry_chunks(data, entry))
+        head = b""
+        for chunk in chunks:
+            head += chunk
+            if len(head) >= PROLOG_SCAN_BYTES:
+                break
+        if _entity_declared(head):
+            return ("questionnaire.xml_dangereux",
+                    f"Fichier refusé : l'élément {entry.filename} déclare des entités XML "
+                    "(risque de « bombe » XML).", entry.filename, "", "", "")
+        stream = itertools.chain([head], chunks)
+        if suffix == ".xlsx" and (entry.filename in sheets
+                                  or entry.filename.startswith("xl/worksheets/")):
+            scan_xlsx_sheet(stream, sheets.get(entry.filename, entry.filename), extent)
+        elif suffix == ".ods" and entry.filename == "content.xml":
+            scan_ods_content(stream, extent)
+        if extent.exceeded:
+            limite = f"{max_cells:,}".replace(",", "\u202f")
+            return ("fichier.feuille_demesuree",
+                    f"Fichier refusé : l'onglet « {extent.sheet} » s'étend jusqu'à la cellule "
+                    f"{extent.last_cell}, au-delà de la limite de {limite} cellules (de A1 à la "
+                    "dernière cellule, tous onglets comptés) ; il n'a pas été lu.",
+                    f"{extent.sheet}!{extent.last_cell}", f"≤ {limite} cellules",
+                    extent.sheet, extent.last_cell)
+    out.formules_sans_valeur += extent.formulas_without_value
+    out.valeurs_erreur += extent.errors
+    return None
 
 
 def _entity_declared(xml: bytes) -> bool:
@@ -200,18 +256,6 @@ def _first(archive: zipfile.ZipFile, names: set[str], name: str, pattern: re.Pat
         return ""
     found = pattern.search(archive.read(name)[:PROLOG_SCAN_BYTES])
     return found.group(1).decode("utf-8", "replace").strip()[:19] if found else ""
-
-
-def _formulas_without_value(xml: bytes, sheet: str) -> list[tuple[str, str]]:
-    """(sheet name, A1 cell) of every formula whose result was never computed and saved."""
-    if _FORMULA.search(xml) is None:
-        return []
-    out = []
-    for match in _CELL.finditer(xml):
-        inner = match.group(2) or b""
-        if _FORMULA.search(inner) and not _VALUE.search(inner):
-            out.append((sheet, match.group(1).decode()))
-    return out
 
 
 def _sheet_files(data: bytes, archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:

@@ -15,8 +15,8 @@ from iae_etat.tables.formats import MISSING_SYMBOL, SECRET_SYMBOL
 from iae_etat.tables.xlsx import looks_like_formula
 
 HEADER_FILL = "E3E3FD"
-NUMBER_FORMATS = {"structures": "#,##0", "personnes": "#,##0", "%": '0.0" %"',
-                  "annee": "0"}
+NUMBER_FORMATS = {"structures": "#,##0", "personnes": "#,##0", "foyers": "#,##0",
+                  "€": "#,##0", "%": '0.0" %"', "points": '0.0" points"', "annee": "0"}
 DEFAULT_NUMBER_FORMAT = "#,##0.0"
 
 

@@ -175,3 +175,17 @@ def normalise_zone_emploi_series(series: pd.Series) -> pd.Series:
 def normalise_epci_series(series: pd.Series) -> pd.Series:
     """Vectorised :func:`normalise_epci`."""
     return _map_series(series, normalise_epci)
+
+
+# Arrondissements municipaux of Paris, Lyon and Marseille: (first code, last code, commune).
+_ARRONDISSEMENTS = ((75101, 75120, "75056"), (69381, 69389, "69123"), (13201, 13216, "13055"))
+
+
+def commune_of_arrondissement(code: object) -> str | None:
+    """``"75104"`` → ``"75056"`` (Paris): the commune of an arrondissement municipal, else None."""
+    text = str(code)
+    if not (len(text) == 5 and text.isdigit()):
+        return None
+    number = int(text)
+    return next((commune for low, high, commune in _ARRONDISSEMENTS if low <= number <= high),
+                None)

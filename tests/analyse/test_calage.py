@@ -11,7 +11,7 @@ from iae_etat.analyse import calage
 from iae_etat.analyse.indicateurs import indicators
 from iae_etat.common.errors import ConfigError
 from iae_etat.project.config import load_projet
-from iae_etat.project.method import Methode, methode
+from iae_etat.project.method import Methode, methode, taux_reponse_min
 
 # Communes A, B in département D, commune Z in département D2.
 TERRITOIRES = pd.DataFrame({
@@ -65,8 +65,9 @@ def test_weights_on_the_number_of_siae_without_asp():
 def test_calage_estimates_the_totals_and_aucune_leaves_respondents_only():
     groups = calage.groupes(STRUCTURES, TERRITOIRES, ASP)
     poids = calage.poids(STRUCTURES, groups, TERRITOIRES)
-    weighted = indicators(TERRITOIRES, STRUCTURES, BESOINS, ASP, poids=poids).set_index(KEY)
-    plain = indicators(TERRITOIRES, STRUCTURES, BESOINS, ASP).set_index(KEY)["valeur"]
+    # without the ASP extract in the indicators, the ETP are the respondents' (weighted)
+    weighted = indicators(TERRITOIRES, STRUCTURES, BESOINS, poids=poids).set_index(KEY)
+    plain = indicators(TERRITOIRES, STRUCTURES, BESOINS).set_index(KEY)["valeur"]
     valeur = weighted["valeur"]
     cell = ("departement", "D", "etp_conventionnes", "ACI", "ensemble")
     assert plain[cell] == 14                                     # 10 + 4, respondents only
@@ -81,6 +82,24 @@ def test_calage_estimates_the_totals_and_aucune_leaves_respondents_only():
     assert weighted.at[cell, "methode"] == "implantation+calage"
     assert weighted.at[("departement", "D", "nb_siae", "ACI", "ensemble"),
                        "methode"] == "implantation"
+
+
+def test_with_the_asp_the_etp_are_those_of_every_siae_and_the_declared_ones_are_kept():
+    poids = calage.poids(STRUCTURES, calage.groupes(STRUCTURES, TERRITOIRES, ASP), TERRITOIRES)
+    table = indicators(TERRITOIRES, STRUCTURES, BESOINS, ASP, poids=poids).set_index(KEY)
+    valeur = table["valeur"]
+    cell = ("departement", "D", "etp_conventionnes", "ACI", "ensemble")
+    assert valeur[cell] == 30                                    # ASP: 12 + 6 + 12, no weight
+    assert table.at[cell, "methode"] == "implantation+asp"
+    assert valeur["departement", "D", "etp_conventionnes_questionnaires", "ACI",
+                  "ensemble"] == 14                              # declared: 10 + 4
+    # B holds s3 (no answer, 12 ETP in the ASP) and s4 (3): both counted
+    assert valeur["commune", "B", "etp_conventionnes", "ensemble", "ensemble"] == 15
+    # taux d'équipement on the base of every SIAE: (30 + 3) / (1000 + 500) × 1000
+    assert valeur["departement", "D", "taux_equipement_etp_de_abc", "ensemble",
+                  "ensemble"] == pytest.approx(33 / 1500 * 1000)
+    # salariés of every SIAE: 2 per SIAE in the ASP, 4 SIAE in D
+    assert valeur["departement", "D", "salaries_annee", "ensemble", "ensemble"] == 8
 
 
 def test_coverage_in_etp_conventionnes():
@@ -115,14 +134,14 @@ def test_methods_default_and_chosen(tmp_path):
     ('[analyse]\nnon_reponse = true\n', "[analyse] non_reponse"),
     ("analyse = 3\n", "[analyse]")])
 def test_bad_methods_are_configuration_errors(tmp_path, analyse, key):
-    if not analyse.startswith("["):
-        (tmp_path / "iae-etat.toml").write_text(analyse + '[projet]\ndepartements = ["26"]\n',
-                                                "utf-8")
-        projet = load_projet(tmp_path)
-    else:
-        projet = _projet(tmp_path, analyse)
+    """The methods are validated when the project is loaded (project/validation.py)."""
     with pytest.raises(ConfigError) as error:
-        methode(projet)
+        if not analyse.startswith("["):
+            (tmp_path / "iae-etat.toml").write_text(
+                analyse + '[projet]\ndepartements = ["26"]\n', "utf-8")
+            load_projet(tmp_path)
+        else:
+            _projet(tmp_path, analyse)
     assert str(tmp_path / "iae-etat.toml") in error.value.message
     assert key in error.value.message
 
@@ -163,3 +182,10 @@ def test_a_bad_method_stops_the_analyse_with_exit_2(built_demo, tmp_path):
     assert result.returncode == 2
     assert "iae-etat.toml" in result.stderr and "[analyse] attribution" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_response_floor_of_the_banner_is_read_from_analyse(tmp_path):
+    assert taux_reponse_min(_projet(tmp_path, "")) == 60
+    assert taux_reponse_min(_projet(tmp_path, "[analyse]\ntaux_reponse_min = 40\n")) == 40
+    with pytest.raises(ConfigError):
+        taux_reponse_min(_projet(tmp_path, "[analyse]\ntaux_reponse_min = 140\n"))

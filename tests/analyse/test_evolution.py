@@ -58,3 +58,18 @@ def test_no_earlier_millesime_gives_an_empty_table(tmp_path):
     assert part.empty
     path = Catalogue(tmp_path).write_parts("out_evolution", [part])
     assert pd.read_parquet(path).empty
+
+
+def test_a_series_break_is_told_beside_the_evolutions_it_concerns():
+    from iae_etat.analyse.evolution import with_breaks
+    from iae_etat.sources.adapters import Rupture
+
+    rows = pd.DataFrame({"indicateur": ["de_abc", "de_abc", "etp_conventionnes"],
+                         "millesime_reference": [2024, 2025, 2024]})
+    rupture = Rupture("france_travail", 2025, "loi pour le plein emploi", ("de_abc",))
+    # declared by two adapters of the source: told once
+    out = with_breaks(rows, [rupture, rupture], 2026)
+    assert out["rupture"].tolist() == [
+        "Rupture de série en 2025 : loi pour le plein emploi", "", ""]
+    # a millésime before the break: nothing to tell
+    assert with_breaks(rows, [rupture], 2024)["rupture"].tolist() == ["", "", ""]

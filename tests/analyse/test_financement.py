@@ -255,9 +255,8 @@ def _project(tmp_path: Path, extra: str) -> Path:
     "[financement]\nmontant_rsa_annuel = -5\nsource = \"x\"\n",
     "[financement]\nmontant_rsa_annuel = 7758.24\n"])
 def test_bad_financement_configuration_is_a_clear_french_error(tmp_path, section):
-    projet = load_projet(_project(tmp_path, section))
-    with pytest.raises(ConfigError) as error:
-        montant_rsa_annuel(projet)
+    with pytest.raises(ConfigError) as error:  # at load: project/validation.py
+        load_projet(_project(tmp_path, section))
     assert "iae-etat.toml" in error.value.message
     assert "[financement] montant_rsa_annuel" in error.value.message
 
@@ -270,14 +269,13 @@ def test_financement_configuration_read(tmp_path):
 
 
 def test_bad_valorisation_configuration_is_a_clear_french_error(tmp_path):
-    projet = load_projet(_project(tmp_path, "[[valorisation.couts]]\nlibelle = \"RSA\"\n"
-                                            "par = \"salaries\"\nmontant = 10\nsource = \"x\"\n"))
-    with pytest.raises(ConfigError, match="« par » égal à « sorties_durables »"):
-        couts_valorisation(projet)
-    no_source = load_projet(_project(tmp_path, "[[valorisation.couts]]\nlibelle = \"RSA\"\n"
-                                               "par = \"sorties_durables\"\nmontant = 10\n"))
+    with pytest.raises(ConfigError, match="par : valeur inconnue ; valeurs possibles : "
+                                          "« sorties_durables », « sorties_dynamiques »"):
+        load_projet(_project(tmp_path, "[[valorisation.couts]]\nlibelle = \"RSA\"\n"
+                                       "par = \"salaries\"\nmontant = 10\nsource = \"x\"\n"))
     with pytest.raises(ConfigError, match="source"):
-        couts_valorisation(no_source)
+        load_projet(_project(tmp_path, "[[valorisation.couts]]\nlibelle = \"RSA\"\n"
+                                       "par = \"sorties_durables\"\nmontant = 10\n"))
     assert couts_valorisation(load_projet(_project(tmp_path, ""))) == []
 
 
@@ -295,9 +293,8 @@ def test_bonnes_pratiques_themes_from_the_configuration(tmp_path):
     projet = load_projet(_project(tmp_path, "[bonnes_pratiques]\n\"Vélo\" = [\"vélo\"]\n"))
     assert themes_bonnes_pratiques(projet) == {"Vélo": ["vélo"]}
     assert theme_of("prêt de velos", themes_bonnes_pratiques(projet)) == "Vélo"
-    bad = load_projet(_project(tmp_path, "[bonnes_pratiques]\n\"Vélo\" = \"vélo\"\n"))
     with pytest.raises(ConfigError, match=r"\[bonnes_pratiques\]"):
-        themes_bonnes_pratiques(bad)
+        load_projet(_project(tmp_path, "[bonnes_pratiques]\n\"Vélo\" = \"vélo\"\n"))
 
 
 def test_report_sections_say_why_the_equivalent_brsa_is_missing(raw):

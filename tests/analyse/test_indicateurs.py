@@ -155,9 +155,48 @@ def test_salaries_of_each_public_and_their_share(publics):
         8 / 28 * 100
     assert publics["departement", "D", "salaries_public", "ensemble", "deld_detld"] == 9  # 3+4+1+1
     assert publics["commune", "A", "part_public_salaries", "ensemble", "rqth"] == 10  # 2 / 20
-    assert math.isnan(publics["departement", "D", "salaries_public", "ensemble", "rqth"])
+    # s3 (EI, 8 salariés) left RQTH empty: estimated, not erasing D. No EI answered, so the
+    # share of every kind: 2 / 20 = 10 %; s3 counts 8 × 10 % = 0.8; D = 2 + 0.8
+    assert publics["departement", "D", "salaries_public", "ensemble", "rqth"] == \
+        pytest.approx(2.8)
+    # ... but in C the estimate is all of the 8 salariés (8 / 8 > 50 %): nd
+    assert math.isnan(publics["commune", "C", "salaries_public", "ensemble", "rqth"])
     assert publics["commune", "B", "salaries_public", "ensemble", "femmes"] == 0  # no SIAE
     assert math.isnan(publics["commune", "B", "part_public_salaries", "ensemble", "femmes"])
+
+
+def test_an_estimated_answer_is_marked_in_methode():
+    out = indicators(TERRITOIRES, STRUCTURES, BESOINS_PUBLICS, reponses=REPONSES)
+    methode = out.set_index(["niveau", "code", "indicateur", "type_siae", "public"])["methode"]
+    assert methode["departement", "D", "salaries_public", "ensemble", "rqth"] == \
+        "implantation+estimation"
+    assert methode["departement", "D", "salaries_public", "ensemble", "brsa"] == "implantation"
+
+
+def test_a_rejected_answer_is_estimated_within_its_kind():
+    """Two ACI: s1 20 salariés, 6 BRSA; s4 30 salariés, BRSA rejected. ACI share 6 / 20 = 30 %,
+    s4 counts 30 × 30 % = 9: D has 6 + 9 = 15 BRSA (estimated weight 30 / 50 = 60 % > 50 %:
+    nd); with a third ACI of 50 salariés and 10 BRSA, the share is 16 / 70, s4 counts
+    30 × 16 / 70, and the weight 30 / 100 = 30 % lets D be published."""
+    structures = pd.DataFrame({"siret": ["1", "4"], "type_siae": ["ACI", "ACI"],
+                               "code_commune": ["A", "C"], "a_repondu": [True, True],
+                               "etp_conventionnes": [10.0, 12.0], "etp_realises": [9.0, 12.0],
+                               "salaries_annee": [20, 30]})
+    answers = pd.DataFrame({"siret": ["1", "4"], "type_siae": ["ACI", "ACI"],
+                            "brsa": [6.0, None]})
+    key = ["niveau", "code", "indicateur", "type_siae", "public"]
+    two = indicators(TERRITOIRES, structures, BESOINS, reponses=answers).set_index(key)["valeur"]
+    assert math.isnan(two["departement", "D", "salaries_public", "ensemble", "brsa"])
+    three = pd.concat([structures, pd.DataFrame({
+        "siret": ["5"], "type_siae": ["ACI"], "code_commune": ["A"], "a_repondu": [True],
+        "etp_conventionnes": [20.0], "etp_realises": [20.0], "salaries_annee": [50]})])
+    answers = pd.concat([answers, pd.DataFrame({"siret": ["5"], "type_siae": ["ACI"],
+                                                "brsa": [10.0]})])
+    values = indicators(TERRITOIRES, three, BESOINS, reponses=answers).set_index(key)["valeur"]
+    assert values["departement", "D", "salaries_public", "ensemble", "brsa"] == \
+        pytest.approx(16 + 30 * 16 / 70)
+    assert values["departement", "D", "part_public_salaries", "ensemble", "brsa"] == \
+        pytest.approx((16 + 30 * 16 / 70) / 100 * 100)
 
 
 def test_share_of_the_public_among_the_needs_and_the_gap(publics):
@@ -196,8 +235,14 @@ def test_a_territory_with_its_own_source_figures_gets_the_share_of_each_public()
     # DELD + DETLD: the DETLD are unknown in the source's own figures → the communes' share
     assert values["departement", "D", "part_public_de_abc", "ensemble", "deld_detld"] == \
         550 / 1500 * 100
-    # the counts stay the sums of the communes (additive), the EPCI keep the communes' share
-    assert values["departement", "D", "de_public", "ensemble", "moins_26"] == 150
+    # the count is the source's too; the EPCI keep the communes' share
+    assert values["departement", "D", "de_public", "ensemble", "moins_26"] == 200
+    # D's DE ABC are the source's 2 000, of which 2 000 − (1 000 + 500) are not by commune
+    assert values["departement", "D", "de_abc", "ensemble", "ensemble"] == 2000
+    assert values["departement", "D", "de_abc_non_ventile", "ensemble", "ensemble"] == 500
+    assert values["departement", "D", "taux_equipement_etp_de_abc", "ensemble",
+                  "ensemble"] == 15 / 2000 * 1000
+    assert values["epci", "E1", "de_abc", "ensemble", "ensemble"] == 1000
     assert values["epci", "E1", "part_public_de_abc", "ensemble", "moins_26"] == 15
 
 

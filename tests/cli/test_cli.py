@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import cli
 
 COMMANDS = ["init", "questionnaire", "check", "ingest", "analyse", "report", "build", "sources",
-            "status", "scenario", "consolidate", "demo"]
+            "telecharger", "status", "campagne", "scenario", "consolidate", "regles", "demo"]
 
 
 def test_main_help_is_french_and_lists_every_command():
@@ -24,6 +24,21 @@ def test_main_help_is_french_and_lists_every_command():
         assert command in result.stdout
     for english in ("Show this message", "Usage:", "[env var"):
         assert english not in result.stdout
+    for code in ("0 sorties produites", "1 erreurs de données", "2 erreur", "70 erreur interne",
+                 "75 une autre exécution"):
+        assert code in " ".join(result.stdout.split()), code
+
+
+def test_json_gives_an_object_on_every_exit(tmp_path):
+    """cron reads stdout: a usage error (2) and a missing project (2) still give JSON."""
+    import json
+
+    usage = cli(["--json", "--millesime", "abc", "build"])
+    assert usage.returncode == 2
+    assert json.loads(usage.stdout)["code_sortie"] == 2
+    missing = cli(["--project-dir", str(tmp_path), "--json", "status"])
+    assert missing.returncode == 2
+    assert "iae-etat.toml" in json.loads(missing.stdout)["erreur"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -32,6 +47,9 @@ def test_every_command_has_french_help(command):
     assert result.returncode == 0, result.stderr
     assert "Utilisation : iae-etat" in result.stdout
     assert "Afficher cette aide et quitter." in result.stdout
+    # what an option takes is said in French; a yes/no switch shows nothing
+    for english in ("<bool>", "<int", "<str>", "<path>", "<list", "[x>=", "BOOLEAN", "INTEGER"):
+        assert english not in result.stdout, english
 
 
 def test_help_imports_no_heavy_library():
@@ -43,6 +61,25 @@ def test_help_imports_no_heavy_library():
             "print('HEAVY', heavy)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "HEAVY []" in result.stdout
+
+
+def test_regles_lists_the_catalogue_as_a_table_and_as_json():
+    import json
+
+    from iae_etat.common.rules import catalogue
+
+    table = cli(["regles"])
+    assert table.returncode == 0, table.stderr
+    line = next(x for x in table.stdout.splitlines() if "questionnaire.nombre_invalide" in x)
+    assert line.split() == ["questionnaire.nombre_invalide", "erreur", "Nombre", "illisible"]
+    assert f"{len(catalogue())} règle(s)." in table.stdout
+    data = json.loads(cli(["--json", "regles", "vraisemblance"]).stdout)
+    assert [r["code"] for r in data["regles"]] == [c for c in catalogue()
+                                                   if c.startswith("vraisemblance.")]
+    assert {"code", "gravite", "titre", "message", "conseil", "famille"} == set(data["regles"][0])
+    unknown = cli(["regles", "questionnaire.nombre_invalid"])
+    assert unknown.returncode == 2
+    assert "vouliez-vous dire « questionnaire.nombre_invalide » ?" in unknown.stderr.lower()
 
 
 def test_version():

@@ -14,9 +14,10 @@ import pandas as pd
 from tests.conftest import cli
 
 TABLES = ["core_anomalies", "core_asp", "core_asp_bilan", "core_besoins",
-          "core_besoins_territoires", "core_collecte", "core_sources", "core_structures",
-          "core_territoires", "out_controles", "out_couverture", "out_ecarts",
-          "out_evolution", "out_indicateurs",
+          "core_besoins_territoires", "core_collecte", "core_reponses_lues", "core_sources",
+          "core_structures", "core_territoires", "out_calage", "out_controles",
+          "out_couverture", "out_ecarts", "out_evolution", "out_indicateurs", "out_scenarios",
+          "out_scenarios_hypotheses", "out_scenarios_resultats",
           "raw_france_travail", "raw_questionnaires", "raw_questionnaires_residence",
           "raw_structures"]
 
@@ -86,10 +87,19 @@ def test_build_reports_bad_cells_and_goes_on(built_demo):
     received = len(list((built_demo / "data/raw/questionnaires/2025").iterdir()))
     assert len(reponses) == received - collecte["statut"].isin(["ecarte", "remplace"]).sum()
     assert set(collecte["statut"]) == {"retenu", "ecarte", "remplace", "manquant"}
+    # an annotated workbook for each SIAE whose return has something it can act on (a file
+    # only renamed, a number typed « 18,5 » as asked, a SIAE outside the list: none)
+    from iae_etat.questionnaire.feedback import for_siae
+
     retours = built_demo / "reports/2025/controles/retours"
-    flagged = collecte[collecte["fichier"].isin(anomalies["fichier"])
-                       & (collecte["statut"] != "remplace")]
+    actionable = for_siae(anomalies.fillna(""))
+    flagged = collecte[collecte["fichier"].isin(actionable["fichier"])
+                       & collecte["statut"].isin(["retenu", "ecarte"])
+                       & collecte["siret"].isin(pd.read_parquet(
+                           built_demo / "data/processed/2025/raw_structures.parquet")["siret"])]
     assert sorted(p.stem for p in retours.iterdir()) == sorted(set(flagged["siret"]))
+    assert (collecte.loc[collecte["statut"] == "remplace", ["erreurs", "avertissements"]]
+            == 0).all().all()
 
 
 def test_raw_files_are_never_modified(demo_project):

@@ -18,6 +18,7 @@ from iae_etat.cli import main
 from iae_etat.project.lock import project_lock
 from tests.conftest import cli
 
+ALL = ["ingest", "analyse", "scenarios", "controles", "report"]  # the stages, in build order
 INTERNAL = ("build.json", "etat.json")  # carry a date, absolute paths and file times
 
 
@@ -38,7 +39,7 @@ def _build(project: Path, *extra: str) -> dict:
 
 
 def test_noop_rebuild_reruns_nothing_and_changes_nothing(demo_project):
-    assert _build(demo_project)["etapes_relancees"] == ["ingest", "analyse", "report"]
+    assert _build(demo_project)["etapes_relancees"] == ALL
     before = {**_hashes(demo_project), "build.json": (demo_project / "reports/2025/build.json")
               .read_text()}
     again = _build(demo_project)
@@ -47,7 +48,7 @@ def test_noop_rebuild_reruns_nothing_and_changes_nothing(demo_project):
     after = {**_hashes(demo_project), "build.json": (demo_project / "reports/2025/build.json")
              .read_text()}
     assert after == before
-    assert _build(demo_project, "--force")["etapes_relancees"] == ["ingest", "analyse", "report"]
+    assert _build(demo_project, "--force")["etapes_relancees"] == ALL
 
 
 def test_only_what_changed_is_rebuilt(demo_project):
@@ -57,14 +58,14 @@ def test_only_what_changed_is_rebuilt(demo_project):
     assert _build(demo_project)["etapes_relancees"] == ["report"]
     questionnaire = next((demo_project / "data/raw/questionnaires/2025").glob("*.xlsx"))
     questionnaire.rename(questionnaire.with_name("renomme.xlsx"))
-    assert _build(demo_project)["etapes_relancees"] == ["ingest", "analyse", "report"]
+    assert _build(demo_project)["etapes_relancees"] == ALL
 
 
 def test_a_new_earlier_build_reruns_the_evolution(demo_project):
     _build(demo_project)
     result = cli(["--project-dir", str(demo_project), "--millesime", "2024", "build"])
     assert result.returncode == 0
-    assert _build(demo_project)["etapes_relancees"] == ["analyse", "report"]
+    assert _build(demo_project)["etapes_relancees"] == ALL[1:]
 
 
 def test_a_corrupted_table_is_detected_and_rebuilt(demo_project):
@@ -73,8 +74,8 @@ def test_a_corrupted_table_is_detected_and_rebuilt(demo_project):
     good = table.read_bytes()
     table.write_bytes(b"PAR1 this is not parquet")
     status = json.loads(cli(["--project-dir", str(demo_project), "--json", "status"]).stdout)
-    assert status["millesimes"][1]["etapes_a_refaire"] == ["ingest", "analyse", "report"]
-    assert _build(demo_project)["etapes_relancees"] == ["ingest", "analyse", "report"]
+    assert status["millesimes"][1]["etapes_a_refaire"] == ALL
+    assert _build(demo_project)["etapes_relancees"] == ALL
     assert table.read_bytes() == good
 
 
@@ -132,7 +133,7 @@ def test_kill_9_mid_build_leaves_previous_outputs_and_the_next_build_works(demo_
              .read_bytes()}
     assert after == before
     assert _build(demo_project)["etapes_relancees"] == []  # the killed run changed nothing
-    assert _build(demo_project, "--force")["etapes_relancees"] == ["ingest", "analyse", "report"]
+    assert _build(demo_project, "--force")["etapes_relancees"] == ALL
     leftovers = [p for top in ("data/processed", "reports")
                  for p in (demo_project / top).iterdir() if p.name.startswith(".")]
     assert leftovers == []
@@ -170,7 +171,12 @@ def test_log_file_has_json_lines_without_answers(demo_project):
     result = cli(["--project-dir", str(demo_project), "--log-file", str(log), "build"])
     assert result.returncode == 0
     events = [json.loads(line) for line in log.read_text("utf-8").splitlines()]
-    assert [e["evenement"] for e in events] == ["debut", "etape", "etape", "etape", "fin"]
+    assert [e["evenement"] for e in events] == ["debut", *["etape"] * len(ALL), "problemes",
+                                                "fin"]
+    problemes = events[-2]
+    counted = {(r["regle"], r["gravite"]): r["nombre"] for r in problemes["regles"]}
+    assert sum(n for (_, g), n in counted.items() if g == "erreur") == problemes["erreurs"] > 0
+    assert set(problemes["regles"][0]) == {"regle", "gravite", "nombre"}  # codes, no values
     text = log.read_text("utf-8")
     assert "Partenariat fictif" not in text and "environ" not in text
 

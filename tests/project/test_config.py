@@ -26,7 +26,7 @@ def test_departements_and_regions_are_merged_without_duplicates(tmp_path):
 @pytest.mark.parametrize("projet, expected", [
     ('regions = ["99"]', "« 99 »"),
     ("departements = []", "liste non vide"),
-    ('departements = "26"', "liste non vide"),
+    ('departements = "26"', "une liste de codes"),
 ])
 def test_a_bad_scope_is_a_configuration_error(tmp_path, projet, expected):
     with pytest.raises(ConfigError, match=expected):

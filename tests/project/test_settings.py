@@ -29,8 +29,8 @@ def test_restricted_diffusion_and_pdf(tmp_path):
 @pytest.mark.parametrize("section", ['[rapport]\ndiffusion = "privee"\n',
                                      '[rapport]\npdf = "oui"\n', "rapport = 3\n"])
 def test_invalid_settings_are_configuration_errors(tmp_path, section):
-    with pytest.raises(ConfigError) as error:
-        reglages(_projet(tmp_path, section))
+    with pytest.raises(ConfigError) as error:  # at load: project/validation.py
+        _projet(tmp_path, section)
     assert "[rapport]" in error.value.message
 
 
@@ -54,11 +54,12 @@ def test_scenario_folder_and_its_files(tmp_path):
         (tmp_path / "plan" / name).write_text("", "utf-8")
     assert [p.name for p in scenario_files(projet)] == ["a.toml", "b.toml"]
     with pytest.raises(ConfigError, match=r"\[rapport\] scenarios"):
-        reglages(_projet(tmp_path, "[rapport]\nscenarios = 3\n"))
+        _projet(tmp_path, "[rapport]\nscenarios = 3\n")
 
 
-def test_a_changed_scenario_file_reruns_the_report(tmp_path):
+def test_a_changed_scenario_file_reruns_the_scenarios_stage_only(tmp_path):
     from iae_etat.pipeline import incremental
+    from iae_etat.pipeline.stages import BY_NAME
     from iae_etat.tables.files import HashCache
 
     projet = _projet(tmp_path, "")
@@ -66,11 +67,12 @@ def test_a_changed_scenario_file_reruns_the_report(tmp_path):
     scenario = tmp_path / "scenarios" / "s.toml"
     scenario.write_text('titre = "un"\n', "utf-8")
 
-    def report_fingerprint() -> str:
-        return incremental.fingerprint("report", "", projet, 2025, HashCache())
+    def fingerprint(name: str) -> str:
+        return incremental.fingerprint(BY_NAME[name], [], projet, 2025, HashCache())
 
-    before = report_fingerprint()
+    before = {name: fingerprint(name) for name in ("scenarios", "analyse", "report")}
     scenario.write_text('titre = "deux"\n', "utf-8")
-    assert report_fingerprint() != before
-    assert incremental.fingerprint("analyse", "", projet, 2025, HashCache()) == \
-        incremental.fingerprint("analyse", "", projet, 2025, HashCache())
+    assert fingerprint("scenarios") != before["scenarios"]
+    # the others see it only through the scenarios' fingerprint, chained by the build
+    assert fingerprint("analyse") == before["analyse"]
+    assert fingerprint("report") == before["report"]

@@ -110,3 +110,20 @@ def test_command_without_list_is_a_usage_error(tmp_path):
     result = cli(["--project-dir", str(tmp_path), "questionnaire"])
     assert result.returncode == 2
     assert "data/raw/structures/2025" in result.stderr
+
+
+def test_the_help_examples_come_from_the_project_departement():
+    # (code, name, population): the two most populous communes give the examples
+    ardeche = [("07010", "Annonay", 16_000), ("07186", "Privas", 8_000),
+               ("07324", "Tournon-sur-Rhône", 10_000)]
+    exemple = layout.commune_example(ardeche)
+    assert exemple == {"exemple_commune": "07010 pour Annonay",
+                       "exemple_codes": "07010 ; 07324"}
+    contract, residence = contracts()
+    files = questionnaires(contract, residence, 2025, LISTE.iloc[:1], EPCIS, {}, exemple=exemple)
+    sheets = sheets_of(next(iter(files.values())))
+    helps = " ".join(str(row[4]) for row in sheets["Identité"] if len(row) > 4)
+    assert "07010 pour Annonay" in helps and "07010 ; 07324" in helps
+    assert "Valence" not in helps and "26362" not in helps
+    # without communes (a test, a project without referential rows): the demo's examples
+    assert layout.commune_example([]) == layout.EXAMPLES

@@ -8,7 +8,7 @@ import io
 import pytest
 
 from iae_etat.demo.generator import resaved
-from iae_etat.report.stage import anomalies_csv
+from iae_etat.questionnaire.stage import anomalies_csv
 from iae_etat.sources.stage import Envoi, choose_latest, read_envoi
 from tests.conftest import ROOT, cli
 from tests.questionnaire.fixtures import (
@@ -263,8 +263,8 @@ def test_project_with_bad_returns_builds_checks_and_keeps_raw_files(tmp_path):
     from openpyxl import load_workbook
 
     retour = load_workbook(controles / "retours/21236360824457.xlsx")
-    assert retour.sheetnames[0] == "Anomalies"
-    assert "questionnaire.part_superieure" in retour["Publics"]["C4"].comment.text
+    assert retour.sheetnames[0] == "À corriger"
+    assert retour["Publics"]["C4"].comment.text.startswith("À corriger : « dont bénéficiaires")
     listed = load_workbook(controles / "anomalies.xlsx")["Anomalies"]
     rules = {row[5] for row in listed.iter_rows(min_row=3, values_only=True)}
     assert {"questionnaire.archive_suspecte", "questionnaire.format_refuse",
@@ -282,30 +282,3 @@ def test_check_exits_zero_without_blocking_problem(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert not (tmp_path / "data/processed/2025").exists()
     assert io.StringIO(result.stdout).read().count('"erreurs": 0') == 1
-
-
-@pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
-def test_retour_marks_and_comments_the_problem_cells(tmp_path, suffix):
-    import pandas as pd
-    from openpyxl import load_workbook
-
-    from iae_etat.questionnaire.feedback import retour_workbook
-
-    data = workbook({**VALID, "brsa": 61})
-    if suffix == ".ods":
-        data = ods_bytes(sheets_of(data))
-    name = f"{SIRET}_{KIND}{suffix}"
-    _, problems = _ingest(tmp_path, data, name=name)
-    before = hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
-    frame = pd.DataFrame([p.as_row() for p in problems])
-    copy = retour_workbook(tmp_path / name, frame)
-    assert copy == retour_workbook(tmp_path / name, frame)
-    assert hashlib.sha256((tmp_path / name).read_bytes()).hexdigest() == before
-    wb = load_workbook(io.BytesIO(copy))
-    assert wb.sheetnames[0] == "Anomalies"
-    cell = wb["Publics"]["C4"]
-    assert cell.value == 61 and cell.fill.fgColor.rgb.endswith("F8CBAD")
-    assert "questionnaire.part_superieure" in cell.comment.text
-    assert wb["_tampon"].sheet_state != "visible"
-    listed = [row[5] for row in wb["Anomalies"].iter_rows(min_row=3, values_only=True)]
-    assert listed == ["questionnaire.part_superieure"]

@@ -42,7 +42,9 @@ def test_synthese_figures_equal_a_duckdb_query(db, built_demo):
 
 @pytest.mark.parametrize("niveau", ["epci", "arrondissement", "zone_emploi"])
 def test_communes_add_up_to_each_level_and_to_the_departement(db, niveau):
-    """Sum over communes = territory, sum over territories = département (restreinte rows)."""
+    """Sum over communes = territory, sum over territories = département (restreinte rows);
+    the département's DE ABC are France Travail's own figure: its communes plus the DE it
+    does not show by commune (``de_abc_non_ventile``)."""
     totals = db.execute(f"""
         SELECT indicateur,
                SUM(valeur) FILTER (WHERE niveau = 'commune') AS communes,
@@ -53,9 +55,14 @@ def test_communes_add_up_to_each_level_and_to_the_departement(db, niveau):
           AND indicateur IN ('nb_siae', 'etp_conventionnes_asp', 'salaries_asp', 'de_abc')
         GROUP BY indicateur ORDER BY indicateur""").fetchall()
     assert len(totals) == 4
+    (rest,), = db.execute("""
+        SELECT SUM(valeur) FROM ind WHERE diffusion = 'restreinte' AND niveau = 'departement'
+          AND indicateur = 'de_abc_non_ventile'""").fetchall()
+    assert rest > 0
     for indicateur, communes, territoires, departement in totals:
-        assert communes == pytest.approx(departement), indicateur
-        assert territoires == pytest.approx(departement), (indicateur, niveau)
+        shown = rest if indicateur == "de_abc" else 0.0
+        assert communes + shown == pytest.approx(departement), indicateur
+        assert territoires + shown == pytest.approx(departement), (indicateur, niveau)
 
 
 def test_kinds_add_up_to_ensemble_and_publics_stay_below_totals(db):

@@ -125,8 +125,8 @@ def test_evolution_sheet_with_missing_and_secret_values(tmp_path):
     rows = _sheet(path, "Évolution")[4:]
     assert [r[3] for r in rows] == ["Nombre de SIAE (structures)",
                                     "Salariés en insertion sur l'année (personnes)"]
-    assert rows[0][7:] == [2.0, 1.0, -1.0, -50.0]
-    assert rows[1][7:] == ["s"] * 4
+    assert rows[0][7:] == [2.0, 1.0, -1.0, -50.0, ""]  # no series break declared here
+    assert rows[1][7:] == ["s"] * 4 + [""]
 
 
 def test_same_tables_give_same_bytes(tmp_path):
@@ -165,7 +165,8 @@ def test_restricted_project_keeps_report_and_annexe4_public(demo_project, built_
     from tests.conftest import cli
 
     config = demo_project / "iae-etat.toml"
-    config.write_text(config.read_text("utf-8") + '\n[rapport]\ndiffusion = "restreinte"\n',
+    config.write_text(config.read_text("utf-8").replace("[rapport]\n",
+                                                         '[rapport]\ndiffusion = "restreinte"\n'),
                       "utf-8")
     result = cli(["--project-dir", str(demo_project), "build"])
     assert result.returncode == 0, result.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from iae_etat.sources import adapters, besoins, cog, readers, structures
+from iae_etat.sources import adapters, besoins, cog, readers, structures, values
 from iae_etat.territoires import referentiel
 
 # Collectivités d'outre-mer (Saint-Barthélemy 97133, Saint-Martin 97150, Saint-Pierre-et-Miquelon
@@ -121,7 +121,7 @@ def test_unemployment_sheet_found_by_name_and_header_by_content(tmp_path):
     assert not problems
     assert frame.at[0, "code_zone_emploi"] == "0051"  # a number in Excel: zero restored
     assert frame.at[0, "ligne_source"] == 7
-    rates = besoins.chomage_annuel(adapters.parse_numbers(
+    rates = besoins.chomage_annuel(values.parse_numbers(
         frame, ["taux_t1", "taux_t2", "taux_t3", "taux_t4"])[0], "moyenne")
     assert rates.at[0, "taux_chomage_ze"] == pytest.approx(7.2)  # known quarters only
 
@@ -155,3 +155,44 @@ def test_workbooks_with_macros_or_encryption_are_refused(tmp_path):
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
     _, problems = readers.read_source(adapters.load_adapter("frr"), path, 2025, path.name)
     assert "chiffré" in problems[0].message
+
+
+def test_the_national_list_is_cut_to_the_project_before_any_check(shared_public, tmp_path):
+    import dataclasses
+    import json
+
+    from tests.conftest import cli
+
+    adapter = dataclasses.replace(adapters.load_adapter("structures"), departements=("07",))
+    liste, problems = readers.read_source(adapter, shared_public / "siae_asp_2019_07.csv", 2019,
+                                           "siae_asp_2019_07.csv")
+    ardeche = sum(1 for line in (shared_public / "siae_asp_2019_07.csv").read_text(
+        "utf-8-sig").splitlines()[1:] if line.split(";")[1] == "007")
+    assert len(liste) == ardeche and set(liste["code_departement"]) == {"07"}
+    total = len((shared_public / "siae_asp_2019_07.csv").read_text("utf-8-sig").splitlines())
+    assert [(p.regle, p.gravite, p.valeur) for p in problems] == [
+        ("source.hors_perimetre", "info", f"{total - 1 - ardeche} ligne(s)")]
+    assert "départements" in problems[0].message
+
+    (tmp_path / "iae-etat.toml").write_text('[projet]\nnom = "Ardèche"\ndepartements = ["07"]\n',
+                                            "utf-8")
+    folder = tmp_path / "data/raw/structures/2025"
+    folder.mkdir(parents=True)
+    (folder / "siae.csv").write_bytes((shared_public / "siae_asp_2019_07.csv").read_bytes())
+    result = cli(["--project-dir", str(tmp_path), "--json", "check"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    found = json.loads(result.stdout)["problemes"]
+    listed = [p for p in found if p["fichier"].endswith("siae.csv")]
+    assert [p["regle"] for p in listed] == ["source.hors_perimetre"]
+
+
+def test_a_code_error_message_has_its_accent():
+    adapter = adapters.load_adapter("structures")
+    frame = pd.DataFrame({"MESURE": ["ACI"], "CODE_DEPARTEMENT": ["999"],
+                          "CODE_POSTAL": ["26000"], "COMMUNE": ["VALENCE"], "CODE_NAF2": [""],
+                          "NATURE_JURIDIQUE": [""],
+                          "SIRET": ["44229377500031"], "DENOMINATION_SOCIALE": ["X"]})
+    frame.columns = [adapters.normalise_header(c) for c in frame.columns]
+    _, problems = adapters.map_columns(adapter, frame, 2025, "liste.csv", 2)
+    assert [p.message for p in problems] == [
+        "« 999 » n'est pas un code de département valide (ligne 2)."]

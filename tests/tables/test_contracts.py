@@ -16,7 +16,8 @@ from iae_etat.tables.contracts import (
 )
 from tests.conftest import ROOT
 
-WRITTEN_TABLES = ["core_anomalies", "core_besoins", "core_collecte", "core_sources",
+WRITTEN_TABLES = ["core_anomalies", "core_besoins", "core_collecte", "core_reponses_lues",
+                  "core_sources",
                   "core_structures", "core_territoires", "out_couverture", "out_evolution",
                   "out_indicateurs",
                   "raw_france_travail", "raw_questionnaires", "raw_questionnaires_residence",
@@ -94,3 +95,12 @@ def test_project_override_wins_over_the_shipped_contract(tmp_path):
         text.replace("title: Besoins par commune", "title: Besoins du projet"), "utf-8")
     assert load_contract("core_besoins", tmp_path).title == "Besoins du projet"
     assert load_contract("core_besoins").title == "Besoins par commune"
+
+
+def test_the_problem_record_is_the_contract_of_core_anomalies():
+    """``Probleme`` sits below the tables layer: its columns are checked against the contract
+    rather than read from it."""
+    from iae_etat.common.errors import Probleme
+    from iae_etat.tables.contracts import columns
+
+    assert list(Probleme.COLUMNS) == columns("core_anomalies")
