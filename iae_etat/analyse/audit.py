@@ -113,8 +113,9 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
             if not exact and _holds(k, seen_low, seen_high, need_low, need_high, whole):
                 break
             if not exact and sense == -1.0 and _side_ok(seen_high[k], need_high[k], truth[k],
-                                                         "haut"):
-                continue
+                                                         "haut") \
+                    and not _single(truth[k], seen_high[k], whole[k]):
+                continue  # the high side holds and the interval is already wider than a point
             objective = rows[k].toarray().ravel()
             if not objective.any():  # every base cell of this one is fixed by the others
                 break
@@ -129,9 +130,9 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
             seen_high = np.maximum(seen_high, solution)
             binding += [int(published_pos[o]) for o in origin[np.abs(duals) > 1e-9] if o >= 0]
         ok = _holds(k, seen_low, seen_high, need_low, need_high, whole)
-        if not ok and not binding:  # pinned without a program: every published cell over it
-            overlap = published_rows @ full_rows[k].T
-            binding = [int(p) for p in published_pos[np.flatnonzero(overlap.toarray().ravel())]]
+        if not ok and not binding:  # pinned without a program: the published cells over it
+            binding = [int(p) for p in published_pos[_over(full_rows[k], published_rows,
+                                                           block.links)]]
         exact_value = _single(seen_low[k], seen_high[k], whole[k])
         raison = "" if ok else DIVULGUEE if exact_value else PROTECTION
         results.append(Resultat(int(positions[hidden[k]]), float(seen_low[k]),
@@ -174,6 +175,21 @@ def reduce_system(published: sparse.csr_matrix, links: sparse.csr_matrix,
     live = np.diff(remaining.indptr) > 0
     origin = np.where(np.arange(len(rhs)) < published.shape[0], np.arange(len(rhs)), -1)
     return fixed, remaining[live], rest[live], free, origin[live]
+
+
+def _over(cell: sparse.csr_matrix, published: sparse.csr_matrix,
+          links: sparse.csr_matrix) -> np.ndarray:
+    """The published rows that pin ``cell`` (one row over the base cells) without a program:
+    those over its base cells, and those over the base cells tied to them by the equations
+    total = Σ parts (a part fixed because its total and the other parts are published)."""
+    reach = cell.toarray().ravel() != 0
+    while links.shape[0]:
+        touched = np.asarray(links[:, reach].sum(axis=1)).ravel() != 0
+        wider = reach | (np.asarray(abs(links[touched]).sum(axis=0)).ravel() != 0)
+        if (wider == reach).all():
+            break
+        reach = wider
+    return np.flatnonzero(np.asarray(published[:, reach].sum(axis=1)).ravel() != 0)
 
 
 def _components(a_eq: sparse.csr_matrix, size: int) -> np.ndarray:

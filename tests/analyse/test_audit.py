@@ -99,6 +99,42 @@ def test_grids_that_do_not_nest_give_a_cell_back_through_their_communes():
     assert {k for k, r in found.items() if r.raison == audit.DIVULGUEE} == hidden
 
 
+def _amounts(values: dict[str, float]) -> pd.DataFrame:
+    """Amounts of commune A (EPCI E), one row per indicator."""
+    return pd.DataFrame({"niveau": "commune", "code": "A", "indicateur": list(values),
+                         "type_siae": "ensemble", "public": "ensemble",
+                         "valeur": list(values.values()), "methode": "implantation"})
+
+
+def test_a_part_pinned_by_its_total_and_the_other_parts_names_them_to_hide():
+    # total = p1 + p2 in every base cell: total = 10 and p1 = 10 published, p2 hidden:
+    # p2 = 10 − 10 = 0 without a program; the published cells to free are total and p1.
+    table = _amounts({"total": 10.0, "p1": 10.0, "p2": 0.0})
+    secret = np.array([False, False, True])
+    cells = audit.Cellules(table["valeur"].to_numpy(float), secret, ~secret,
+                           np.zeros(3, bool), np.zeros(3, bool))
+    blocks = modele.blocks(table, _territoires(["E"]), {"total": ("p1", "p2")})
+    (result,) = audit.audit(blocks, cells, PROTECTION)
+    assert (result.bas, result.haut, result.raison) == (0, 0, audit.DIVULGUEE)
+    assert sorted(result.liants) == [0, 1]
+
+
+def test_a_primary_amount_of_zero_with_no_published_bound_is_not_disclosed():
+    # total = p1 + p2, all hidden and nothing published: each lies in [0, +inf). Zero amounts
+    # that are primary (1 or 2 SIAE) have a protection interval [0, 0] that holds at once,
+    # yet the audit must still look for their maximum before calling them disclosed.
+    table = _amounts({"total": 0.0, "p1": 0.0, "p2": 0.0})
+    hidden = np.ones(3, bool)
+    cells = audit.Cellules(table["valeur"].to_numpy(float), hidden, ~hidden, hidden,
+                           np.zeros(3, bool))
+    blocks = modele.blocks(table, _territoires(["E"]), {"total": ("p1", "p2")})
+    exact = audit.audit(blocks, cells, PROTECTION, exact=True)
+    assert [(r.bas, r.haut, r.ok) for r in exact] == [(0, np.inf, True)] * 3
+    # the build's audit stops once each interval is shown wider than one value
+    fast = audit.audit(blocks, cells, PROTECTION)
+    assert all(r.ok and r.bas == 0 and r.haut > 0 for r in fast)
+
+
 def _published(table: pd.DataFrame, territoires: pd.DataFrame, coordination: bool = True):
     rapport: dict = {}
     out = apply_secret(table, territoires, 11, {"de_abc"}, {}, protection=PROTECTION,
