@@ -12,6 +12,9 @@ The model is built from the rows of the published table only (its ``niveau``, ``
 ``indicateur``, ``type_siae``, ``public`` and ``methode``) and the commune map of each level, so
 it holds whatever indicators the catalogue computes. A base cell (commune, kind) where the
 published list of structures shows no SIAE of that kind (``presence``) is zero and left out.
+When the cells carry their true ``valeur``, a territory whose figure is not the sum of its
+communes' (the source's own figure, its small communes masked) is that sum plus a remainder of
+its own, published by the indicator of ``RESTES`` where the table has it.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ from iae_etat.common.vocabulary import LEVELS
 from iae_etat.territoires.levels import level_frame
 
 ENSEMBLE = "ensemble"
+# A territory's own figure from its source is not the sum of its communes (the source masks
+# small communes): it is that sum plus a remainder, which one indicator publishes.
+RESTES = {"de_abc_non_ventile": "de_abc"}
 
 
 @dataclass(frozen=True)
@@ -64,12 +70,10 @@ def families(indicateurs: list[str], sommes: dict[str, tuple[str, ...]] | None) 
             i = parent[i]
         return i
 
-    for total, parts in (sommes or {}).items():
-        if total not in parent:
-            continue
-        for part in parts:
-            if part in parent:
-                parent[root(part)] = root(total)
+    pairs = [(total, part) for total, parts in (sommes or {}).items() for part in parts]
+    for total, part in [*pairs, *((whole, rest) for rest, whole in RESTES.items())]:
+        if total in parent and part in parent:
+            parent[root(part)] = root(total)
     return {i: root(i) for i in indicateurs}
 
 
@@ -105,6 +109,10 @@ def blocks(cells: pd.DataFrame, territoires: pd.DataFrame,
             | pd.MultiIndex.from_arrays([members["code_commune"], members["base"]]) \
             .isin(present)
         members = members[keep.to_numpy() if hasattr(keep, "to_numpy") else keep]
+    members = members.assign(coef=1.0)
+    if "valeur" in cells.columns:
+        members = _with_remainders(members, cells["valeur"].to_numpy(dtype=float,
+                                                                   na_value=np.nan))
     out = []
     for (public, methode, _), group in members.groupby(["public", "methode", "famille"],
                                                         sort=True):
@@ -112,15 +120,54 @@ def blocks(cells: pd.DataFrame, territoires: pd.DataFrame,
         row = np.searchsorted(block_cells, group["pos"].to_numpy())
         variable_keys = group["indicateur"] + "|" + group["code_commune"] + "|" + group["base"]
         column, names = pd.factorize(variable_keys, sort=True)
-        matrix = sparse.csr_matrix((np.ones(len(row)), (row, column)),
+        matrix = sparse.csr_matrix((group["coef"].to_numpy(), (row, column)),
                                    shape=(len(block_cells), len(names)))
         matrix.sum_duplicates()
-        matrix.data[:] = 1.0
+        matrix.data = np.sign(matrix.data)  # a commune listed twice is still counted once
+        matrix.eliminate_zeros()
         links = _links(pd.Index(names), sommes or {})
         inside = data.loc[block_cells, "indicateur"].unique()
         out.append(Block(str(public), str(methode), tuple(sorted(inside)), block_cells,
                          matrix, links))
     return out
+
+
+def _with_remainders(members: pd.DataFrame, values: np.ndarray) -> pd.DataFrame:
+    """``members`` where a territory's value is not the sum of its communes' values (the
+    source's own figure): the cell gets a remainder of its own, free in sign (two base cells,
+    ``+`` and ``−``), which the indicator of ``RESTES`` publishes when the table has it."""
+    communes = members[(members["niveau"] == "commune")
+                       & (members["type_siae"].astype(str) == members["base"])]
+    known = pd.Series(values[communes["pos"].to_numpy()],
+                      index=pd.MultiIndex.from_frame(communes[_BASE]))
+    known = known[~known.index.duplicated()]
+    above = members[(members["niveau"] != "commune")
+                    & ~members["indicateur"].isin(list(RESTES))]
+    parts = pd.DataFrame({"pos": above["pos"].to_numpy(),
+                          "part": known.reindex(pd.MultiIndex.from_frame(above[_BASE]))
+                          .to_numpy()})
+    parts["inconnue"] = parts["part"].isna()
+    sums = parts.groupby("pos").agg(somme=("part", "sum"), inconnue=("inconnue", "any"))
+    value = values[sums.index.to_numpy()]
+    gap = ~sums["inconnue"].to_numpy() & ~np.isnan(value) \
+        & ~np.isclose(value, sums["somme"].to_numpy(), rtol=1e-9, atol=1e-6)
+    own = members[members["pos"].isin(sums.index[gap])].drop_duplicates("pos")
+    own_key = own["niveau"] + ":" + own["code"] + ":" + own["type_siae"].astype(str)
+    extra = []
+    for sign, tag in ((1.0, "+"), (-1.0, "-")):
+        extra.append(own.assign(code_commune="reste" + tag + own_key, coef=sign))
+    rests = members[members["indicateur"].isin(list(RESTES))].drop_duplicates("pos")
+    if not rests.empty:
+        whole = rests["indicateur"].map(RESTES)
+        rest_key = rests["niveau"] + ":" + rests["code"] + ":" + rests["type_siae"].astype(str)
+        for sign, tag in ((1.0, "+"), (-1.0, "-")):
+            extra.append(rests.assign(indicateur=whole, code_commune="reste" + tag + rest_key,
+                                      coef=sign))
+        members = members[~members["indicateur"].isin(list(RESTES))]
+    return pd.concat([members, *extra], ignore_index=True)
+
+
+_BASE = ["indicateur", "code_commune", "base", "public", "methode"]
 
 
 def _links(names: pd.Index, sommes: dict[str, tuple[str, ...]]) -> sparse.csr_matrix:

@@ -99,6 +99,31 @@ def test_grids_that_do_not_nest_give_a_cell_back_through_their_communes():
     assert {k for k, r in found.items() if r.raison == audit.DIVULGUEE} == hidden
 
 
+def _needs(values: dict[tuple[str, str, str], float]) -> pd.DataFrame:
+    """Needs (niveau, code, indicateur) → value."""
+    return pd.DataFrame({"niveau": [k[0] for k in values], "code": [k[1] for k in values],
+                         "indicateur": [k[2] for k in values], "type_siae": "ensemble",
+                         "public": "ensemble", "valeur": list(values.values()),
+                         "methode": "sans objet"})
+
+
+def test_the_sources_own_figure_of_a_territory_is_its_communes_plus_a_remainder():
+    # The source publishes 30 DE for D, its communes show A = 10 and B = 15: 5 non ventilés.
+    # A hidden: with the remainder published, A = 30 − 5 − 15 = 10; without it, A is free.
+    values = {("commune", "A", "de_abc"): 10, ("commune", "B", "de_abc"): 15,
+              ("departement", "D", "de_abc"): 30, ("departement", "D", "de_abc_non_ventile"): 5}
+    territoires = _territoires(["E", "E"])
+    for published_rest, disclosed in ((True, True), (False, False)):
+        table = _needs(values if published_rest else dict(list(values.items())[:3]))
+        hidden = (table["code"] == "A").to_numpy()
+        cells = audit.Cellules(table["valeur"].to_numpy(float), hidden, ~hidden,
+                               np.zeros(len(table), bool), np.ones(len(table), bool))
+        (result,) = audit.audit(modele.blocks(table, territoires), cells, PROTECTION,
+                                exact=True)
+        assert (result.raison == audit.DIVULGUEE) is disclosed
+        assert (result.bas, result.haut) == ((10, 10) if disclosed else (0, np.inf))
+
+
 def _amounts(values: dict[str, float]) -> pd.DataFrame:
     """Amounts of commune A (EPCI E), one row per indicator."""
     return pd.DataFrame({"niveau": "commune", "code": "A", "indicateur": list(values),
