@@ -316,12 +316,16 @@ def audit_secret(published: pd.DataFrame, territoires: pd.DataFrame, indicateurs
                  sommes: dict[str, tuple[str, ...]] | None = None,
                  primary: pd.Series | None = None,
                  protection: Protection = Protection(0.0, 0.0),
-                 effectifs: set[str] | None = None) -> pd.DataFrame:
+                 effectifs: set[str] | None = None, exact: bool = False) -> pd.DataFrame:
     """The outsider's attack on a table of both diffusions (the output of ``apply_secret``):
     the secret cells of the ``publique`` rows of ``indicateurs`` that the linear programs
-    recover (exact minimum and maximum), or narrow inside their protection interval when
-    ``primary`` (a boolean over the keys ``niveau, code, indicateur, type_siae, public``)
-    says which are primary. Returns the failures (keys, ``bas``, ``haut``, ``raison``)."""
+    recover, or narrow inside their protection interval when ``primary`` (a boolean over the
+    keys ``niveau, code, indicateur, type_siae, public``) says which are primary. Returns the
+    failures (keys, ``bas``, ``haut``: their exact minimum and maximum, ``raison``).
+
+    The verdict is the same with ``exact`` or without: the sweep only proves cells safe with
+    tables that satisfy every published figure, and every cell it does not prove gets its own
+    minimum and maximum; ``exact`` computes them for every cell (two programs each)."""
     public = published[published["diffusion"] == "publique"]
     truth = published.loc[published["diffusion"] == "restreinte", [*_KEY, "valeur"]]
     method = ["methode"] if "methode" in public.columns else []
@@ -335,6 +339,6 @@ def audit_secret(published: pd.DataFrame, territoires: pd.DataFrame, indicateurs
     counts = cells["indicateur"].isin(effectifs if effectifs is not None else indicateurs)
     state = Cellules(cells["valeur"].to_numpy(float), secret, ~secret, is_primary,
                      counts.to_numpy())
-    results = audit(blocks(cells, territoires, sommes), state, protection, exact=True)
+    results = audit(blocks(cells, territoires, sommes), state, protection, exact=exact)
     frame = as_frame(results, cells[_KEY])
     return frame[~frame["ok"]].drop(columns="ok").reset_index(drop=True)

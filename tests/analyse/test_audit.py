@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iae_etat.analyse import audit, modele
-from iae_etat.analyse.secret import apply_secret
+from iae_etat.analyse.secret import REPONSES, apply_secret
+from iae_etat.analyse.stage import SOMMES, structure_indicators
+from iae_etat.common.indicators import CATALOGUE
 
 KEY = ["niveau", "code", "indicateur", "type_siae", "public"]
 PROTECTION = audit.Protection(effectifs=3, montants=0.1)
@@ -250,3 +253,71 @@ def test_coordinated_secrecy_holds_on_random_grids_that_do_not_nest(grid):
     # the outsider's exact attack: no hidden cell found, no primary one inside ±3
     found = _verdicts(table, territoires, hidden, primary)
     assert all(r.ok for r in found.values())
+
+
+def _attack(table: pd.DataFrame, territoires: pd.DataFrame) -> pd.DataFrame:
+    """The outsider's attack on every publique count and amount of ``table`` (all grids,
+    kinds, publics, indicators); the primary cells are the counts of 1 to 10 people."""
+    effectifs = {i.code for i in CATALOGUE if i.effectif}
+    additive = effectifs | {i.code for i in CATALOGUE if i.montant}
+    truth = table[(table["diffusion"] == "restreinte") & table["indicateur"].isin(effectifs)]
+    small = truth[(truth["valeur"] > 0) & (truth["valeur"] < 11)]
+    primary = pd.Series(True, index=pd.MultiIndex.from_frame(small[KEY].astype(str)))
+    return audit.audit_secret(table, territoires, additive, SOMMES, primary,
+                              audit.Protection(11.0, 0.10), effectifs)
+
+
+@pytest.mark.slow
+def test_an_outsider_recovers_no_secret_cell_of_the_demo(built_demo):
+    """The attack of the issue on the built demo, by linear programs over every publique
+    count and amount of ``out_indicateurs`` (the report, the dashboard and the annexe 4 print
+    these rows): no secret cell given back exactly, no primary count (1 to 10 people) narrowed
+    inside ± 11 people. Then the same attack on the same table where every secret but one
+    primary commune count is published must give that one back: the attack can fail."""
+    processed = built_demo / "data" / "processed" / "2025"
+    table = pd.read_parquet(processed / "out_indicateurs.parquet")
+    territoires = pd.read_parquet(processed / "core_territoires.parquet")
+    public = table["diffusion"] == "publique"
+    assert (table.loc[public, "statut"] == "s").sum() > 1000  # something to attack
+    failures = _attack(table, territoires)
+    assert failures.empty, failures.head(20).to_string()
+
+    truth = table[~public].set_index(KEY)["valeur"]
+    rows = table[public & (table["niveau"] == "commune") & (table["indicateur"] == "de_abc")]
+    values = truth.reindex(pd.MultiIndex.from_frame(rows[KEY])).to_numpy()
+    target = rows.index[(values > 0) & (values < 11)][0]
+    opened = table.copy()
+    opened["statut"] = opened["statut"].astype(str)
+    opened.loc[public & (opened["statut"] == "s"), "statut"] = "publie"
+    opened.loc[target, "statut"] = "s"
+    found = _attack(opened, territoires)
+    assert found[KEY].astype(str).values.tolist() == [table.loc[target, KEY].astype(str)
+                                                      .tolist()]
+    assert found["raison"].tolist() == [audit.DIVULGUEE]
+
+
+@pytest.mark.slow
+def test_a_kind_with_one_or_two_respondents_of_the_demo_publishes_no_figure_of_theirs(
+        built_demo):
+    """Every publique cell of an indicator drawn from the questionnaires, where 1 or 2 SIAE
+    of the territory and kind answered, is secret (counted here from ``core_structures``)."""
+    processed = built_demo / "data" / "processed" / "2025"
+    table = pd.read_parquet(processed / "out_indicateurs.parquet")
+    structures = pd.read_parquet(processed / "core_structures.parquet")
+    territoires = pd.read_parquet(processed / "core_territoires.parquet")
+    answered = structures[structures["a_repondu"].astype(bool)]
+    where = modele.membership(territoires).merge(
+        answered[["code_commune", "type_siae"]].astype(str), on="code_commune")
+    by_kind = where.groupby(["niveau", "code", "type_siae"]).size()
+    every = where.groupby(["niveau", "code"]).size()
+    every.index = pd.MultiIndex.from_tuples([(n, c, "ensemble") for n, c in every.index])
+    respondents = pd.concat([by_kind, every])
+    sources = structure_indicators()
+    drawn = [code for code, source in sources.items() if source == REPONSES]
+    assert drawn
+    public = table[(table["diffusion"] == "publique") & table["indicateur"].isin(drawn)]
+    count = respondents.reindex(pd.MultiIndex.from_frame(
+        public[["niveau", "code", "type_siae"]].astype(str))).fillna(0).to_numpy()
+    few = public[(count >= 1) & (count <= 2)]
+    assert len(few) > 100  # the demo has such kinds
+    assert (few["statut"] != "publie").all() and few["valeur"].isna().all()
