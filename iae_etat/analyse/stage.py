@@ -55,7 +55,9 @@ DERIVED = {"taux_equipement_etp_de_abc": ("de_abc", "etp_conventionnes"),
            "part_autofinancement": ("chiffre_affaires", "financements_publics"),
            "dependance_aides_publiques": ("chiffre_affaires", "financements_publics"),
            "salaries_par_etp_encadrement": ("salaries_annee", "etp_encadrement_technique"),
-           "couts_evites": ("sorties_durables", "sorties_dynamiques")}
+           "couts_evites": ("sorties_durables", "sorties_dynamiques"),
+           # a ratio of two hidden amounts would publish an equation between them
+           "realisation_etp": ("etp_realises", "etp_conventionnes")}
 # Additive relations between indicators of one cell (total → parts), for the secondary secrecy.
 SOMMES = {**SOMMES_FINANCEMENT, "sorties_dynamiques": EXIT_CATEGORIES}
 # The sources that hold the structures' own figures, for the rule of the contributing SIAE; a

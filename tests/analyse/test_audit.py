@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iae_etat.analyse import audit, modele
+from iae_etat.analyse.computed import COMPUTED
 from iae_etat.analyse.secret import REPONSES, apply_secret
-from iae_etat.analyse.stage import SOMMES, structure_indicators
+from iae_etat.analyse.stage import DERIVED, SOMMES, structure_indicators
 from iae_etat.common.indicators import CATALOGUE
 
 KEY = ["niveau", "code", "indicateur", "type_siae", "public"]
@@ -281,6 +282,17 @@ def test_an_outsider_recovers_no_secret_cell_of_the_demo(built_demo):
     assert (table.loc[public, "statut"] == "s").sum() > 1000  # something to attack
     failures = _attack(table, territoires)
     assert failures.empty, failures.head(20).to_string()
+    # a published ratio would add an equation between hidden cells: none has a secret input
+    rows = table[public].astype({"statut": str})
+    hidden = rows[rows["statut"] == "s"].set_index(["niveau", "code", "type_siae", "public",
+                                                    "indicateur"]).index
+    derived = DERIVED | {c.code: c.inputs for c in COMPUTED.values()}
+    for ratio, inputs in derived.items():
+        shown = rows[(rows["indicateur"] == ratio) & (rows["statut"] == "publie")]
+        for source in inputs:
+            keys = pd.MultiIndex.from_frame(shown[["niveau", "code", "type_siae", "public"]]
+                                            .assign(indicateur=source))
+            assert not keys.isin(hidden).any(), (ratio, source)
 
     truth = table[~public].set_index(KEY)["valeur"]
     rows = table[public & (table["niveau"] == "commune") & (table["indicateur"] == "de_abc")]
