@@ -82,8 +82,9 @@ class Resultat:
 
 
 def audit_block(block: Block, cells: Cellules, protection: Protection,
-                exact: bool = False) -> list[Resultat]:
-    """The secret cells of ``block``, each with its interval and verdict."""
+                exact: bool = False, only: np.ndarray | None = None) -> list[Resultat]:
+    """The secret cells of ``block``, each with its interval and verdict; with ``only`` (a
+    boolean over all the cells) those it marks."""
     positions = block.cells
     secret = cells.secret[positions]
     if not secret.any():
@@ -107,7 +108,10 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
         _sweep(rows, constant, a_eq, b_eq, component, seen_low, seen_high)
     programmes: dict = {}
     results = []
-    for k in np.argsort(-np.nan_to_num(need_high - truth, nan=0.0), kind="stable"):
+    order = np.argsort(-np.nan_to_num(need_high - truth, nan=0.0), kind="stable")
+    if only is not None:
+        order = order[only[positions[hidden[order]]]]
+    for k in order:
         binding: list[int] = []
         for sense in (-1.0, 1.0):
             if not exact and _holds(k, seen_low, seen_high, need_low, need_high, whole):

@@ -6,7 +6,8 @@ arrondissements) and territories published under several codes are then checked 
 ``audit``: every cell the outsider could recompute, or narrow inside its protection interval,
 makes the audit name the published cells whose equations bind it; the smallest of them (the
 least information lost) is hidden, the hierarchies are closed again, and the audit runs anew on
-the systems that changed, until it passes or nothing is left to hide.
+the systems that changed, for their failing and newly hidden cells (hiding more only widens the
+intervals already proven), until it passes or nothing is left to hide.
 """
 
 from __future__ import annotations
@@ -59,15 +60,17 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
     blocks = modele.blocks(cells, territoires, sommes, presence)
     values = cells["valeur"].to_numpy(dtype=float, na_value=np.nan)
     hidden = np.array(close(secret.copy()), dtype=bool)
-    verdicts: dict[int, list[audit.Resultat]] = {}
+    verdicts: dict[int, audit.Resultat] = {}  # by cell
     dirty = set(range(len(blocks)))
+    todo = None  # the cells to audit: all of them first
     rounds = 0
     while True:
         state = audit.Cellules(values, hidden[rows], ~hidden[rows], primary[rows],
                                effectifs[rows])
         for number in sorted(dirty):
-            verdicts[number] = audit.audit_block(blocks[number], state, protection)
-        failing = [r for found in verdicts.values() for r in found if not r.ok]
+            for result in audit.audit_block(blocks[number], state, protection, only=todo):
+                verdicts[result.pos] = result
+        failing = [r for r in verdicts.values() if not r.ok]
         if not failing or not drive or rounds >= MAX_ROUNDS:
             break
         chosen = _choose(failing, values, state)
@@ -83,7 +86,12 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
         changed = np.flatnonzero((hidden != before)[rows])
         dirty = {n for n, block in enumerate(blocks)
                  if np.isin(block.cells, changed, assume_unique=True).any()}
-    results = sorted((r for found in verdicts.values() for r in found), key=lambda r: r.pos)
+        # Hiding more only widens every interval (fewer equations): a cell proven protected
+        # stays so; the failing cells and the newly hidden ones are audited again.
+        todo = np.zeros(len(rows), bool)
+        todo[changed] = True
+        todo[[r.pos for r in failing]] = True
+    results = sorted(verdicts.values(), key=lambda r: r.pos)
     keys = cells[["niveau", "code", "indicateur", "type_siae", "public"]]
     return Coordination(hidden, results, state, keys, rounds)
 

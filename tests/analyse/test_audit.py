@@ -82,6 +82,18 @@ def test_a_primary_cell_narrowed_inside_its_protection_interval_fails():
         audit.PROTECTION
 
 
+def test_the_audit_can_be_asked_for_some_cells_only():
+    # A = 4, B = 20 hidden, E = 24: asked for A only, the audit answers for A alone.
+    table = _table({("commune", "A"): 4, ("commune", "B"): 20, ("epci", "E"): 24})
+    hidden = np.array([True, True, False])
+    cells = audit.Cellules(table["valeur"].to_numpy(float), hidden, ~hidden,
+                           np.zeros(3, bool), np.ones(3, bool))
+    (block,) = modele.blocks(table, _territoires(["E", "E"]))
+    only = np.array([True, False, False])
+    assert [r.pos for r in audit.audit_block(block, cells, PROTECTION, only=only)] == [0]
+    assert [r.pos for r in audit.audit_block(block, cells, PROTECTION)] == [0, 1]
+
+
 def test_another_grid_made_of_the_same_communes_gives_the_cell_back():
     # EPCI E1 = {A, B} hidden, but CLPE L1 has the same communes and publishes 30.
     territoires = _territoires(["E1", "E1", "E2"], ["L1", "L1", "L2"])
