@@ -8,6 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run: CI and a user's `make test` agree.
+settings.register_profile("iae_etat", derandomize=True)
+settings.load_profile("iae_etat")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_PUBLIC = ROOT.parent / "shared" / "data" / "public"

@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from iae_etat.analyse.audit import Protection
+from iae_etat.analyse.coordination import coordinate
 from iae_etat.tables.codage import CellKeys
 from iae_etat.territoires.levels import level_frame
 
@@ -33,7 +35,11 @@ PUBLIE, SECRET, NON_DISPONIBLE = "publie", "s", "nd"
 STATUTS = sorted((PUBLIE, SECRET, NON_DISPONIBLE))
 DIFFUSIONS = ["publique", "restreinte"]
 RELATIONS = (("commune", "epci"), ("commune", "arrondissement"), ("commune", "departement"),
+             ("commune", "zone_emploi"), ("commune", "clpe"),
              ("epci", "departement"), ("arrondissement", "departement"))
+# Where the figures of the structures come from: the respondents' answers, or the ASP (all SIAE).
+REPONSES, ASP = "reponses", "asp"
+_LOG = None  # set to print to follow the coordination while developing
 _CELL = ["niveau", "code", "indicateur", "type_siae", "public"]
 
 
@@ -41,13 +47,22 @@ def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
                  effectifs: set[str], derived: dict[str, tuple[str, ...]],
                  montants: frozenset[str] = frozenset(), seuil_dominance: float = 0.85,
                  sommes: dict[str, tuple[str, ...]] | None = None,
-                 primary: pd.Series | None = None) -> pd.DataFrame:
+                 primary: pd.Series | None = None,
+                 structures: dict[str, str] | None = None, min_siae: int = 3,
+                 protection: Protection | None = None, coordination: bool = True,
+                 rapport: dict | None = None) -> pd.DataFrame:
     """``table`` with ``statut`` and ``diffusion``: restreinte rows then publique rows.
 
     ``montants`` are the amount indicators under the dominance rule (``seuil_dominance``, a
     share); ``sommes`` the additive relations between indicators (total → parts); ``primary``
     (aligned on the rows of ``table``) adds cells to the primary secret, for a small count that
     another published figure would give back (``attribution.hors_secret``).
+
+    ``structures`` maps the indicators drawn from the structures' data to where they come from
+    (``REPONSES``: the respondents; ``ASP``: every SIAE): a cell with 1 to ``min_siae`` − 1
+    contributing SIAE is secret. With ``protection`` the secondary suppression is driven by the
+    linear-programming audit over every grid (``coordination``; off, the audit only reports);
+    ``rapport`` receives its summary (``audit``) and its failures (``echecs``).
     """
     data = table.reset_index(drop=True)
     value = data["valeur"]
@@ -58,11 +73,27 @@ def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
     secret = counts & (value > 0) & (value < seuil)
     if primary is not None:
         secret = secret | (counts & value.notna() & primary.to_numpy())
-    if CONTRIBUTION_MAX in data.columns:
+    if CONTRIBUTION_MAX in data.columns:  # dominance, on amounts and on counts
         top = data.pop(CONTRIBUTION_MAX)
-        secret |= amounts & (value > 0) & (top > seuil_dominance * value)
-    if secret.any():
-        secret = secondary(data, secret, equations(data[counts | amounts], territoires, sommes))
+        secret |= (amounts | counts) & (value > 0) & (top > seuil_dominance * value)
+    if structures:
+        secret |= few_contributors(data, structures, min_siae)
+    additive = counts | amounts
+    eqs = equations(data[additive], territoires, sommes)
+    if protection is None:
+        if secret.any():
+            secret = secondary(data, secret, eqs)
+    else:
+        result = coordinate(
+            data, secret.to_numpy(dtype=bool), secret.to_numpy(dtype=bool),
+            (additive & value.notna()).to_numpy(), counts.to_numpy(), territoires,
+            lambda hidden, frame=data: secondary(frame, pd.Series(hidden, index=frame.index),
+                                                 eqs).to_numpy() if hidden.any() else hidden,
+            sommes, protection, presence(data), drive=coordination, log=_LOG)
+        secret = pd.Series(result.secret, index=data.index)
+        if rapport is not None:
+            rapport["audit"] = result.summary()
+            rapport["echecs"] = result.failures()
     secret = _propagate(data, secret, derived)
     size = len(data)
     out = pd.concat([data, data], ignore_index=True)
@@ -74,6 +105,42 @@ def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
     out.loc[hidden, "statut"] = SECRET
     out.loc[hidden, "valeur"] = np.nan
     return out
+
+
+def few_contributors(data: pd.DataFrame, structures: dict[str, str],
+                     min_siae: int) -> pd.Series:
+    """Cells of the indicators drawn from the structures' data with 1 to ``min_siae`` − 1
+    contributing SIAE: the respondents (``nb_siae × taux_reponse``) for the answers, every SIAE
+    for the ASP; counted by territory and kind, for every public of the cell."""
+    place = ["niveau", "code", "type_siae"]
+    offer = data[data["indicateur"].isin(["nb_siae", "taux_reponse"])
+                 & (data["public"] == "ensemble")]
+    wide = offer.pivot_table(index=place, columns="indicateur", values="valeur",
+                             aggfunc="first", observed=True)
+    if "nb_siae" not in wide.columns:
+        return pd.Series(False, index=data.index)
+    siae = wide["nb_siae"]
+    rate = wide["taux_reponse"] if "taux_reponse" in wide.columns else siae * np.nan
+    respondents = (siae * rate.fillna(0) / 100).round()
+    kind = data["indicateur"].astype(str).map(structures)
+    where = pd.MultiIndex.from_frame(data[place].astype(str))
+    key = wide.index.set_levels([lvl.astype(str) for lvl in wide.index.levels])
+    count = np.where(kind == ASP, pd.Series(siae.to_numpy(), index=key).reindex(where),
+                     pd.Series(respondents.to_numpy(), index=key).reindex(where))
+    count = np.nan_to_num(count.astype(float), nan=0.0)
+    return pd.Series(kind.notna().to_numpy() & (count > 0) & (count < min_siae)
+                     & data["valeur"].notna().to_numpy(), index=data.index)
+
+
+def presence(data: pd.DataFrame) -> pd.DataFrame | None:
+    """The (commune, kind) pairs with an SIAE, from the published ``nb_siae`` of the communes
+    (the list of the structures is public): elsewhere a figure by implantation is zero."""
+    rows = data[(data["indicateur"] == "nb_siae") & (data["niveau"] == "commune")
+                & (data["type_siae"] != "ensemble") & (data["valeur"] > 0)]
+    if rows.empty:
+        return None
+    return pd.DataFrame({"code_commune": rows["code"].astype(str).to_numpy(),
+                         "type_siae": rows["type_siae"].astype(str).to_numpy()})
 
 
 def equations(data: pd.DataFrame, territoires: pd.DataFrame,

@@ -38,3 +38,6 @@ CALAGE_GROUPS = "out_calage"  # calibration groups of the non-response (analyse 
 SCENARIOS = "out_scenarios"  # the project's what-if files (scenarios stage → report)
 SCENARIOS_HYPOTHESES = "out_scenarios_hypotheses"
 SCENARIOS_RESULTS = "out_scenarios_resultats"
+# The summary of the secrecy audit written by the analyse stage beside its tables (→ report,
+# build.json).
+AUDIT_FILE = "audit_secret.json"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from iae_etat import __version__
 from iae_etat.common.errors import EXIT_DATA, EXIT_OK, UsageError, WriteError, os_error_text
+from iae_etat.common.vocabulary import AUDIT_FILE
 from iae_etat.pipeline import incremental, stages
 from iae_etat.pipeline.stages import COMMANDS, Outcome, Run, Stage
 from iae_etat.project.config import Projet
@@ -47,6 +48,7 @@ class Summary:
     sorties: list[str] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    secret_statistique: dict = field(default_factory=dict)  # the summary of the LP audit
     duree_s: float = 0.0
 
     def as_dict(self) -> dict:
@@ -188,6 +190,9 @@ def _execute(projet: Projet, millesime: int, plan: dict[str, str], state: dict,
                       regles=[{"regle": r, "gravite": g, "nombre": n}
                               for (r, g), n in sorted(by_rule.items())])
         summary.tables = sorted(p.stem for p in stage_processed.glob("*.parquet"))
+        audit_file = stage_processed / AUDIT_FILE
+        if audit_file.is_file():
+            summary.secret_statistique = json.loads(audit_file.read_text("utf-8"))
         state["resume"] = {k: v for k, v in summary.as_dict().items()
                            if k in ("erreurs", "avertissements", "questionnaires_recus",
                                     "questionnaires_retenus", "questionnaires_manquants",

@@ -32,6 +32,13 @@ class SecretConfig:
     seuil_effectifs: int = 11
     seuil_dominance: float = 0.85
     source: str = ""
+    # at least this many contributing SIAE for a figure drawn from the structures' data
+    seuil_structures: int = 3
+    source_structures: str = ""
+    # protection interval of a primary cell: people either side of a count, share of an amount
+    protection_effectifs: float = 11.0
+    protection_montants: float = 0.10
+    coordination: bool = True
 
 
 @dataclass(frozen=True)
@@ -158,7 +165,9 @@ def load_projet(project_dir: Path) -> Projet:
         departements=tuple(codes),
         donnees_fictives=projet.donnees_fictives,
         secret=SecretConfig(secret.seuil_effectifs, float(secret.seuil_dominance),
-                            secret.source),
+                            secret.source, secret.seuil_structures, secret.source_structures,
+                            float(secret.protection_effectifs),
+                            float(secret.protection_montants), secret.coordination),
         settings=settings,
     )
 

@@ -62,7 +62,21 @@ SECTIONS = (
         Key("seuil_dominance", "nombre", "Part au-delà de laquelle une seule structure domine "
             "un montant, qui est alors masqué.", 0.85, minimum=0, maximum=1,
             strict_minimum=True),
-        Key("source", "texte", "Texte qui justifie les seuils, cité dans le rapport.", ""))),
+        Key("source", "texte", "Texte qui justifie les seuils, cité dans le rapport.", ""),
+        Key("seuil_structures", "entier", "Nombre minimal de SIAE contributrices pour publier "
+            "un chiffre tiré des données des structures (questionnaire, ASP) ; la dominance "
+            "s'applique aussi aux effectifs.", 3, minimum=1),
+        Key("source_structures", "texte", "Texte qui justifie `seuil_structures`, cité dans "
+            "le rapport.", ""),
+        Key("protection_effectifs", "nombre", "Intervalle de protection d'un effectif secret "
+            "primaire, en personnes de part et d'autre, vérifié par l'audit (programmation "
+            "linéaire) des tableaux publics.", 11, minimum=0),
+        Key("protection_montants", "nombre", "Intervalle de protection d'un montant secret "
+            "primaire, en part de sa valeur (0,10 : 10 %), vérifié par l'audit.", 0.10,
+            minimum=0, maximum=1),
+        Key("coordination", "booleen", "Masquage secondaire coordonné entre toutes les grilles "
+            "(EPCI, arrondissements, zones d'emploi, CLPE), piloté par l'audit ; `false` laisse "
+            "l'audit seul juge (la construction échoue s'il retrouve une case).", True))),
     Section("analyse", "Méthodes de l'analyse (rappelées dans l'annexe méthodologique).", (
         Key("attribution", "choix", "Rattachement de l'offre : à la commune du siège "
             "(`implantation`) ou aux EPCI de résidence des salariés (`residence`).",

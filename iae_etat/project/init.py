@@ -31,6 +31,15 @@ departements = [{departements}]
 seuil_effectifs = 11
 seuil_dominance = 0.85
 source = "Insee, Guide du secret statistique (2023) ; règle des effectifs de moins de 11 personnes"
+# Données des structures : au moins 3 SIAE contributrices par case publiée (règle usuelle des
+# statistiques d'entreprises), la dominance s'appliquant aussi aux effectifs.
+seuil_structures = 3
+source_structures = "Insee, Guide du secret statistique (2023) : au moins 3 unités par case"
+# Intervalle de protection d'une case secrète primaire, vérifié par l'audit (programmation
+# linéaire) : l'effectif ne peut être situé à moins de protection_effectifs personnes près, un
+# montant à moins de protection_montants (part de sa valeur) près.
+protection_effectifs = 11
+protection_montants = 0.10
 
 [analyse]
 # attribution = "residence"  # offre répartie selon la résidence des salariés (EPCI, département) ;

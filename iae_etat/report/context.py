@@ -272,3 +272,19 @@ def alerte_reponse(chiffres: list[dict], plancher: float) -> str:
             f"questionnaire (seuil d'alerte : {cellule(plancher, 'publie', '%')}). Les chiffres "
             "tirés des questionnaires (publics, sorties, financements) décrivent mal l'ensemble "
             "des SIAE ; ceux de l'ASP couvrent toutes les SIAE.")
+
+
+def source_rows(sources: pd.DataFrame, nominatif: bool) -> list[dict]:
+    """The files read, for the sources table of the annexes. A public document gives the
+    questionnaires as one line (their count and folder): their names are the SIRET of the
+    SIAE that answered, and the état des lieux is not an audit of who did."""
+    if nominatif:
+        return sources.to_dict("records")
+    returns = sources["source"] == "questionnaires"
+    rows = sources[~returns].to_dict("records")
+    if returns.any():
+        first = sources[returns].iloc[0]
+        folder = str(first["fichier"]).rsplit("/", 1)[0]
+        rows.append({**first.to_dict(), "fichier": f"{returns.sum()} fichier(s) de {folder}/",
+                     "sha256": ""})
+    return rows

@@ -1,7 +1,8 @@
 """The list of the structures of the offer for the report (pure).
 
-Only public administrative facts are listed (name, kind, commune, whether a questionnaire was
-received); no figure of a single structure is published.
+Only public administrative facts are listed (name, kind, commune); whether a structure answered
+the questionnaire is not (the report is public: the état des lieux is not an audit of the
+structures; the restreinte dashboard keeps it), and no figure of a single structure is published.
 """
 
 from __future__ import annotations
@@ -18,6 +19,5 @@ def structure_list(structures: pd.DataFrame, territoires: pd.DataFrame) -> list[
         code = record.get("code_commune")
         commune = names.get(code, "") if isinstance(code, str) else ""
         rows.append({"denomination": record["denomination"], "type": record["type_siae"],
-                     "commune": commune or "hors périmètre ou non localisée",
-                     "a_repondu": bool(record["a_repondu"])})
+                     "commune": commune or "hors périmètre ou non localisée"})
     return rows

@@ -4,13 +4,14 @@ published tables only (the control files are written by the controls stage,
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 
 from iae_etat import __version__
 from iae_etat.common import resources
-from iae_etat.common.vocabulary import CALAGE_GROUPS, QUESTIONNAIRES
+from iae_etat.common.vocabulary import AUDIT_FILE, CALAGE_GROUPS, QUESTIONNAIRES
 from iae_etat.project.config import Projet
 from iae_etat.project.method import taux_reponse_min
 from iae_etat.project.settings import reglages
@@ -67,7 +68,8 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
                                  scenarios=read_scenarios(catalogue),
                                  groupes=catalogue.read(CALAGE_GROUPS),
                                  niveaux=niveaux,
-                                 reponses=catalogue.read_optional(QUESTIONNAIRES))
+                                 reponses=catalogue.read_optional(QUESTIONNAIRES),
+                                 catalogue_dir=catalogue.dir)
     for name, html in documents.items():
         write_text(reports_dir / name, html)
     word = reports_dir / export_word.DOCX_NAME  # the decision document, editable
@@ -80,6 +82,16 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
                 "out_couverture": couverture})]
 
 
+def audit_secret(directory: Path | None) -> dict:
+    """The summary of the secrecy audit the analyse stage wrote, with French numbers."""
+    path = None if directory is None else directory / AUDIT_FILE
+    if path is None or not path.is_file():
+        return {}
+    data = json.loads(path.read_text("utf-8"))
+    return {k: nombre(v) if isinstance(v, int) and not isinstance(v, bool) else v
+            for k, v in data.items()}
+
+
 def render_report(*args, **kwargs) -> str:
     """The decision document alone (``render_documents``' first document)."""
     return render_documents(*args, **kwargs)[REPORT_NAME]
@@ -90,13 +102,15 @@ def render_documents(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                      anomalies: pd.DataFrame, sources: pd.DataFrame, suivi: pd.DataFrame, *,
                      ecarts: pd.DataFrame, scenarios: list[dict] | None = None,
                      groupes: pd.DataFrame | None = None, niveaux: pd.DataFrame | None = None,
-                     reponses: pd.DataFrame | None = None) -> dict[str, str]:
+                     reponses: pd.DataFrame | None = None,
+                     catalogue_dir: Path | None = None) -> dict[str, str]:
     """The two self-contained HTML documents, by file name: the decision document of the CDIAE
     and its annexes (pure apart from reading the templates and the commentary files). ``scenarios``
     are the project's what-if files applied (``scenario.stage.read_scenarios``), ``groupes`` the
     calibration groups of the non-response (``out_calage``); ``niveaux``
     (``core_territoires``) adds the zones d'emploi and CLPE of the communes to the maps,
-    ``reponses`` (``raw_questionnaires``) gives the secteurs and the bonnes pratiques."""
+    ``reponses`` (``raw_questionnaires``) gives the secteurs and the bonnes pratiques;
+    ``catalogue_dir`` holds the summary of the secrecy audit."""
     territoires = referentiel.territoires(list(projet.departements))
     departements = []
     libelles = dict(zip(territoires["code_departement"], territoires["nom_departement"],
@@ -139,6 +153,8 @@ def render_documents(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
     tables += [{**context.level_table(indicateurs, "commune", shown),
                "note": "communes d'implantation d'au moins une SIAE ; toutes les communes dans "
                        "le tableau de bord"}]
+    # the names of the SIAE that did not answer or must correct: restreinte only (not an audit)
+    restreinte = reglages(projet).diffusion == "restreinte"
     gravites = anomalies["gravite"].value_counts()
     statuts = suivi["statut"].value_counts()
     bloques = suivi[(suivi["erreurs"] > 0) & (suivi["statut"] != "manquant")]
@@ -149,11 +165,12 @@ def render_documents(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                 "remplaces": int(statuts.get("remplace", 0)),
                 "liste_manquants": suivi.loc[suivi["statut"] == "manquant",
                                              ["siret", "type_siae", "denomination"]]
-                .fillna("").to_dict("records"),
+                .fillna("").to_dict("records") if restreinte else [],
+                "nominatif": restreinte,
                 "liste_bloques": bloques[["siret", "type_siae", "denomination", "fichier",
                                           "statut", "erreurs"]].fillna("")
                 .assign(statut=lambda d: d["statut"].map(STATUTS))
-                .sort_values(["fichier"]).to_dict("records"),
+                .sort_values(["fichier"]).to_dict("records") if restreinte else [],
                 "erreurs": int(gravites.get("erreur", 0)),
                 "avertissements": int(gravites.get("avertissement", 0)),
                 "sources_absentes": sorted(anomalies.loc[anomalies["regle"] == "source.absente",
@@ -170,7 +187,6 @@ def render_documents(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
     template = environment(projet.dir).get_template("etat-des-lieux.html.j2")
     css = inline_css(resources.locate("templates", "styles.css", projet.dir)
                      .read_text(encoding="utf-8"))
-    restreinte = reglages(projet).diffusion == "restreinte"
     values = dict(
         version=__version__, millesime=millesime, territoire=names, css=css, cartes=figures,
         dictionnaire=dictionary.data_dictionary(projet.dir),
@@ -194,8 +210,14 @@ def render_documents(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
         themes=context_financement.sections(projet, indicateurs, structures, reponses,
                                              territoires),
         secret={"seuil": projet.secret.seuil_effectifs, "source": projet.secret.source,
-                "dominance": nombre(projet.secret.seuil_dominance * 100)},
-        sources=sources.to_dict("records"), notes_sources=context.source_notes(sources),
+                "dominance": nombre(projet.secret.seuil_dominance * 100),
+                "structures": projet.secret.seuil_structures,
+                "source_structures": projet.secret.source_structures,
+                "protection": nombre(projet.secret.protection_effectifs),
+                "protection_montants": nombre(projet.secret.protection_montants * 100),
+                "audit": audit_secret(catalogue_dir)},
+        sources=context.source_rows(sources, restreinte),
+        notes_sources=context.source_notes(sources),
         cog=referentiel.COG_MILLESIME)
     return {name: toc.with_toc(template.render(annexes=name == ANNEXES_NAME, **values))
             for name in (REPORT_NAME, ANNEXES_NAME)}

@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iae_etat.analyse.audit import BORNES, SEULE_INCONNUE, audit_secret
+from iae_etat.analyse.audit import Protection
 from iae_etat.analyse.indicateurs import indicators
 from iae_etat.analyse.secret import apply_secret
 from iae_etat.analyse.stage import DERIVED, SOMMES
@@ -21,46 +21,6 @@ TERRITOIRES = pd.DataFrame({
     "code_commune": ["A", "B"], "nom_commune": ["Alpha", "Bêta"],
     "code_epci": ["E", "E"], "nom_epci": ["CC", "CC"],
     "code_departement": ["D", "D"], "nom_departement": ["Dép", "Dép"]})
-
-
-def _published(values: dict[str, float], hidden: set[str]) -> pd.DataFrame:
-    """A published ``de_abc`` table (A, B, E, D) with the given secret cells."""
-    levels = {"A": "commune", "B": "commune", "E": "epci", "D": "departement"}
-    base = pd.DataFrame({"niveau": [levels[c] for c in values], "code": list(values),
-                         "indicateur": "de_abc", "type_siae": "ensemble", "public": "ensemble",
-                         "valeur": list(values.values()), "statut": "publie"})
-    publique = base.assign(diffusion="publique")
-    secret = publique["code"].isin(hidden)
-    publique.loc[secret, "statut"] = "s"
-    publique.loc[secret, "valeur"] = float("nan")
-    return pd.concat([base.assign(diffusion="restreinte"), publique], ignore_index=True)
-
-
-def test_audit_finds_a_secret_cell_alone_in_its_equation():
-    # A = 4 hidden, B = 20 published, E = 24 published: A = 24 − 20.
-    out = audit_secret(_published({"A": 4, "B": 20, "E": 24, "D": 24}, {"A"}), TERRITOIRES,
-                       EFFECTIFS)
-    assert out[["code", "raison"]].values.tolist() == [["A", SEULE_INCONNUE]]
-
-
-def test_audit_passes_when_two_cells_are_hidden_in_every_equation():
-    # A and B hidden: E = 24 = A + B has two unknowns, so does D = A + B.
-    out = audit_secret(_published({"A": 4, "B": 20, "E": 24, "D": 24}, {"A", "B"}),
-                       TERRITOIRES, EFFECTIFS)
-    assert out.empty
-
-
-def test_audit_finds_cells_pinned_by_the_bounds():
-    # A and B hidden but E = D = 0: both unknowns lie in [0, 0 − 0], hence are 0.
-    out = audit_secret(_published({"A": 0, "B": 0, "E": 0, "D": 0}, {"A", "B"}), TERRITOIRES,
-                       EFFECTIFS)
-    assert out[["code", "raison"]].values.tolist() == [["A", BORNES], ["B", BORNES]]
-
-
-def test_audit_ignores_counts_outside_the_effectifs():
-    out = audit_secret(_published({"A": 4, "B": 20, "E": 24, "D": 24}, {"A"}), TERRITOIRES,
-                       {"salaries_annee"})
-    assert out.empty
 
 
 @st.composite
@@ -112,9 +72,10 @@ def _project(draw):
 def test_secret_holds_on_random_tables(project):
     territoires, structures, reponses, besoins, seuil = project
     raw = indicators(territoires, structures, besoins, reponses=reponses)
+    rapport: dict = {}
     published = apply_secret(raw, territoires, seuil, EFFECTIFS, DERIVED, MONTANTS, 0.85,
-                             SOMMES)
-    assert audit_secret(published, territoires, EFFECTIFS | MONTANTS, SOMMES).empty
+                             SOMMES, protection=Protection(seuil, 0.1), rapport=rapport)
+    assert rapport["audit"]["reussi"]
     public = published[published["diffusion"] == "publique"]
     counts = public.loc[public["indicateur"].isin(EFFECTIFS), "valeur"]
     assert not ((counts > 0) & (counts < seuil)).any()

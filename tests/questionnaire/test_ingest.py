@@ -272,7 +272,10 @@ def test_project_with_bad_returns_builds_checks_and_keeps_raw_files(tmp_path):
     assert "Suivi de la collecte : 4 questionnaire(s) reçu(s), 2 retenu(s), 2 écarté(s)" \
         in built.stdout
     html = (tmp_path / "reports/2025/annexes.html").read_text("utf-8")  # the collecte
-    assert "Questionnaires comportant des erreurs bloquantes" in html
+    # not an audit: the public annexes count the returns to correct without naming them
+    assert "Questionnaires comportant des erreurs bloquantes" not in html
+    assert "ne sont pas nommées dans ce document public" in html
+    assert "21236360824457" not in html
 
 
 def test_check_exits_zero_without_blocking_problem(tmp_path):

@@ -42,3 +42,19 @@ def test_reconciliation_puts_the_declared_figure_beside_the_figure_of_all_siae()
     assert lines[("Salariés en insertion sur l'année", "ACI")] == ["80", "s", "s", "75,0\u00a0%"]
     # no declaration at all: not available, never a gap of the whole figure
     assert lines[("ETP conventionnés", "AI")] == ["4,0", "nd", "nd", "nd"]
+
+
+def test_a_public_document_gives_the_questionnaires_as_one_line():
+    from iae_etat.report.context import source_rows
+
+    sources = pd.DataFrame({
+        "source": ["france_travail", "questionnaires", "questionnaires"],
+        "fichier": ["data/raw/france_travail/2025/de.csv",
+                    "data/raw/questionnaires/2025/21236360824457.xlsx",
+                    "data/raw/questionnaires/2025/44306184100015.xlsx"],
+        "sha256": ["a" * 64, "b" * 64, "c" * 64], "titre": ["DE", "Réponses", "Réponses"]})
+    public = source_rows(sources, nominatif=False)
+    assert [r["fichier"] for r in public] == ["data/raw/france_travail/2025/de.csv",
+                                              "2 fichier(s) de data/raw/questionnaires/2025/"]
+    assert "21236360824457" not in str(public)
+    assert len(source_rows(sources, nominatif=True)) == 3

@@ -140,12 +140,13 @@ def _number(text: str) -> float | None:
 
 
 def test_no_count_of_people_under_the_threshold_in_the_report(built_demo):
-    """Every report table cell holding a count of people (its column or its row names such an
+    """Every table cell of both documents holding a count of people (its column or its row names such an
     indicator) is zero, at least the threshold, or not shown."""
     labels = {i.libelle for i in CATALOGUE if i.effectif}
-    page = (built_demo / "reports/2025/etat-des-lieux.html").read_text("utf-8")
+    pages = [(built_demo / f"reports/2025/{name}").read_text("utf-8")
+             for name in ("etat-des-lieux.html", "annexes.html")]
     checked = 0
-    for table in re.findall(r"<table.*?</table>", page, flags=re.DOTALL):
+    for table in re.findall(r"<table.*?</table>", "".join(pages), flags=re.DOTALL):
         heads = [html.unescape(re.sub(r"<.*?>", "", h)).strip()
                  for h in re.findall(r'<th scope="col">(.*?)</th>', table, flags=re.DOTALL)]
         columns = {i for i, h in enumerate(heads) if h in labels}

@@ -216,8 +216,18 @@ def test_plan_action_summarises_each_scenario_or_its_error(built_demo):
     (demo,) = scenario_summaries(project_scenarios(load_projet(built_demo), tables))
     assert demo["fichier"] == "scenarios/exemple-scenario.toml" and not demo["erreur"]
     assert demo["hypotheses"][0].startswith("Ajout de 10 ETP conventionnés d'ACI — EPCI")
-    assert ["EPCI", "CC Porte de Dromardèche (200040491)", "33,2 → 43,2"] == \
+    # the EPCI has one SIAE: its ETP are secret before and after (3-SIAE rule)
+    assert ["EPCI", "CC Porte de Dromardèche (200040491)", "s → s"] == \
         [c for c in demo["lignes"] if "200040491" in c[1]][0][:3]
+    # the département is published: + 10 (ACI) + 6 (new EI) − 2.5 (EI) = + 13.5 ETP
+    out = tables["out_indicateurs"]
+    before = out.loc[(out["diffusion"] == "publique") & (out["niveau"] == "departement")
+                     & (out["indicateur"] == "etp_conventionnes")
+                     & (out["type_siae"] == "ensemble") & (out["public"] == "ensemble"),
+                     "valeur"].item()
+    assert before == pytest.approx(1129.2)
+    assert [c for c in demo["lignes"] if c[0] == "Département"][0][2] == \
+        "1\u202f129,2 → 1\u202f142,7"
     broken = scenario_summaries([{"fichier": "scenarios/x.toml", "erreur": "Erreur."}])
     assert broken == [{"fichier": "scenarios/x.toml", "erreur": "Erreur."}]
     page = (built_demo / "reports/2025/etat-des-lieux.html").read_text("utf-8")
@@ -383,3 +393,19 @@ def test_axe_core_finds_no_serious_accessibility_violation(built_demo, tmp_path,
     assert found, result.stderr[-2000:]
     violations = json.loads(html.unescape(found.group(1)))
     assert [v for v in violations if v["impact"] in ("serious", "critical")] == []
+
+
+def test_only_the_restreinte_annexes_name_the_siae_that_did_not_answer(built_demo, tmp_path):
+    """« Ce n'est pas un audit » : the public documents count the missing returns, the
+    restreinte annexes list them for the follow-up."""
+    tables = _tables(built_demo)
+    suivi = tables["core_collecte"]
+    missing = suivi.loc[suivi["statut"] == "manquant", "denomination"].dropna()
+    assert len(missing) > 0  # the demo has SIAE without a return
+    publique = _render(built_demo, tables, ANNEXES_NAME)
+    restreinte = _render(_restreinte(built_demo, tmp_path), tables, ANNEXES_NAME)
+    for name in missing:
+        escaped = html.escape(name, quote=True)
+        assert escaped not in publique and name not in publique
+        assert escaped in restreinte
+    assert "SIAE du périmètre sans questionnaire reçu" in restreinte

@@ -144,10 +144,18 @@ def test_demo_dashboard_is_built_with_every_level(built_demo):
     assert sum(n.startswith("Fiche ") for n in book.sheet_names) == epci["code"].nunique()
     dep = _sheet(path, "Départements")
     column = dep[3].index("ETP conventionnés")  # the unit is in the name: not repeated
-    value = epci[(epci["indicateur"] == "etp_conventionnes")
-                 & (epci["type_siae"] == "ensemble")]["valeur"].sum()
+    etp = out[(out["diffusion"] == "publique") & (out["indicateur"] == "etp_conventionnes")
+              & (out["type_siae"] == "ensemble") & (out["public"] == "ensemble")]
+    # the arrondissements are all published: their sum is the département's figure (some
+    # EPCI are secret since the coordinated suppression: no value, so no sum over them)
+    arrondissements = etp[etp["niveau"] == "arrondissement"]
+    assert len(arrondissements) == 3 and (arrondissements["statut"] == "publie").all()
     ensemble = [r for r in dep[4:] if r[2] == "Ensemble"][0]
-    assert ensemble[column] == pytest.approx(value)
+    assert ensemble[column] == pytest.approx(arrondissements["valeur"].sum())
+    assert ensemble[column] == pytest.approx(
+        etp.loc[etp["niveau"] == "departement", "valeur"].item())
+    hidden = etp[(etp["niveau"] == "epci") & (etp["statut"] == "s")]
+    assert hidden["valeur"].isna().all()
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) absent")

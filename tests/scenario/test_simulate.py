@@ -201,11 +201,14 @@ def test_command_writes_the_before_after_table(projet):
     before = couverture[(couverture["diffusion"] == "publique") & (couverture["besoin"] == "de_abc")
                         ].set_index(["niveau", "code"])
     rows = {(r["niveau"], r["code"]): r for r in result["lignes"] if r["besoin"] == "de_abc"}
-    for key in (("epci", EPCI), ("departement", "26")):
-        ref = before.loc[key]
-        assert rows[key]["taux_avant"] == pytest.approx(ref["taux_equipement"])
-        assert rows[key]["taux_apres"] == pytest.approx(
-            (ref["etp_conventionnes"] + 10) / ref["valeur_besoin"] * 1000)
+    ref = before.loc[("departement", "26")]
+    assert rows[("departement", "26")]["taux_avant"] == pytest.approx(ref["taux_equipement"])
+    assert rows[("departement", "26")]["taux_apres"] == pytest.approx(
+        (ref["etp_conventionnes"] + 10) / ref["valeur_besoin"] * 1000)
+    # the EPCI has one SIAE: its ETP, hence its rate, are secret before and after
+    assert pd.isna(before.loc[("epci", EPCI), "taux_equipement"])
+    assert rows[("epci", EPCI)]["taux_avant"] is None
+    assert rows[("epci", EPCI)]["taux_apres"] is None
     assert result["sorties"] == ["reports/2025/scenarios/aci.csv",
                                  "reports/2025/scenarios/aci.xlsx"]
     csv = (projet / "reports/2025/scenarios/aci.csv").read_bytes()

@@ -1,0 +1,111 @@
+"""Coordinated secondary suppression over every published grid, driven by the LP audit (pure).
+
+The equations of each hierarchy (``secret.secondary``) hide, cheaply, a second cell wherever an
+equation would hold a single secret one. Grids that do not nest (EPCI, CLPE, zones d'emploi,
+arrondissements) and territories published under several codes are then checked by the audit of
+``audit``: every cell the outsider could recompute, or narrow inside its protection interval,
+makes the audit name the published cells whose equations bind it; the smallest of them (the
+least information lost) is hidden, the hierarchies are closed again, and the audit runs anew on
+the systems that changed, for their failing and newly hidden cells (hiding more only widens the
+intervals already proven), until it passes or nothing is left to hide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from iae_etat.analyse import audit, modele
+
+MAX_ROUNDS = 200
+
+
+@dataclass
+class Coordination:
+    """The outcome: the secret cells (over the whole table) and the audit's last verdicts."""
+
+    secret: np.ndarray
+    resultats: list[audit.Resultat]
+    cellules: audit.Cellules
+    cles: pd.DataFrame
+    tours: int
+
+    def summary(self) -> dict:
+        return {**audit.summary(self.resultats, self.cellules), "tours": self.tours}
+
+    def failures(self) -> pd.DataFrame:
+        failing = [r for r in self.resultats if not r.ok]
+        if not failing:
+            return pd.DataFrame(columns=[*self.cles.columns, "bas", "haut", "raison"])
+        frame = audit.as_frame(failing, self.cles)
+        return frame[~frame["ok"]].drop(columns="ok").reset_index(drop=True)
+
+
+def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audited: np.ndarray,
+               effectifs: np.ndarray, territoires: pd.DataFrame, close,
+               sommes: dict[str, tuple[str, ...]] | None, protection: audit.Protection,
+               presence: pd.DataFrame | None = None, drive: bool = True,
+               log=None) -> Coordination:
+    """Extend ``secret`` (over the rows of ``data``) until the audit passes.
+
+    ``audited`` marks the rows in the linear model (additive counts and amounts with a value),
+    ``primary`` the primary secret, ``effectifs`` the counts of people; ``close(secret)``
+    returns ``secret`` closed over the hierarchies' equations. With ``drive`` False the audit
+    only reports (the suppression is the hierarchies' alone).
+    """
+    rows = np.flatnonzero(audited)
+    cells = data.iloc[rows].reset_index(drop=True)
+    blocks = modele.blocks(cells, territoires, sommes, presence)
+    values = cells["valeur"].to_numpy(dtype=float, na_value=np.nan)
+    hidden = np.array(close(secret.copy()), dtype=bool)
+    verdicts: dict[int, audit.Resultat] = {}  # by cell
+    dirty = set(range(len(blocks)))
+    todo = None  # the cells to audit: all of them first
+    rounds = 0
+    while True:
+        state = audit.Cellules(values, hidden[rows], ~hidden[rows], primary[rows],
+                               effectifs[rows])
+        for number in sorted(dirty):
+            for result in audit.audit_block(blocks[number], state, protection, only=todo):
+                verdicts[result.pos] = result
+        failing = [r for r in verdicts.values() if not r.ok]
+        if not failing or not drive or rounds >= MAX_ROUNDS:
+            break
+        chosen = _choose(failing, values, state)
+        if log is not None:
+            log(f"tour {rounds}: {len(dirty)} systèmes audités, {len(failing)} échecs, "
+                f"{len(chosen)} cases masquées en plus")
+        if not chosen:
+            break
+        rounds += 1
+        before = hidden.copy()
+        hidden[rows[chosen]] = True
+        hidden = np.array(close(hidden), dtype=bool)
+        changed = np.flatnonzero((hidden != before)[rows])
+        dirty = {n for n, block in enumerate(blocks)
+                 if np.isin(block.cells, changed, assume_unique=True).any()}
+        # Hiding more only widens every interval (fewer equations): a cell proven protected
+        # stays so; the failing cells and the newly hidden ones are audited again.
+        todo = np.zeros(len(rows), bool)
+        todo[changed] = True
+        todo[[r.pos for r in failing]] = True
+    results = sorted(verdicts.values(), key=lambda r: r.pos)
+    keys = cells[["niveau", "code", "indicateur", "type_siae", "public"]]
+    return Coordination(hidden, results, state, keys, rounds)
+
+
+def _choose(failing: list[audit.Resultat], values: np.ndarray,
+            state: audit.Cellules) -> list[int]:
+    """For each failing cell, the binding published cell with the smallest positive value
+    (else the smallest one): hiding it frees the equation that pins the failing cell."""
+    chosen = set()
+    for result in failing:
+        candidates = [p for p in result.liants if state.publie[p]]
+        if not candidates:
+            continue
+        positive = [p for p in candidates if values[p] > 0]
+        pool = positive or candidates
+        chosen.add(min(pool, key=lambda p: (values[p], p)))
+    return sorted(chosen)

@@ -1,0 +1,193 @@
+"""The linear model of what is published (pure functions).
+
+Every published count or amount is a sum of base cells: commune × kind of SIAE × public, for one
+indicator attributed one way (column ``methode``). A territory of any grid (EPCI, arrondissement,
+zone d'emploi, CLPE, département) is the set of its communes, so that the grids that do not nest
+into one another are linked through their communes, and two territories made of the same communes
+are one sum published under two codes. The ``ensemble`` kind is the sum of the kinds; a total
+indicator of ``sommes`` is, in every base cell, the sum of its part indicators. Each public is a
+model of its own (a person can be counted in several publics).
+
+The model is built from the rows of the published table only (its ``niveau``, ``code``,
+``indicateur``, ``type_siae``, ``public`` and ``methode``) and the commune map of each level, so
+it holds whatever indicators the catalogue computes. A base cell (commune, kind) where the
+published list of structures shows no SIAE of that kind (``presence``) is zero and left out.
+When the cells carry their true ``valeur``, a territory whose figure is not the sum of its
+communes' (the source's own figure, its small communes masked) is that sum plus a remainder of
+its own, published by the indicator of ``RESTES`` where the table has it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from iae_etat.common.vocabulary import LEVELS
+from iae_etat.territoires.levels import level_frame
+
+ENSEMBLE = "ensemble"
+# A territory's own figure from its source is not the sum of its communes (the source masks
+# small communes): it is that sum plus a remainder, which one indicator publishes.
+RESTES = {"de_abc_non_ventile": "de_abc"}
+
+
+@dataclass(frozen=True)
+class Block:
+    """One independent linear system: the cells (positions in the cells frame) and their
+    0/1 matrix over the block's base cells; ``links`` are the equations between base cells of
+    a total indicator and its parts (rows of ±1, right-hand side zero)."""
+
+    public: str
+    methode: str
+    indicateurs: tuple[str, ...]
+    cells: np.ndarray
+    matrix: sparse.csr_matrix
+    links: sparse.csr_matrix
+
+
+def membership(territoires: pd.DataFrame) -> pd.DataFrame:
+    """``niveau, code, code_commune`` for every level of the project's territories."""
+    frames = []
+    for level in LEVELS:
+        table = level_frame(territoires, level)
+        if table is not None:
+            frames.append(table[["code", "code_commune"]].assign(niveau=level))
+    if not frames:
+        return pd.DataFrame(columns=["niveau", "code", "code_commune"])
+    out = pd.concat(frames, ignore_index=True).astype(str)
+    return out.drop_duplicates()
+
+
+def families(indicateurs: list[str], sommes: dict[str, tuple[str, ...]] | None) -> dict:
+    """Each indicator's family: the indicators linked to it by ``sommes`` (total and parts)."""
+    parent = {i: i for i in indicateurs}
+
+    def root(i: str) -> str:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    pairs = [(total, part) for total, parts in (sommes or {}).items() for part in parts]
+    for total, part in [*pairs, *((whole, rest) for rest, whole in RESTES.items())]:
+        if total in parent and part in parent:
+            parent[root(part)] = root(total)
+    return {i: root(i) for i in indicateurs}
+
+
+def blocks(cells: pd.DataFrame, territoires: pd.DataFrame,
+           sommes: dict[str, tuple[str, ...]] | None = None,
+           presence: pd.DataFrame | None = None) -> list[Block]:
+    """The linear systems of ``cells`` (rows of one diffusion: ``niveau, code, indicateur,
+    type_siae, public`` and optionally ``methode``; positions 0…n-1).
+
+    ``presence`` (``code_commune, type_siae``) lists the (commune, kind) pairs that have an SIAE:
+    for the cells attributed by implantation, the other pairs are zero.
+    """
+    data = pd.DataFrame({c: cells[c].astype(str).to_numpy()
+                         for c in ("niveau", "code", "indicateur", "type_siae", "public")})
+    data["methode"] = cells["methode"].astype(str).to_numpy() if "methode" in cells.columns \
+        else "implantation"
+    data["pos"] = np.arange(len(data))
+    family = families(sorted(data["indicateur"].unique()), sommes)
+    data["famille"] = data["indicateur"].map(family)
+    # the base kinds of each indicator: the kinds it is published for, else ensemble alone
+    kinds = data.loc[data["type_siae"] != ENSEMBLE, ["indicateur", "type_siae"]] \
+        .drop_duplicates()
+    alone = sorted(set(data["indicateur"]) - set(kinds["indicateur"]))
+    kinds = pd.concat([kinds, pd.DataFrame({"indicateur": alone, "type_siae": ENSEMBLE})])
+    kinds = pd.concat([kinds.assign(base=kinds["type_siae"]),
+                       kinds.assign(type_siae=ENSEMBLE, base=kinds["type_siae"])]) \
+        .drop_duplicates(["indicateur", "type_siae", "base"])
+    members = data.merge(membership(territoires), on=["niveau", "code"]) \
+        .merge(kinds, on=["indicateur", "type_siae"])
+    if presence is not None:
+        present = pd.MultiIndex.from_frame(presence[["code_commune", "type_siae"]].astype(str))
+        keep = (members["base"] == ENSEMBLE) | (members["methode"] != "implantation") \
+            | pd.MultiIndex.from_arrays([members["code_commune"], members["base"]]) \
+            .isin(present)
+        members = members[keep.to_numpy() if hasattr(keep, "to_numpy") else keep]
+    members = members.assign(coef=1.0)
+    if "valeur" in cells.columns:
+        members = _with_remainders(members, cells["valeur"].to_numpy(dtype=float,
+                                                                   na_value=np.nan))
+    out = []
+    for (public, methode, _), group in members.groupby(["public", "methode", "famille"],
+                                                        sort=True):
+        block_cells = np.unique(group["pos"].to_numpy())
+        row = np.searchsorted(block_cells, group["pos"].to_numpy())
+        variable_keys = group["indicateur"] + "|" + group["code_commune"] + "|" + group["base"]
+        column, names = pd.factorize(variable_keys, sort=True)
+        matrix = sparse.csr_matrix((group["coef"].to_numpy(), (row, column)),
+                                   shape=(len(block_cells), len(names)))
+        matrix.sum_duplicates()
+        matrix.data = np.sign(matrix.data)  # a commune listed twice is still counted once
+        matrix.eliminate_zeros()
+        links = _links(pd.Index(names), sommes or {})
+        inside = data.loc[block_cells, "indicateur"].unique()
+        out.append(Block(str(public), str(methode), tuple(sorted(inside)), block_cells,
+                         matrix, links))
+    return out
+
+
+def _with_remainders(members: pd.DataFrame, values: np.ndarray) -> pd.DataFrame:
+    """``members`` where a territory's value is not the sum of its communes' values (the
+    source's own figure): the cell gets a remainder of its own, free in sign (two base cells,
+    ``+`` and ``−``), which the indicator of ``RESTES`` publishes when the table has it."""
+    communes = members[(members["niveau"] == "commune")
+                       & (members["type_siae"].astype(str) == members["base"])]
+    known = pd.Series(values[communes["pos"].to_numpy()],
+                      index=pd.MultiIndex.from_frame(communes[_BASE]))
+    known = known[~known.index.duplicated()]
+    above = members[(members["niveau"] != "commune")
+                    & ~members["indicateur"].isin(list(RESTES))]
+    parts = pd.DataFrame({"pos": above["pos"].to_numpy(),
+                          "part": known.reindex(pd.MultiIndex.from_frame(above[_BASE]))
+                          .to_numpy()})
+    parts["inconnue"] = parts["part"].isna()
+    sums = parts.groupby("pos").agg(somme=("part", "sum"), inconnue=("inconnue", "any"))
+    value = values[sums.index.to_numpy()]
+    gap = ~sums["inconnue"].to_numpy() & ~np.isnan(value) \
+        & ~np.isclose(value, sums["somme"].to_numpy(), rtol=1e-9, atol=1e-6)
+    own = members[members["pos"].isin(sums.index[gap])].drop_duplicates("pos")
+    own_key = own["niveau"] + ":" + own["code"] + ":" + own["type_siae"].astype(str)
+    extra = []
+    for sign, tag in ((1.0, "+"), (-1.0, "-")):
+        extra.append(own.assign(code_commune="reste" + tag + own_key, coef=sign))
+    rests = members[members["indicateur"].isin(list(RESTES))].drop_duplicates("pos")
+    if not rests.empty:
+        whole = rests["indicateur"].map(RESTES)
+        rest_key = rests["niveau"] + ":" + rests["code"] + ":" + rests["type_siae"].astype(str)
+        for sign, tag in ((1.0, "+"), (-1.0, "-")):
+            extra.append(rests.assign(indicateur=whole, code_commune="reste" + tag + rest_key,
+                                      coef=sign))
+        members = members[~members["indicateur"].isin(list(RESTES))]
+    return pd.concat([members, *extra], ignore_index=True)
+
+
+_BASE = ["indicateur", "code_commune", "base", "public", "methode"]
+
+
+def _links(names: pd.Index, sommes: dict[str, tuple[str, ...]]) -> sparse.csr_matrix:
+    """Rows ``total − Σ parts = 0`` over the base cells ``names`` (``indicateur|commune|kind``)
+    where the total and every part exist."""
+    split = names.str.split("|", n=1, expand=True) if len(names) else None
+    rows, cols, vals = [], [], []
+    count = 0
+    if split is not None:
+        frame = pd.DataFrame({"indicateur": split.get_level_values(0),
+                              "rest": split.get_level_values(1), "col": np.arange(len(names))})
+        by_rest = frame.pivot_table(index="rest", columns="indicateur", values="col",
+                                    aggfunc="first")
+        for total, parts in sommes.items():
+            if total not in by_rest.columns or not all(p in by_rest.columns for p in parts):
+                continue
+            sub = by_rest[[total, *parts]].dropna()
+            for rest_cols in sub.to_numpy(dtype=np.int64):
+                rows += [count] * len(rest_cols)
+                cols += list(rest_cols)
+                vals += [1.0] + [-1.0] * (len(rest_cols) - 1)
+                count += 1
+    return sparse.csr_matrix((vals, (rows, cols)), shape=(count, len(names)))
