@@ -140,8 +140,8 @@ def _number(text: str) -> float | None:
 
 
 def test_no_count_of_people_under_the_threshold_in_the_report(built_demo):
-    """Every table cell of both documents holding a count of people (its column or its row names such an
-    indicator) is zero, at least the threshold, or not shown."""
+    """Every table cell of both documents holding a count of people (its column or its row
+    names such an indicator) is zero, at least the threshold, or not shown."""
     labels = {i.libelle for i in CATALOGUE if i.effectif}
     pages = [(built_demo / f"reports/2025/{name}").read_text("utf-8")
              for name in ("etat-des-lieux.html", "annexes.html")]
