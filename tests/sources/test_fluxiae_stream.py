@@ -138,3 +138,19 @@ def test_absurd_asp_numbers_are_recorded_with_their_line_and_dropped():
     ai = out.set_index("type_siae").loc["AI"]
     assert ai["etp_realises"] == pytest.approx((160 + 10) / 1607)  # d's NaN hours dropped
     assert all(pd.isna(v) or abs(v) < 1e6 for v in out.select_dtypes("number").to_numpy().ravel())
+
+
+def test_plain_digits_converted_at_once_and_other_writings_one_by_one_agree():
+    from iae_etat.sources import values
+
+    cells = ["151", "121.4", "1 234,5", "0", "2000000000", "12.", None, "abc", "-3", "007"]
+    frame = pd.DataFrame({"n": pd.array(cells, dtype="string"),
+                          adapters.FILE_COLUMN: "f.csv",
+                          adapters.LINE_COLUMN: range(2, 2 + len(cells))})
+    out, problems = values.parse_numbers(frame, ["n"], "personnes")
+    got = [None if pd.isna(v) else v for v in out["n"].tolist()]
+    # 2·10⁹ people is beyond the 10⁹ of the unit; « abc » is not a number; -3 is negative
+    assert got == [151, 121.4, 1234.5, 0, None, 12, None, None, None, 7]
+    assert [(p.cellule, p.regle) for p in problems] == [
+        ("ligne 9", "source.nombre_invalide"), ("ligne 6", "source.nombre_hors_limites"),
+        ("ligne 10", "source.nombre_hors_limites")]  # cell i on line i + 2
