@@ -366,7 +366,8 @@ def finish_columns(adapter: Adapter, out: pd.DataFrame, first_line: int, display
         out[column] = normalised
     for column in adapter.hachees:
         if column in out.columns:
-            out[column] = out[column].map(lambda v: v if pd.isna(v) else pseudonym(v))
+            ids = out[column]  # each distinct id hashed once: a person has many rows
+            out[column] = ids.map({v: pseudonym(v) for v in ids.dropna().unique()})
     out[LINE_COLUMN] = lines
     out[FILE_COLUMN] = display_name
     return out.reset_index(drop=True), problems

@@ -19,12 +19,14 @@ one row per (SIRET, type of SIAE).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
 from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, Probleme
+from iae_etat.sources import values
 from iae_etat.sources.adapters import FILE_COLUMN, LINE_COLUMN, normalise_header
-from iae_etat.tables.nombres import DEFAULT_LIMIT
 
 SORTIE_COLUMNS = ["sorties_durables", "sorties_transition", "sorties_positives",
                   "sorties_autres", "sorties_retraits"]
@@ -39,12 +41,15 @@ def _dates(series: pd.Series) -> pd.Series:
     return pd.to_datetime(series, format="%d/%m/%Y", errors="coerce")
 
 
-def _numbers(series: pd.Series) -> pd.Series:
-    """Text → floats; what is not a number, not finite or beyond ``nombres.DEFAULT_LIMIT`` is
-    missing (an ASP export never holds such values: never computed on, never published)."""
-    text = series.astype("string").str.replace(",", ".", regex=False).str.strip()
-    numbers = pd.to_numeric(text, errors="coerce").astype(float)
-    return numbers.where(numbers.abs() <= DEFAULT_LIMIT)
+def _numbers(frame: pd.DataFrame, column: str, problems: list[Probleme],
+             unite: str = "") -> pd.Series:
+    """Text column → floats (``values.parse_numbers``): what is not a number, not finite,
+    negative or beyond the order of magnitude of ``unite`` is recorded with its file, line and
+    column, and dropped (missing: never computed on, never published)."""
+    parsed, found = values.parse_numbers(frame[[column, FILE_COLUMN, LINE_COLUMN]], [column],
+                                         unite)
+    problems.extend(found)
+    return parsed[column].astype(float)
 
 
 def type_from_mesure(mesure: pd.Series) -> pd.Series:
@@ -67,8 +72,8 @@ def annexes_of_year(af: pd.DataFrame, millesime: int, etats: list[str]
                     "l'annexe est écartée."))
     data = data.dropna(subset=["date_debut", "date_fin"])
     data = data[data["etat"].astype("string").str.upper().isin([e.upper() for e in etats])]
-    for column in ("avenant", "modification", "etp_postes"):
-        data[column] = _numbers(data[column])
+    for column, unite in (("avenant", ""), ("modification", ""), ("etp_postes", "ETP")):
+        data[column] = _numbers(data, column, problems, unite)
     data = data.sort_values(["numero_af", "avenant", "modification", "date_fin", "id_af"],
                             kind="stable")
     data = data.drop_duplicates(["numero_af", "avenant"], keep="last")
@@ -81,8 +86,75 @@ def annexes_of_year(af: pd.DataFrame, millesime: int, etats: list[str]
     data["type_siae"] = type_from_mesure(data["mesure"])
     data["etp_conventionnes"] = data["etp_postes"] * data["mois_annee"] / 12
     if "montant_total" in data.columns:  # optional column of the export
-        data["aide_au_poste"] = _numbers(data["montant_total"]) * data["mois_annee"] / 12
+        data["aide_au_poste"] = _numbers(data, "montant_total", problems, "€") \
+            * data["mois_annee"] / 12
     return data.reset_index(drop=True), problems
+
+
+EMI_COLUMNS = ["id_af", "mois", "annee", "id_personne", "id_contrat", "heures", "date_fin_reelle",
+               "id_motif_sortie", FILE_COLUMN, LINE_COLUMN]
+PATH_KEYS = ["siret", "type_siae", "id_personne", "id_contrat"]
+MONTHS = range(1, 13)
+
+
+class _Months:
+    """What the monthly rows (``EtatMensuelIndiv``) of the AF of the year leave once
+    aggregated, chunk by chunk: hours per AF, people of the year, each contract's hours and
+    months worked (a bit per month number, distinct months whatever the year), exits of the
+    year. Memory grows with the contracts of the year, not with the extract."""
+
+    def __init__(self, annexes: pd.DataFrame, millesime: int, problems: list[Probleme]) -> None:
+        self.annexes = annexes[["id_af", "siret", "type_siae", "id_heures_etp"]]
+        self.millesime, self.problems, self.count = millesime, problems, 0
+        self.per_af = self.people = self.hours = self.masks = None
+        self.exits: list[pd.DataFrame] = []
+
+    def add(self, emi: pd.DataFrame) -> None:
+        keys = ["siret", "type_siae"]
+        months = emi.copy()
+        months["heures"] = _numbers(months, "heures", self.problems).fillna(0.0)
+        months["annee"] = _numbers(months, "annee", self.problems)
+        months = months.merge(self.annexes, on="id_af", how="inner")
+        year = months[(months["annee"] == self.millesime) & (months["heures"] > 0)]
+        per_af = year.groupby(["id_af", *keys, "id_heures_etp"], dropna=False)["heures"].sum() \
+            .reset_index()
+        people = year[[*keys, "id_personne"]].drop_duplicates()
+        worked = months[months["heures"] > 0]
+        hours = worked.groupby(PATH_KEYS)["heures"].sum()
+        number = pd.to_numeric(worked["mois"], errors="coerce")
+        bits = (2 ** number.where(number.isin(MONTHS))).fillna(0).astype("int64")
+        masks = worked[PATH_KEYS].assign(bit=bits).drop_duplicates().groupby(PATH_KEYS)["bit"] \
+            .sum()
+        ended = months.dropna(subset=["id_motif_sortie"]).copy()
+        ended["fin"] = _dates(ended["date_fin_reelle"])
+        ended["annee_sortie"] = ended["fin"].dt.year.fillna(ended["annee"])
+        self.exits.append(ended[ended["annee_sortie"] == self.millesime])
+        if self.count == 0:
+            self.per_af, self.people, self.hours, self.masks = per_af, people, hours, masks
+        else:
+            self.per_af = pd.concat([self.per_af, per_af], ignore_index=True).groupby(
+                ["id_af", *keys, "id_heures_etp"], dropna=False)["heures"].sum().reset_index()
+            self.people = pd.concat([self.people, people]).drop_duplicates()
+            both = pd.concat([self.hours, hours])
+            self.hours = both.groupby(level=list(range(both.index.nlevels))).sum()
+            self.masks = _or(pd.concat([self.masks, masks]))
+        self.count += 1
+
+    def path(self) -> pd.DataFrame:
+        """Hours and distinct months worked per (SIRET, type, person, contract)."""
+        months = sum((self.masks // 2 ** m) % 2 for m in MONTHS)
+        return pd.DataFrame({"heures": self.hours, "mois": months.reindex(self.hours.index)})
+
+    def ended(self) -> pd.DataFrame:
+        return pd.concat(self.exits) if len(self.exits) > 1 else self.exits[0]
+
+
+def _or(masks: pd.Series) -> pd.Series:
+    """Month masks of the same key merged (bitwise or)."""
+    levels = list(range(masks.index.nlevels))
+    bits = pd.DataFrame({m: (masks // 2 ** m) % 2 for m in MONTHS})
+    merged = bits.groupby(level=levels).max()
+    return sum(merged[m] * 2 ** m for m in MONTHS)
 
 
 def _exit_categories(motifs: pd.DataFrame, categories: pd.DataFrame,
@@ -95,12 +167,16 @@ def _exit_categories(motifs: pd.DataFrame, categories: pd.DataFrame,
     return joined.set_index("id_motif")["colonne"]
 
 
-def indicators(structures: pd.DataFrame, af: pd.DataFrame, emi: pd.DataFrame,
+def indicators(structures: pd.DataFrame, af: pd.DataFrame,
+               emi: pd.DataFrame | Iterable[pd.DataFrame],
                salaries: pd.DataFrame | None, contrats: pd.DataFrame | None,
                motifs: pd.DataFrame | None, categories: pd.DataFrame | None,
                montants: pd.DataFrame | None, millesime: int, rules: dict,
                durees: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[Probleme]]:
     """One row per (SIRET, type of SIAE) with the ASP figures of ``millesime``.
+
+    ``emi`` (the monthly rows) is a frame or frames read one after the other (a national
+    extract streamed by ``reading.Stream``): each is aggregated and let go.
 
     ``rules`` holds ``etats_retenus``, ``parcours_minimum`` (kind → ``mois`` or ``heures``),
     ``categories`` (column → label), ``valeurs_femme``, ``valeurs_vrai``, ``valeurs_rsa`` and
@@ -119,17 +195,17 @@ def indicators(structures: pd.DataFrame, af: pd.DataFrame, emi: pd.DataFrame,
     annexes = annexes.dropna(subset=["siret"])
     keys = ["siret", "type_siae"]
 
-    months = emi.copy()
-    months["heures"] = _numbers(months["heures"]).fillna(0.0)
-    months["annee"] = _numbers(months["annee"])
-    months = months.merge(annexes[["id_af", *keys, "id_heures_etp"]], on="id_af", how="inner")
-    year = months[(months["annee"] == millesime) & (months["heures"] > 0)]
+    monthly = _Months(annexes, millesime, problems)
+    for chunk in ([emi] if isinstance(emi, pd.DataFrame) else emi):
+        monthly.add(chunk)
+    if not monthly.count:
+        monthly.add(pd.DataFrame(columns=EMI_COLUMNS, dtype="string"))
+    per_af, people = monthly.per_af, monthly.people.drop_duplicates()
 
     hours_per_etp = pd.Series(dtype=float)
     if montants is not None:
-        hours_per_etp = _numbers(montants.set_index("id_montant")["valeur"])
-    per_af = year.groupby(["id_af", *keys, "id_heures_etp"], dropna=False)["heures"].sum() \
-        .reset_index()
+        hours_per_etp = _numbers(montants, "valeur", problems).set_axis(
+            montants["id_montant"])
     per_af["heures_etp"] = per_af["id_heures_etp"].map(hours_per_etp)
     for row in per_af[per_af["heures_etp"].isna() | (per_af["heures_etp"] <= 0)].itertuples():
         problems.append(Probleme(
@@ -149,11 +225,10 @@ def indicators(structures: pd.DataFrame, af: pd.DataFrame, emi: pd.DataFrame,
     out = out.join(per_af.groupby(keys)["etp_realises"].sum(min_count=1))
     out["etp_realises"] = out["etp_realises"].where(
         ~out.index.isin(per_af.loc[per_af["etp_realises"].isna()].set_index(keys).index))
-    people = year[[*keys, "id_personne"]].drop_duplicates()
     out = out.join(people.groupby(keys).size().rename("salaries_annee"))
     out["salaries_annee"] = out["salaries_annee"].fillna(0)
-    out = out.join(_publics(people, salaries, contrats, millesime, rules, durees))
-    exits, exit_problems = _sorties(months, motifs, categories, millesime, rules)
+    out = out.join(_publics(people, salaries, contrats, millesime, rules, durees, problems))
+    exits, exit_problems = _sorties(monthly.path(), monthly.ended(), motifs, categories, rules)
     problems += exit_problems
     out = out.join(exits)
     for column in ["sorties", *SORTIE_COLUMNS]:
@@ -186,7 +261,7 @@ def _duration_class(durees: pd.DataFrame, rules: dict) -> pd.DataFrame:
 
 def _publics(people: pd.DataFrame, salaries: pd.DataFrame | None,
              contrats: pd.DataFrame | None, millesime: int, rules: dict,
-             durees: pd.DataFrame | None) -> pd.DataFrame:
+             durees: pd.DataFrame | None, problems: list[Probleme]) -> pd.DataFrame:
     """Salariés by public per (SIRET, type): from the Salarie and ContratMission views."""
     keys = ["siret", "type_siae"]
     frame = people.copy()
@@ -197,7 +272,7 @@ def _publics(people: pd.DataFrame, salaries: pd.DataFrame | None,
         known = info["civilite"].notna()
         info["femmes"] = femme.where(known).astype(float)
         info["hommes"] = (~femme).where(known).astype(float)
-        age = millesime - _numbers(info["annee_naissance"])
+        age = millesime - _numbers(info, "annee_naissance", problems)
         info["age_moins_26"] = (age < 26).where(age.notna()).astype(float)
         info["age_50_plus"] = (age >= 50).where(age.notna()).astype(float)
         info["residents_qpv"] = _flag(info["qpv"], rules["valeurs_vrai"]).astype(float)
@@ -224,20 +299,14 @@ def _publics(people: pd.DataFrame, salaries: pd.DataFrame | None,
     return frame.groupby(keys)[columns].sum(min_count=1)
 
 
-def _sorties(months: pd.DataFrame, motifs: pd.DataFrame | None,
-             categories: pd.DataFrame | None, millesime: int, rules: dict
+def _sorties(path: pd.DataFrame, ended: pd.DataFrame, motifs: pd.DataFrame | None,
+             categories: pd.DataFrame | None, rules: dict
              ) -> tuple[pd.DataFrame, list[Probleme]]:
     """Exits of the millésime after the minimum path, per (SIRET, type) and category."""
     keys = ["siret", "type_siae"]
     if motifs is None or categories is None:
         return pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=keys)), []
     problems = []
-    path = months[months["heures"] > 0].groupby([*keys, "id_personne", "id_contrat"]).agg(
-        heures=("heures", "sum"), mois=("mois", "nunique"))
-    ended = months.dropna(subset=["id_motif_sortie"]).copy()
-    ended["fin"] = _dates(ended["date_fin_reelle"])
-    ended["annee_sortie"] = ended["fin"].dt.year.fillna(ended["annee"])
-    ended = ended[ended["annee_sortie"] == millesime]
     ended = ended.drop_duplicates([*keys, "id_personne", "id_contrat"], keep="last")
     ended = ended.join(path.add_suffix("_parcours"), on=[*keys, "id_personne", "id_contrat"])
     minimum = rules["parcours_minimum"]
@@ -266,16 +335,19 @@ def _sorties(months: pd.DataFrame, motifs: pd.DataFrame | None,
     return counts.join(total, how="outer").fillna(0), problems
 
 
-def bilan_by_structure(bilan: pd.DataFrame, millesime: int) -> pd.DataFrame:
-    """The ASP annual bilan summed per (SIRET, type) for ``millesime`` (one row per AF in)."""
-    data = bilan[_numbers(bilan["annee"]) == millesime].copy()
+def bilan_by_structure(bilan: pd.DataFrame, millesime: int
+                       ) -> tuple[pd.DataFrame, list[Probleme]]:
+    """The ASP annual bilan summed per (SIRET, type) for ``millesime`` (one row per AF in);
+    absurd figures recorded with their line and dropped."""
+    problems: list[Probleme] = []
+    data = bilan[_numbers(bilan, "annee", problems) == millesime].copy()
     data["type_siae"] = data["type_siae"].astype("string").str.upper().str.strip()
     figures = [c for c in data.columns if c not in
                ("annee", "type_siae", "numero_af", "siret", "denomination", LINE_COLUMN,
                 FILE_COLUMN)]
     for column in figures:
-        data[column] = _numbers(data[column])
+        data[column] = _numbers(data, column, problems)
     grouped = data.groupby(["siret", "type_siae"])
     out = grouped[figures].sum(min_count=1)
     out["denomination"] = grouped["denomination"].first()
-    return out.reset_index()
+    return out.reset_index(), problems

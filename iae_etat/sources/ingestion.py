@@ -94,8 +94,10 @@ def _rules(projet: Projet) -> dict:
 
 
 def read_asp(projet: Projet, millesime: int, result) -> dict[str, pd.DataFrame | None]:
-    """Every view of the ASP files of ``millesime`` (FluxIAE and bilan)."""
-    return read_group(projet, millesime, result, "asp", ASP_VIEWS, EFFECTS["asp"])
+    """Every view of the ASP files of ``millesime`` (FluxIAE and bilan); the monthly view is
+    a stream read chunk by chunk by ``ingest_fluxiae`` (national extracts)."""
+    return read_group(projet, millesime, result, "asp", ASP_VIEWS, EFFECTS["asp"],
+                      streamed=("asp_etats_mensuels",))
 
 
 def ingest_fluxiae(projet: Projet, millesime: int, catalogue: Catalogue, result,
@@ -105,12 +107,20 @@ def ingest_fluxiae(projet: Projet, millesime: int, catalogue: Catalogue, result,
     without a complete extract)."""
     scope = set(territoires["code_commune"])
     needed = ("asp_structures", "asp_annexes_financieres", "asp_etats_mensuels")
+    monthly = frames["asp_etats_mensuels"]  # read chunk by chunk (national extracts)
     if all(frames[n] is not None for n in needed):
         figures, problems = asp.indicators(
-            frames["asp_structures"], frames["asp_annexes_financieres"],
-            frames["asp_etats_mensuels"], frames["asp_salaries"], frames["asp_contrats"],
+            frames["asp_structures"], frames["asp_annexes_financieres"], monthly,
+            frames["asp_salaries"], frames["asp_contrats"],
             frames["asp_motifs_sortie"], frames["asp_categories_sortie"],
             frames["asp_montants"], millesime, _rules(projet), frames["asp_durees_inscription"])
+    elif monthly is not None:
+        monthly.drain()  # its problems still recorded
+    if monthly is not None:
+        monthly.settle(result.problemes)
+        if monthly.failed or not monthly.rows:  # as if there were no monthly view
+            frames["asp_etats_mensuels"] = None
+    if all(frames[n] is not None for n in needed):
         result.problemes.extend(problems)
         mapping = harmonised_codes()  # a structure of a merged commune belongs to the new one
         figures["code_commune"] = figures["code_commune"].map(lambda c: mapping.get(c, c))
@@ -140,7 +150,9 @@ def ingest_bilan(catalogue: Catalogue, result, reponses: pd.DataFrame | None,
         figures = [c for c in frames["asp_bilan"].columns
                    if c not in ("annee", "type_siae", "numero_af", "siret", "denomination",
                                 adapters.LINE_COLUMN, adapters.FILE_COLUMN)]
-        bilan = asp.bilan_by_structure(frames["asp_bilan"].dropna(subset=["siret"]), millesime)
+        bilan, problems = asp.bilan_by_structure(frames["asp_bilan"].dropna(subset=["siret"]),
+                                                 millesime)
+        result.problemes.extend(problems)
         bilan = bilan[bilan["type_siae"].isin(["ACI", "AI", "EI", "ETTI", "EITI"])]
         # the bilan has no commune: the project's structures are those of core_structures
         bilan = bilan[bilan["siret"].isin(set(catalogue.read("core_structures")["siret"]))]

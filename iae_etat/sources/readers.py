@@ -21,13 +21,14 @@ import pandas as pd
 
 from iae_etat.common.errors import Probleme
 from iae_etat.sources.adapters import (
-    LINE_COLUMN,
     Adapter,
     map_columns,
     normalise_header,
 )
+from iae_etat.sources.fluxiae import read_fluxiae_source
 from iae_etat.sources.long_format import read_long_source
-from iae_etat.tables.etendue import MAX_CELLS_SOURCE, TooLarge, read_bounded
+from iae_etat.sources.text_files import drop_personal, open_text, unreadable
+from iae_etat.tables.etendue import MAX_CELLS_SOURCE, TooLarge
 from iae_etat.tables.safety import CFB_SIGNATURE, sheets_refusal
 
 
@@ -35,114 +36,6 @@ def read_source(adapter: Adapter, path: Path, millesime: int,
                 display_name: str) -> tuple[pd.DataFrame, list[Probleme]]:
     """Read one file of the adapter with its reader, into the table's columns (text)."""
     return BY_NAME[adapter.reader_for(path)](adapter, path, millesime, display_name)
-
-
-def _open_text(path: Path, encoding: str) -> str:
-    """The text of a file, gunzipped when its name ends with ``.gz``, at most
-    ``etendue.MAX_TEXT_BYTES`` (``TooLarge`` beyond, found while streaming)."""
-    return read_bounded(path).decode(encoding)
-
-
-def _unreadable(exc: Exception, adapter: Adapter, display_name: str) -> list[Probleme] | None:
-    """The record of a file that cannot be opened as text (too large, damaged archive, not
-    encoded as the adapter says), or None when ``exc`` is none of those."""
-    if isinstance(exc, UnicodeDecodeError):
-        return [_encoding_problem(adapter, display_name)]
-    if isinstance(exc, TooLarge):
-        limit = exc.limit // 1048576
-        what = "une fois décompressé " if display_name.lower().endswith(".gz") else ""
-        return [Probleme(
-            fichier=display_name, regle="source.fichier_trop_gros",
-            valeur=f"> {limit} Mio", attendu=f"≤ {limit} Mio",
-            message=f"Fichier refusé : il dépasse {limit} Mio {what}; sa lecture a été arrêtée "
-                    "à cette limite et il n'a pas été lu.",
-            conseil="Vérifiez le fichier (export complet d'un autre territoire ?) ou "
-                    "découpez-le par département.")]
-    if isinstance(exc, OSError | EOFError | zlib.error):
-        return [Probleme(
-            fichier=display_name, regle="source.fichier_illisible",
-            message="Fichier refusé : il ne peut pas être lu (archive .gz endommagée ou "
-                    "tronquée).",
-            conseil="Téléchargez ou exportez le fichier à nouveau.")]
-    return None
-
-
-def _encoding_problem(adapter: Adapter, display_name: str) -> Probleme:
-    return Probleme(
-        fichier=display_name, regle="source.encodage",
-        message=f"Le fichier n'est pas encodé en {adapter.encodage}.",
-        conseil=f"Enregistrez-le en {adapter.encodage} ou modifiez « encodage » dans "
-                f"pipelines/{adapter.name}.yaml.")
-
-
-def _drop_personal(adapter: Adapter, frame: pd.DataFrame) -> pd.DataFrame:
-    """Personal columns never leave the reader; a year may be kept from a personal date first."""
-    frame = frame.copy()
-    for target, date_column in adapter.annee_de.items():
-        if date_column in frame.columns and target not in frame.columns:
-            frame[target] = frame[date_column].astype("string").str.strip().str[-4:]
-    return frame[[c for c in frame.columns if not adapter.is_personal(c)]]
-
-
-
-
-def read_fluxiae_source(adapter: Adapter, path: Path, millesime: int,
-                        display_name: str) -> tuple[pd.DataFrame, list[Probleme]]:
-    """Read an ASP FluxIAE export: ``|``, optional ``DEB``/``FIN`` lines, BOM, no quoting.
-
-    A physical line that does not have the header's number of fields belongs to the previous
-    record (a line break inside a field) and is joined to it.
-    """
-    try:
-        text = _open_text(path, adapter.encodage)
-    except (UnicodeDecodeError, TooLarge, OSError, EOFError, zlib.error) as exc:
-        return pd.DataFrame(), _unreadable(exc, adapter, display_name)
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    first = 1
-    if lines and lines[0].startswith("DEB"):
-        lines, first = lines[1:], 2
-    while lines and not lines[-1]:
-        lines.pop()
-    if lines and lines[-1].startswith("FIN"):
-        lines.pop()
-    if not lines:
-        return pd.DataFrame(), [Probleme(fichier=display_name, regle="source.fichier_vide",
-                                         message="Le fichier ne contient pas d'en-tête.")]
-    sep = adapter.separateur
-    header = [normalise_header(h) for h in lines[0].split(sep)]
-    records: list[list[str]] = []
-    numbers: list[int] = []
-    problems: list[Probleme] = []
-    pending, start = "", 0
-    for offset, line in enumerate(lines[1:], start=first + 1):
-        if pending:
-            pending += line
-        else:
-            pending, start = line, offset
-        count = pending.count(sep) + 1
-        if count < len(header):
-            continue
-        fields = pending.split(sep)
-        if count > len(header):
-            problems.append(Probleme(
-                fichier=display_name, cellule=f"ligne {start}", regle="source.champs_en_trop",
-                valeur=str(count), attendu=str(len(header)),
-                message=f"Ligne {start} : {count} champs au lieu de {len(header)} ; "
-                        "la ligne est écartée."))
-        else:
-            records.append(fields)
-            numbers.append(start)
-        pending = ""
-    if pending:
-        problems.append(Probleme(
-            fichier=display_name, cellule=f"ligne {start}", regle="source.ligne_incomplete",
-            message=f"Ligne {start} : enregistrement incomplet en fin de fichier ; écarté."))
-    frame = pd.DataFrame(records, columns=header, dtype=object).astype("string")
-    frame = _drop_personal(adapter, frame)
-    out, mapped = map_columns(adapter, frame, millesime, display_name, first_line=first + 1)
-    if not out.empty:
-        out[LINE_COLUMN] = pd.Series(numbers, dtype="int64")
-    return out, problems + mapped
 
 
 def read_xlsx_source(adapter: Adapter, path: Path, millesime: int,
@@ -202,7 +95,7 @@ def read_xlsx_source(adapter: Adapter, path: Path, millesime: int,
     header = [normalise_header(c) for c in rows[header_index]]
     body = [[_cell_text(c) for c in row] for row in rows[header_index + 1:]]
     frame = pd.DataFrame(body, columns=header, dtype=object).astype("string")
-    frame = _drop_personal(adapter, frame.loc[:, [bool(h) for h in header]])
+    frame = drop_personal(adapter, frame.loc[:, [bool(h) for h in header]])
     out, problems = map_columns(adapter, frame, millesime, display_name,
                                 first_line=header_index + 2)
     return out, [_with_sheet(p, sheet) for p in problems]
@@ -247,9 +140,9 @@ def read_json_source(adapter: Adapter, path: Path, millesime: int,
                      display_name: str) -> tuple[pd.DataFrame, list[Probleme]]:
     """Read a JSON document: the list of records under ``enregistrements`` (or the root)."""
     try:
-        data = json.loads(_open_text(path, adapter.encodage))
+        data = json.loads(open_text(path, adapter.encodage))
     except (UnicodeDecodeError, TooLarge, OSError, EOFError, zlib.error) as exc:
-        return pd.DataFrame(), _unreadable(exc, adapter, display_name)
+        return pd.DataFrame(), unreadable(exc, adapter, display_name)
     except RecursionError:
         return pd.DataFrame(), [Probleme(
             fichier=display_name, regle="source.json_invalide",
@@ -270,7 +163,7 @@ def read_json_source(adapter: Adapter, path: Path, millesime: int,
     flat = [{normalise_header(k): _cell_text(v) for k, v in r.items()
              if not isinstance(v, list | dict)} for r in records if isinstance(r, dict)]
     frame = pd.DataFrame(flat, dtype=object).astype("string").fillna("")
-    frame = _drop_personal(adapter, frame)
+    frame = drop_personal(adapter, frame)
     return map_columns(adapter, frame, millesime, display_name, first_line=1)
 
 
@@ -278,15 +171,15 @@ def read_csv_source(adapter: Adapter, path: Path, millesime: int,
                     display_name: str) -> tuple[pd.DataFrame, list[Probleme]]:
     """Read one CSV file of the adapter into the table's columns (text), with problems."""
     try:
-        frame = pd.read_csv(io.StringIO(_open_text(path, adapter.encodage)),
+        frame = pd.read_csv(io.StringIO(open_text(path, adapter.encodage)),
                             sep=adapter.separateur, dtype=str, keep_default_na=False,
                             engine="c")
     except (UnicodeDecodeError, TooLarge, OSError, EOFError, zlib.error) as exc:
-        return pd.DataFrame(), _unreadable(exc, adapter, display_name)
+        return pd.DataFrame(), unreadable(exc, adapter, display_name)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         return pd.DataFrame(), [_csv_problem(exc, display_name)]
     frame.columns = [normalise_header(c) for c in frame.columns]
-    frame = _drop_personal(adapter, frame)
+    frame = drop_personal(adapter, frame)
     return map_columns(adapter, frame, millesime, display_name, first_line=2)
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, GRAVITE_INFO, Probleme
 from iae_etat.project.config import Projet
-from iae_etat.sources import adapters, readers
+from iae_etat.sources import adapters, fluxiae, readers
 from iae_etat.tables.files import printable, refusal
 
 SOURCES_COLUMNS = ["source", "fichier", "sha256", "octets", "adaptateur", "titre", "licence",
@@ -121,13 +121,73 @@ def read_adapter(projet: Projet, millesime: int, result, name: str
     return frame, adapter, bool(files)
 
 
+class Stream:
+    """The frames of an adapter's files, read chunk by chunk when iterated (FluxIAE files
+    streamed, others read whole): nothing is held once a frame is handed over.
+
+    Problems gather in ``problems`` until ``settle`` puts them in the records where a whole
+    read would have put them; ``failed`` when a file could not be read to its end (the frames
+    already handed over are then to be ignored); ``rows`` counts the rows handed over.
+    """
+
+    def __init__(self, projet: Projet, millesime: int, adapter: adapters.Adapter,
+                 files: list[Path], at: int) -> None:
+        self.projet, self.millesime, self.adapter, self.files = projet, millesime, adapter, files
+        self.at, self.problems, self.failed, self.rows = at, [], False, 0
+
+    def __iter__(self):
+        for path in self.files:
+            name = relative(self.projet, path)
+            if self.adapter.reader_for(path) == "fluxiae":
+                parts = fluxiae.stream(self.adapter, path, self.millesime, name)
+            else:
+                parts = [readers.read_source(self.adapter, path, self.millesime, name)]
+            for frame, problems in parts:
+                self.problems.extend(problems)
+                if frame is None:
+                    self.failed = True
+                    return
+                if not frame.empty:
+                    self.rows += len(frame)
+                    yield frame
+
+    def drain(self) -> None:
+        """Read to the end without using the frames (for their problems only)."""
+        for _ in self:
+            pass
+
+    def settle(self, problemes: list[Probleme]) -> None:
+        problemes[self.at:self.at] = self.problems
+        self.problems = []
+
+
+def stream_adapter(projet: Projet, millesime: int, result, name: str) -> Stream | None:
+    """The files of adapter ``name`` recorded now and read later, chunk by chunk (None when
+    there is no file)."""
+    adapter = replace(adapters.load_adapter(name, projet.dir),
+                      departements=tuple(projet.departements))
+    files = admitted(projet, result,
+                     adapters.find_files(adapter, projet.raw_dir(adapter.source, millesime)))
+    for path in files:
+        record(result, projet, adapter.source, path, adapter.name, adapter.titre,
+               adapter.licence, adapter.table, adapter.vintage_for(millesime), adapter.arrondi,
+               " ".join(r.texte() for r in adapter.ruptures))
+    return Stream(projet, millesime, adapter, files, len(result.problemes)) if files else None
+
+
 def read_group(projet: Projet, millesime: int, result, source: str, names: list[str],
-               effect: str, other_files: bool = False) -> dict[str, pd.DataFrame | None]:
+               effect: str, other_files: bool = False, streamed: tuple[str, ...] = ()
+               ) -> dict[str, pd.DataFrame | Stream | None]:
     """Read several adapters of one source; the source is reported missing when none has a
     file (and ``other_files`` says no other adapter of the source found one), and each adapter
-    without a file is noted when others have some."""
+    without a file is noted when others have some. The adapters named in ``streamed`` give a
+    ``Stream`` (None without a file), read when the caller iterates it."""
     frames, found = {}, {}
     for name in names:
+        if name in streamed:
+            frames[name] = stream_adapter(projet, millesime, result, name)
+            found[name] = frames[name] is not None
+            continue
         frames[name], _, found[name] = read_adapter(projet, millesime, result, name)
     if not any(found.values()) and not other_files:
         report_missing(result, projet, source, millesime, effect)

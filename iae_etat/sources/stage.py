@@ -200,10 +200,11 @@ def _ingest_questionnaires(projet: Projet, millesime: int, result: IngestResult,
         result.problemes.extend(problems)
         envois.append(envoi)
     result.problemes.extend(choose_latest(envois))
-    # a superseded return stays listed, but its problems no longer count anywhere
+    # a superseded return stays listed, but its problems no longer count anywhere (except why
+    # it was superseded: a duplicate, and a save date not believed)
     replaced = {e.fichier for e in envois if e.statut == "remplace"}
-    result.problemes = [p for p in result.problemes
-                        if p.fichier not in replaced or p.regle == "questionnaire.doublon"]
+    result.problemes = [p for p in result.problemes if p.fichier not in replaced
+                        or p.regle in ("questionnaire.doublon", "questionnaire.date_douteuse")]
     result.lues = lues_table(envois)
     kept = [e for e in envois if e.statut == "retenu"]
     result.questionnaires_retenus = len(kept)

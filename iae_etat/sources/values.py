@@ -7,11 +7,16 @@ never reaches a contract or a published figure.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from iae_etat.common.errors import Probleme
 from iae_etat.sources.adapters import FILE_COLUMN, LINE_COLUMN
 from iae_etat.tables import nombres
+
+PLAIN = r"[0-9]{1,15}(\.[0-9]{1,15})?"  # what a source writes nearly always
 
 
 def parse_numbers(frame: pd.DataFrame, columns: list[str], unite: str = "",
@@ -26,18 +31,34 @@ def parse_numbers(frame: pd.DataFrame, columns: list[str], unite: str = "",
     problems = []
     for column in columns:
         label = (titles or {}).get(column, column)
-        text = out[column].astype("string").str.replace(r"[\s\u00a0\u202f]", "", regex=True)
-        text = text.str.replace(",", ".", regex=False)
-        numbers = pd.to_numeric(text, errors="coerce").astype("float64")
-        bad = text.notna() & numbers.isna() & ~text.str.lower().isin(["nan", "-nan", "+nan"])
+        limit = nombres.limit_of(unite)
+        raw = out[column].astype("string")
+        # plain digits within the limit (nearly every cell) converted at once, by pyarrow
+        plain = raw.str.fullmatch(PLAIN).fillna(False).to_numpy(dtype=bool)
+        numbers = pd.Series(np.nan, index=out.index, dtype="float64")
+        if plain.any():
+            numbers[plain] = pc.cast(pa.array(raw[plain], type=pa.string()),
+                                     pa.float64()).to_numpy(zero_copy_only=False)
+            plain &= (numbers <= limit).to_numpy()
+        rest = ~plain & raw.notna().to_numpy()
+        bad = pd.Series(False, index=out.index)
+        absurd = pd.Series(False, index=out.index)
+        if rest.any():
+            text = raw[rest].str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+            text = text.str.replace(",", ".", regex=False)
+            parsed = pd.to_numeric(text, errors="coerce").astype("float64")
+            numbers[rest] = parsed.to_numpy()
+            wrong = (text.notna() & parsed.isna()
+                     & ~text.str.lower().isin(["nan", "-nan", "+nan"])).astype(bool)
+            bad[rest] = wrong.to_numpy()
+            absurd[rest] = (text.notna() & ~wrong & ~(parsed.between(0, limit))) \
+                .astype(bool).to_numpy()
         for idx in out.index[bad]:
             problems.append(Probleme(
                 fichier=out.at[idx, FILE_COLUMN], cellule=f"ligne {out.at[idx, LINE_COLUMN]}",
                 champ=column, valeur=str(frame.at[idx, column]), regle="source.nombre_invalide",
                 message=f"« {frame.at[idx, column]} » n'est pas un nombre "
                         f"(ligne {out.at[idx, LINE_COLUMN]}, colonne « {label} »)."))
-        limit = nombres.limit_of(unite)
-        absurd = text.notna() & ~bad & ~(numbers.between(0, limit))
         for idx in out.index[absurd]:
             problems.append(absurd_value(
                 out.at[idx, FILE_COLUMN], out.at[idx, LINE_COLUMN], column, label,

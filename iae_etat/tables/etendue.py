@@ -23,6 +23,9 @@ MAX_CELLS_RETURN = 2_000_000
 MAX_CELLS_SOURCE = 4_000_000
 # Text of one source file once decompressed (CSV, FluxIAE, JSON).
 MAX_TEXT_BYTES = 256 * 1024 * 1024
+# The sheets of an .ods (content.xml) once decompressed: parsed tag by tag, 32 Mio (about
+# 300 000 cells) are scanned and read in a few seconds; beyond, the file is refused.
+MAX_ODS_CONTENT_BYTES = 32 * 1024 * 1024
 CHUNK_BYTES = 1024 * 1024
 MAX_TAG_BYTES = 64 * 1024  # a start tag longer than this is not a spreadsheet's
 MAX_ROW_BYTES = 16 * 1024 * 1024  # one row of a sheet (16 384 cells) fits many times

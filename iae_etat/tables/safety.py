@@ -22,6 +22,7 @@ from pathlib import Path
 from iae_etat.common.errors import Probleme
 from iae_etat.tables.etendue import (
     MAX_CELLS_RETURN,
+    MAX_ODS_CONTENT_BYTES,
     Extent,
     scan_ods_content,
     scan_xlsx_sheet,
@@ -209,6 +210,15 @@ def _bounded(data: bytes, entries: list[zipfile.ZipInfo], archive: zipfile.ZipFi
     for entry in entries:
         if not entry.filename.endswith((".xml", ".rels")):
             continue
+        if suffix == ".ods" and entry.filename == "content.xml" \
+                and entry.file_size > MAX_ODS_CONTENT_BYTES:  # the size it cannot exceed
+            limite = MAX_ODS_CONTENT_BYTES // 1048576
+            return ("fichier.ods_trop_gros",
+                    f"Fichier refusé : le contenu de ce classeur .ods dépasse {limite} Mio une "
+                    f"fois décompressé ({entry.file_size // 1048576} Mio) ; un .ods de cette "
+                    "taille ne se lit pas en quelques secondes, il n'a pas été lu. Enregistrez-"
+                    "le au format .xlsx ou .csv et déposez cette version.",
+                    f"{entry.file_size // 1048576} Mio", f"≤ {limite} Mio", "", "")
         chunks = iter(_entry_chunks(data, entry))
         head = b""
         for chunk in chunks:

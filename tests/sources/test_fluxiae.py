@@ -184,7 +184,7 @@ def test_bilan_headers_are_matched_despite_spaces_and_truncation(tmp_path):
                     "1;1;0;0\n", "utf-8")
     frame, problems = _read("asp_bilan", path)
     assert not problems
-    bilan = asp.bilan_by_structure(frame, 2025)
+    bilan, _ = asp.bilan_by_structure(frame, 2025)
     assert bilan.at[0, "salaries_annee"] == 60 and bilan.at[0, "sorties_durables"] == 15
 
 

@@ -120,3 +120,34 @@ def test_gz_decompressed_size_is_bounded_while_streaming(tmp_path):
     # stopped at the first chunk beyond the limit: 3 chunks of 1 MiB read, not 8
     assert caught.value.size == 3 * 1024 * 1024
     assert etendue.read_bounded(path, limit=8 * 1024 * 1024) == b"0" * (8 * 1024 * 1024)
+
+
+def big_ods(rows: int) -> bytes:
+    """An .ods of ``rows`` × 3 value cells, written cell by cell (no repeat attribute)."""
+    data = ods_bytes({"Feuil1": [["code", "a", "b"]]})
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        files = {i.filename: archive.read(i.filename) for i in archive.infolist()}
+    cell = ('<table:table-cell office:value-type="float" office:value="12345">'
+            "<text:p>12345</text:p></table:table-cell>")
+    body = f"<table:table-row>{cell * 3}</table:table-row>".encode() * rows
+    files["content.xml"] = files["content.xml"].replace(b"</table:table>",
+                                                        body + b"</table:table>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def test_public_ods_of_several_million_cells_is_refused_in_a_second_naming_its_size():
+    # a row is 17 + 3 × 106 + 18 = 353 bytes: 110 000 rows are 37,0 Mio of content (330 000
+    # cells), past the 32 Mio
+    data = big_ods(110_000)
+    started = time.perf_counter()
+    refused = safety.sheets_refusal(data, ".ods", etendue.MAX_CELLS_SOURCE)
+    assert time.perf_counter() - started < 1  # the declared size, checked before any scan
+    rule, message, value, expected, _, _ = refused
+    assert (rule, value, expected) == ("fichier.ods_trop_gros", "37 Mio", "≤ 32 Mio")
+    assert "classeur .ods dépasse 32 Mio" in message and ".xlsx ou .csv" in message
+    # the same sheet of 90 000 rows (30,3 Mio) is within the limit: scanned and accepted
+    assert safety.sheets_refusal(big_ods(90_000), ".ods", etendue.MAX_CELLS_SOURCE) is None
