@@ -151,7 +151,17 @@ def _with_remainders(members: pd.DataFrame, values: np.ndarray) -> pd.DataFrame:
     value = values[sums.index.to_numpy()]
     gap = ~sums["inconnue"].to_numpy() & ~np.isnan(value) \
         & ~np.isclose(value, sums["somme"].to_numpy(), rtol=1e-9, atol=1e-6)
-    own = members[members["pos"].isin(sums.index[gap])].drop_duplicates("pos")
+    # a territory whose remainder is published has it whatever its communes show (one of them
+    # may be unknown: a value dropped at reading)
+    rests = members[members["indicateur"].isin(list(RESTES))].drop_duplicates("pos")
+    rests = rests[~np.isnan(values[rests["pos"].to_numpy()])]
+    published_rest = pd.MultiIndex.from_arrays(
+        [rests["indicateur"].map(RESTES), rests["niveau"], rests["code"],
+         rests["type_siae"].astype(str)])
+    has_rest = pd.MultiIndex.from_arrays(
+        [members["indicateur"], members["niveau"], members["code"],
+         members["type_siae"].astype(str)]).isin(published_rest)
+    own = members[members["pos"].isin(sums.index[gap]) | has_rest].drop_duplicates("pos")
     own_key = own["niveau"] + ":" + own["code"] + ":" + own["type_siae"].astype(str)
     extra = []
     for sign, tag in ((1.0, "+"), (-1.0, "-")):

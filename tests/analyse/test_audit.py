@@ -140,6 +140,20 @@ def test_the_sources_own_figure_of_a_territory_is_its_communes_plus_a_remainder(
         assert (result.bas, result.haut) == ((10, 10) if disclosed else (0, np.inf))
 
 
+def test_a_published_remainder_holds_when_a_commune_value_was_dropped_at_reading():
+    # The source gives 30 DE for D and 5 non ventilés; commune B's value was absurd (dropped:
+    # unknown), so D's communes do not tell whether D has a remainder. D's equation keeps it:
+    # D = A + B + (remainder published as 5), else E = A + B = 25 and D = A + B = 30 clash.
+    values = {("commune", "A", "de_abc"): 25, ("commune", "B", "de_abc"): np.nan,
+              ("epci", "E", "de_abc"): 25,
+              ("departement", "D", "de_abc"): 30, ("departement", "D", "de_abc_non_ventile"): 5}
+    table = _needs(values)
+    (block,) = modele.blocks(table, _territoires(["E", "E"]))
+    row = list(block.cells).index(int(np.flatnonzero(
+        (table["niveau"] == "departement") & (table["indicateur"] == "de_abc"))[0]))
+    assert block.matrix[row].nnz == 4  # A, B and the remainder (two signs)
+
+
 def _amounts(values: dict[str, float]) -> pd.DataFrame:
     """Amounts of commune A (EPCI E), one row per indicator."""
     return pd.DataFrame({"niveau": "commune", "code": "A", "indicateur": list(values),
