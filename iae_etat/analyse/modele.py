@@ -154,10 +154,10 @@ def _with_remainders(members: pd.DataFrame, values: np.ndarray) -> pd.DataFrame:
     # a territory whose remainder is published has it whatever its communes show (one of them
     # may be unknown: a value dropped at reading)
     rests = members[members["indicateur"].isin(list(RESTES))].drop_duplicates("pos")
-    rests = rests[~np.isnan(values[rests["pos"].to_numpy()])]
+    known_rests = rests[~np.isnan(values[rests["pos"].to_numpy()])]
     published_rest = pd.MultiIndex.from_arrays(
-        [rests["indicateur"].map(RESTES), rests["niveau"], rests["code"],
-         rests["type_siae"].astype(str)])
+        [known_rests["indicateur"].map(RESTES), known_rests["niveau"], known_rests["code"],
+         known_rests["type_siae"].astype(str)])
     has_rest = pd.MultiIndex.from_arrays(
         [members["indicateur"], members["niveau"], members["code"],
          members["type_siae"].astype(str)]).isin(published_rest)
@@ -166,7 +166,6 @@ def _with_remainders(members: pd.DataFrame, values: np.ndarray) -> pd.DataFrame:
     extra = []
     for sign, tag in ((1.0, "+"), (-1.0, "-")):
         extra.append(own.assign(code_commune="reste" + tag + own_key, coef=sign))
-    rests = members[members["indicateur"].isin(list(RESTES))].drop_duplicates("pos")
     if not rests.empty:
         whole = rests["indicateur"].map(RESTES)
         rest_key = rests["niveau"] + ":" + rests["code"] + ":" + rests["type_siae"].astype(str)
