@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -132,6 +133,38 @@ def _texts(project: Path) -> list[tuple[str, str]]:
     return texts
 
 
+_NUMERIC = re.compile(r"[0-9/-]+")
+
+
+def _found(secrets: set[str], text: str) -> set[str]:
+    """The ``secrets`` that occur in ``text``: ``{v for v in secrets if v in text}``, without
+    scanning the text once per secret. A NIR or a date lies inside a run of digits, slashes
+    and dashes; a fictitious name or mail contains « fictif »; the few others are looked for
+    one by one."""
+    numeric = {v for v in secrets if _NUMERIC.fullmatch(v)}
+    lengths = {len(v) for v in numeric}
+    found = set()
+    for run in {m for m in _NUMERIC.findall(text) if len(m) >= min(lengths, default=1)}:
+        found.update(run[i:i + n] for n in lengths for i in range(len(run) - n + 1)
+                     if run[i:i + n] in numeric)
+    named = {v for v in secrets - numeric if "fictif" in v}
+    windows = [m.start() for m in re.finditer("fictif", text)]
+    for v in named:
+        offset = v.index("fictif")
+        found.update(v for start in windows
+                     if text[start - offset:start - offset + len(v)] == v)
+    return found | {v for v in secrets - numeric - named if v in text}
+
+
+def test_the_secret_search_finds_what_a_naive_search_finds():
+    secrets = {"185037512345678", "1985-03-12", "12/03/1985", "Dupontfictif",
+               "velfictif@exemple.invalid", "12 rue des Lilas", "1234", "9999"}
+    text = ("x1185037512345678 a;1985-03-12/7 M. Dupontfictifs velfictif@exemple.invalid "
+            "12 rue des Lilas 5123 fictif 99")
+    assert _found(secrets, text) == {v for v in secrets if v in text} == secrets - {"9999", "12/03/1985"}
+    assert _found(secrets, "Dupont 12/03/198 fictif") == set()
+
+
 def test_no_nir_name_or_address_survives_in_any_output_or_log(built):
     secrets = _personal_values(built)
     nirs = {v for v in secrets if v.isdigit() and len(v) == 15}
@@ -139,7 +172,7 @@ def test_no_nir_name_or_address_survives_in_any_output_or_log(built):
     for line in (built / "run.log").read_text("utf-8").splitlines():
         json.loads(line)
     for name, text in _texts(built):
-        found = sorted(v for v in secrets if v in text)
+        found = sorted(_found(secrets, text))
         assert not found, (name, found[:5])
 
 
