@@ -148,7 +148,7 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
 def reduce_system(published: sparse.csr_matrix, links: sparse.csr_matrix,
                   values: np.ndarray) -> tuple[np.ndarray, ...]:
     """What the published equations give away without a program: a published zero makes
-    every base cell under it zero, an equation left with one unknown fixes it. Returns the
+    every base cell under it zero (unless a remainder enters it with a minus sign), an equation left with one unknown fixes it. Returns the
     fixed values (NaN where free), the remaining system over the free base cells (``keep``)
     and, for each remaining equation, its published row (-1 for a link)."""
     system = sparse.vstack([published, links]).tocsr()
@@ -161,7 +161,11 @@ def reduce_system(published: sparse.csr_matrix, links: sparse.csr_matrix,
         open_part = system[:, free].tocsr()
         count = np.diff(open_part.indptr)
         columns = np.flatnonzero(free)
-        zero = signed & (count > 0) & (np.abs(rest) <= 1e-9 * np.maximum(1, np.abs(rhs)))
+        # a sum of non-negative cells that is zero makes each of them zero; a remainder
+        # entering with a minus sign (``modele.RESTES``) may offset a part
+        negative = np.asarray((open_part < 0).sum(axis=1)).ravel()
+        zero = signed & (count > 0) & (negative == 0) \
+            & (np.abs(rest) <= 1e-9 * np.maximum(1, np.abs(rhs)))
         changed = False
         if zero.any():
             fixed[columns[np.unique(open_part[zero].indices)]] = 0.0

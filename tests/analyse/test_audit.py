@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -152,6 +153,20 @@ def test_a_published_remainder_holds_when_a_commune_value_was_dropped_at_reading
     row = list(block.cells).index(int(np.flatnonzero(
         (table["niveau"] == "departement") & (table["indicateur"] == "de_abc"))[0]))
     assert block.matrix[row].nnz == 4  # A, B and the remainder (two signs)
+
+
+def test_a_published_zero_with_a_remainder_does_not_zero_its_communes():
+    # D = A + B + r⁺ − r⁻ = 0 (the source's figure) while A = 5 is published: the zero of D
+    # does not make A zero (its remainder may offset it). Read as « every part of a zero is
+    # zero », the system had no solution and the national build stopped on it.
+    published = sparse.csr_matrix(np.array([[1.0, 1.0, 1.0, -1.0], [1.0, 0.0, 0.0, 0.0]]))
+    links = sparse.csr_matrix((0, 4))
+    fixed, a_eq, b_eq, _, _ = audit.reduce_system(published, links, np.array([0.0, 5.0]))
+    assert fixed[0] == 5
+    assert np.isnan(fixed[1:]).all() and a_eq.shape == (1, 3) and b_eq[0] == -5
+    zero = audit.reduce_system(sparse.csr_matrix(np.array([[1.0, 1.0, 0.0, 0.0]])), links,
+                               np.array([0.0]))[0]
+    assert (zero[:2] == 0).all()  # without a remainder, a zero sum still zeroes its parts
 
 
 def _amounts(values: dict[str, float]) -> pd.DataFrame:
