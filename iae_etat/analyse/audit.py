@@ -148,9 +148,10 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
 def reduce_system(published: sparse.csr_matrix, links: sparse.csr_matrix,
                   values: np.ndarray) -> tuple[np.ndarray, ...]:
     """What the published equations give away without a program: a published zero makes
-    every base cell under it zero (unless a remainder enters it with a minus sign), an equation left with one unknown fixes it. Returns the
-    fixed values (NaN where free), the remaining system over the free base cells (``keep``)
-    and, for each remaining equation, its published row (-1 for a link)."""
+    every base cell under it zero (unless a remainder enters it with a minus sign), an
+    equation left with one unknown fixes it. Returns the fixed values (NaN where free), the
+    remaining system over the free base cells (``keep``) and, for each remaining equation,
+    its published row (-1 for a link)."""
     system = sparse.vstack([published, links]).tocsr()
     rhs = np.concatenate([values, np.zeros(links.shape[0])])
     signed = np.concatenate([np.ones(published.shape[0], bool), np.zeros(links.shape[0], bool)])

@@ -7,7 +7,11 @@ source checkout, the folder at the top of the repository.
 
 from __future__ import annotations
 
+import hashlib
+from functools import lru_cache
 from pathlib import Path
+
+from iae_etat import __version__
 
 KINDS = ("pipelines", "schemas", "templates")
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -49,3 +53,14 @@ def names(kind: str, project_dir: Path | None, suffix: str) -> list[str]:
     for folder in search_path(kind, project_dir):
         found.update(p.name for p in folder.glob(f"*{suffix}") if p.is_file())
     return sorted(found)
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """The version and the source of the package: a change of code reruns every stage and
+    rereads every return kept by ``sources.return_cache``."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(_PACKAGE_DIR.rglob("*.py")):
+        digest.update(path.relative_to(_PACKAGE_DIR).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -11,28 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import lru_cache
 from pathlib import Path
 
-from iae_etat import __version__
 from iae_etat.common import resources
+from iae_etat.common.resources import code_fingerprint
 from iae_etat.pipeline import stages
 from iae_etat.pipeline.stages import Stage, project_files
 from iae_etat.project.config import Projet
 from iae_etat.tables.files import HashCache, refusal, sha256_file
 
 STATE_NAME = "etat.json"
-_PACKAGE = Path(__file__).resolve().parent.parent
-
-
-@lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """The version and the source of the package: a change of code reruns every stage."""
-    digest = hashlib.sha256(__version__.encode())
-    for path in sorted(_PACKAGE.rglob("*.py")):
-        digest.update(path.relative_to(_PACKAGE).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def raw_files(projet: Projet, millesime: int) -> list[Path]:

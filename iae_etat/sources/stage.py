@@ -20,7 +20,7 @@ from iae_etat.common.vocabulary import QUESTIONNAIRES, QUESTIONNAIRES_RESIDENCE
 from iae_etat.project.config import Projet
 from iae_etat.questionnaire import layout
 from iae_etat.questionnaire.controles import cross_checks
-from iae_etat.questionnaire.reader import read_return
+from iae_etat.questionnaire.reader import Retour, read_return
 from iae_etat.sources import (
     adapters,
     ingestion,
@@ -36,6 +36,7 @@ from iae_etat.sources.collecte import (
     collecte_table,
     lues_table,
 )
+from iae_etat.sources.return_cache import ReturnCache
 from iae_etat.tables.catalogue import Catalogue
 from iae_etat.tables.contracts import load_contract
 from iae_etat.tables.files import HashCache, sha256_file
@@ -124,10 +125,19 @@ def previous_answers(projet: Projet, millesime: int) -> dict[tuple[str, str], di
     contract = load_contract(QUESTIONNAIRES, projet.dir)
     residence_contract = load_contract(QUESTIONNAIRES_RESIDENCE, projet.dir)
     files = reading.admitted(projet, IngestResult(), folder.glob("*"))
+    cache = return_cache(projet, millesime, sha256_file, contract, residence_contract)
     envois = [envoi for envoi, _ in read_envois([(p, _relative(projet, p)) for p in files],
-                                                contract, residence_contract, millesime, None)]
+                                                contract, residence_contract, millesime, None,
+                                                cache)]
     choose_latest(envois)
     return {e.key: e.answers for e in envois if e.statut == "retenu"}
+
+
+def return_cache(projet: Projet, millesime: int, hasher: Callable[[Path], str], contract,
+                 residence_contract) -> ReturnCache:
+    """The returns of ``millesime`` already read (``data/processed/.cache/retours/``)."""
+    folder = projet.dir / "data" / "processed" / ".cache" / "retours" / str(millesime)
+    return ReturnCache(folder, hasher, contract, residence_contract)
 
 
 def _relative(projet: Projet, path: Path) -> str:
@@ -195,10 +205,12 @@ def _ingest_questionnaires(projet: Projet, millesime: int, result: IngestResult,
                 QUESTIONNAIRES, str(millesime))
         result.questionnaires_recus += 1
     envois = []
+    cache = return_cache(projet, millesime, result.hasher, contract, residence_contract)
     for envoi, problems in read_envois([(p, _relative(projet, p)) for p in files], contract,
-                                       residence_contract, millesime, known):
+                                       residence_contract, millesime, known, cache):
         result.problemes.extend(problems)
         envois.append(envoi)
+    cache.prune()
     result.problemes.extend(choose_latest(envois))
     # a superseded return stays listed, but its problems no longer count anywhere (except why
     # it was superseded: a duplicate, and a save date not believed)
@@ -217,14 +229,29 @@ def _ingest_questionnaires(projet: Projet, millesime: int, result: IngestResult,
 
 
 def read_envois(files: list[tuple[Path, str]], contract, residence_contract, millesime: int,
-                known: set | None) -> list[tuple[Envoi, list[Probleme]]]:
-    """``read_envoi`` on each ``(path, name)``, in order: a large batch (a region, the country)
-    is shared between processes forked on every core, a département's stays in this one."""
+                known: set | None, cache: ReturnCache | None = None
+                ) -> list[tuple[Envoi, list[Probleme]]]:
+    """``read_envoi`` on each ``(path, name)``, in order. The files ``cache`` does not hold
+    are read, a large batch (a region, the country) by processes forked on every core, a
+    département's in this one, and kept in ``cache``."""
+    keys = [cache.key(path, name) for path, name in files] if cache is not None \
+        else [None] * len(files)
+    retours = [cache.get(key) if cache is not None else None for key in keys]
+    missing = [i for i, retour in enumerate(retours) if retour is None]
+    for i, retour in zip(missing, _read_returns([files[i] for i in missing], contract,
+                                                residence_contract), strict=True):
+        retours[i] = retour
+        if cache is not None:
+            cache.put(keys[i], retour)
+    return [judge(retour, path, contract, millesime, known)
+            for (path, _), retour in zip(files, retours, strict=True)]
+
+
+def _read_returns(files: list[tuple[Path, str]], contract, residence_contract) -> list[Retour]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    read = partial(_read_envoi, contract=contract, residence_contract=residence_contract,
-                   millesime=millesime, known=known)
+    read = partial(_read_return, contract=contract, residence_contract=residence_contract)
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                   else os.cpu_count() or 1, MAX_READERS)
     if workers < 2 or len(files) < PARALLEL_FROM \
@@ -235,14 +262,22 @@ def read_envois(files: list[tuple[Path, str]], contract, residence_contract, mil
         return [first, *pool.map(read, files[1:], chunksize=64)]
 
 
-def _read_envoi(job: tuple[Path, str], **options) -> tuple[Envoi, list[Probleme]]:
-    return read_envoi(*job, **options)
+def _read_return(job: tuple[Path, str], contract, residence_contract) -> Retour:
+    return read_return(job[0], contract, job[1], residence_contract)
 
 
 def read_envoi(path: Path, name: str, contract, residence_contract, millesime: int,
                known: set | None) -> tuple[Envoi, list[Probleme]]:
     """Read, check and judge one returned file; never raises on a bad file."""
-    retour = read_return(path, contract, name, residence_contract)
+    return judge(read_return(path, contract, name, residence_contract), path, contract,
+                 millesime, known)
+
+
+def judge(retour: Retour, path: Path, contract, millesime: int,
+          known: set | None) -> tuple[Envoi, list[Probleme]]:
+    """One return read from ``path``: kept (its answers checked against each other), set
+    aside, or unreadable, with its problems."""
+    name = retour.fichier
     problems = list(retour.problemes)
     if not retour.readable:
         return Envoi(name, "illisible"), problems

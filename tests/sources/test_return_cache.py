@@ -1,0 +1,97 @@
+"""The returns already read are kept by content: a corrected return is the only file read again,
+and the tables are those of a cold build, byte for byte."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from iae_etat.common.vocabulary import QUESTIONNAIRES, QUESTIONNAIRES_RESIDENCE
+from iae_etat.pipeline import build
+from iae_etat.project.config import load_projet
+from iae_etat.questionnaire.prefill import WorkbookTemplate
+from iae_etat.questionnaire.reader import read_return
+from iae_etat.sources import stage
+from iae_etat.tables.contracts import load_contract
+from iae_etat.territoires import referentiel
+from tests.conftest import copy_project
+
+MILLESIME = 2025
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    return copy_project(tmp_path_factory.mktemp("cache"))
+
+
+def _ingest(project: Path, monkeypatch) -> list[str]:
+    """Run the ingest of ``MILLESIME``; the names of the files it read."""
+    read = []
+
+    def counted(path, contract, name, residence=None):
+        read.append(name)
+        return read_return(path, contract, name, residence)
+
+    monkeypatch.setattr(stage, "read_return", counted)
+    build.run(load_projet(project), MILLESIME, commands=("ingest",))
+    return read
+
+
+def _tables(project: Path) -> dict[str, str]:
+    folder = project / "data" / "processed" / str(MILLESIME)
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.glob("*.parquet"))}
+
+
+def _correct_one_return(project: Path) -> str:
+    """Rewrite one return with one more salarié, as the SIAE's corrected file would be."""
+    contract = load_contract(QUESTIONNAIRES)
+    residence = load_contract(QUESTIONNAIRES_RESIDENCE)
+    path = sorted((project / "data/raw/questionnaires" / str(MILLESIME)).glob("*.xlsx"))[3]
+    retour = read_return(path, contract, path.name, residence)
+    answers = {**retour.answers, "salaries_annee": int(retour.answers["salaries_annee"]) + 1}
+    territoires = referentiel.territoires(["26"])
+    epcis = sorted(set(zip(territoires["code_epci"], territoires["nom_epci"], strict=True)))
+    path.write_bytes(WorkbookTemplate(contract, MILLESIME, True, residence, epcis)
+                     .fill(answers, retour.residence))
+    return path.name
+
+
+def test_a_corrected_return_is_the_only_file_read_and_the_tables_are_the_cold_ones(
+        project, tmp_path, monkeypatch):
+    first = _ingest(project, monkeypatch)
+    assert len(first) == 47
+    assert _ingest(project, monkeypatch) == []           # nothing changed: not even run
+    changed = _correct_one_return(project)
+    again = _ingest(project, monkeypatch)
+    assert [Path(name).name for name in again] == [changed]
+    warm = _tables(project)
+    cold = copy_project(tmp_path)
+    shutil.copy(project / "data/raw/questionnaires" / str(MILLESIME) / changed,
+                cold / "data/raw/questionnaires" / str(MILLESIME) / changed)
+    assert len(_ingest(cold, monkeypatch)) == 47
+    assert _tables(cold) == warm
+
+
+def test_a_damaged_or_stale_entry_is_read_again_and_a_withdrawn_return_leaves(project,
+                                                                               monkeypatch):
+    folder = project / "data/processed/.cache/retours" / str(MILLESIME)
+    entries = sorted(folder.iterdir())
+    assert len(entries) == 47
+    before = _tables(project)
+    entries[0].write_bytes(b"not a pickle")
+    entries[1].write_bytes(entries[1].read_bytes()[:20])  # a write cut short
+    withdrawn = sorted((project / "data/raw/questionnaires" / str(MILLESIME))
+                       .glob("*.xlsx"))[-1]
+    shutil.move(withdrawn, project / withdrawn.name)
+    try:
+        read = _ingest(project, monkeypatch)
+        assert len(read) == 2                              # the two damaged entries
+        assert len(list(folder.iterdir())) == 46           # the withdrawn one is gone
+    finally:
+        shutil.move(project / withdrawn.name, withdrawn)
+    assert len(_ingest(project, monkeypatch)) == 1         # back: read again, kept again
+    assert _tables(project) == before
