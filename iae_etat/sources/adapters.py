@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -245,6 +246,19 @@ def normalise_header(header: Any) -> str:
     text = unicodedata.normalize("NFKD", str(header).replace("\ufeff", ""))
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def normalised(values: pd.Series) -> pd.Series:
+    """``normalise_header`` of each of ``values``, each distinct value normalised once (a
+    national long-format file repeats a few labels over millions of lines)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    labels = np.array([normalise_header(v) for v in uniques], dtype=object)
+    return pd.Series(labels[codes], index=values.index, dtype=object)
+
+
+def normalised_in(values: pd.Series, accepted: set[str]) -> pd.Series:
+    """Whether each of ``values``, normalised as a header, is one of ``accepted``."""
+    return normalised(values).isin(accepted)
 
 
 def pseudonym(value: str) -> str:

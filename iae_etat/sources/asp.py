@@ -26,7 +26,7 @@ import pandas as pd
 
 from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, Probleme
 from iae_etat.sources import values
-from iae_etat.sources.adapters import FILE_COLUMN, LINE_COLUMN, normalise_header
+from iae_etat.sources.adapters import FILE_COLUMN, LINE_COLUMN, normalise_header, normalised
 
 SORTIE_COLUMNS = ["sorties_durables", "sorties_transition", "sorties_positives",
                   "sorties_autres", "sorties_retraits"]
@@ -248,7 +248,7 @@ def _flag(series: pd.Series, values: list[str]) -> pd.Series:
 
 def _duration_class(durees: pd.DataFrame, rules: dict) -> pd.DataFrame:
     """Registration-length id → ``deld``/``detld`` flags, from the configured labels."""
-    labels = durees["libelle_duree"].fillna("").map(normalise_header)
+    labels = normalised(durees["libelle_duree"].fillna(""))
 
     def matches(key: str) -> pd.Series:
         wanted = [normalise_header(v) for v in rules.get(key, [])]

@@ -14,7 +14,7 @@ import pandas as pd
 
 from iae_etat.common.errors import GRAVITE_INFO, Probleme
 from iae_etat.common.vocabulary import LEVELS
-from iae_etat.sources.adapters import normalise_header
+from iae_etat.sources.adapters import normalise_header, normalised_in
 from iae_etat.territoires.levels import level_frame
 
 DE_COLUMNS = ["de_a", "de_b", "de_c", "de_abc", "deld", "detld", "de_moins_26", "de_50_plus",
@@ -82,8 +82,7 @@ def frr_flags(frr: pd.DataFrame, classes_retenues: list[str]) -> pd.DataFrame:
     """``classement_frr`` and ``communes_frr`` (1 when the class is one of the retained ones)."""
     wanted = {normalise_header(c) for c in classes_retenues}
     data = frr.dropna(subset=["classement"]).copy()
-    data["communes_frr"] = data["classement"].map(
-        lambda v: 1.0 if normalise_header(v) in wanted else 0.0)
+    data["communes_frr"] = normalised_in(data["classement"], wanted).astype(float)
     data = data.sort_values(["code_commune", "communes_frr"], ascending=[True, False])
     data = data.drop_duplicates("code_commune")
     return data[["code_commune", "classement"]].rename(

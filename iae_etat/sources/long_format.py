@@ -38,6 +38,8 @@ from iae_etat.sources.adapters import (
     finish_columns,
     missing_column,
     normalise_header,
+    normalised,
+    normalised_in,
     secondary_missing,
 )
 from iae_etat.sources.values import absurd_value
@@ -133,7 +135,7 @@ def _read_columns(adapter: Adapter, path: Path, millesime: int, display_name: st
 def _same(values: pd.Series, wanted) -> pd.Series:
     """Whether each value is one of ``wanted`` (compared as normalised headers)."""
     accepted = {normalise_header(v) for v in (wanted if isinstance(wanted, list) else [wanted])}
-    return values.map(lambda v: normalise_header(v) in accepted).astype(bool)
+    return normalised_in(values, accepted)
 
 
 def _filtered(frame: pd.DataFrame, filters: dict) -> pd.DataFrame:
@@ -173,8 +175,8 @@ def _without_duplicates(frame: pd.DataFrame, territory: str, spec: dict
     values) of an earlier row dropped; their line numbers."""
     values = {m["valeur"] for m in spec["mesures"].values()}
     keys = [c for c in frame.columns if c not in values and c != _LINE]
-    normalised = frame[keys].apply(lambda s: s.map(normalise_header))
-    repeated = normalised.duplicated(keep="first")
+    labels = frame[keys].apply(normalised)
+    repeated = labels.duplicated(keep="first")
     return frame[~repeated], frame.loc[repeated, _LINE].tolist()
 
 
