@@ -84,11 +84,15 @@ def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
         if secret.any():
             secret = secondary(data, secret, eqs)
     else:
+        # the width of each primary cell's protection interval, sought from its partners
+        need = np.where(secret, np.where(counts, protection.effectifs,
+                                         protection.montants * value.abs()), 0.0)
         result = coordinate(
             data, secret.to_numpy(dtype=bool), secret.to_numpy(dtype=bool),
             (additive & value.notna()).to_numpy(), counts.to_numpy(), territoires,
             lambda hidden, frame=data: secondary(frame, pd.Series(hidden, index=frame.index),
-                                                 eqs).to_numpy() if hidden.any() else hidden,
+                                                 eqs, need).to_numpy()
+            if hidden.any() else hidden,
             sommes, protection, presence(data), drive=coordination, log=_LOG)
         secret = pd.Series(result.secret, index=data.index)
         if rapport is not None:
@@ -228,12 +232,16 @@ def _equation_rows(number: int, rows: np.ndarray, total_rows: np.ndarray,
             np.concatenate([np.zeros(len(rows), bool), np.ones(len(totals), bool)]), equation)
 
 
-def secondary(data: pd.DataFrame, secret: pd.Series, eqs: pd.DataFrame) -> pd.Series:
+def secondary(data: pd.DataFrame, secret: pd.Series, eqs: pd.DataFrame,
+              need: np.ndarray | None = None) -> pd.Series:
     """Extend ``secret`` (aligned on ``data``) until no equation has exactly one secret cell.
 
     Each round hides, in every equation left with a single secret cell, its smallest non-zero
-    open part, else its total. Equations are integer codes and membership arrays, so that a
-    national table (millions of equation rows) takes a few vectorised passes per round.
+    open part, else its total. ``need`` (aligned on ``data``, zero where none) is the width a
+    primary cell's protection interval asks for: its partner is then the smallest part at
+    least that large, else the total (the protection is sought one level up), else the
+    largest part. Equations are integer codes and membership arrays, so that a national table
+    (millions of equation rows) takes a few vectorised passes per round.
     """
     values = data["valeur"].to_numpy(dtype=float, na_value=np.nan)
     position = data.index.get_indexer(eqs["row"])
@@ -242,6 +250,7 @@ def secondary(data: pd.DataFrame, secret: pd.Series, eqs: pd.DataFrame) -> pd.Se
     equation = pd.factorize(eqs["equation"].to_numpy()[known])[0]
     total = eqs["total"].to_numpy(dtype=bool)[known]
     cell_value = values[position]
+    cell_need = np.zeros(len(values)) if need is None else np.nan_to_num(need)
     hidden = secret.to_numpy(dtype=bool).copy()
     count = int(equation.max()) + 1 if len(equation) else 0
     while True:
@@ -250,17 +259,31 @@ def secondary(data: pd.DataFrame, secret: pd.Series, eqs: pd.DataFrame) -> pd.Se
         if not lone.any():
             break
         open_cells = lone & ~member
+        wanted = np.zeros(count)
+        wanted[equation[lone & member]] = cell_need[position[lone & member]]
         parts = np.flatnonzero(open_cells & ~total & (cell_value > 0))
-        chosen = pd.Series(cell_value[parts], index=parts).groupby(equation[parts]).idxmin() \
-            .to_numpy(dtype=np.int64) if len(parts) else np.array([], dtype=np.int64)
+        enough = parts[cell_value[parts] >= wanted[equation[parts]]]
+        chosen = _smallest(enough, cell_value, equation)
         served = np.zeros(count, dtype=bool)
         served[equation[chosen]] = True
         rest = np.flatnonzero(open_cells & total & ~served[equation])
-        if not len(chosen) and not len(rest):
+        served[equation[rest]] = True
+        short = parts[~served[equation[parts]]]  # no part large enough and the total hidden
+        largest = _smallest(short, -cell_value, equation)
+        if not len(chosen) and not len(rest) and not len(largest):
             break  # only zero parts left open: a single unknown that is already zero
         hidden[position[chosen]] = True
         hidden[position[rest]] = True
+        hidden[position[largest]] = True
     return pd.Series(hidden, index=secret.index)
+
+
+def _smallest(members: np.ndarray, key: np.ndarray, equation: np.ndarray) -> np.ndarray:
+    """The member of ``members`` with the smallest ``key`` in each equation."""
+    if not len(members):
+        return np.array([], dtype=np.int64)
+    return pd.Series(key[members], index=members).groupby(equation[members]).idxmin() \
+        .to_numpy(dtype=np.int64)
 
 
 def _propagate(data: pd.DataFrame, secret: pd.Series,
