@@ -82,9 +82,12 @@ class Resultat:
 
 
 def audit_block(block: Block, cells: Cellules, protection: Protection,
-                exact: bool = False, only: np.ndarray | None = None) -> list[Resultat]:
+                exact: bool = False, only: np.ndarray | None = None,
+                first_failure: bool = False) -> list[Resultat]:
     """The secret cells of ``block``, each with its interval and verdict; with ``only`` (a
-    boolean over all the cells) those it marks."""
+    boolean over all the cells) those it marks. With ``first_failure`` (the coordination,
+    which needs the verdict and what binds it), a primary cell whose maximum falls short of
+    its protection is not minimised: its ``bas`` is then a bound, not the minimum."""
     positions = block.cells
     secret = cells.secret[positions]
     if not secret.any():
@@ -133,6 +136,9 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
             seen_low = np.minimum(seen_low, solution)
             seen_high = np.maximum(seen_high, solution)
             binding += [int(published_pos[o]) for o in origin[np.abs(duals) > 1e-9] if o >= 0]
+            if first_failure and sense == -1.0 and not np.isnan(need_high[k]) \
+                    and not _side_ok(seen_high[k], need_high[k], truth[k], "haut"):
+                break  # the maximum falls short of the protection: the cell fails anyway
         ok = _holds(k, seen_low, seen_high, need_low, need_high, whole)
         if not ok and not binding:  # pinned without a program: the published cells over it
             binding = [int(p) for p in published_pos[_over(full_rows[k], published_rows,

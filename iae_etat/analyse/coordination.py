@@ -5,11 +5,10 @@ equation would hold a single secret one (for a primary cell, one large enough fo
 protection interval). Grids that do not nest (EPCI, CLPE, zones d'emploi, arrondissements) and
 territories published under several codes are then checked by the audit of ``audit``: every
 cell the outsider could recompute, or narrow inside its protection interval, makes the audit
-name the published cells whose equations bind it; the smallest of them large enough to give
-the cell the width it lacks (the least information lost) is hidden, the hierarchies are closed
-again, and the audit runs anew on the systems that changed, for their failing and newly
-hidden cells (hiding more only widens the intervals already proven), until it passes or
-nothing is left to hide.
+name the published cells whose equations bind it; the smallest of them (the least information
+lost) is hidden, the hierarchies are closed again, and the audit runs anew on the systems that
+changed, for their failing and newly hidden cells (hiding more only widens the intervals
+already proven), until it passes or nothing is left to hide.
 """
 
 from __future__ import annotations
@@ -70,12 +69,13 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
         state = audit.Cellules(values, hidden[rows], ~hidden[rows], primary[rows],
                                effectifs[rows])
         for number in sorted(dirty):
-            for result in audit.audit_block(blocks[number], state, protection, only=todo):
+            for result in audit.audit_block(blocks[number], state, protection, only=todo,
+                                            first_failure=drive):
                 verdicts[result.pos] = result
         failing = [r for r in verdicts.values() if not r.ok]
         if not failing or not drive or rounds >= MAX_ROUNDS:
             break
-        chosen = _choose(failing, values, state, protection)
+        chosen = _choose(failing, values, state)
         if log is not None:
             log(f"tour {rounds}: {len(dirty)} systèmes audités, {len(failing)} échecs, "
                 f"{len(chosen)} cases masquées en plus")
@@ -98,25 +98,16 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
     return Coordination(hidden, results, state, keys, rounds)
 
 
-def _choose(failing: list[audit.Resultat], values: np.ndarray, state: audit.Cellules,
-            protection: audit.Protection) -> list[int]:
-    """For each failing cell, the binding published cell that frees it at the least cost:
-    the smallest positive one at least as large as what its interval lacks, else the largest
-    one (else the smallest, zero, one): hiding it frees the equation that pins the cell."""
-    need_low, need_high = state.besoins(protection)
+def _choose(failing: list[audit.Resultat], values: np.ndarray,
+            state: audit.Cellules) -> list[int]:
+    """For each failing cell, the binding published cell with the smallest positive value
+    (else the smallest one): hiding it frees the equation that pins the failing cell."""
     chosen = set()
     for result in failing:
         candidates = [p for p in result.liants if state.publie[p]]
         if not candidates:
             continue
-        lacking = np.nan_to_num(max(need_high[result.pos] - result.haut,
-                                    result.bas - need_low[result.pos], 0.0), nan=0.0)
         positive = [p for p in candidates if values[p] > 0]
-        enough = [p for p in positive if values[p] >= lacking]
-        if enough:
-            chosen.add(min(enough, key=lambda p: (values[p], p)))
-        elif positive:
-            chosen.add(max(positive, key=lambda p: (values[p], -p)))
-        else:
-            chosen.add(min(candidates, key=lambda p: (values[p], p)))
+        pool = positive or candidates
+        chosen.add(min(pool, key=lambda p: (values[p], p)))
     return sorted(chosen)
