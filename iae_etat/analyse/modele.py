@@ -85,23 +85,37 @@ def blocks(cells: pd.DataFrame, territoires: pd.DataFrame,
 
     ``presence`` (``code_commune, type_siae``) lists the (commune, kind) pairs that have an SIAE:
     for the cells attributed by implantation, the other pairs are zero.
+
+    The text columns are categorical throughout: a national table expands to tens of millions
+    of (cell, commune, kind) rows, joined and grouped on their codes.
     """
-    data = pd.DataFrame({c: cells[c].astype(str).to_numpy()
-                         for c in ("niveau", "code", "indicateur", "type_siae", "public")})
-    data["methode"] = cells["methode"].astype(str).to_numpy() if "methode" in cells.columns \
-        else "implantation"
+    members_of = membership(territoires)
+    data = pd.DataFrame({c: _categorical(cells[c]) for c in ("indicateur", "public")})
+    for column, other in (("niveau", members_of["niveau"]), ("code", members_of["code"])):
+        data[column], members_of[column] = _shared(cells[column], other)
+    methode = cells["methode"] if "methode" in cells.columns \
+        else pd.Series("implantation", index=cells.index)
+    data["methode"] = _categorical(methode)
     data["pos"] = np.arange(len(data))
-    family = families(sorted(data["indicateur"].unique()), sommes)
-    data["famille"] = data["indicateur"].map(family)
+    family = families([str(i) for i in data["indicateur"].cat.categories], sommes)
+    data["famille"] = _categorical(data["indicateur"].astype(str).map(family)) \
+        if len(data) else _categorical(pd.Series([], dtype=str))
     # the base kinds of each indicator: the kinds it is published for, else ensemble alone
-    kinds = data.loc[data["type_siae"] != ENSEMBLE, ["indicateur", "type_siae"]] \
-        .drop_duplicates()
-    alone = sorted(set(data["indicateur"]) - set(kinds["indicateur"]))
+    type_siae = cells["type_siae"].astype(str).to_numpy()
+    kinds = pd.DataFrame({"indicateur": data["indicateur"].astype(str).to_numpy(),
+                          "type_siae": type_siae})
+    kinds = kinds[kinds["type_siae"] != ENSEMBLE].drop_duplicates()
+    alone = sorted(set(data["indicateur"].astype(str)) - set(kinds["indicateur"]))
     kinds = pd.concat([kinds, pd.DataFrame({"indicateur": alone, "type_siae": ENSEMBLE})])
     kinds = pd.concat([kinds.assign(base=kinds["type_siae"]),
                        kinds.assign(type_siae=ENSEMBLE, base=kinds["type_siae"])]) \
         .drop_duplicates(["indicateur", "type_siae", "base"])
-    members = data.merge(membership(territoires), on=["niveau", "code"]) \
+    kind_type = pd.CategoricalDtype(sorted(set(type_siae) | {ENSEMBLE}))
+    data["type_siae"] = pd.Categorical(type_siae, dtype=kind_type)
+    kinds = kinds.astype({"indicateur": data["indicateur"].dtype, "type_siae": kind_type,
+                          "base": kind_type})
+    members_of["code_commune"] = _categorical(members_of["code_commune"])
+    members = data.merge(members_of, on=["niveau", "code"]) \
         .merge(kinds, on=["indicateur", "type_siae"])
     if presence is not None:
         present = pd.MultiIndex.from_frame(presence[["code_commune", "type_siae"]].astype(str))
@@ -115,21 +129,47 @@ def blocks(cells: pd.DataFrame, territoires: pd.DataFrame,
                                                                    na_value=np.nan))
     out = []
     for (public, methode, _), group in members.groupby(["public", "methode", "famille"],
-                                                        sort=True):
+                                                        sort=True, observed=True):
         block_cells = np.unique(group["pos"].to_numpy())
         row = np.searchsorted(block_cells, group["pos"].to_numpy())
-        variable_keys = group["indicateur"] + "|" + group["code_commune"] + "|" + group["base"]
-        column, names = pd.factorize(variable_keys, sort=True)
+        column, names = _variables(group)
         matrix = sparse.csr_matrix((group["coef"].to_numpy(), (row, column)),
                                    shape=(len(block_cells), len(names)))
         matrix.sum_duplicates()
         matrix.data = np.sign(matrix.data)  # a commune listed twice is still counted once
         matrix.eliminate_zeros()
         links = _links(pd.Index(names), sommes or {})
-        inside = data.loc[block_cells, "indicateur"].unique()
+        inside = {str(i) for i in data["indicateur"].iloc[block_cells].unique()}
         out.append(Block(str(public), str(methode), tuple(sorted(inside)), block_cells,
                          matrix, links))
     return out
+
+
+def _categorical(values: pd.Series) -> pd.Categorical:
+    """``values`` as text categories, sorted (as a sort of the texts would order them)."""
+    text = values.astype(str).to_numpy() if not isinstance(values.dtype, pd.CategoricalDtype) \
+        else values.astype(str).to_numpy()
+    return pd.Categorical(text)
+
+
+def _shared(values: pd.Series, other: pd.Series) -> tuple[pd.Categorical, pd.Categorical]:
+    """Two text columns as categoricals of one dtype (joined on their codes)."""
+    left, right = values.astype(str).to_numpy(), other.astype(str).to_numpy()
+    dtype = pd.CategoricalDtype(sorted(set(pd.unique(left)) | set(pd.unique(right))))
+    return pd.Categorical(left, dtype=dtype), pd.Categorical(right, dtype=dtype)
+
+
+def _variables(group: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The column of each row of ``group`` and the names ``indicateur|commune|kind`` of the
+    columns, sorted (each distinct base cell named once)."""
+    triple = pd.MultiIndex.from_arrays([group["indicateur"], group["code_commune"],
+                                        group["base"]])
+    codes, uniques = triple.factorize()
+    names = np.array([f"{i}|{c}|{b}" for i, c, b in uniques], dtype=object)
+    order = np.argsort(names, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], names[order]
 
 
 def _with_remainders(members: pd.DataFrame, values: np.ndarray) -> pd.DataFrame:
@@ -137,7 +177,7 @@ def _with_remainders(members: pd.DataFrame, values: np.ndarray) -> pd.DataFrame:
     source's own figure): the cell gets a remainder of its own, free in sign (two base cells,
     ``+`` and ``−``), which the indicator of ``RESTES`` publishes when the table has it."""
     communes = members[(members["niveau"] == "commune")
-                       & (members["type_siae"].astype(str) == members["base"])]
+                       & (members["type_siae"] == members["base"])]
     known = pd.Series(values[communes["pos"].to_numpy()],
                       index=pd.MultiIndex.from_frame(communes[_BASE]))
     known = known[~known.index.duplicated()]
@@ -156,24 +196,46 @@ def _with_remainders(members: pd.DataFrame, values: np.ndarray) -> pd.DataFrame:
     rests = members[members["indicateur"].isin(list(RESTES))].drop_duplicates("pos")
     known_rests = rests[~np.isnan(values[rests["pos"].to_numpy()])]
     published_rest = pd.MultiIndex.from_arrays(
-        [known_rests["indicateur"].map(RESTES), known_rests["niveau"], known_rests["code"],
-         known_rests["type_siae"].astype(str)])
+        [known_rests["indicateur"].astype(str).map(RESTES), known_rests["niveau"].astype(str),
+         known_rests["code"].astype(str), known_rests["type_siae"].astype(str)])
     has_rest = pd.MultiIndex.from_arrays(
         [members["indicateur"], members["niveau"], members["code"],
-         members["type_siae"].astype(str)]).isin(published_rest)
+         members["type_siae"]]).isin(published_rest)
     own = members[members["pos"].isin(sums.index[gap]) | has_rest].drop_duplicates("pos")
-    own_key = own["niveau"] + ":" + own["code"] + ":" + own["type_siae"].astype(str)
+    own_key = _key(own)
     extra = []
     for sign, tag in ((1.0, "+"), (-1.0, "-")):
         extra.append(own.assign(code_commune="reste" + tag + own_key, coef=sign))
     if not rests.empty:
-        whole = rests["indicateur"].map(RESTES)
-        rest_key = rests["niveau"] + ":" + rests["code"] + ":" + rests["type_siae"].astype(str)
+        whole = rests["indicateur"].astype(str).map(RESTES)
+        rest_key = _key(rests)
         for sign, tag in ((1.0, "+"), (-1.0, "-")):
             extra.append(rests.assign(indicateur=whole, code_commune="reste" + tag + rest_key,
                                       coef=sign))
         members = members[~members["indicateur"].isin(list(RESTES))]
-    return pd.concat([members, *extra], ignore_index=True)
+    return _concat(members, extra)
+
+
+def _key(frame: pd.DataFrame) -> pd.Series:
+    """``niveau:code:type_siae`` of each row, the name of a remainder."""
+    return frame["niveau"].astype(str) + ":" + frame["code"].astype(str) + ":" \
+        + frame["type_siae"].astype(str)
+
+
+def _concat(members: pd.DataFrame, extra: list[pd.DataFrame]) -> pd.DataFrame:
+    """``members`` and the rows of ``extra``, every categorical column of ``members`` kept
+    categorical (its categories widened to the new values)."""
+    columns = {}
+    for column in members.columns:
+        if isinstance(members[column].dtype, pd.CategoricalDtype):
+            texts = set(members[column].cat.categories).union(
+                *(set(frame[column].astype(str)) for frame in extra))
+            columns[column] = pd.CategoricalDtype(sorted(texts))
+    frames = [members.assign(**{c: members[c].cat.set_categories(d.categories)
+                                for c, d in columns.items()})]
+    frames += [frame.assign(**{c: frame[c].astype(str).astype(d) for c, d in columns.items()})
+               for frame in extra]
+    return pd.concat(frames, ignore_index=True)
 
 
 _BASE = ["indicateur", "code_commune", "base", "public", "methode"]
