@@ -115,15 +115,7 @@ def blocks(cells: pd.DataFrame, territoires: pd.DataFrame,
     kinds = kinds.astype({"indicateur": data["indicateur"].dtype, "type_siae": kind_type,
                           "base": kind_type})
     members_of["code_commune"] = _categorical(members_of["code_commune"])
-    members = data.merge(members_of, on=["niveau", "code"]) \
-        .merge(kinds, on=["indicateur", "type_siae"])
-    if presence is not None:
-        present = pd.MultiIndex.from_frame(presence[["code_commune", "type_siae"]].astype(str))
-        keep = (members["base"] == ENSEMBLE) | (members["methode"] != "implantation") \
-            | pd.MultiIndex.from_arrays([members["code_commune"], members["base"]]) \
-            .isin(present)
-        members = members[keep.to_numpy() if hasattr(keep, "to_numpy") else keep]
-    members = members.assign(coef=1.0)
+    members = _members(data, members_of, kinds, presence)
     if "valeur" in cells.columns:
         members = _with_remainders(members, cells["valeur"].to_numpy(dtype=float,
                                                                    na_value=np.nan))
@@ -143,6 +135,34 @@ def blocks(cells: pd.DataFrame, territoires: pd.DataFrame,
         out.append(Block(str(public), str(methode), tuple(sorted(inside)), block_cells,
                          matrix, links))
     return out
+
+
+def _members(data: pd.DataFrame, members_of: pd.DataFrame, kinds: pd.DataFrame,
+             presence: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per (cell, commune, base kind) of the model, in the order of the cells, then
+    of ``members_of``, then of ``kinds``. By implantation, a base kind is kept only in the
+    communes ``presence`` lists for it: the pairs are joined before the communes, so that a
+    national table never expands to every commune of every kind."""
+    members_of = members_of.assign(rang_commune=np.arange(len(members_of)))
+    cell_kinds = data.merge(kinds.assign(rang_type=np.arange(len(kinds))),
+                            on=["indicateur", "type_siae"])
+    if presence is None:
+        members = cell_kinds.merge(members_of, on=["niveau", "code"])
+    else:
+        free = ((cell_kinds["base"] == ENSEMBLE)
+                | (cell_kinds["methode"] != "implantation")).to_numpy()
+        pairs = pd.DataFrame({
+            "code_commune": pd.Categorical(presence["code_commune"].astype(str),
+                                           dtype=members_of["code_commune"].dtype),
+            "base": pd.Categorical(presence["type_siae"].astype(str),
+                                   dtype=cell_kinds["base"].dtype)}).dropna().drop_duplicates()
+        members = pd.concat([
+            cell_kinds[free].merge(members_of, on=["niveau", "code"]),
+            cell_kinds[~free].merge(members_of.merge(pairs, on="code_commune"),
+                                    on=["niveau", "code", "base"])], ignore_index=True)
+    members = members.sort_values(["pos", "rang_commune", "rang_type"], kind="stable")
+    return members.drop(columns=["rang_commune", "rang_type"]).reset_index(drop=True) \
+        .assign(coef=1.0)
 
 
 def _categorical(values: pd.Series) -> pd.Categorical:
