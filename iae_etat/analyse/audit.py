@@ -33,6 +33,9 @@ from iae_etat.analyse.programme import Programme
 DIVULGUEE = "valeur retrouvée exactement"
 PROTECTION = "intervalle de protection non atteint"
 _TOL = 1e-7
+# The sweep (two programs over the whole block) pays for itself from this many cells to audit;
+# below, each cell's own programs cost less (a round of the coordination often audits a few).
+SWEEP_FROM = 100
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,8 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
     need_low, need_high = (n[positions][hidden] for n in cells.besoins(protection))
     whole = cells.entier[positions][hidden]
     component = _components(a_eq, rows.shape[1])
-    if not exact and a_eq.shape[1]:
+    audited = len(hidden) if only is None else int(only[positions[hidden]].sum())
+    if not exact and a_eq.shape[1] and audited >= SWEEP_FROM:
         _sweep(rows, constant, a_eq, b_eq, component, seen_low, seen_high)
     programmes: dict = {}
     results = []
