@@ -240,8 +240,10 @@ def secondary(data: pd.DataFrame, secret: pd.Series, eqs: pd.DataFrame,
     open part, else its total. ``need`` (aligned on ``data``, zero where none) is the width a
     primary cell's protection interval asks for: its partner is then the smallest part at
     least that large, else the total (the protection is sought one level up), else the
-    largest part. Equations are integer codes and membership arrays, so that a national table
-    (millions of equation rows) takes a few vectorised passes per round.
+    largest part; and where the other hidden parts of its equation cannot make up that width,
+    one more is hidden (``_short_of_protection``). Equations are integer codes and membership
+    arrays, so that a national table (millions of equation rows) takes a few vectorised passes
+    per round.
     """
     values = data["valeur"].to_numpy(dtype=float, na_value=np.nan)
     position = data.index.get_indexer(eqs["row"])
@@ -256,8 +258,6 @@ def secondary(data: pd.DataFrame, secret: pd.Series, eqs: pd.DataFrame,
     while True:
         member = hidden[position]
         lone = np.bincount(equation, weights=member, minlength=count)[equation] == 1
-        if not lone.any():
-            break
         open_cells = lone & ~member
         wanted = np.zeros(count)
         wanted[equation[lone & member]] = cell_need[position[lone & member]]
@@ -270,12 +270,39 @@ def secondary(data: pd.DataFrame, secret: pd.Series, eqs: pd.DataFrame,
         served[equation[rest]] = True
         short = parts[~served[equation[parts]]]  # no part large enough and the total hidden
         largest = _smallest(short, -cell_value, equation)
-        if not len(chosen) and not len(rest) and not len(largest):
-            break  # only zero parts left open: a single unknown that is already zero
-        hidden[position[chosen]] = True
-        hidden[position[rest]] = True
-        hidden[position[largest]] = True
+        added = np.concatenate([chosen, rest, largest])
+        if not len(added) and need is not None:
+            added = _short_of_protection(member, equation, total, cell_value,
+                                         cell_need[position], count)
+        if not len(added):
+            break  # no lone secret left (or only zero parts open: a lone zero is no secret)
+        hidden[position[added]] = True
     return pd.Series(hidden, index=secret.index)
+
+
+def _short_of_protection(member: np.ndarray, equation: np.ndarray, total: np.ndarray,
+                         value: np.ndarray, need: np.ndarray, count: int) -> np.ndarray:
+    """Members to hide where a primary part cannot rise by its protection: with the total
+    published, a part rises only as much as the other hidden parts of its equation can fall
+    (their sum). The smallest open part covering the shortfall, else the total."""
+    hidden_part = member & ~total
+    published_total = np.zeros(count, dtype=bool)
+    published_total[equation[total & ~member]] = True
+    hidden_sum = np.bincount(equation, weights=np.where(hidden_part, value, 0.0),
+                             minlength=count)
+    primary = hidden_part & (need > 0) & published_total[equation]
+    shortfall = np.zeros(count)
+    np.maximum.at(shortfall, equation[primary],
+                  (need - (hidden_sum[equation] - value))[primary])
+    short = shortfall > 1e-9
+    if not short.any():
+        return np.array([], dtype=np.int64)
+    parts = np.flatnonzero(short[equation] & ~member & ~total & (value > 0))
+    chosen = _smallest(parts[value[parts] >= shortfall[equation[parts]]], value, equation)
+    served = np.zeros(count, dtype=bool)
+    served[equation[chosen]] = True
+    totals = np.flatnonzero(short[equation] & total & ~member & ~served[equation])
+    return np.concatenate([chosen, totals])
 
 
 def _smallest(members: np.ndarray, key: np.ndarray, equation: np.ndarray) -> np.ndarray:
