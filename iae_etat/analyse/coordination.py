@@ -6,9 +6,10 @@ protection interval). Grids that do not nest (EPCI, CLPE, zones d'emploi, arrond
 territories published under several codes are then checked by the audit of ``audit``: every
 cell the outsider could recompute, or narrow inside its protection interval, makes the audit
 name the published cells whose equations bind it; the smallest of them (the least information
-lost) is hidden, the hierarchies are closed again, and the audit runs anew on the systems that
-changed, for their failing and newly hidden cells (hiding more only widens the intervals
-already proven), until it passes or nothing is left to hide.
+lost) is hidden (after ``ROUNDS_ONE_BY_ONE`` rounds, all of them), the hierarchies are closed
+again, and the audit runs anew on the systems that changed, for their failing and newly hidden
+cells (hiding more only widens the intervals already proven), until it passes or nothing is
+left to hide.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ import pandas as pd
 from iae_etat.analyse import audit, modele
 
 MAX_ROUNDS = 200
+# After this many rounds, a failing cell gets every published cell binding it hidden at once:
+# the last failures of a national table come one by one, each hidden cell pinning another.
+ROUNDS_ONE_BY_ONE = 10
 
 
 @dataclass
@@ -75,7 +79,8 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
         failing = [r for r in verdicts.values() if not r.ok]
         if not failing or not drive or rounds >= MAX_ROUNDS:
             break
-        chosen = _choose(failing, values, state)
+        chosen = _choose(failing, values, state) if rounds < ROUNDS_ONE_BY_ONE \
+            else sorted({p for r in failing for p in r.liants if state.publie[p]})
         if log is not None:
             log(f"tour {rounds}: {len(dirty)} systèmes audités, {len(failing)} échecs, "
                 f"{len(chosen)} cases masquées en plus")
