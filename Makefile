@@ -40,5 +40,5 @@ lock: $(STAMP) ## Recalculer requirements.lock (versions et empreintes) depuis p
 	$(BIN)/pip-compile --quiet --generate-hashes --extra test --strip-extras --allow-unsafe \
 		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
-clean: ## Supprimer les sorties construites (data/processed, reports)
-	rm -rf data/processed/[0-9]* reports/[0-9]*
+clean: ## Supprimer les sorties construites (data/processed, reports) et le cache (data/cache)
+	rm -rf data/processed/[0-9]* reports/[0-9]* data/cache

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import re
-import unicodedata
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import yaml
 
 from iae_etat.common import resources, yamlio
 from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, GRAVITE_INFO, ConfigError, Probleme
 from iae_etat.sources.declarations import check_long, known
+from iae_etat.sources.labels import normalise_header
 from iae_etat.territoires.codes import (
     normalise_commune,
     normalise_departement,
@@ -239,26 +237,6 @@ def _ruptures(path: Path, data: dict) -> tuple[Rupture, ...]:
                            motif=str(entry["motif"]).strip(),
                            indicateurs=tuple(entry.get("indicateurs", ()))))
     return tuple(out)
-
-
-def normalise_header(header: Any) -> str:
-    """``" 2 - Dont bénéficiaires du RSA "`` → ``"2_dont_beneficiaires_du_rsa"``."""
-    text = unicodedata.normalize("NFKD", str(header).replace("\ufeff", ""))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
-
-
-def normalised(values: pd.Series) -> pd.Series:
-    """``normalise_header`` of each of ``values``, each distinct value normalised once (a
-    national long-format file repeats a few labels over millions of lines)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    labels = np.array([normalise_header(v) for v in uniques], dtype=object)
-    return pd.Series(labels[codes], index=values.index, dtype=object)
-
-
-def normalised_in(values: pd.Series, accepted: set[str]) -> pd.Series:
-    """Whether each of ``values``, normalised as a header, is one of ``accepted``."""
-    return normalised(values).isin(accepted)
 
 
 def pseudonym(value: str) -> str:

@@ -26,7 +26,8 @@ import pandas as pd
 
 from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, Probleme
 from iae_etat.sources import values
-from iae_etat.sources.adapters import FILE_COLUMN, LINE_COLUMN, normalise_header, normalised
+from iae_etat.sources.adapters import FILE_COLUMN, LINE_COLUMN, normalise_header
+from iae_etat.sources.labels import normalised
 
 SORTIE_COLUMNS = ["sorties_durables", "sorties_transition", "sorties_positives",
                   "sorties_autres", "sorties_retraits"]

@@ -14,7 +14,8 @@ import pandas as pd
 
 from iae_etat.common.errors import GRAVITE_INFO, Probleme
 from iae_etat.common.vocabulary import LEVELS
-from iae_etat.sources.adapters import normalise_header, normalised_in
+from iae_etat.sources.adapters import normalise_header
+from iae_etat.sources.labels import normalised_in
 from iae_etat.territoires.levels import level_frame
 
 DE_COLUMNS = ["de_a", "de_b", "de_c", "de_abc", "deld", "detld", "de_moins_26", "de_50_plus",

@@ -38,10 +38,9 @@ from iae_etat.sources.adapters import (
     finish_columns,
     missing_column,
     normalise_header,
-    normalised,
-    normalised_in,
     secondary_missing,
 )
+from iae_etat.sources.labels import normalised, normalised_in
 from iae_etat.sources.values import absurd_value
 from iae_etat.tables import nombres
 from iae_etat.territoires.codes import commune_of_arrondissement, normalise_departement

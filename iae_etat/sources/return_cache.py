@@ -4,7 +4,8 @@ alone and takes the others back from here.
 An entry is what ``read_return`` made of one file (``Retour``), under a key drawn from the file's
 content hash, the name it is recorded under, the two questionnaire contracts and the package's
 code: a changed file, contract or version of iae-etat is read again, never served stale. The
-entries of a millésime live in ``data/processed/.cache/retours/<millésime>/``; those its last
+entries of a millésime live in ``data/cache/retours/<millésime>/``, written by the ingest of a
+build only (``check``, ``campagne`` and ``questionnaire`` read them, never write); those the last
 ingest did not use are removed. The cache only saves time: an entry that cannot be read or
 written is ignored and the file is read.
 """
@@ -29,8 +30,9 @@ class ReturnCache:
     """The ``Retour`` of each file read for one millésime, by key."""
 
     def __init__(self, folder: Path, hasher: Callable[[Path], str], contract: Contract,
-                 residence_contract: Contract | None) -> None:
+                 residence_contract: Contract | None, writable: bool = False) -> None:
         self.folder = folder
+        self.writable = writable
         self._hasher = hasher
         contracts = [dataclasses.replace(c, path=None) for c in (contract, residence_contract)
                      if c is not None]
@@ -52,6 +54,8 @@ class ReturnCache:
     def put(self, key: str, retour: Retour) -> None:
         """Keep ``retour`` (written whole or not at all)."""
         self.used.add(key)
+        if not self.writable:
+            return
         target = self.folder / f"{key}{SUFFIX}"
         partial = target.with_name(f".{target.name}.{os.getpid()}")
         try:
@@ -63,7 +67,7 @@ class ReturnCache:
 
     def prune(self) -> None:
         """Remove the entries this run did not use (returns replaced or withdrawn)."""
-        if not self.folder.is_dir():
+        if not self.writable or not self.folder.is_dir():
             return
         for path in self.folder.iterdir():
             if path.name.removesuffix(SUFFIX) not in self.used:

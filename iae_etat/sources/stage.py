@@ -71,9 +71,10 @@ class IngestResult:
 
 
 def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue,
-               cache: HashCache | None = None) -> IngestResult:
+               cache: HashCache | None = None, keep_returns: bool = False) -> IngestResult:
     """Read every source of ``millesime`` and write the ingest tables into ``catalogue``
-    (``cache``: the build's file hashes, reused for the provenance table)."""
+    (``cache``: the build's file hashes, reused for the provenance table; ``keep_returns``:
+    what each return gave is kept for the next build, ``return_cache``)."""
     result = IngestResult() if cache is None else IngestResult(hasher=cache.hash)
     territoires = ingestion.territoires_with_levels(
         projet, millesime, result, referentiel.territoires(list(projet.departements)))
@@ -82,7 +83,8 @@ def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue,
     liste = structures_in_scope(projet, millesime, result, territoires)
     if liste is not None:
         catalogue.write("raw_structures", liste)
-    reponses, residence, collecte = _ingest_questionnaires(projet, millesime, result, liste)
+    reponses, residence, collecte = _ingest_questionnaires(projet, millesime, result, liste,
+                                                           keep_returns)
     if reponses is not None:
         catalogue.write(QUESTIONNAIRES, reponses)
         catalogue.write(QUESTIONNAIRES_RESIDENCE, residence)
@@ -134,10 +136,10 @@ def previous_answers(projet: Projet, millesime: int) -> dict[tuple[str, str], di
 
 
 def return_cache(projet: Projet, millesime: int, hasher: Callable[[Path], str], contract,
-                 residence_contract) -> ReturnCache:
-    """The returns of ``millesime`` already read (``data/processed/.cache/retours/``)."""
-    folder = projet.dir / "data" / "processed" / ".cache" / "retours" / str(millesime)
-    return ReturnCache(folder, hasher, contract, residence_contract)
+                 residence_contract, writable: bool = False) -> ReturnCache:
+    """The returns of ``millesime`` already read (``data/cache/retours/``)."""
+    folder = projet.dir / "data" / "cache" / "retours" / str(millesime)
+    return ReturnCache(folder, hasher, contract, residence_contract, writable)
 
 
 def _relative(projet: Projet, path: Path) -> str:
@@ -188,7 +190,7 @@ def _ingest_structures(projet: Projet, millesime: int,
 
 
 def _ingest_questionnaires(projet: Projet, millesime: int, result: IngestResult,
-                           liste: pd.DataFrame | None
+                           liste: pd.DataFrame | None, keep_returns: bool = False
                            ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame]:
     """Returns of ``millesime`` → (answers, residence by EPCI, suivi de la collecte)."""
     folder = projet.raw_dir("questionnaires", millesime)
@@ -205,7 +207,8 @@ def _ingest_questionnaires(projet: Projet, millesime: int, result: IngestResult,
                 QUESTIONNAIRES, str(millesime))
         result.questionnaires_recus += 1
     envois = []
-    cache = return_cache(projet, millesime, result.hasher, contract, residence_contract)
+    cache = return_cache(projet, millesime, result.hasher, contract, residence_contract,
+                         keep_returns)
     for envoi, problems in read_envois([(p, _relative(projet, p)) for p in files], contract,
                                        residence_contract, millesime, known, cache):
         result.problemes.extend(problems)

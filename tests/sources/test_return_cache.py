@@ -78,7 +78,7 @@ def test_a_corrected_return_is_the_only_file_read_and_the_tables_are_the_cold_on
 
 def test_a_damaged_or_stale_entry_is_read_again_and_a_withdrawn_return_leaves(project,
                                                                                monkeypatch):
-    folder = project / "data/processed/.cache/retours" / str(MILLESIME)
+    folder = project / "data/cache/retours" / str(MILLESIME)
     entries = sorted(folder.iterdir())
     assert len(entries) == 47
     before = _tables(project)
