@@ -39,11 +39,18 @@ class ReturnCache:
         self._salt = hashlib.sha256(f"{code_fingerprint()}|{contracts!r}".encode()).hexdigest()
         self.used: set[str] = set()
 
-    def key(self, path: Path, name: str) -> str:
-        """The key of ``path`` recorded as ``name``."""
-        return hashlib.sha256(f"{self._salt}|{name}|{self._hasher(path)}".encode()).hexdigest()
+    def key(self, path: Path, name: str) -> str | None:
+        """The key of ``path`` recorded as ``name`` (None when the file cannot be read: the
+        reader says why)."""
+        try:
+            content = self._hasher(path)
+        except OSError:
+            return None
+        return hashlib.sha256(f"{self._salt}|{name}|{content}".encode()).hexdigest()
 
-    def get(self, key: str) -> Retour | None:
+    def get(self, key: str | None) -> Retour | None:
+        if key is None:
+            return None
         self.used.add(key)
         try:
             retour = pickle.loads((self.folder / f"{key}{SUFFIX}").read_bytes())
@@ -51,11 +58,11 @@ class ReturnCache:
             return None
         return retour if isinstance(retour, Retour) else None
 
-    def put(self, key: str, retour: Retour) -> None:
+    def put(self, key: str | None, retour: Retour) -> None:
         """Keep ``retour`` (written whole or not at all)."""
-        self.used.add(key)
-        if not self.writable:
+        if key is None or not self.writable:
             return
+        self.used.add(key)
         target = self.folder / f"{key}{SUFFIX}"
         partial = target.with_name(f".{target.name}.{os.getpid()}")
         try:

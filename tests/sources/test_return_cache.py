@@ -15,6 +15,7 @@ from iae_etat.project.config import load_projet
 from iae_etat.questionnaire.prefill import WorkbookTemplate
 from iae_etat.questionnaire.reader import read_return
 from iae_etat.sources import stage
+from iae_etat.sources.return_cache import ReturnCache
 from iae_etat.tables.contracts import load_contract
 from iae_etat.territoires import referentiel
 from tests.conftest import copy_project
@@ -95,3 +96,17 @@ def test_a_damaged_or_stale_entry_is_read_again_and_a_withdrawn_return_leaves(pr
         shutil.move(project / withdrawn.name, withdrawn)
     assert len(_ingest(project, monkeypatch)) == 1         # back: read again, kept again
     assert _tables(project) == before
+
+
+def test_a_file_that_cannot_be_hashed_is_read_without_the_cache(project, tmp_path):
+    def refusing(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    contract = load_contract(QUESTIONNAIRES)
+    residence = load_contract(QUESTIONNAIRES_RESIDENCE)
+    cache = ReturnCache(tmp_path / "retours", refusing, contract, residence, writable=True)
+    path = sorted((project / "data/raw/questionnaires" / str(MILLESIME)).glob("*.xlsx"))[0]
+    ((envoi, _),) = stage.read_envois([(path, path.name)], contract, residence, MILLESIME,
+                                      None, cache)
+    assert envoi.statut == "retenu"
+    assert not (tmp_path / "retours").exists()  # nothing kept under a key it could not make
