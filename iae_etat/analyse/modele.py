@@ -167,9 +167,7 @@ def _members(data: pd.DataFrame, members_of: pd.DataFrame, kinds: pd.DataFrame,
 
 def _categorical(values: pd.Series) -> pd.Categorical:
     """``values`` as text categories, sorted (as a sort of the texts would order them)."""
-    text = values.astype(str).to_numpy() if not isinstance(values.dtype, pd.CategoricalDtype) \
-        else values.astype(str).to_numpy()
-    return pd.Categorical(text)
+    return pd.Categorical(values.astype(str).to_numpy())
 
 
 def _shared(values: pd.Series, other: pd.Series) -> tuple[pd.Categorical, pd.Categorical]:
