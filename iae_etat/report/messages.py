@@ -18,15 +18,20 @@ never drawn from missing data. The rules, in their order in the report:
 ``evolution``    ETP conventionnés against the latest earlier millésime (``out_evolution``),
                  with the like-for-like caveat: the SIAE that responded change from year to year.
 ``reponse``      the response rate, in SIAE and in ETP conventionnés (``out_indicateurs``).
+
+In a project of several départements, each département's messages are drawn from its own rows
+and those of its EPCI and communes (``by_departement``): an EPCI across two départements speaks
+in both.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
-from iae_etat.common.vocabulary import ENSEMBLE, PUBLIC_LABELS
+from iae_etat.common.vocabulary import ENSEMBLE, LEVELS, PUBLIC_LABELS
 from iae_etat.tables.formats import nombre, pourcentage
 
 PUBLIQUE = "publique"
@@ -188,10 +193,26 @@ def reponse(indicateurs: pd.DataFrame, code: str) -> dict:
     return _message("reponse", texte + ".")
 
 
+def by_departement(table: pd.DataFrame, niveaux: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The rows of ``table`` about each département: its own and those of the territories
+    (EPCI, communes…) that have a commune in it, by ``niveaux`` (``core_territoires``)."""
+    levels = [level for level in LEVELS if f"code_{level}" in niveaux.columns]
+    pairs = pd.concat([niveaux[[f"code_{level}", "code_departement"]].dropna().astype(str)
+                       .set_axis(["code", "_departement"], axis=1).assign(niveau=level)
+                       for level in levels], ignore_index=True).drop_duplicates()
+    keys = pd.DataFrame({"niveau": table["niveau"].astype(str).to_numpy(),
+                         "code": table["code"].astype(str).to_numpy(),
+                         "_row": np.arange(len(table))})
+    rows = keys.merge(pairs, on=["niveau", "code"]).sort_values(["_departement", "_row"])
+    return {code: table.iloc[group["_row"].to_numpy()]
+            for code, group in rows.groupby("_departement", sort=True)}
+
+
 def messages_cles(indicateurs: pd.DataFrame, couverture_table: pd.DataFrame,
                   ecarts: pd.DataFrame, evolution_table: pd.DataFrame, code: str,
                   libelle: str, millesime: int) -> list[dict]:
-    """The key messages of one département, in the order of the module docstring."""
+    """The key messages of one département, in the order of the module docstring, from the rows
+    about it (``by_departement``; in a one-département project, the whole tables)."""
     return [offre(indicateurs, code, libelle), couverture(couverture_table),
             etp_manquants(ecarts), zones_blanches(couverture_table),
             publics(indicateurs, ecarts, code),

@@ -120,6 +120,12 @@ def render_documents(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
     departement_rows = indicateurs[indicateurs["niveau"] == "departement"]
     departement_rows = {code: group for code, group in departement_rows.groupby("code")}
     evolutions = context.by_departement(evolution)
+    geographie = territoires if niveaux is None else niveaux
+    # the tables each département's key messages are drawn from, split once
+    about = [messages.by_departement(table, geographie) for table in (
+        indicateurs[indicateurs["niveau"] == "departement"], couverture, ecarts,
+        evolution[evolution["niveau"] == "departement"])]
+    empty = [indicateurs.iloc[:0], couverture.iloc[:0], ecarts.iloc[:0], evolution.iloc[:0]]
     for code in projet.departements:
         libelle = libelles[code]
         par_type = context.by_type(rows.get(code, indicateurs.iloc[:0]))
@@ -141,8 +147,8 @@ def render_documents(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                              "rapprochement": context.reconciliation(
                                  rows.get(code, indicateurs.iloc[:0])),
                              "messages": messages.messages_cles(
-                                 indicateurs, couverture, ecarts, evolution, code, libelle,
-                                 millesime),
+                                 *(part.get(code, none) for part, none in zip(
+                                     about, empty, strict=True)), code, libelle, millesime),
                              "publics": context.publics_table(
                                  departement_rows.get(code, indicateurs.iloc[:0]), code)})
     with_siae = structures.dropna(subset=["code_commune"])["code_commune"].value_counts()
@@ -177,10 +183,10 @@ def render_documents(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                                                          "message"])}
     names = ", ".join(d["libelle"] for d in departements)
     figures = maps.report_maps(projet.dir, millesime, indicateurs,
-                             territoires if niveaux is None else niveaux, couverture)
+                             geographie, couverture)
     fiches_epci = fiches.fiches(indicateurs, couverture, ecarts,
                                 fiches.departement_of(niveaux))
-    insets = encarts.insets(projet.dir, millesime, territoires if niveaux is None else niveaux,
+    insets = encarts.insets(projet.dir, millesime, geographie,
                          [f["code"] for f in fiches_epci])
     for fiche in fiches_epci:
         fiche["carte"] = insets.get(fiche["code"], "")

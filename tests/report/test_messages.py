@@ -166,3 +166,24 @@ def test_messages_cles_in_order_and_five_to_eight():
                                          "evolution", "reponse"]
     assert 5 <= len(out) <= 8
     assert all(not m["disponible"] and "non disponible" in m["texte"] for m in out)
+
+
+def test_each_departement_speaks_of_its_own_epci_and_communes():
+    """Two départements: the best and least covered EPCI of each are among its own; an EPCI
+    across both speaks in both."""
+    niveaux = pd.DataFrame({"code_commune": ["26001", "26002", "07001", "07002"],
+                            "code_epci": ["A", "C", "B", "C"],
+                            "code_departement": ["26", "26", "07", "07"]})
+    table = _couv([("epci", "A", "CC A", 100, 10.0, 0.3, "bonne", False, "publie"),
+                   ("epci", "B", "CC B", 100, 20.0, 0.2, "très bonne", False, "publie"),
+                   ("epci", "C", "CC C", 100, 5.0, 0.7, "faible", False, "publie"),
+                   ("commune", "07002", "Lieu", 300, NAN, NAN, "", True, "publie"),
+                   ("departement", "26", "Drôme", 200, 8.0, 0.5, "", False, "publie")])
+    scoped = messages.by_departement(table, niveaux)
+    assert sorted(scoped) == ["07", "26"]
+    assert scoped["26"]["code"].tolist() == ["A", "C", "26"]
+    assert scoped["07"]["code"].tolist() == ["B", "C", "07002"]
+    assert "le mieux couvert est CC A" in _plain(messages.couverture(scoped["26"])["texte"])
+    assert "le mieux couvert est CC B" in _plain(messages.couverture(scoped["07"])["texte"])
+    assert not messages.zones_blanches(scoped["26"])["disponible"]
+    assert "Lieu" in messages.zones_blanches(scoped["07"])["texte"]
