@@ -186,8 +186,8 @@ STAGES: tuple[Stage, ...] = (
           # the maps' outlines and the committee's commentary files (report.commentaires)
           files=("data/raw/geo/*.geojson", "commentaires/{millesime}/*.md"),
           reports=("etat-des-lieux.html", "annexes.html", "etat-des-lieux.docx",
-                   "tableau-de-bord.xlsx", "annexe4-*.csv", "annexe4-*.xlsx", PDF_NAME,
-                   "annexes.pdf")),
+                   "tableau-de-bord.xlsx", "tableau-de-bord-*.csv", "annexe4-*.csv",
+                   "annexe4-*.xlsx", PDF_NAME, "annexes.pdf")),
 )
 BY_NAME = {stage.name: stage for stage in STAGES}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +12,7 @@ from iae_etat.project.method import taux_reponse_min
 from iae_etat.project.settings import reglages
 from iae_etat.report import annexe4, context, tableau_de_bord
 from iae_etat.tables.contracts import load_contract
-from iae_etat.tables.files import write_bytes
+from iae_etat.tables.files import write_bytes, write_pieces
 from iae_etat.territoires import referentiel
 
 
@@ -32,19 +33,25 @@ def territoire_label(projet: Projet) -> str:
 
 def write_outputs(projet: Projet, millesime: int, reports_dir: Path,
                   tables: dict[str, pd.DataFrame]) -> list[Path]:
-    """Write the dashboard and the annexe 4 tables into ``reports_dir`` from the ``tables``
-    the report stage has read (``out_indicateurs``, ``out_evolution``, ``core_structures``,
-    ``core_territoires``, ``out_couverture``)."""
+    """Write the dashboard, its long tables as CSV and the annexe 4 tables into ``reports_dir``
+    from the ``tables`` the report stage has read (``out_indicateurs``, ``out_evolution``,
+    ``core_structures``, ``core_territoires``, ``out_couverture``)."""
     settings = reglages(projet)
     indicateurs = tables["out_indicateurs"]
     dashboard = reports_dir / tableau_de_bord.NAME
+    long_tables: list[Path] = []
+
+    def write_csv(name: str, pieces: Iterable[bytes]) -> None:
+        long_tables.append(reports_dir / name)
+        write_pieces(long_tables[-1], pieces)
+
     write_bytes(dashboard, tableau_de_bord.build_dashboard(
         indicateurs, tables["out_evolution"], tables["core_structures"],
         tables["core_territoires"], tables["out_couverture"],
         territoire=territoire_label(projet),
         millesime=millesime, diffusion=settings.diffusion, notice=projet.notice,
-        secret_rule=secret_rule(projet), alerte=_alerte(projet, indicateurs)))
-    return [dashboard, *write_annexe4(projet, millesime, indicateurs, reports_dir)]
+        secret_rule=secret_rule(projet), alerte=_alerte(projet, indicateurs), csv=write_csv))
+    return [dashboard, *long_tables, *write_annexe4(projet, millesime, indicateurs, reports_dir)]
 
 
 def write_annexe4(projet: Projet, millesime: int, indicateurs, reports_dir: Path) -> list[Path]:

@@ -2,11 +2,12 @@
 
 Sheets: « Lisez-moi » (reading guide, with the legend of the coverage bands), one sheet per
 territory level with every indicator (a row per territory, type of SIAE and public, a column per
-indicator, then the indice de couverture of each need and its band, coloured), a « fiche
-territoire » per EPCI, the evolution against earlier millésimes, and — in ``restreinte`` diffusion
-only — the figures of each structure. In ``publique`` diffusion, a value under statistical secrecy
-is written ``s``. The workbook is streamed (``flux_xlsx``): a national scope writes millions of
-cells.
+indicator, then the indice de couverture of each need and its band, coloured), « Données » (the
+indicators in long form), a « fiche territoire » per EPCI, the evolution against earlier
+millésimes, and — in ``restreinte`` diffusion only — the figures of each structure. In
+``publique`` diffusion, a value under statistical secrecy is written ``s``. « Données »,
+« Évolution » and « Communes » are also published as CSV, and only there when they are too long
+for a workbook (``tableau_de_bord_csv``). The workbook is streamed (``xlsx_stream``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from iae_etat.report.tableau_de_bord_cellules import (
     Column,
     absent_kinds,
     band_column,
-    cell_value,
     coverage_of,
     finish_table,
     format_of,
@@ -45,16 +45,17 @@ from iae_etat.report.tableau_de_bord_cellules import (
     write_header,
     write_title,
 )
-from iae_etat.report.tableau_de_bord_donnees import donnees_sheets
-from iae_etat.report.tableau_de_bord_fiches import fiche_sheets
-from iae_etat.report.xlsx_stream import (
-    DEFAULT,
-    MAX_ROWS,
-    Sheet,
-    StreamWorkbook,
-    Style,
-    format_columns,
+from iae_etat.report.tableau_de_bord_csv import (
+    CSV_NAMES,
+    WORKBOOK_ROWS_MAX,
+    CsvSink,
+    LongTable,
+    csv_pieces,
+    elsewhere,
 )
+from iae_etat.report.tableau_de_bord_donnees import donnees_table
+from iae_etat.report.tableau_de_bord_fiches import fiche_sheets
+from iae_etat.report.xlsx_stream import DEFAULT, Sheet, StreamWorkbook, Style, format_columns
 from iae_etat.tables.formats import RATE_GAP, nombre
 from iae_etat.tables.sheets import NUMBER_FORMATS, missing, sheet_name
 
@@ -74,9 +75,11 @@ def build_dashboard(indicateurs: pd.DataFrame, evolution: pd.DataFrame,
                     structures: pd.DataFrame, territoires: pd.DataFrame,
                     couverture: pd.DataFrame | None = None, *, territoire: str,
                     millesime: int, diffusion: str, notice: str = "",
-                    secret_rule: str = "", alerte: str = "") -> bytes:
+                    secret_rule: str = "", alerte: str = "",
+                    csv: CsvSink | None = None) -> bytes:
     """The workbook's bytes (deterministic: same tables, same bytes); ``alerte`` is the
-    low-response banner, first of the « Lisez-moi » sheet."""
+    low-response banner, first of the « Lisez-moi » sheet. The long tables go to ``csv`` too,
+    as they are made (``CSV_NAMES``)."""
     rows = indicateurs[indicateurs["diffusion"] == diffusion]
     coverage = couverture[couverture["diffusion"] == diffusion] \
         if couverture is not None else pd.DataFrame(columns=COVERAGE_COLUMNS)
@@ -90,13 +93,13 @@ def build_dashboard(indicateurs: pd.DataFrame, evolution: pd.DataFrame,
     for level in LEVELS:
         level_rows = rows[rows["niveau"] == level]
         if not level_rows.empty:
-            _level_sheet(wb.sheet(sheet_name(LEVEL_SHEETS[level], taken)), level, level_rows,
-                         coverage[coverage["niveau"] == level], absent, millesime, restreinte)
-    donnees_sheets(wb, taken, rows, absent, millesime, restreinte)
+            _place(wb, taken, _level_table(level, level_rows, coverage[coverage["niveau"] == level],
+                                           absent, millesime, restreinte), csv)
+    _place(wb, taken, donnees_table(rows, absent, millesime, restreinte), csv)
     if "code_epci" in territoires.columns:
         fiche_sheets(wb, taken, rows, coverage, territoires, millesime, restreinte)
-    _evolution_sheets(wb, taken, evolution[evolution["diffusion"] == diffusion], absent,
-                      millesime, restreinte)
+    _place(wb, taken, _evolution_table(evolution[evolution["diffusion"] == diffusion], absent,
+                                       millesime, restreinte), csv)
     if restreinte:
         _structures_sheet(wb.sheet(sheet_name("Structures", taken)), structures, territoires,
                           millesime)
@@ -131,6 +134,12 @@ def _readme(ws: Sheet, territoire: str, millesime: int, diffusion: str, notice: 
               "– « Fiche … » : la fiche de chaque EPCI (indicateurs par type de SIAE, comparaison "
               "avec le département, couverture des besoins, communes) ;",
               "– « Évolution » : chaque indicateur comparé aux millésimes précédents du projet.",
+              "",
+              "« Données », « Évolution » et « Communes » sont aussi publiés en CSV à côté de ce "
+              "classeur (tableau-de-bord-donnees.csv, tableau-de-bord-evolution.csv, "
+              "tableau-de-bord-communes.csv : séparateur « ; », virgule décimale, UTF-8). Au-delà "
+              f"de {nombre(WORKBOOK_ROWS_MAX)} lignes, ils ne sont publiés qu'en CSV : un "
+              "classeur de plusieurs millions de lignes ne s'ouvre pas dans un tableur.",
               ""]
     if diffusion == "restreinte":
         lines.insert(-1, "– « Structures » : les chiffres déclarés par chaque SIAE.")
@@ -164,20 +173,35 @@ def _band_legend() -> list[tuple[str, str]]:
         upper = lower
     return legend
 
-def _level_sheet(ws: Sheet, level: str, rows: pd.DataFrame, coverage: pd.DataFrame,
-                 absent: pd.MultiIndex, millesime: int, restreinte: bool) -> None:
+def _place(wb: StreamWorkbook, taken: set[str], table: LongTable, csv: CsvSink | None) -> None:
+    """The table's sheet — or, past ``WORKBOOK_ROWS_MAX`` rows, where its CSV is — and its CSV
+    when it has one."""
+    if csv is not None and table.sheet in CSV_NAMES:
+        csv(CSV_NAMES[table.sheet], csv_pieces(table.titles, table.columns))
+    ws = wb.sheet(sheet_name(table.sheet, taken))
+    start = write_title(ws, table.title, table.subtitle)
+    if table.rows > WORKBOOK_ROWS_MAX and table.sheet in CSV_NAMES:
+        elsewhere(ws, start, table.rows, table.sheet)
+        return
+    if not table.rows and table.empty:
+        ws.write(start, [(1, table.empty, DEFAULT)])
+        ws.widths = {1: 120}
+        return
+    write_header(ws, start, table.titles)
+    if table.rows:
+        ws.write_columns(start + 1, format_columns(table.columns))
+    finish_table(ws, start, table.titles, start + table.rows, table.widths)
+
+
+def _level_table(level: str, rows: pd.DataFrame, coverage: pd.DataFrame, absent: pd.MultiIndex,
+                 millesime: int, restreinte: bool) -> LongTable:
     indicators = indicator_order(rows)
     needs, covered = coverage_of(coverage)
-    start = write_title(ws, f"Indicateurs — {LEVEL_SHEETS[level]} — millésime {millesime}",
-                   "Une ligne par territoire (ensemble des SIAE), par type de SIAE présent et par "
-                   "public ; « s » secret statistique, « nd » non disponible ; couverture des "
-                   "besoins colorée par classe (légende dans « Lisez-moi »).")
     titles = ["Code", LEVEL_LABELS[level], "Type de SIAE", "Public",
               *[indicator_label(i) for i in indicators]]
     for need in needs:
         titles += [f"Indice de couverture ({SHORT_NEEDS.get(need, need)})",
                    f"Couverture ({SHORT_NEEDS.get(need, need)})"]
-    write_header(ws, start, titles)
     keys, values, statuts = wide_table(rows, ["niveau", "code", "type_siae", "public"], indicators)
     keep = present_rows(keys, absent)
     keys, values, statuts = keys[keep].reset_index(drop=True), values[keep], statuts[keep]
@@ -206,70 +230,71 @@ def _level_sheet(ws: Sheet, level: str, rows: pd.DataFrame, coverage: pd.DataFra
         columns += [value_column(first_need + 2 * n, indices, need_statuts, restreinte,
                                   INDEX_FORMAT),
                     band_column(first_need + 2 * n + 1, bands, need_statuts, restreinte)]
-    ws.write_columns(start + 1, format_columns(columns))
-    line = start + len(keys)
-    finish_table(ws, start, titles, line,
-           [12, 34, 12, 10, *[18] * len(indicators), *[14] * (2 * len(needs))])
+    return LongTable(
+        LEVEL_SHEETS[level], f"Indicateurs — {LEVEL_SHEETS[level]} — millésime {millesime}",
+        "Une ligne par territoire (ensemble des SIAE), par type de SIAE présent et par public ; "
+        "« s » secret statistique, « nd » non disponible ; couverture des besoins colorée par "
+        "classe (légende dans « Lisez-moi »).", titles, columns,
+        [12, 34, 12, 10, *[18] * len(indicators), *[14] * (2 * len(needs))])
 
-def _evolution_sheets(wb: StreamWorkbook, taken: set[str], evolution: pd.DataFrame,
-                      absent: pd.MultiIndex, millesime: int, restreinte: bool) -> None:
-    """« Évolution », continued on « Évolution (2) »… past the spreadsheet's row limit."""
-    subtitle = ("Chaque indicateur comparé à sa valeur dans les millésimes précédents "
-                "construits dans le projet, pour les types de SIAE présents (niveau communal : "
-                "table out_evolution).")
-    title = f"Évolution des indicateurs — millésime {millesime}"
+EVOLUTION_TITLES = ["Niveau", "Code", "Territoire", "Indicateur", "Type de SIAE", "Public",
+                    "Millésime de référence", "Valeur de référence", "Valeur", "Écart",
+                    "Évolution (%)", "Rupture de série"]
+
+
+def _evolution_table(evolution: pd.DataFrame, absent: pd.MultiIndex, millesime: int,
+                     restreinte: bool) -> LongTable:
+    """« Évolution »: each indicator against each earlier millésime, above the communes."""
     evolution = evolution[evolution["niveau"] != "commune"]
     evolution = evolution[present_rows(evolution, absent)]
-    if evolution.empty:
-        ws = wb.sheet(sheet_name("Évolution", taken))
-        start = write_title(ws, title, subtitle)
-        ws.write(start, [(1, "Aucun millésime précédent n'a été construit dans ce projet : "
-                             "lancez « iae-etat build --all » pour comparer les millésimes.",
-                          DEFAULT)])
-        ws.widths = {1: 120}
-        return
-    titles = ["Niveau", "Code", "Territoire", "Indicateur", "Type de SIAE", "Public",
-              "Millésime de référence", "Valeur de référence", f"Valeur {millesime}", "Écart",
-              "Évolution (%)", "Rupture de série"]
     if "rupture" not in evolution.columns:  # a table built before the breaks were declared
         evolution = evolution.assign(rupture="")
-    data = evolution.assign(_level=evolution["niveau"].map(LEVELS.index).astype(int),
-                            _kind=evolution["type_siae"].map(
+    data = evolution.assign(_level=evolution["niveau"].astype(object).map(LEVELS.index)
+                            .astype(int),
+                            _kind=evolution["type_siae"].astype(object).map(
                                 lambda k: KINDS.index(k) if k in KINDS else len(KINDS))
-                            .astype(int))
-    data = data.assign(_tri=french_rank(data["libelle"]))
+                            .astype(int),
+                            _tri=french_rank(evolution["libelle"]))
     data = data.sort_values(["_level", "_tri", "code", "indicateur", "_kind", "public",
                              "millesime_reference"])
-    columns = {c: data[c].to_numpy(dtype=object) for c in
-               ("niveau", "code", "libelle", "indicateur", "type_siae", "public", "unite",
-                "millesime_reference", "statut")}
-    ruptures = data["rupture"].astype(object).fillna("").to_numpy()
-    numbers = {c: data[c].to_numpy(dtype=float, na_value=np.nan)
-               for c in ("valeur_reference", "valeur", "ecart", "ecart_pct")}
-    per_sheet = MAX_ROWS - 4
-    for first in range(0, len(data), per_sheet):
-        ws = wb.sheet(sheet_name("Évolution", taken))
-        start = write_title(ws, title, subtitle)
-        write_header(ws, start, titles)
-        line = start
-        for r in range(first, min(first + per_sheet, len(data))):
-            line += 1
-            indicateur, statut = columns["indicateur"][r], columns["statut"][r]
-            unite = unite_of(indicateur) if indicateur in BY_CODE else columns["unite"][r]
-            ws.write(line, [
-                (1, LEVEL_LABELS.get(columns["niveau"][r], columns["niveau"][r]), DEFAULT),
-                (2, columns["code"][r], DEFAULT), (3, columns["libelle"][r], DEFAULT),
-                (4, indicator_label(indicateur), DEFAULT), (5, kind_label(columns["type_siae"][r]),
-                                                   DEFAULT),
-                (6, public_label(columns["public"][r]), DEFAULT),
-                (7, int(columns["millesime_reference"][r]), number_style(NUMBER_FORMATS["annee"])),
-                cell_value(8, numbers["valeur_reference"][r], statut, unite, restreinte),
-                cell_value(9, numbers["valeur"][r], statut, unite, restreinte),
-                cell_value(10, numbers["ecart"][r], statut, RATE_GAP.get(unite, unite),
-                           restreinte),
-                cell_value(11, numbers["ecart_pct"][r], statut, "%", restreinte),
-                (12, ruptures[r], DEFAULT)])
-        finish_table(ws, start, titles, line, [14, 12, 30, 40, 12, 10, 12, 14, 14, 12, 12, 60])
+    indicateurs = data["indicateur"].astype(object)
+    unites = np.where(indicateurs.isin(list(BY_CODE)), indicateurs.map(unite_of),
+                      data["unite"].astype(object).fillna("")).astype(str)
+    statuts = statut_codes(data["statut"].astype(object).fillna("publie"))
+    text = np.zeros(len(data), dtype=np.int64)
+
+    def numbers(column: str) -> np.ndarray:
+        return data[column].to_numpy(dtype=float, na_value=np.nan)
+
+    def labelled(column: str, label) -> pd.Categorical:
+        codes, uniques = pd.factorize(data[column].astype(object).fillna(""))
+        return pd.Categorical(np.array([label(u) for u in uniques], dtype=object)[codes])
+
+    columns = [
+        Column(1, labelled("niveau", lambda n: LEVEL_LABELS.get(n, n)), text),
+        Column(2, pd.Categorical(data["code"].astype(object)), text),
+        Column(3, pd.Categorical(data["libelle"].astype(object)), text),
+        Column(4, labelled("indicateur", indicator_label), text),
+        Column(5, labelled("type_siae", kind_label), text),
+        Column(6, labelled("public", public_label), text),
+        Column(7, data["millesime_reference"].astype(int).to_numpy(dtype=object), text,
+               (number_style(NUMBER_FORMATS["annee"]),)),
+        value_column(8, numbers("valeur_reference"), statuts, restreinte,
+                     np.array([format_of(u) for u in unites], dtype=object)),
+        value_column(9, numbers("valeur"), statuts, restreinte,
+                     np.array([format_of(u) for u in unites], dtype=object)),
+        value_column(10, numbers("ecart"), statuts, restreinte,
+                     np.array([format_of(RATE_GAP.get(u, u)) for u in unites], dtype=object)),
+        value_column(11, numbers("ecart_pct"), statuts, restreinte, format_of("%")),
+        Column(12, pd.Categorical(data["rupture"].astype(object).fillna("")), text)]
+    titles = [*EVOLUTION_TITLES[:8], f"Valeur {millesime}", *EVOLUTION_TITLES[9:]]
+    return LongTable("Évolution", f"Évolution des indicateurs — millésime {millesime}",
+                     "Chaque indicateur comparé à sa valeur dans les millésimes précédents "
+                     "construits dans le projet, pour les types de SIAE présents (niveau "
+                     "communal : table out_evolution).", titles, columns,
+                     [14, 12, 30, 40, 12, 10, 12, 14, 14, 12, 12, 60],
+                     empty="Aucun millésime précédent n'a été construit dans ce projet : "
+                           "lancez « iae-etat build --all » pour comparer les millésimes.")
 
 
 def _structures_sheet(ws: Sheet, structures: pd.DataFrame, territoires: pd.DataFrame,

@@ -108,19 +108,26 @@ def statut_codes(statuts) -> np.ndarray:
 
 
 def value_column(column: int, values: np.ndarray, statuts: np.ndarray, restreinte: bool,
-                  number_format: str) -> Column:
-    """``cell_value`` of each cell of a column (``statut_codes``); ``NO_CELL`` leaves it out."""
+                  number_format: str | np.ndarray) -> Column:
+    """``cell_value`` of each cell of a column (``statut_codes``); ``NO_CELL`` leaves it out.
+    ``number_format``: one for the column, or one per cell."""
     absent = np.isnan(values)
     secret = (statuts == SECRET) & (absent | (not restreinte))
     symbol = secret | ((statuts == NOT_AVAILABLE) | absent)
     numbers, number_of = np.unique(values[~symbol], return_inverse=True)
     shown = np.where(secret, 0, 1)  # categories: the two symbols, then the numbers
     shown[~symbol] = number_of.reshape(-1) + 2
-    codes = np.where(symbol, 0, np.where(statuts == SECRET, 2, 1))
+    if isinstance(number_format, str):
+        formats, format_of_cell = [number_format], np.zeros(len(values), dtype=np.int64)
+    else:
+        formats, format_of_cell = np.unique(np.asarray(number_format, dtype=str),
+                                            return_inverse=True)
+    codes = np.where(symbol, 0, 1 + 2 * format_of_cell.reshape(-1) + (statuts == SECRET))
     codes[statuts == NO_CELL] = -1
     categories = pd.Index([SECRET_SYMBOL, MISSING_SYMBOL, *numbers.tolist()], dtype=object)
     return Column(column, pd.Categorical.from_codes(shown, categories), codes,
-                  (DEFAULT, number_style(number_format), number_style(number_format, True)))
+                  (DEFAULT, *[style for f in formats
+                              for style in (number_style(str(f)), number_style(str(f), True))]))
 
 
 def band_column(column: int, bands: np.ndarray, statuts: np.ndarray,

@@ -1,8 +1,8 @@
 """The « Données » sheet of ``tableau-de-bord.xlsx``: the indicators in long form for pivot tables.
 
 One row per territory × indicator × type of SIAE × public, every code beside its label, the
-value as a number (empty when it is not published: the « Statut » column says why) — continued
-on « Données (2) »… past the spreadsheet's row limit.
+value as a number (empty when it is not published: the « Statut » column says why); also
+published as CSV, and only there past ``WORKBOOK_ROWS_MAX`` rows (``tableau_de_bord_csv``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from iae_etat.common.indicators import BY_CODE
 from iae_etat.common.vocabulary import LEVEL_LABELS, LEVELS
 from iae_etat.report.tableau_de_bord_cellules import (
     KINDS,
-    finish_table,
     format_of,
     french_rank,
     indicator_order,
@@ -22,11 +21,9 @@ from iae_etat.report.tableau_de_bord_cellules import (
     number_style,
     present_rows,
     public_label,
-    write_header,
-    write_title,
 )
-from iae_etat.report.xlsx_stream import MAX_ROWS, Column, StreamWorkbook, format_columns
-from iae_etat.tables.sheets import sheet_name
+from iae_etat.report.tableau_de_bord_csv import LongTable
+from iae_etat.report.xlsx_stream import Column
 
 TITLES = ["Niveau", "Code", "Territoire", "Type de SIAE", "Public", "Indicateur",
           "Code indicateur", "Unité", "Valeur", "Statut"]
@@ -39,9 +36,9 @@ def _labelled(values: pd.Series, label) -> pd.Categorical:
     return pd.Categorical(np.array([label(u) for u in uniques], dtype=object)[codes])
 
 
-def donnees_sheets(wb: StreamWorkbook, taken: set[str], rows: pd.DataFrame,
-                   absent: pd.MultiIndex, millesime: int, restreinte: bool) -> None:
-    """Write the long table of ``rows`` (one diffusion), split past ``MAX_ROWS``."""
+def donnees_table(rows: pd.DataFrame, absent: pd.MultiIndex, millesime: int,
+                  restreinte: bool) -> LongTable:
+    """The long table of ``rows`` (one diffusion)."""
     data = rows[present_rows(rows, absent)]
     order = {code: rank for rank, code in enumerate(indicator_order(data))}
     data = data.assign(
@@ -81,17 +78,8 @@ def donnees_sheets(wb: StreamWorkbook, taken: set[str], rows: pd.DataFrame,
                                                                   dtype=object)),
                style_codes, tuple(styles) or (number_style(format_of("")),)),
         Column(10, _labelled(data["statut"], lambda s: STATUTS.get(s, s)), text)]
-    formatted = format_columns(columns)
-    title = f"Données des indicateurs — millésime {millesime}"
-    subtitle = ("Une ligne par territoire, indicateur, type de SIAE et public, pour les "
-                "tableaux croisés dynamiques ; la valeur est vide quand elle n'est pas publiée "
-                "(colonne « Statut »).")
-    per_sheet = MAX_ROWS - 4
-    for first in range(0, max(len(data), 1), per_sheet):
-        ws = wb.sheet(sheet_name("Données", taken))
-        start = write_title(ws, title, subtitle)
-        write_header(ws, start, TITLES)
-        positions = np.arange(first, min(first + per_sheet, len(data)))
-        ws.write_columns(start + 1, formatted, positions)
-        finish_table(ws, start, TITLES, start + len(positions),
-                     [14, 12, 34, 12, 30, 44, 26, 18, 14, 18])
+    return LongTable(
+        "Données", f"Données des indicateurs — millésime {millesime}",
+        "Une ligne par territoire, indicateur, type de SIAE et public, pour les tableaux "
+        "croisés dynamiques ; la valeur est vide quand elle n'est pas publiée (colonne "
+        "« Statut »).", TITLES, columns, [14, 12, 34, 12, 30, 44, 26, 18, 14, 18])

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -29,6 +30,18 @@ def write_atomic(path: Path, writer) -> None:
 def write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically."""
     write_atomic(path, lambda tmp: tmp.write_bytes(data))
+
+
+def write_pieces(path: Path, pieces: Iterable[bytes]) -> None:
+    """Write the bytes of ``pieces`` one after the other to ``path`` atomically (a file too
+    large to hold in memory)."""
+
+    def writer(tmp: Path) -> None:
+        with tmp.open("wb") as out:
+            for piece in pieces:
+                out.write(piece)
+
+    write_atomic(path, writer)
 
 
 def write_text(path: Path, text: str) -> None:

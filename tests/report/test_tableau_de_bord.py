@@ -317,3 +317,86 @@ def test_fiches_print_on_one_landscape_page_and_tables_fit_the_width(tmp_path):
     communes = wb["Communes"]
     assert communes.page_setup.orientation == "landscape"
     assert (communes.page_setup.fitToWidth, communes.page_setup.fitToHeight) == (1, 0)
+
+
+def _with_csv(diffusion: str, evolution: pd.DataFrame | None = None) -> tuple[bytes, dict]:
+    written: dict[str, bytes] = {}
+    data = build_dashboard(_indicateurs(), _evolution() if evolution is None else evolution,
+                           _structures(), _territoires(), territoire="Drôme", millesime=2025,
+                           diffusion=diffusion,
+                           csv=lambda name, pieces: written.update({name: b"".join(pieces)}))
+    return data, written
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    import csv
+    import io
+
+    assert data.startswith("\ufeff".encode()) and b"\r\n" in data
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+
+
+@pytest.mark.parametrize("diffusion", ["publique", "restreinte"])
+def test_long_tables_are_published_as_csv_with_the_cells_of_their_sheet(tmp_path, diffusion):
+    """« Données », « Évolution » and « Communes » as CSV: the same rows as their sheet, numbers
+    with a decimal comma, « s » and empty values where the sheet has them, no formula."""
+    data, written = _with_csv(diffusion)
+    assert sorted(written) == ["tableau-de-bord-communes.csv", "tableau-de-bord-donnees.csv",
+                               "tableau-de-bord-evolution.csv"]
+    path = tmp_path / "tdb.xlsx"
+    path.write_bytes(data)
+    for sheet, name in (("Données", "tableau-de-bord-donnees.csv"),
+                        ("Communes", "tableau-de-bord-communes.csv")):
+        table = _csv_rows(written[name])
+        cells = _sheet(path, sheet)[3:]
+        assert table[0] == cells[0]
+        assert len(table) == len(cells)
+        for line, row in zip(table[1:], cells[1:], strict=True):
+            expected = ["" if v == "" else str(v).replace(".", ",").removesuffix(",0")
+                        if isinstance(v, float) else str(v) for v in row]
+            assert [v.removeprefix("'") for v in line] == expected
+    communes = _csv_rows(written["tableau-de-bord-communes.csv"])
+    salaries = communes[0].index("Salariés en insertion sur l'année (personnes)")
+    ensemble = {r[0]: r[salaries] for r in communes[1:] if r[2] == "Ensemble"}
+    assert ensemble == {"26001": "s" if diffusion == "publique" else "7", "26002": "7"}
+    # the commune named as a formula stays text: quoted (it holds « ; » and « " ») and protected
+    assert f'"\'{INJECTION.replace(chr(34), 2 * chr(34))}"'.encode() in \
+        written["tableau-de-bord-communes.csv"]
+    assert _csv_rows(written["tableau-de-bord-evolution.csv"]) == [[
+        "Niveau", "Code", "Territoire", "Indicateur", "Type de SIAE", "Public",
+        "Millésime de référence", "Valeur de référence", "Valeur 2025", "Écart",
+        "Évolution (%)", "Rupture de série"]]
+
+
+def test_a_table_too_long_for_a_workbook_is_in_its_csv_only(tmp_path, monkeypatch):
+    from iae_etat.report import tableau_de_bord
+
+    monkeypatch.setattr(tableau_de_bord, "WORKBOOK_ROWS_MAX", 2)
+    data, written = _with_csv("publique")
+    path = tmp_path / "tdb.xlsx"
+    path.write_bytes(data)
+    donnees = _sheet(path, "Données")
+    assert len([r for r in donnees if any(v != "" for v in r)]) == 3  # title, subtitle, where
+    assert "« tableau-de-bord-donnees.csv »" in donnees[3][0]
+    assert "lignes, trop pour un classeur" in donnees[3][0]
+    assert len(_csv_rows(written["tableau-de-bord-donnees.csv"])) > 3  # every row is there
+    assert _sheet(path, "EPCI")[3][0] == "Code"  # a short table stays in the workbook
+
+
+def test_evolution_csv_holds_what_the_sheet_shows(tmp_path):
+    evolution = pd.DataFrame({
+        "niveau": ["epci", "epci"], "code": ["200000001", "200000001"],
+        "libelle": ["@CC du Test"] * 2, "indicateur": ["salaries_annee", "nb_siae"],
+        "unite": ["personnes", "structures"], "type_siae": ["ensemble"] * 2,
+        "public": ["ensemble"] * 2, "millesime_reference": [2024] * 2,
+        "valeur_reference": pd.array([None, 2.0], dtype="Float64"),
+        "valeur": pd.array([None, 1.0], dtype="Float64"),
+        "ecart": pd.array([None, -1.0], dtype="Float64"),
+        "ecart_pct": pd.array([None, -50.0], dtype="Float64"),
+        "statut": ["s", "publie"], "diffusion": ["publique"] * 2,
+        "rupture": ["", "nouvelle; série"]})
+    _, written = _with_csv("publique", evolution)
+    rows = _csv_rows(written["tableau-de-bord-evolution.csv"])[1:]
+    assert rows[0][:3] == ["EPCI", "200000001", "'@CC du Test"]
+    assert rows[0][6:] == ["2024", "2", "1", "-1", "-50", "nouvelle; série"]
+    assert rows[1][6:] == ["2024", "s", "s", "s", "s", ""]

@@ -1,0 +1,98 @@
+"""The dashboard's long tables as CSV beside the workbook (pure).
+
+« Données », « Évolution » and « Communes » are always also published as
+``tableau-de-bord-<table>.csv``: the same columns and cells as their sheet (``;``, decimal
+comma, UTF-8 with BOM, CRLF, no cell a spreadsheet could run), for R, Python, a database or a
+spreadsheet's import. A table of more than ``WORKBOOK_ROWS_MAX`` rows is published in its CSV
+only, and its sheet says so: a workbook of millions of rows (a national scope) is neither opened
+nor pivoted, and costs gigabytes to write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from iae_etat.report.xlsx_stream import DEFAULT, Column, Sheet
+from iae_etat.tables.formats import decimal_text, nombre
+from iae_etat.tables.xlsx import protect_csv_text
+
+WORKBOOK_ROWS_MAX = 200_000
+CSV_NAMES = {"Données": "tableau-de-bord-donnees.csv",
+             "Évolution": "tableau-de-bord-evolution.csv",
+             "Communes": "tableau-de-bord-communes.csv"}
+# What receives a CSV: its file name and its bytes, in pieces (``publication`` writes the file).
+CsvSink = Callable[[str, Iterable[bytes]], None]
+
+
+@dataclass(frozen=True)
+class LongTable:
+    """A table of the dashboard with its sheet's name, title, subtitle, column titles, cells
+    (one ``Column`` per title, in order) and column widths."""
+
+    sheet: str
+    title: str
+    subtitle: str
+    titles: list[str]
+    columns: list[Column]
+    widths: list[int]
+    empty: str = ""  # what the sheet says instead of an empty table
+
+    @property
+    def rows(self) -> int:
+        return len(self.columns[0].codes) if self.columns else 0
+
+
+def csv_field(value: object) -> str:
+    """One CSV cell: a number with a decimal comma, « oui »/« non », text protected and quoted
+    when it holds the separator, a quote or a line break; nothing for a missing value."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "oui" if value else "non"
+    if isinstance(value, int | float | np.integer | np.floating):
+        return decimal_text(float(value))
+    text = str(protect_csv_text(str(value)))
+    if any(c in text for c in ';"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _cells(column: Column) -> tuple[np.ndarray, np.ndarray]:
+    """(text of each distinct value, then "" for no cell; the index of each row's text)."""
+    values = column.values if isinstance(column.values, pd.Categorical) \
+        else np.asarray(column.values, dtype=object)
+    inverse, uniques = pd.factorize(values, use_na_sentinel=False)
+    texts = np.array([csv_field(u) for u in uniques] + [""], dtype=object)
+    index = np.where(np.asarray(column.codes) >= 0, inverse, len(uniques))
+    return texts, index
+
+
+def csv_pieces(titles: list[str], columns: list[Column],
+               rows_per_piece: int = 50_000) -> Iterator[bytes]:
+    """The CSV of ``columns`` under ``titles``, in pieces of ``rows_per_piece`` rows (a column
+    absent from ``columns`` is empty)."""
+    yield ("\ufeff" + ";".join(csv_field(t) for t in titles) + "\r\n").encode("utf-8")
+    by_index = {column.index: _cells(column) for column in columns}
+    count = len(columns[0].codes) if columns else 0
+    blank = (np.array([""], dtype=object), None)
+    layout = [by_index.get(i, blank) for i in range(1, len(titles) + 1)]
+    for first in range(0, count, rows_per_piece):
+        last = min(first + rows_per_piece, count)
+        parts = [texts[index[first:last]] if index is not None
+                 else np.full(last - first, "", dtype=object) for texts, index in layout]
+        yield "".join(";".join(line) + "\r\n" for line in zip(*parts, strict=True)
+                      ).encode("utf-8")
+
+
+def elsewhere(ws: Sheet, start: int, rows: int, sheet: str) -> None:
+    """The sheet of a table published in its CSV only: where it is, and why."""
+    ws.write(start, [(1, f"Ce tableau compte {nombre(rows)} lignes, trop pour un classeur : il "
+                        f"est publié à côté, dans « {CSV_NAMES[sheet]} » (mêmes colonnes ; "
+                        "séparateur « ; », virgule décimale, UTF-8), à ouvrir dans un tableur "
+                        "par l'import de données, ou avec R, Python ou une base de données.",
+                      DEFAULT)])
+    ws.widths = {1: 120}
