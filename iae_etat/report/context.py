@@ -38,7 +38,7 @@ def by_departement(indicateurs: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The published all-publics rows of each département, split once (large scopes)."""
     rows = published(indicateurs)
     rows = rows[(rows["niveau"] == "departement") & (rows["public"] == ENSEMBLE)]
-    return {str(code): group for code, group in rows.groupby("code", sort=True)}
+    return {str(code): group for code, group in rows.groupby("code", sort=True, observed=True)}
 
 
 def key_figures(rows: pd.DataFrame) -> list[dict]:
@@ -239,7 +239,7 @@ def zones_blanches(couverture: pd.DataFrame, niveau: str = "commune") -> list[di
     rows = couverture[(couverture["diffusion"] == "publique") & (couverture["niveau"] == niveau)
                       & couverture["zone_blanche"]]
     rows = rows.sort_values(["besoin", "rang_zone_blanche", "code"]) \
-        .groupby("besoin").head(ZONES_BLANCHES_SHOWN)
+        .groupby("besoin", observed=True).head(ZONES_BLANCHES_SHOWN)
     return [{"rang": int(r.rang_zone_blanche), "code": r.code, "libelle": r.libelle,
              "besoin": r.libelle_besoin, "valeur": nombre(r.valeur_besoin)}
             for r in rows.itertuples(index=False)]

@@ -150,7 +150,7 @@ def sections(projet: Projet, indicateurs: pd.DataFrame, structures: pd.DataFrame
     departement_of = dict(zip(territoires["code_commune"], territoires["code_departement"],
                               strict=True))
     # split once: a national scope has a hundred départements
-    by_code = {code: group for code, group in rows.groupby("code", sort=False)}
+    by_code = {code: group for code, group in rows.groupby("code", sort=False, observed=True)}
     secteurs = answered_secteurs(structures, reponses, departement_of)
     secteurs_by_code = {} if secteurs is None else {
         code: group for code, group in secteurs.groupby("code_departement", sort=False)}

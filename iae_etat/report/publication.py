@@ -61,7 +61,7 @@ def write_annexe4(projet: Projet, millesime: int, indicateurs, reports_dir: Path
     regions = referentiel.regions().set_index("code_region")["nom_region"]
     # Split once: a national project has a hundred départements and millions of rows.
     rows = indicateurs[indicateurs["niveau"] == "departement"]
-    by_code = {code: group for code, group in rows.groupby("code")}
+    by_code = {code: group for code, group in rows.groupby("code", observed=True)}
     written = []
     for code in projet.departements:
         region = str(departements.at[code, "code_region"])

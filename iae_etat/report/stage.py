@@ -118,7 +118,8 @@ def render_documents(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
     rows = context.by_departement(indicateurs)
     # the département rows, split once: a national scope has millions of rows
     departement_rows = indicateurs[indicateurs["niveau"] == "departement"]
-    departement_rows = {code: group for code, group in departement_rows.groupby("code")}
+    departement_rows = {code: group for code, group
+                        in departement_rows.groupby("code", observed=True)}
     evolutions = context.by_departement(evolution)
     geographie = territoires if niveaux is None else niveaux
     # the tables each département's key messages are drawn from, split once

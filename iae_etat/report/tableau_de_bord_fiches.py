@@ -71,7 +71,7 @@ def fiche_sheets(wb: StreamWorkbook, taken: set[str], rows: pd.DataFrame, covera
     departement_of = dict(zip(members["code_epci"], members["code_departement"], strict=True))
     names = dict(zip(members["code_epci"], members["nom_epci"], strict=True))
     epci = decode(rows[(rows["niveau"] == "epci") & (rows["public"] == ENSEMBLE)])
-    by_epci = {code: group for code, group in epci.groupby("code", sort=False)}
+    by_epci = {code: group for code, group in epci.groupby("code", sort=False, observed=True)}
     departements = rows[(rows["niveau"] == "departement") & (rows["type_siae"] == ENSEMBLE)
                         & (rows["public"] == ENSEMBLE)]
     dep = {(c, i): (v, s) for c, i, v, s in zip(
@@ -85,7 +85,7 @@ def fiche_sheets(wb: StreamWorkbook, taken: set[str], rows: pd.DataFrame, covera
     ordered = keys.assign(_epci=keys["code"].map(epci_of), _tri=french_rank(keys["libelle"])) \
         .sort_values(["_tri", "code"])
     communes_by_epci = {code: ordered.index.to_numpy()[positions] for code, positions
-                        in ordered.groupby("_epci", sort=False).indices.items()}
+                        in ordered.groupby("_epci", sort=False, observed=True).indices.items()}
     text = np.zeros(len(keys), dtype=np.int64)
     commune_table = format_columns([
         Column(1, keys["libelle"].to_numpy(object), text),
