@@ -32,8 +32,9 @@ def fiches(indicateurs: pd.DataFrame, couverture: pd.DataFrame, ecarts: pd.DataF
            departement_of: dict[str, str]) -> list[dict]:
     """A fiche per EPCI of the published rows; ``departement_of`` maps an EPCI code to the code
     of the département it is compared with."""
-    rows = indicateurs[indicateurs["diffusion"] == "publique"]
-    rows = rows.assign(code=rows["code"].astype(str))
+    rows = indicateurs[(indicateurs["diffusion"] == "publique")
+                       & indicateurs["niveau"].isin([NIVEAU, "departement"])]
+    rows = rows.assign(code=rows["code"].astype(str))  # the EPCI and départements only
     epci = {code: group for code, group in rows[rows["niveau"] == NIVEAU].groupby("code")}
     deps = {code: _cells(group) for code, group in
             rows[rows["niveau"] == "departement"].groupby("code")}

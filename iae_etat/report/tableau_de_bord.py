@@ -202,9 +202,8 @@ def _level_table(level: str, rows: pd.DataFrame, coverage: pd.DataFrame, absent:
     for need in needs:
         titles += [f"Indice de couverture ({SHORT_NEEDS.get(need, need)})",
                    f"Couverture ({SHORT_NEEDS.get(need, need)})"]
+    rows = rows[present_rows(rows, absent)]  # before widening: a row per cell is smaller
     keys, values, statuts = wide_table(rows, ["niveau", "code", "type_siae", "public"], indicators)
-    keep = present_rows(keys, absent)
-    keys, values, statuts = keys[keep].reset_index(drop=True), values[keep], statuts[keep]
     order = keys.assign(_kind=keys["type_siae"].map(KINDS.index),
                         _public=keys["public"] != ENSEMBLE,  # all publics first, then each
                         _tri=french_rank(keys["libelle"]))
