@@ -204,8 +204,13 @@ def by_departement(table: pd.DataFrame, niveaux: pd.DataFrame) -> dict[str, pd.D
                          "code": table["code"].astype(str).to_numpy(),
                          "_row": np.arange(len(table))})
     rows = keys.merge(pairs, on=["niveau", "code"]).sort_values(["_departement", "_row"])
-    return {code: table.iloc[group["_row"].to_numpy()]
-            for code, group in rows.groupby("_departement", sort=True)}
+    # one take, then a contiguous slice per département (no copy: Arrow text columns copy
+    # whole on each take, gigabytes over a hundred départements)
+    ordered = table.iloc[rows["_row"].to_numpy()]
+    codes = rows["_departement"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else []
+    ends = [*starts[1:], len(codes)]
+    return {str(codes[a]): ordered.iloc[a:b] for a, b in zip(starts, ends, strict=True)}
 
 
 def messages_cles(indicateurs: pd.DataFrame, couverture_table: pd.DataFrame,
