@@ -209,7 +209,7 @@ def by_departement(table: pd.DataFrame, niveaux: pd.DataFrame) -> dict[str, pd.D
     ordered = table.iloc[rows["_row"].to_numpy()]
     codes = rows["_departement"].to_numpy()
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else []
-    ends = [*starts[1:], len(codes)]
+    ends = [*starts[1:], len(codes)] if len(codes) else []
     return {str(codes[a]): ordered.iloc[a:b] for a, b in zip(starts, ends, strict=True)}
 
 

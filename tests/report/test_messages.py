@@ -187,3 +187,9 @@ def test_each_departement_speaks_of_its_own_epci_and_communes():
     assert "le mieux couvert est CC B" in _plain(messages.couverture(scoped["07"])["texte"])
     assert not messages.zones_blanches(scoped["26"])["disponible"]
     assert "Lieu" in messages.zones_blanches(scoped["07"])["texte"]
+
+
+def test_no_row_about_any_departement_gives_no_split():
+    niveaux = pd.DataFrame({"code_commune": ["26001"], "code_epci": ["A"],
+                            "code_departement": ["26"]})
+    assert messages.by_departement(_couv([]), niveaux) == {}
