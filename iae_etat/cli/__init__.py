@@ -6,7 +6,6 @@ answers at once.
 
 from __future__ import annotations
 
-import os
 import sys
 
 import typer
@@ -75,10 +74,6 @@ def hoist_global_options(args: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     """Run the command line and exit with the documented code."""
 
-    # Arrow buffers from the C library's allocator, as numpy's: memory a stage frees goes back
-    # to the system or to the next stage (Arrow's own pool keeps it; a national build would
-    # hold hundreds of megabytes more). Set before pyarrow is imported; a user's choice wins.
-    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     args = hoist_global_options(sys.argv[1:] if argv is None else argv) or ["--help"]
     debug = "--debug" in args
     failure: dict = {}

@@ -255,8 +255,11 @@ def release_memory() -> None:
     fragmented: the next stage of a national build would otherwise add its peak to them)."""
     import ctypes
     import gc
+    import sys
 
     gc.collect()
+    if "pyarrow" in sys.modules:  # Arrow's own pool (jemalloc) keeps freed pages a while
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
     try:
         ctypes.CDLL(None).malloc_trim(0)  # the C library the interpreter is linked with
     except (OSError, AttributeError):
