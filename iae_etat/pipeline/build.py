@@ -7,6 +7,7 @@ previous ``data/processed/<millésime>/`` and ``reports/<millésime>/`` untouche
 
 from __future__ import annotations
 
+import os
 import json
 import shutil
 import time
@@ -151,6 +152,7 @@ def _execute(projet: Projet, millesime: int, plan: dict[str, str], state: dict,
              on_stage: Callable[[str], None] | None, pdf: bool = False) -> None:
     from iae_etat.tables.catalogue import Catalogue
 
+    use_arrow_pool()
     processed, reports = projet.processed_dir(millesime), projet.reports_dir(millesime)
     stage_processed = staging_dir(processed)
     stage_reports = staging_dir(reports) \
@@ -248,6 +250,19 @@ def _add_to_summary(summary: Summary, outcome: Outcome, projet: Projet, reports:
         setattr(summary, key, value)
     summary.messages += outcome.messages
     summary.sorties += [(reports / name).relative_to(projet.dir).as_posix() for name in written]
+
+
+def use_arrow_pool() -> None:
+    """Arrow on jemalloc where its wheel has it (a national report peaked at 1,2 Gio, against
+    1,5 with mimalloc and 1,7 with the C allocator); a user's ARROW_DEFAULT_MEMORY_POOL wins."""
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    import pyarrow as pa
+
+    try:
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+    except NotImplementedError:
+        pass  # a wheel without jemalloc: its default pool
 
 
 def release_memory() -> None:
