@@ -7,8 +7,8 @@ previous ``data/processed/<millésime>/`` and ``reports/<millésime>/`` untouche
 
 from __future__ import annotations
 
-import os
 import json
+import os
 import shutil
 import time
 from collections import Counter
