@@ -35,6 +35,7 @@ from iae_etat.report.tableau_de_bord_cellules import (
     indicator_label,
     indicator_order,
     kind_label,
+    labelled,
     number_style,
     present_rows,
     public_label,
@@ -265,17 +266,13 @@ def _evolution_table(evolution: pd.DataFrame, absent: pd.MultiIndex, millesime: 
     def numbers(column: str) -> np.ndarray:
         return data[column].to_numpy(dtype=float, na_value=np.nan)
 
-    def labelled(column: str, label) -> pd.Categorical:
-        codes, uniques = pd.factorize(data[column].astype(object).fillna(""))
-        return pd.Categorical(np.array([label(u) for u in uniques], dtype=object)[codes])
-
     columns = [
-        Column(1, labelled("niveau", lambda n: LEVEL_LABELS.get(n, n)), text),
+        Column(1, labelled(data["niveau"], lambda n: LEVEL_LABELS.get(n, n)), text),
         Column(2, pd.Categorical(data["code"].astype(object)), text),
         Column(3, pd.Categorical(data["libelle"].astype(object)), text),
-        Column(4, labelled("indicateur", indicator_label), text),
-        Column(5, labelled("type_siae", kind_label), text),
-        Column(6, labelled("public", public_label), text),
+        Column(4, labelled(data["indicateur"], indicator_label), text),
+        Column(5, labelled(data["type_siae"], kind_label), text),
+        Column(6, labelled(data["public"], public_label), text),
         Column(7, data["millesime_reference"].astype(int).to_numpy(dtype=object), text,
                (number_style(NUMBER_FORMATS["annee"]),)),
         value_column(8, numbers("valeur_reference"), statuts, restreinte,

@@ -60,6 +60,12 @@ def french_rank(values) -> np.ndarray:
     return rank[codes]
 
 
+def labelled(values: pd.Series, label) -> pd.Categorical:
+    """The column as a Categorical of labels (``label`` applied once per distinct value)."""
+    codes, uniques = pd.factorize(values.astype(object).fillna(""))
+    return pd.Categorical(np.array([label(u) for u in uniques], dtype=object)[codes])
+
+
 def public_label(public: str) -> str:
     """« Ensemble » or the public's name (never its code)."""
     return "Ensemble" if public == ENSEMBLE else PUBLIC_LABELS.get(public, public)

@@ -18,6 +18,7 @@ from iae_etat.report.tableau_de_bord_cellules import (
     french_rank,
     indicator_order,
     kind_label,
+    labelled,
     number_style,
     present_rows,
     public_label,
@@ -28,12 +29,6 @@ from iae_etat.report.xlsx_stream import Column
 TITLES = ["Niveau", "Code", "Territoire", "Type de SIAE", "Public", "Indicateur",
           "Code indicateur", "Unité", "Valeur", "Statut"]
 STATUTS = {"publie": "publié", "s": "secret statistique", "nd": "non disponible"}
-
-
-def _labelled(values: pd.Series, label) -> pd.Categorical:
-    """The column as a Categorical of labels (``label`` applied once per distinct value)."""
-    codes, uniques = pd.factorize(values.astype(object).fillna(""))
-    return pd.Categorical(np.array([label(u) for u in uniques], dtype=object)[codes])
 
 
 def donnees_table(rows: pd.DataFrame, absent: pd.MultiIndex, millesime: int,
@@ -65,19 +60,19 @@ def donnees_table(rows: pd.DataFrame, absent: pd.MultiIndex, millesime: int,
     style_codes[~shown] = -1
     text = np.zeros(len(data), dtype=np.int64)
     columns = [
-        Column(1, _labelled(data["niveau"], lambda n: LEVEL_LABELS.get(n, n)), text),
+        Column(1, labelled(data["niveau"], lambda n: LEVEL_LABELS.get(n, n)), text),
         Column(2, pd.Categorical(data["code"].astype(object)), text),
         Column(3, pd.Categorical(data["libelle"].astype(object)), text),
-        Column(4, _labelled(data["type_siae"], kind_label), text),
-        Column(5, _labelled(data["public"], public_label), text),
-        Column(6, _labelled(data["indicateur"],
+        Column(4, labelled(data["type_siae"], kind_label), text),
+        Column(5, labelled(data["public"], public_label), text),
+        Column(6, labelled(data["indicateur"],
                             lambda i: BY_CODE[i].libelle if i in BY_CODE else i), text),
         Column(7, pd.Categorical(data["indicateur"].astype(object)), text),
         Column(8, pd.Categorical(unites.to_numpy(dtype=object)), text),
         Column(9, pd.Categorical.from_codes(number_codes, pd.Index(numbers.tolist() or [0.0],
                                                                   dtype=object)),
                style_codes, tuple(styles) or (number_style(format_of("")),)),
-        Column(10, _labelled(data["statut"], lambda s: STATUTS.get(s, s)), text)]
+        Column(10, labelled(data["statut"], lambda s: STATUTS.get(s, s)), text)]
     return LongTable(
         "Données", f"Données des indicateurs — millésime {millesime}",
         "Une ligne par territoire, indicateur, type de SIAE et public, pour les tableaux "
