@@ -134,16 +134,16 @@ def _readme(ws: Sheet, territoire: str, millesime: int, diffusion: str, notice: 
               "croisés dynamiques ;",
               "– « Fiche … » : la fiche de chaque EPCI (indicateurs par type de SIAE, comparaison "
               "avec le département, couverture des besoins, communes) ;",
-              "– « Évolution » : chaque indicateur comparé aux millésimes précédents du projet.",
-              "",
+              "– « Évolution » : chaque indicateur comparé aux millésimes précédents du projet."]
+    if diffusion == "restreinte":
+        lines.append("– « Structures » : les chiffres déclarés par chaque SIAE.")
+    lines += ["",
               "« Données », « Évolution » et « Communes » sont aussi publiés en CSV à côté de ce "
               "classeur (tableau-de-bord-donnees.csv, tableau-de-bord-evolution.csv, "
               "tableau-de-bord-communes.csv : séparateur « ; », virgule décimale, UTF-8). Au-delà "
               f"de {nombre(WORKBOOK_ROWS_MAX)} lignes, ils ne sont publiés qu'en CSV : un "
               "classeur de plusieurs millions de lignes ne s'ouvre pas dans un tableur.",
               ""]
-    if diffusion == "restreinte":
-        lines.insert(-1, "– « Structures » : les chiffres déclarés par chaque SIAE.")
     lines += ["Symboles : « s » secret statistique ; « nd » donnée non disponible.", ""]
     cells = [[(1, line, BIG_TITLE if row == 1 else DEFAULT)]
              for row, line in enumerate(lines, start=1)]
@@ -260,6 +260,8 @@ def _evolution_table(evolution: pd.DataFrame, absent: pd.MultiIndex, millesime: 
     indicateurs = data["indicateur"].astype(object)
     unites = np.where(indicateurs.isin(list(BY_CODE)), indicateurs.map(unite_of),
                       data["unite"].astype(object).fillna("")).astype(str)
+    formats = np.array([format_of(u) for u in unites], dtype=object)
+    gap_formats = np.array([format_of(RATE_GAP.get(u, u)) for u in unites], dtype=object)
     statuts = statut_codes(data["statut"].astype(object).fillna("publie"))
     text = np.zeros(len(data), dtype=np.int64)
 
@@ -275,12 +277,9 @@ def _evolution_table(evolution: pd.DataFrame, absent: pd.MultiIndex, millesime: 
         Column(6, labelled(data["public"], public_label), text),
         Column(7, data["millesime_reference"].astype(int).to_numpy(dtype=object), text,
                (number_style(NUMBER_FORMATS["annee"]),)),
-        value_column(8, numbers("valeur_reference"), statuts, restreinte,
-                     np.array([format_of(u) for u in unites], dtype=object)),
-        value_column(9, numbers("valeur"), statuts, restreinte,
-                     np.array([format_of(u) for u in unites], dtype=object)),
-        value_column(10, numbers("ecart"), statuts, restreinte,
-                     np.array([format_of(RATE_GAP.get(u, u)) for u in unites], dtype=object)),
+        value_column(8, numbers("valeur_reference"), statuts, restreinte, formats),
+        value_column(9, numbers("valeur"), statuts, restreinte, formats),
+        value_column(10, numbers("ecart"), statuts, restreinte, gap_formats),
         value_column(11, numbers("ecart_pct"), statuts, restreinte, format_of("%")),
         Column(12, pd.Categorical(data["rupture"].astype(object).fillna("")), text)]
     titles = [*EVOLUTION_TITLES[:8], f"Valeur {millesime}", *EVOLUTION_TITLES[9:]]
