@@ -207,10 +207,10 @@ def by_departement(table: pd.DataFrame, niveaux: pd.DataFrame) -> dict[str, pd.D
     # one take, then a contiguous slice per département (no copy: Arrow text columns copy
     # whole on each take, gigabytes over a hundred départements)
     ordered = table.iloc[rows["_row"].to_numpy()]
-    codes = rows["_departement"].to_numpy()
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else []
-    ends = [*starts[1:], len(codes)] if len(codes) else []
-    return {str(codes[a]): ordered.iloc[a:b] for a, b in zip(starts, ends, strict=True)}
+    names, starts = np.unique(rows["_departement"].to_numpy(), return_index=True)
+    bounds = [*starts.tolist(), len(rows)]
+    return {str(name): ordered.iloc[a:b]
+            for name, a, b in zip(names, bounds[:-1], bounds[1:], strict=True)}
 
 
 def messages_cles(indicateurs: pd.DataFrame, couverture_table: pd.DataFrame,

@@ -123,10 +123,9 @@ def render_documents(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
     evolutions = context.by_departement(evolution)
     geographie = territoires if niveaux is None else niveaux
     # the tables each département's key messages are drawn from, split once
-    about = [messages.by_departement(table, geographie) for table in (
-        indicateurs[indicateurs["niveau"] == "departement"], couverture, ecarts,
-        evolution[evolution["niveau"] == "departement"])]
-    empty = [indicateurs.iloc[:0], couverture.iloc[:0], ecarts.iloc[:0], evolution.iloc[:0]]
+    drawn_from = (indicateurs[indicateurs["niveau"] == "departement"], couverture, ecarts,
+                  evolution[evolution["niveau"] == "departement"])
+    about = [messages.by_departement(table, geographie) for table in drawn_from]
     for code in projet.departements:
         libelle = libelles[code]
         par_type = context.by_type(rows.get(code, indicateurs.iloc[:0]))
@@ -148,8 +147,8 @@ def render_documents(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                              "rapprochement": context.reconciliation(
                                  rows.get(code, indicateurs.iloc[:0])),
                              "messages": messages.messages_cles(
-                                 *(part.get(code, none) for part, none in zip(
-                                     about, empty, strict=True)), code, libelle, millesime),
+                                 *(part.get(code, table.iloc[:0]) for part, table in zip(
+                                     about, drawn_from, strict=True)), code, libelle, millesime),
                              "publics": context.publics_table(
                                  departement_rows.get(code, indicateurs.iloc[:0]), code)})
     with_siae = structures.dropna(subset=["code_commune"])["code_commune"].value_counts()
