@@ -56,15 +56,16 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
     """Extend ``secret`` (over the rows of ``data``) until the audit passes.
 
     ``audited`` marks the rows in the linear model (additive counts and amounts with a value),
-    ``primary`` the primary secret, ``effectifs`` the counts of people; ``close(secret)``
-    returns ``secret`` closed over the hierarchies' equations. With ``drive`` False the audit
+    ``primary`` the primary secret, ``effectifs`` the counts of people; ``close(secret, new)``
+    returns ``secret`` closed over the hierarchies' equations (``new``: the rows hidden since
+    a closed pattern, None the first time). With ``drive`` False the audit
     only reports (the suppression is the hierarchies' alone).
     """
     rows = np.flatnonzero(audited)
     cells = data.iloc[rows].reset_index(drop=True)
     blocks = modele.blocks(cells, territoires, sommes, presence)
     values = cells["valeur"].to_numpy(dtype=float, na_value=np.nan)
-    hidden = np.array(close(secret.copy()), dtype=bool)
+    hidden = np.array(close(secret.copy(), None), dtype=bool)
     verdicts: dict[int, audit.Resultat] = {}  # by cell
     dirty = set(range(len(blocks)))
     todo = None  # the cells to audit: all of them first
@@ -89,7 +90,7 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
         rounds += 1
         before = hidden.copy()
         hidden[rows[chosen]] = True
-        hidden = np.array(close(hidden), dtype=bool)
+        hidden = np.array(close(hidden, rows[chosen]), dtype=bool)
         changed = np.flatnonzero((hidden != before)[rows])
         dirty = {n for n, block in enumerate(blocks)
                  if np.isin(block.cells, changed, assume_unique=True).any()}

@@ -90,10 +90,8 @@ def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
         result = coordinate(
             data, secret.to_numpy(dtype=bool), secret.to_numpy(dtype=bool),
             (additive & value.notna()).to_numpy(), counts.to_numpy(), territoires,
-            lambda hidden, frame=data: secondary(frame, pd.Series(hidden, index=frame.index),
-                                                 eqs, need).to_numpy()
-            if hidden.any() else hidden,
-            sommes, protection, presence(data), drive=coordination, log=_LOG)
+            Hierarchies(data, eqs, need).close, sommes, protection, presence(data),
+            drive=coordination, log=_LOG)
         secret = pd.Series(result.secret, index=data.index)
         if rapport is not None:
             rapport["audit"] = result.summary()
@@ -234,75 +232,129 @@ def _equation_rows(number: int, rows: np.ndarray, total_rows: np.ndarray,
 
 def secondary(data: pd.DataFrame, secret: pd.Series, eqs: pd.DataFrame,
               need: np.ndarray | None = None) -> pd.Series:
-    """Extend ``secret`` (aligned on ``data``) until no equation has exactly one secret cell.
+    """Extend ``secret`` (aligned on ``data``) until no equation has exactly one secret cell
+    (``Hierarchies.close``)."""
+    closed = Hierarchies(data, eqs, need).close(secret.to_numpy(dtype=bool))
+    return pd.Series(closed, index=secret.index)
 
-    Each round hides, in every equation left with a single secret cell, its smallest non-zero
-    open part, else its total. ``need`` (aligned on ``data``, zero where none) is the width a
-    primary cell's protection interval asks for: its partner is then the smallest part at
-    least that large, else the total (the protection is sought one level up), else the
-    largest part; and where the other hidden parts of its equation cannot make up that width,
-    one more is hidden (``_short_of_protection``). Equations are integer codes and membership
-    arrays, so that a national table (millions of equation rows) takes a few vectorised passes
-    per round.
+
+class Hierarchies:
+    """The additive equations of a table, prepared once to close many secret patterns.
+
+    Closing hides, in every equation left with a single secret cell, its smallest non-zero open
+    part, else its total. ``need`` (aligned on ``data``, zero where none) is the width a primary
+    cell's protection interval asks for: its partner is then the smallest part at least that
+    large, else the total (the protection is sought one level up), else the largest part; and
+    where the other hidden parts of its equation cannot make up that width, one more is hidden
+    (``_short_of_protection``). Equations are integer codes and membership arrays; each pass
+    looks only at the equations whose members changed, so that a national table (millions of
+    equation rows) closes in a few passes, and closing again after a few more cells are hidden
+    costs what those cells touch.
     """
-    values = data["valeur"].to_numpy(dtype=float, na_value=np.nan)
-    position = data.index.get_indexer(eqs["row"])
-    known = ~np.isnan(values[position])
-    position = position[known]
-    equation = pd.factorize(eqs["equation"].to_numpy()[known])[0]
-    total = eqs["total"].to_numpy(dtype=bool)[known]
-    cell_value = values[position]
-    cell_need = np.zeros(len(values)) if need is None else np.nan_to_num(need)
-    hidden = secret.to_numpy(dtype=bool).copy()
-    count = int(equation.max()) + 1 if len(equation) else 0
-    while True:
+
+    def __init__(self, data: pd.DataFrame, eqs: pd.DataFrame,
+                 need: np.ndarray | None = None) -> None:
+        values = data["valeur"].to_numpy(dtype=float, na_value=np.nan)
+        position = data.index.get_indexer(eqs["row"])
+        known = ~np.isnan(values[position])
+        equation = pd.factorize(eqs["equation"].to_numpy()[known])[0]
+        by_equation = np.argsort(equation, kind="stable")
+        # the members, grouped by equation: those of equation e are start[e]:start[e + 1]
+        self.equation = equation[by_equation]
+        self.position = position[known][by_equation]
+        self.total = eqs["total"].to_numpy(dtype=bool)[known][by_equation]
+        self.value = values[self.position]
+        cell_need = np.zeros(len(values)) if need is None else np.nan_to_num(need)
+        self.need = cell_need[self.position]
+        self.count = int(self.equation.max()) + 1 if len(self.equation) else 0
+        self.start = np.searchsorted(self.equation, np.arange(self.count + 1))
+        self.with_need = need is not None
+        # the equations of each cell: those of row r are of_cell[cell_start[r]:cell_start[r + 1]]
+        by_cell = np.argsort(self.position, kind="stable")
+        self.of_cell = self.equation[by_cell]
+        self.cell_start = np.searchsorted(self.position[by_cell], np.arange(len(values) + 1))
+
+    def close(self, hidden: np.ndarray, new: np.ndarray | None = None) -> np.ndarray:
+        """``hidden`` (a boolean over the rows) closed; with ``new`` (rows hidden since a
+        closed pattern) only the equations those rows enter are looked at first."""
+        hidden = np.array(hidden, dtype=bool)
+        touched = np.arange(self.count) if new is None else self._equations_of(new)
+        unchecked = np.zeros(self.count, dtype=bool)  # changed since the protection check
+        unchecked[touched] = True
+        while True:
+            added = self._lone(hidden, touched)
+            if not len(added) and self.with_need:
+                touched = np.flatnonzero(unchecked)
+                unchecked[:] = False
+                added = self._short_of_protection(hidden, touched)
+            if not len(added):
+                return hidden  # no lone secret left (or only zero parts open)
+            hidden[added] = True
+            touched = self._equations_of(added)
+            unchecked[touched] = True
+
+    def _equations_of(self, rows: np.ndarray) -> np.ndarray:
+        return np.unique(self.of_cell[_ranges(self.cell_start, np.asarray(rows))])
+
+    def _lone(self, hidden: np.ndarray, touched: np.ndarray) -> np.ndarray:
+        """The rows to hide in the ``touched`` equations left with a single secret cell."""
+        members, equation, count = self._members(touched)
+        position, total, value = (a[members] for a in (self.position, self.total, self.value))
         member = hidden[position]
         lone = np.bincount(equation, weights=member, minlength=count)[equation] == 1
         open_cells = lone & ~member
         wanted = np.zeros(count)
-        wanted[equation[lone & member]] = cell_need[position[lone & member]]
-        parts = np.flatnonzero(open_cells & ~total & (cell_value > 0))
-        enough = parts[cell_value[parts] >= wanted[equation[parts]]]
-        chosen = _smallest(enough, cell_value, equation)
+        wanted[equation[lone & member]] = self.need[members[lone & member]]
+        parts = np.flatnonzero(open_cells & ~total & (value > 0))
+        enough = parts[value[parts] >= wanted[equation[parts]]]
+        chosen = _smallest(enough, value, equation)
         served = np.zeros(count, dtype=bool)
         served[equation[chosen]] = True
         rest = np.flatnonzero(open_cells & total & ~served[equation])
         served[equation[rest]] = True
         short = parts[~served[equation[parts]]]  # no part large enough and the total hidden
-        largest = _smallest(short, -cell_value, equation)
-        added = np.concatenate([chosen, rest, largest])
-        if not len(added) and need is not None:
-            added = _short_of_protection(member, equation, total, cell_value,
-                                         cell_need[position], count)
-        if not len(added):
-            break  # no lone secret left (or only zero parts open: a lone zero is no secret)
-        hidden[position[added]] = True
-    return pd.Series(hidden, index=secret.index)
+        largest = _smallest(short, -value, equation)
+        return position[np.concatenate([chosen, rest, largest])]
+
+    def _short_of_protection(self, hidden: np.ndarray, touched: np.ndarray) -> np.ndarray:
+        """Rows to hide where a primary part cannot rise by its protection: with the total
+        published, a part rises only as much as the other hidden parts of its equation can
+        fall (their sum). The smallest open part covering the shortfall, else the total."""
+        members, equation, count = self._members(touched)
+        position, total, value, need = (a[members] for a in (self.position, self.total,
+                                                             self.value, self.need))
+        member = hidden[position]
+        hidden_part = member & ~total
+        published_total = np.zeros(count, dtype=bool)
+        published_total[equation[total & ~member]] = True
+        hidden_sum = np.bincount(equation, weights=np.where(hidden_part, value, 0.0),
+                                 minlength=count)
+        primary = hidden_part & (need > 0) & published_total[equation]
+        shortfall = np.zeros(count)
+        np.maximum.at(shortfall, equation[primary],
+                      (need - (hidden_sum[equation] - value))[primary])
+        short = shortfall > 1e-9
+        if not short.any():
+            return np.array([], dtype=np.int64)
+        parts = np.flatnonzero(short[equation] & ~member & ~total & (value > 0))
+        chosen = _smallest(parts[value[parts] >= shortfall[equation[parts]]], value, equation)
+        served = np.zeros(count, dtype=bool)
+        served[equation[chosen]] = True
+        totals = np.flatnonzero(short[equation] & total & ~member & ~served[equation])
+        return position[np.concatenate([chosen, totals])]
+
+    def _members(self, equations: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        """The members of ``equations`` (sorted), their equation numbered from 0, the count."""
+        members = _ranges(self.start, equations)
+        sizes = self.start[equations + 1] - self.start[equations]
+        return members, np.repeat(np.arange(len(equations)), sizes), len(equations)
 
 
-def _short_of_protection(member: np.ndarray, equation: np.ndarray, total: np.ndarray,
-                         value: np.ndarray, need: np.ndarray, count: int) -> np.ndarray:
-    """Members to hide where a primary part cannot rise by its protection: with the total
-    published, a part rises only as much as the other hidden parts of its equation can fall
-    (their sum). The smallest open part covering the shortfall, else the total."""
-    hidden_part = member & ~total
-    published_total = np.zeros(count, dtype=bool)
-    published_total[equation[total & ~member]] = True
-    hidden_sum = np.bincount(equation, weights=np.where(hidden_part, value, 0.0),
-                             minlength=count)
-    primary = hidden_part & (need > 0) & published_total[equation]
-    shortfall = np.zeros(count)
-    np.maximum.at(shortfall, equation[primary],
-                  (need - (hidden_sum[equation] - value))[primary])
-    short = shortfall > 1e-9
-    if not short.any():
-        return np.array([], dtype=np.int64)
-    parts = np.flatnonzero(short[equation] & ~member & ~total & (value > 0))
-    chosen = _smallest(parts[value[parts] >= shortfall[equation[parts]]], value, equation)
-    served = np.zeros(count, dtype=bool)
-    served[equation[chosen]] = True
-    totals = np.flatnonzero(short[equation] & total & ~member & ~served[equation])
-    return np.concatenate([chosen, totals])
+def _ranges(start: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """The indices ``start[g]:start[g + 1]`` of every group of ``groups``, concatenated."""
+    first, sizes = start[groups], start[groups + 1] - start[groups]
+    offsets = np.repeat(first - np.cumsum(sizes) + sizes, sizes)
+    return offsets + np.arange(int(sizes.sum()))
 
 
 def _smallest(members: np.ndarray, key: np.ndarray, equation: np.ndarray) -> np.ndarray:
