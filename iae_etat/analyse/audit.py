@@ -62,14 +62,15 @@ class Cellules:
         value = np.nan_to_num(self.valeur)
         self.entier = self.effectif & np.isclose(value, np.round(value))
 
-    def besoins(self, protection: Protection) -> tuple[np.ndarray, np.ndarray]:
-        """Lower and upper values a primary cell's interval must reach (NaN: none)."""
-        value = self.valeur
-        low = np.where(self.effectif, np.maximum(value - protection.effectifs, 0.0),
+    def besoins(self, protection: Protection,
+                where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper values the interval of each cell ``where`` (positions) must reach
+        (NaN: none, not a primary cell)."""
+        value, count, primary = self.valeur[where], self.effectif[where], self.primaire[where]
+        low = np.where(count, np.maximum(value - protection.effectifs, 0.0),
                        value * (1 - protection.montants))
-        high = np.where(self.effectif, value + protection.effectifs,
-                        value * (1 + protection.montants))
-        return np.where(self.primaire, low, np.nan), np.where(self.primaire, high, np.nan)
+        high = np.where(count, value + protection.effectifs, value * (1 + protection.montants))
+        return np.where(primary, low, np.nan), np.where(primary, high, np.nan)
 
 
 @dataclass
@@ -107,7 +108,7 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
     rows = full_rows[:, keep].tocsr()
     truth = cells.valeur[positions][hidden]
     seen_low, seen_high = truth.copy(), truth.copy()
-    need_low, need_high = (n[positions][hidden] for n in cells.besoins(protection))
+    need_low, need_high = cells.besoins(protection, positions[hidden])
     whole = cells.entier[positions][hidden]
     component = _components(a_eq, rows.shape[1])
     audited = len(hidden) if only is None else int(only[positions[hidden]].sum())
