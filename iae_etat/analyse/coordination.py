@@ -1,6 +1,6 @@
 """Coordinated secondary suppression over every published grid, driven by the LP audit (pure).
 
-The equations of each hierarchy (``secret.secondary``) hide, cheaply, a second cell wherever an
+The equations of each hierarchy (``secret.Hierarchies``) hide, cheaply, a second cell wherever an
 equation would hold a single secret one (for a primary cell, one large enough for its
 protection interval). Grids that do not nest (EPCI, CLPE, zones d'emploi, arrondissements) and
 territories published under several codes are then checked by the audit of ``audit``: every

@@ -98,20 +98,20 @@ def blocks(cells: pd.DataFrame, territoires: pd.DataFrame,
     data["methode"] = _categorical(methode)
     data["pos"] = np.arange(len(data))
     family = families([str(i) for i in data["indicateur"].cat.categories], sommes)
-    data["famille"] = _categorical(data["indicateur"].astype(str).map(family)) \
+    data["famille"] = _categorical(pd.Series(data["indicateur"]).map(family).astype(str)) \
         if len(data) else _categorical(pd.Series([], dtype=str))
     # the base kinds of each indicator: the kinds it is published for, else ensemble alone
-    type_siae = cells["type_siae"].astype(str).to_numpy()
-    kinds = pd.DataFrame({"indicateur": data["indicateur"].astype(str).to_numpy(),
-                          "type_siae": type_siae})
-    kinds = kinds[kinds["type_siae"] != ENSEMBLE].drop_duplicates()
-    alone = sorted(set(data["indicateur"].astype(str)) - set(kinds["indicateur"]))
+    type_siae = _categorical(cells["type_siae"])
+    kinds = pd.DataFrame({"indicateur": data["indicateur"].to_numpy(), "type_siae": type_siae}) \
+        .drop_duplicates().astype(str)
+    kinds = kinds[kinds["type_siae"] != ENSEMBLE]
+    alone = sorted(set(data["indicateur"].cat.categories) - set(kinds["indicateur"]))
     kinds = pd.concat([kinds, pd.DataFrame({"indicateur": alone, "type_siae": ENSEMBLE})])
     kinds = pd.concat([kinds.assign(base=kinds["type_siae"]),
                        kinds.assign(type_siae=ENSEMBLE, base=kinds["type_siae"])]) \
         .drop_duplicates(["indicateur", "type_siae", "base"])
-    kind_type = pd.CategoricalDtype(sorted(set(type_siae) | {ENSEMBLE}))
-    data["type_siae"] = pd.Categorical(type_siae, dtype=kind_type)
+    kind_type = pd.CategoricalDtype(sorted(set(type_siae.categories) | {ENSEMBLE}))
+    data["type_siae"] = type_siae.set_categories(kind_type.categories)
     kinds = kinds.astype({"indicateur": data["indicateur"].dtype, "type_siae": kind_type,
                           "base": kind_type})
     members_of["code_commune"] = _categorical(members_of["code_commune"])
@@ -166,15 +166,25 @@ def _members(data: pd.DataFrame, members_of: pd.DataFrame, kinds: pd.DataFrame,
 
 
 def _categorical(values: pd.Series) -> pd.Categorical:
-    """``values`` as text categories, sorted (as a sort of the texts would order them)."""
-    return pd.Categorical(values.astype(str).to_numpy())
+    """``values`` as text categories (those present), sorted as a sort of the texts would
+    order them; a categorical column is recoded through its categories, not its rows."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return pd.Categorical(values.astype(str).to_numpy())
+    codes = values.cat.codes.to_numpy()
+    # a missing value (code -1) reads as the text "nan", the last name
+    names = np.append(values.cat.categories.astype(str).to_numpy(dtype=object), "nan")
+    present = np.unique(codes)
+    dtype = pd.CategoricalDtype(sorted(set(names[present])))
+    recode = np.full(len(names), -1)
+    recode[present] = dtype.categories.get_indexer(names[present])
+    return pd.Categorical.from_codes(recode[codes], dtype=dtype)
 
 
 def _shared(values: pd.Series, other: pd.Series) -> tuple[pd.Categorical, pd.Categorical]:
     """Two text columns as categoricals of one dtype (joined on their codes)."""
-    left, right = values.astype(str).to_numpy(), other.astype(str).to_numpy()
-    dtype = pd.CategoricalDtype(sorted(set(pd.unique(left)) | set(pd.unique(right))))
-    return pd.Categorical(left, dtype=dtype), pd.Categorical(right, dtype=dtype)
+    left, right = _categorical(values), _categorical(other)
+    names = sorted(set(left.categories) | set(right.categories))
+    return left.set_categories(names), right.set_categories(names)
 
 
 def _variables(group: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -25,7 +25,7 @@ import pandas as pd
 
 from iae_etat.analyse.audit import Protection
 from iae_etat.analyse.coordination import coordinate
-from iae_etat.tables.codage import CellKeys
+from iae_etat.tables.codage import CellKeys, row_keys
 from iae_etat.territoires.levels import level_frame
 
 # The largest contribution of one SIAE to an amount, for the dominance rule (never published).
@@ -79,19 +79,19 @@ def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
     if structures:
         secret |= few_contributors(data, structures, min_siae)
     additive = counts | amounts
-    eqs = equations(data[additive], territoires, sommes)
+    # the width of each primary cell's protection interval, sought from its partners
+    need = None if protection is None else np.where(
+        secret, np.where(counts, protection.effectifs, protection.montants * value.abs()), 0.0)
+    hierarchies = Hierarchies(data, equations(data[additive], territoires, sommes), need)
     if protection is None:
         if secret.any():
-            secret = secondary(data, secret, eqs)
+            secret = pd.Series(hierarchies.close(secret.to_numpy(dtype=bool)), index=data.index)
     else:
-        # the width of each primary cell's protection interval, sought from its partners
-        need = np.where(secret, np.where(counts, protection.effectifs,
-                                         protection.montants * value.abs()), 0.0)
         result = coordinate(
             data, secret.to_numpy(dtype=bool), secret.to_numpy(dtype=bool),
             (additive & value.notna()).to_numpy(), counts.to_numpy(), territoires,
-            Hierarchies(data, eqs, need).close, sommes, protection, presence(data),
-            drive=coordination, log=_LOG)
+            hierarchies.close, sommes, protection, presence(data), drive=coordination,
+            log=_LOG)
         secret = pd.Series(result.secret, index=data.index)
         if rapport is not None:
             rapport["audit"] = result.summary()
@@ -114,24 +114,27 @@ def few_contributors(data: pd.DataFrame, structures: dict[str, str],
     """Cells of the indicators drawn from the structures' data with 1 to ``min_siae`` − 1
     contributing SIAE: the respondents (``nb_siae × taux_reponse``) for the answers, every SIAE
     for the ASP; counted by territory and kind, for every public of the cell."""
-    place = ["niveau", "code", "type_siae"]
-    offer = data[data["indicateur"].isin(["nb_siae", "taux_reponse"])
-                 & (data["public"] == "ensemble")]
-    wide = offer.pivot_table(index=place, columns="indicateur", values="valeur",
-                             aggfunc="first", observed=True)
-    if "nb_siae" not in wide.columns:
-        return pd.Series(False, index=data.index)
-    siae = wide["nb_siae"]
-    rate = wide["taux_reponse"] if "taux_reponse" in wide.columns else siae * np.nan
-    respondents = (siae * rate.fillna(0) / 100).round()
-    kind = data["indicateur"].astype(str).map(structures)
-    where = pd.MultiIndex.from_frame(data[place].astype(str))
-    key = wide.index.set_levels([lvl.astype(str) for lvl in wide.index.levels])
-    count = np.where(kind == ASP, pd.Series(siae.to_numpy(), index=key).reindex(where),
-                     pd.Series(respondents.to_numpy(), index=key).reindex(where))
-    count = np.nan_to_num(count.astype(float), nan=0.0)
-    return pd.Series(kind.notna().to_numpy() & (count > 0) & (count < min_siae)
-                     & data["valeur"].notna().to_numpy(), index=data.index)
+    place = row_keys(data, ["niveau", "code", "type_siae"])
+    value = data["valeur"].to_numpy(dtype=float, na_value=np.nan)
+    ensemble = (data["public"] == "ensemble").to_numpy()
+
+    def first(indicateur: str) -> pd.Series:  # its first known value in each place
+        rows = ensemble & (data["indicateur"] == indicateur).to_numpy()
+        return pd.Series(value[rows]).groupby(place[rows]).first()
+
+    siae = first("nb_siae")
+    out = np.zeros(len(data), dtype=bool)
+    if siae.empty:
+        return pd.Series(out, index=data.index)
+    respondents = (siae * first("taux_reponse").reindex(siae.index).fillna(0) / 100).round()
+    rows = np.flatnonzero(data["indicateur"].isin(list(structures)).to_numpy()
+                          & ~np.isnan(value))
+    asp = data["indicateur"].iloc[rows].isin([i for i, k in structures.items() if k == ASP])
+    count = np.where(asp.to_numpy(), siae.reindex(place[rows]).to_numpy(),
+                     respondents.reindex(place[rows]).to_numpy())
+    count = np.nan_to_num(count, nan=0.0)
+    out[rows] = (count > 0) & (count < min_siae)
+    return pd.Series(out, index=data.index)
 
 
 def presence(data: pd.DataFrame) -> pd.DataFrame | None:
@@ -159,9 +162,11 @@ def equations(data: pd.DataFrame, territoires: pd.DataFrame,
     """
     cells = CellKeys(data, _CELL)
     # the attribution alone (before « + »): an estimate or a source adds up like the rest
-    methods = data[["niveau", "indicateur"]].assign(
-        methode=data["methode"].astype(str).str.split("+").str[0]).drop_duplicates() \
-        if "methode" in data.columns else None
+    methods = None
+    if "methode" in data.columns:
+        methods = data[["niveau", "indicateur", "methode"]].drop_duplicates().astype(str)
+        methods = methods.assign(methode=methods["methode"].str.split("+").str[0]) \
+            .drop_duplicates()
     names: list[str] = []
     parts: list[tuple[np.ndarray, ...]] = []
 
@@ -230,14 +235,6 @@ def _equation_rows(number: int, rows: np.ndarray, total_rows: np.ndarray,
             np.concatenate([np.zeros(len(rows), bool), np.ones(len(totals), bool)]), equation)
 
 
-def secondary(data: pd.DataFrame, secret: pd.Series, eqs: pd.DataFrame,
-              need: np.ndarray | None = None) -> pd.Series:
-    """Extend ``secret`` (aligned on ``data``) until no equation has exactly one secret cell
-    (``Hierarchies.close``)."""
-    closed = Hierarchies(data, eqs, need).close(secret.to_numpy(dtype=bool))
-    return pd.Series(closed, index=secret.index)
-
-
 class Hierarchies:
     """The additive equations of a table, prepared once to close many secret patterns.
 
@@ -254,25 +251,23 @@ class Hierarchies:
 
     def __init__(self, data: pd.DataFrame, eqs: pd.DataFrame,
                  need: np.ndarray | None = None) -> None:
-        values = data["valeur"].to_numpy(dtype=float, na_value=np.nan)
-        position = data.index.get_indexer(eqs["row"])
-        known = ~np.isnan(values[position])
-        equation = pd.factorize(eqs["equation"].to_numpy()[known])[0]
+        self.value = data["valeur"].to_numpy(dtype=float, na_value=np.nan)
+        self.need = np.zeros(len(data)) if need is None else np.nan_to_num(need)
+        self.with_need = need is not None
+        position = data.index.get_indexer(eqs["row"]).astype(np.int32)
+        known = ~np.isnan(self.value[position])
+        equation = pd.factorize(eqs["equation"].to_numpy()[known])[0].astype(np.int32)
         by_equation = np.argsort(equation, kind="stable")
         # the members, grouped by equation: those of equation e are start[e]:start[e + 1]
         self.equation = equation[by_equation]
         self.position = position[known][by_equation]
         self.total = eqs["total"].to_numpy(dtype=bool)[known][by_equation]
-        self.value = values[self.position]
-        cell_need = np.zeros(len(values)) if need is None else np.nan_to_num(need)
-        self.need = cell_need[self.position]
         self.count = int(self.equation.max()) + 1 if len(self.equation) else 0
         self.start = np.searchsorted(self.equation, np.arange(self.count + 1))
-        self.with_need = need is not None
         # the equations of each cell: those of row r are of_cell[cell_start[r]:cell_start[r + 1]]
         by_cell = np.argsort(self.position, kind="stable")
         self.of_cell = self.equation[by_cell]
-        self.cell_start = np.searchsorted(self.position[by_cell], np.arange(len(values) + 1))
+        self.cell_start = np.searchsorted(self.position[by_cell], np.arange(len(data) + 1))
 
     def close(self, hidden: np.ndarray, new: np.ndarray | None = None) -> np.ndarray:
         """``hidden`` (a boolean over the rows) closed; with ``new`` (rows hidden since a
@@ -299,12 +294,12 @@ class Hierarchies:
     def _lone(self, hidden: np.ndarray, touched: np.ndarray) -> np.ndarray:
         """The rows to hide in the ``touched`` equations left with a single secret cell."""
         members, equation, count = self._members(touched)
-        position, total, value = (a[members] for a in (self.position, self.total, self.value))
-        member = hidden[position]
+        position, total = self.position[members], self.total[members]
+        value, member = self.value[position], hidden[position]
         lone = np.bincount(equation, weights=member, minlength=count)[equation] == 1
         open_cells = lone & ~member
         wanted = np.zeros(count)
-        wanted[equation[lone & member]] = self.need[members[lone & member]]
+        wanted[equation[lone & member]] = self.need[position[lone & member]]
         parts = np.flatnonzero(open_cells & ~total & (value > 0))
         enough = parts[value[parts] >= wanted[equation[parts]]]
         chosen = _smallest(enough, value, equation)
@@ -321,9 +316,8 @@ class Hierarchies:
         published, a part rises only as much as the other hidden parts of its equation can
         fall (their sum). The smallest open part covering the shortfall, else the total."""
         members, equation, count = self._members(touched)
-        position, total, value, need = (a[members] for a in (self.position, self.total,
-                                                             self.value, self.need))
-        member = hidden[position]
+        position, total = self.position[members], self.total[members]
+        value, need, member = self.value[position], self.need[position], hidden[position]
         hidden_part = member & ~total
         published_total = np.zeros(count, dtype=bool)
         published_total[equation[total & ~member]] = True
