@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -47,15 +47,16 @@ def evolution(current: pd.DataFrame, previous: dict[int, pd.DataFrame]) -> pd.Da
 
 
 def evolution_parts(current: pd.DataFrame,
-                    previous: dict[int, pd.DataFrame | Callable[[], pd.DataFrame]],
+                    previous: dict[int, pd.DataFrame
+                                   | Callable[[], Iterable[pd.DataFrame]]],
                     rows_per_part: int = PART_ROWS) -> Iterator[pd.DataFrame]:
     """``evolution`` piece by piece, in the order of out_evolution's primary key.
 
-    ``previous`` gives each earlier millésime's table, or a function that reads it: each is
-    read in turn, matched to the current rows on integer keys and reduced to its values and
+    ``previous`` gives each earlier millésime's table, or a function that reads it in parts:
+    each part is matched to the current rows on integer keys and reduced to its values and
     secrets aligned on them. A piece then compares up to ``rows_per_part`` current rows (in key
     order) with every earlier millésime, so that a national scope never holds all the compared
-    rows, nor all the earlier tables, at once.
+    rows, nor an earlier table whole.
     """
     keys, values = keyed(current, KEY)
     order = np.argsort(keys, kind="stable")
@@ -63,10 +64,8 @@ def evolution_parts(current: pd.DataFrame,
     aligned = {}
     for millesime in sorted(previous):
         reference = previous[millesime]
-        if callable(reference):
-            reference = reference()
-        aligned[millesime] = _aligned(_matches(keys, order, values, reference), reference)
-        del reference
+        parts = reference() if callable(reference) else [reference]
+        aligned[millesime] = _aligned(keys, order, values, parts)
     del keys
     empty = True
     for start in range(0, len(order), rows_per_part):
@@ -86,23 +85,27 @@ def evolution_parts(current: pd.DataFrame,
                                     "statut", "rupture"])
 
 
-def _aligned(found: np.ndarray, reference: pd.DataFrame) -> tuple[np.ndarray, ...]:
-    """Whether each current row has its cell in ``reference`` (``found``: its position, -1 for
-    none), and that cell's value and secrecy, aligned on the current rows."""
-    hit = found >= 0
-    valeur = np.full(len(found), np.nan)
-    valeur[hit] = reference["valeur"].to_numpy(dtype=float, na_value=np.nan)[found[hit]]
-    secret = np.zeros(len(found), dtype=bool)
-    secret[hit] = (reference["statut"] == SECRET).to_numpy()[found[hit]]
+def _aligned(ordered: np.ndarray, order: np.ndarray, values: list[pd.Index],
+             parts: Iterable[pd.DataFrame]) -> tuple[np.ndarray, ...]:
+    """Whether each current row has its cell in the earlier table given in ``parts``, and that
+    cell's value and secrecy, aligned on the current rows (see ``_matches``)."""
+    hit = np.zeros(len(order), dtype=bool)
+    valeur = np.full(len(order), np.nan)
+    secret = np.zeros(len(order), dtype=bool)
+    for part in parts:
+        rows, found = _matches(ordered, order, values, part)
+        hit[rows] = True
+        valeur[rows] = part["valeur"].to_numpy(dtype=float, na_value=np.nan)[found]
+        secret[rows] = (part["statut"] == SECRET).to_numpy()[found]
     return hit, valeur, secret
 
 
 def _matches(ordered: np.ndarray, order: np.ndarray, values: list[pd.Index],
-             reference: pd.DataFrame) -> np.ndarray:
-    """For each current row, the position of the same cell in ``reference``, -1 where it has
-    none. ``ordered`` are the keys of the current rows (see ``codage.keyed``) sorted by
-    ``order``, ``values`` the distinct values of their key columns; the codes of ``reference``
-    are translated into the current ones and its keys looked up by bisection."""
+             reference: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The current rows whose cell ``reference`` has, and the position of that cell in it.
+    ``ordered`` are the keys of the current rows (see ``codage.keyed``) sorted by ``order``,
+    ``values`` the distinct values of their key columns; the codes of ``reference`` are
+    translated into the current ones and its keys looked up by bisection."""
     keys = np.zeros(len(reference), dtype=np.int64)
     known = np.ones(len(reference), dtype=bool)
     for column, current_values in zip(KEY, values, strict=True):
@@ -119,9 +122,7 @@ def _matches(ordered: np.ndarray, order: np.ndarray, values: list[pd.Index],
     where = np.searchsorted(ordered, keys)
     where[where == len(ordered)] = 0
     hit = known & (ordered[where] == keys) if len(ordered) else known & False
-    out = np.full(len(order), -1, dtype=np.int32)
-    out[order[where[hit]]] = np.flatnonzero(hit)
-    return out
+    return order[where[hit]], np.flatnonzero(hit)
 
 
 def _compare(current: pd.DataFrame, ancienne: np.ndarray, secret_reference: np.ndarray,

@@ -254,13 +254,17 @@ class Hierarchies:
         self.value = data["valeur"].to_numpy(dtype=float, na_value=np.nan)
         self.need = np.zeros(len(data)) if need is None else np.nan_to_num(need)
         self.with_need = need is not None
-        position = data.index.get_indexer(eqs["row"]).astype(np.int32)
+        position = data.index.get_indexer(eqs["row"])
         known = ~np.isnan(self.value[position])
-        equation = pd.factorize(eqs["equation"].to_numpy()[known])[0].astype(np.int32)
-        by_equation = np.argsort(equation, kind="stable")
-        # the members, grouped by equation: those of equation e are start[e]:start[e + 1]
-        self.equation = equation[by_equation]
-        self.position = position[known][by_equation]
+        identifier = eqs["equation"].to_numpy()[known]
+        by_equation = np.argsort(identifier, kind="stable")
+        identifier = identifier[by_equation]
+        # the members, grouped by equation (numbered 0, 1…): those of equation e are
+        # start[e]:start[e + 1], in the order of ``eqs``
+        self.equation = np.cumsum(np.concatenate([[False], identifier[1:] != identifier[:-1]]),
+                                  dtype=np.int32)
+        del identifier
+        self.position = position[known][by_equation].astype(np.int32)
         self.total = eqs["total"].to_numpy(dtype=bool)[known][by_equation]
         self.count = int(self.equation.max()) + 1 if len(self.equation) else 0
         self.start = np.searchsorted(self.equation, np.arange(self.count + 1))

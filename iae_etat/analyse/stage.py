@@ -40,7 +40,7 @@ from iae_etat.common.vocabulary import (
 from iae_etat.project.config import Projet
 from iae_etat.project.method import methode, seuil_zone_blanche
 from iae_etat.sources.adapters import load_adapter
-from iae_etat.tables.catalogue import Catalogue
+from iae_etat.tables.catalogue import Catalogue, read_in_parts
 from iae_etat.tables.files import write_text
 
 DERIVED = {"taux_equipement_etp_de_abc": ("de_abc", "etp_conventionnes"),
@@ -146,9 +146,8 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
         catalogue.write("out_controles", pd.DataFrame([p.as_row() for p in checks],
                                                       columns=list(Probleme.COLUMNS)))
         written.result()
-    previous = {m: partial(pd.read_parquet, path, columns=REFERENCE_COLUMNS,
-                           read_dictionary=DICTIONARY_COLUMNS)  # read in turn, when compared
-                for m, path in projet.built_before(millesime)}
+    previous = {m: partial(read_in_parts, path, REFERENCE_COLUMNS, DICTIONARY_COLUMNS)
+                for m, path in projet.built_before(millesime)}  # read in turn, when compared
     ruptures = [r for name in resources.names("pipelines", projet.dir, ".yaml")
                 for r in load_adapter(name.removesuffix(".yaml"), projet.dir).ruptures]
     catalogue.write_parts("out_evolution", (with_breaks(part, ruptures, millesime)

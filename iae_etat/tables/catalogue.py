@@ -5,7 +5,7 @@ Every table is conformed and validated against its contract before it is written
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +16,17 @@ from iae_etat.tables.contracts import conform, load_contract, plain_dtypes, vali
 from iae_etat.tables.files import write_atomic
 
 ROW_GROUP = 1024 * 1024  # rows per Parquet row group, pyarrow's default
+
+
+def read_in_parts(path: Path, columns: list[str],
+                  dictionary: list[str]) -> Iterator[pd.DataFrame]:
+    """The ``columns`` of the Parquet file ``path``, one row group after another (the
+    ``dictionary`` columns as categoricals): a table of millions of rows is never held whole."""
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(path, read_dictionary=dictionary) as parquet:
+        for group in range(parquet.num_row_groups):
+            yield parquet.read_row_group(group, columns=columns).to_pandas()
 
 
 class Catalogue:
