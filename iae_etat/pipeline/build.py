@@ -29,6 +29,8 @@ from iae_etat.project.settings import reglages
 from iae_etat.tables.files import HashCache, discard, publish, sha256_file, staging_dir, write_text
 
 MANIFEST = "build.json"
+MAPPED_FROM = 1024 * 1024  # bytes: larger blocks are mapped on their own (``return_large_blocks``)
+_M_MMAP_THRESHOLD = -3  # glibc's ``mallopt`` parameter
 
 
 @dataclass
@@ -153,6 +155,7 @@ def _execute(projet: Projet, millesime: int, plan: dict[str, str], state: dict,
     from iae_etat.tables.catalogue import Catalogue
 
     use_arrow_pool()
+    return_large_blocks()
     processed, reports = projet.processed_dir(millesime), projet.reports_dir(millesime)
     stage_processed = staging_dir(processed)
     stage_reports = staging_dir(reports) \
@@ -263,6 +266,23 @@ def use_arrow_pool() -> None:
         pa.set_memory_pool(pa.jemalloc_memory_pool())
     except NotImplementedError:
         pass  # a wheel without jemalloc: its default pool
+
+
+def return_large_blocks() -> None:
+    """Blocks of ``MAPPED_FROM`` bytes and more (a column of a national table) mapped each on
+    its own, so that freeing one gives it back to the system. glibc otherwise raises that
+    threshold after the first large free and keeps the next large blocks in its heap,
+    fragmented: a national analyse held half a gigaoctet it no longer used. A user's
+    MALLOC_MMAP_THRESHOLD_ wins; other C libraries manage their memory their own way."""
+    import ctypes
+    import platform
+
+    if os.environ.get("MALLOC_MMAP_THRESHOLD_") or platform.libc_ver()[0] != "glibc":
+        return
+    try:
+        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, MAPPED_FROM)
+    except (OSError, AttributeError):
+        pass
 
 
 def release_memory() -> None:
