@@ -170,8 +170,8 @@ def equations(data: pd.DataFrame, territoires: pd.DataFrame,
     names: list[str] = []
     parts: list[tuple[np.ndarray, ...]] = []
 
-    def add(name: str, rows: np.ndarray, total_keys: np.ndarray) -> None:
-        parts.append(_equation_rows(len(names), rows, cells.positions(total_keys), len(data)))
+    def add(name: str, rows: np.ndarray, total_rows: np.ndarray) -> None:
+        parts.append(_equation_rows(len(names), rows, total_rows, len(data)))
         names.append(name)
 
     for child, parent in RELATIONS:
@@ -192,21 +192,26 @@ def equations(data: pd.DataFrame, territoires: pd.DataFrame,
         rows = np.flatnonzero(members)
         parent_code = parent_of[cells.codes["code"][rows]]
         rows, parent_code = rows[parent_code >= 0], parent_code[parent_code >= 0]
-        add(f"{child}>{parent}", rows, cells.key(rows, niveau=parent_level, code=parent_code))
+        add(f"{child}>{parent}", rows,
+            cells.positions(cells.key(rows, niveau=parent_level, code=parent_code)))
     ensemble = cells.code_of("type_siae", "ensemble")
     if ensemble >= 0:
         rows = np.flatnonzero(cells.codes["type_siae"] != ensemble)
-        add("types", rows, cells.key(rows, type_siae=ensemble))
+        add("types", rows, cells.positions(cells.key(rows, type_siae=ensemble)))
     for total, members_of in (sommes or {}).items():
         total_code = cells.code_of("indicateur", total)
         if total_code >= 0:
             rows = np.flatnonzero(data["indicateur"].isin(members_of).to_numpy())
-            add(f"somme:{total}", rows, cells.key(rows, indicateur=total_code))
+            add(f"somme:{total}", rows, cells.positions(cells.key(rows, indicateur=total_code)))
     if not parts:
         return pd.DataFrame({"equation": pd.Series(dtype="int64"),
                              "relation": pd.Series(dtype="string"), "row": pd.Series(dtype=int),
                              "total": pd.Series(dtype=bool)})
-    number, row, total_flag, equation = (np.concatenate(p) for p in zip(*parts, strict=True))
+    del cells  # its index of keys: a national table's equations are held next
+    pieces = [list(column) for column in zip(*parts, strict=True)]
+    parts.clear()
+    # one column at a time, its pieces dropped as it is joined
+    number, row, total_flag, equation = (np.concatenate(pieces.pop(0)) for _ in range(4))
     return pd.DataFrame({
         "equation": equation,
         "relation": pd.Categorical.from_codes(number, names),
@@ -254,8 +259,8 @@ class Hierarchies:
         self.value = data["valeur"].to_numpy(dtype=float, na_value=np.nan)
         self.need = np.zeros(len(data)) if need is None else np.nan_to_num(need)
         self.with_need = need is not None
-        position = data.index.get_indexer(eqs["row"])
-        known = ~np.isnan(self.value[position])
+        position = data.index.get_indexer(eqs["row"]).astype(np.int32)
+        known = np.flatnonzero(~np.isnan(self.value[position]))
         identifier = eqs["equation"].to_numpy()[known]
         by_equation = np.argsort(identifier, kind="stable")
         identifier = identifier[by_equation]
@@ -264,8 +269,12 @@ class Hierarchies:
         self.equation = np.cumsum(np.concatenate([[False], identifier[1:] != identifier[:-1]]),
                                   dtype=np.int32)
         del identifier
-        self.position = position[known][by_equation].astype(np.int32)
-        self.total = eqs["total"].to_numpy(dtype=bool)[known][by_equation]
+        by_equation = known[by_equation]
+        del known
+        self.position = position[by_equation]
+        del position
+        self.total = eqs["total"].to_numpy(dtype=bool)[by_equation]
+        del by_equation
         self.count = int(self.equation.max()) + 1 if len(self.equation) else 0
         self.start = np.searchsorted(self.equation, np.arange(self.count + 1))
         # the equations of each cell: those of row r are of_cell[cell_start[r]:cell_start[r + 1]]
@@ -299,20 +308,21 @@ class Hierarchies:
         """The rows to hide in the ``touched`` equations left with a single secret cell."""
         members, equation, count = self._members(touched)
         position, total = self.position[members], self.total[members]
-        value, member = self.value[position], hidden[position]
-        lone = np.bincount(equation, weights=member, minlength=count)[equation] == 1
-        open_cells = lone & ~member
+        member = hidden[position]
+        lone = (np.bincount(equation[member], minlength=count) == 1)[equation]
+        lone_secret = np.flatnonzero(lone & member)
         wanted = np.zeros(count)
-        wanted[equation[lone & member]] = self.need[position[lone & member]]
-        parts = np.flatnonzero(open_cells & ~total & (value > 0))
-        enough = parts[value[parts] >= wanted[equation[parts]]]
-        chosen = _smallest(enough, value, equation)
+        wanted[equation[lone_secret]] = self.need[position[lone_secret]]
+        open_cells = lone & ~member
+        parts, value = self._positive(np.flatnonzero(open_cells & ~total), position)
+        enough = value >= wanted[equation[parts]]
+        chosen = _smallest(parts[enough], value[enough], equation)
         served = np.zeros(count, dtype=bool)
         served[equation[chosen]] = True
         rest = np.flatnonzero(open_cells & total & ~served[equation])
         served[equation[rest]] = True
-        short = parts[~served[equation[parts]]]  # no part large enough and the total hidden
-        largest = _smallest(short, -value, equation)
+        short = ~served[equation[parts]]  # no part large enough and the total hidden
+        largest = _smallest(parts[short], -value[short], equation)
         return position[np.concatenate([chosen, rest, largest])]
 
     def _short_of_protection(self, hidden: np.ndarray, touched: np.ndarray) -> np.ndarray:
@@ -321,28 +331,42 @@ class Hierarchies:
         fall (their sum). The smallest open part covering the shortfall, else the total."""
         members, equation, count = self._members(touched)
         position, total = self.position[members], self.total[members]
-        value, need, member = self.value[position], self.need[position], hidden[position]
-        hidden_part = member & ~total
+        member = hidden[position]
         published_total = np.zeros(count, dtype=bool)
         published_total[equation[total & ~member]] = True
-        hidden_sum = np.bincount(equation, weights=np.where(hidden_part, value, 0.0),
-                                 minlength=count)
-        primary = hidden_part & (need > 0) & published_total[equation]
+        hidden_part = np.flatnonzero(member & ~total)
+        in_equation = equation[hidden_part]
+        value = self.value[position[hidden_part]]
+        need = self.need[position[hidden_part]]
+        hidden_sum = np.bincount(in_equation, weights=value, minlength=count)
+        primary = (need > 0) & published_total[in_equation]
         shortfall = np.zeros(count)
-        np.maximum.at(shortfall, equation[primary],
-                      (need - (hidden_sum[equation] - value))[primary])
+        np.maximum.at(shortfall, in_equation[primary],
+                      (need - (hidden_sum[in_equation] - value))[primary])
         short = shortfall > 1e-9
         if not short.any():
             return np.array([], dtype=np.int64)
-        parts = np.flatnonzero(short[equation] & ~member & ~total & (value > 0))
-        chosen = _smallest(parts[value[parts] >= shortfall[equation[parts]]], value, equation)
+        parts, value = self._positive(np.flatnonzero(short[equation] & ~member & ~total),
+                                      position)
+        enough = value >= shortfall[equation[parts]]
+        chosen = _smallest(parts[enough], value[enough], equation)
         served = np.zeros(count, dtype=bool)
         served[equation[chosen]] = True
         totals = np.flatnonzero(short[equation] & total & ~member & ~served[equation])
         return position[np.concatenate([chosen, totals])]
 
-    def _members(self, equations: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-        """The members of ``equations`` (sorted), their equation numbered from 0, the count."""
+    def _positive(self, members: np.ndarray,
+                  position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The ``members`` whose cell has a positive value, and those values."""
+        value = self.value[position[members]]
+        positive = value > 0
+        return members[positive], value[positive]
+
+    def _members(self, equations: np.ndarray) -> tuple[np.ndarray | slice, np.ndarray, int]:
+        """The members of ``equations`` (sorted), their equation numbered from 0, the count;
+        every member as a slice when ``equations`` are all of them (no copy)."""
+        if len(equations) == self.count:
+            return slice(None), self.equation, self.count
         members = _ranges(self.start, equations)
         sizes = self.start[equations + 1] - self.start[equations]
         return members, np.repeat(np.arange(len(equations)), sizes), len(equations)
@@ -356,10 +380,11 @@ def _ranges(start: np.ndarray, groups: np.ndarray) -> np.ndarray:
 
 
 def _smallest(members: np.ndarray, key: np.ndarray, equation: np.ndarray) -> np.ndarray:
-    """The member of ``members`` with the smallest ``key`` in each equation."""
+    """The member of ``members`` with the smallest ``key`` (aligned on ``members``) in each
+    equation (``equation``: that of every member)."""
     if not len(members):
         return np.array([], dtype=np.int64)
-    return pd.Series(key[members], index=members).groupby(equation[members]).idxmin() \
+    return pd.Series(key, index=members).groupby(equation[members]).idxmin() \
         .to_numpy(dtype=np.int64)
 
 

@@ -135,17 +135,13 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
                              coordination=rules.coordination, rapport=rapport)
     del table, primary  # a national table holds millions of rows: keep only the published one
     write_audit(catalogue.dir, rapport)
-    # The indicators are written (Arrow and zstd work, mostly outside the GIL) while the
-    # tables drawn from them are computed; the evolution, heavy in memory, waits for the write.
-    with ThreadPoolExecutor(max_workers=1) as background:
-        written = background.submit(catalogue.write, "out_indicateurs", published)
-        catalogue.write("out_couverture", couverture(published, seuil_zone_blanche(projet)))
-        catalogue.write("out_ecarts", ecarts(published, territoires))
-        catalogue.write(CALAGE_GROUPS, groupes)
-        checks = sanity_checks(published, f"data/processed/{millesime}/out_indicateurs.parquet")
-        catalogue.write("out_controles", pd.DataFrame([p.as_row() for p in checks],
-                                                      columns=list(Probleme.COLUMNS)))
-        written.result()
+    catalogue.write("out_indicateurs", published)
+    catalogue.write("out_couverture", couverture(published, seuil_zone_blanche(projet)))
+    catalogue.write("out_ecarts", ecarts(published, territoires))
+    catalogue.write(CALAGE_GROUPS, groupes)
+    checks = sanity_checks(published, f"data/processed/{millesime}/out_indicateurs.parquet")
+    catalogue.write("out_controles", pd.DataFrame([p.as_row() for p in checks],
+                                                  columns=list(Probleme.COLUMNS)))
     previous = {m: partial(read_in_parts, path, REFERENCE_COLUMNS, DICTIONARY_COLUMNS)
                 for m, path in projet.built_before(millesime)}  # read in turn, when compared
     ruptures = [r for name in resources.names("pipelines", projet.dir, ".yaml")
