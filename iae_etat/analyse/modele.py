@@ -156,13 +156,35 @@ def _members(data: pd.DataFrame, members_of: pd.DataFrame, kinds: pd.DataFrame,
                                            dtype=members_of["code_commune"].dtype),
             "base": pd.Categorical(presence["type_siae"].astype(str),
                                    dtype=cell_kinds["base"].dtype)}).dropna().drop_duplicates()
+        sites = members_of.merge(pairs, on="code_commune")
+        # most (cell, kind) pairs have no SIAE of their kind in their territory: left out
+        # before the join, which would otherwise hold keys for millions of rows
+        placed = ~free & _combination_in(cell_kinds, sites, ["niveau", "code", "base"])
         members = pd.concat([
             cell_kinds[free].merge(members_of, on=["niveau", "code"]),
-            cell_kinds[~free].merge(members_of.merge(pairs, on="code_commune"),
-                                    on=["niveau", "code", "base"])], ignore_index=True)
+            cell_kinds[placed].merge(sites, on=["niveau", "code", "base"])],
+            ignore_index=True)
     members = members.sort_values(["pos", "rang_commune", "rang_type"], kind="stable")
     return members.drop(columns=["rang_commune", "rang_type"]).reset_index(drop=True) \
         .assign(coef=1.0)
+
+
+def _combination_in(left: pd.DataFrame, right: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Whether each row of ``left`` takes, on ``columns`` (categoricals), a combination some
+    row of ``right`` takes; compared on codes when both frames share each column's categories
+    in the same order (two unordered dtypes of one set in two orders compare equal)."""
+    if not all(left[c].cat.categories.equals(right[c].cat.categories) for c in columns):
+        return left[columns].merge(right[columns].drop_duplicates(), how="left",
+                                   indicator=True)["_merge"].eq("both").to_numpy()
+
+    def key(frame: pd.DataFrame) -> np.ndarray:
+        out = np.zeros(len(frame), dtype=np.int64)
+        for column in columns:
+            size = len(frame[column].cat.categories) + 1  # room for a missing value (-1)
+            out = out * size + frame[column].cat.codes.to_numpy() + 1
+        return out
+
+    return np.isin(key(left), key(right))
 
 
 def _categorical(values: pd.Series) -> pd.Categorical:

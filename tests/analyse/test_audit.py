@@ -378,3 +378,17 @@ def test_a_kind_with_one_or_two_respondents_of_the_demo_publishes_no_figure_of_t
     few = public[(count >= 1) & (count <= 2)]
     assert len(few) > 100  # the demo has such kinds
     assert (few["statut"] != "publie").all() and few["valeur"].isna().all()
+
+
+def test_combination_in_compares_codes_or_joins_when_the_dtypes_differ():
+    kinds = pd.CategoricalDtype(["ACI", "EI"])
+    left = pd.DataFrame({"code": pd.Categorical(["26", "26", "07"], dtype=pd.CategoricalDtype(
+        ["07", "26"])), "base": pd.Categorical(["ACI", "EI", "EI"], dtype=kinds)})
+    right = pd.DataFrame({"code": pd.Categorical(["26", "07"], dtype=left["code"].dtype),
+                          "base": pd.Categorical(["EI", "ACI"], dtype=kinds)})
+    expected = [False, True, False]
+    assert modele._combination_in(left, right, ["code", "base"]).tolist() == expected
+    # categories of another order: the codes differ, the combinations do not
+    other = right.assign(code=right["code"].astype(str).astype(
+        pd.CategoricalDtype(["26", "07"])))
+    assert modele._combination_in(left, other, ["code", "base"]).tolist() == expected
