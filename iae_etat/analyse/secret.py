@@ -259,10 +259,14 @@ class Hierarchies:
         self.value = data["valeur"].to_numpy(dtype=float, na_value=np.nan)
         self.need = np.zeros(len(data)) if need is None else np.nan_to_num(need)
         self.with_need = need is not None
-        position = data.index.get_indexer(eqs["row"]).astype(np.int32)
-        known = np.flatnonzero(~np.isnan(self.value[position]))
+        # 32-bit positions and orders: a national table has some 18 million members; under a
+        # plain range index, the rows are the positions
+        rows, index = eqs["row"].to_numpy(), data.index
+        position = rows.astype(np.int32) if index.equals(pd.RangeIndex(len(index))) \
+            else index.get_indexer(rows).astype(np.int32)
+        known = np.flatnonzero(~np.isnan(self.value[position])).astype(np.int32)
         identifier = eqs["equation"].to_numpy()[known]
-        by_equation = np.argsort(identifier, kind="stable")
+        by_equation = np.argsort(identifier, kind="stable").astype(np.int32)
         identifier = identifier[by_equation]
         # the members, grouped by equation (numbered 0, 1…): those of equation e are
         # start[e]:start[e + 1], in the order of ``eqs``
@@ -276,11 +280,12 @@ class Hierarchies:
         self.total = eqs["total"].to_numpy(dtype=bool)[by_equation]
         del by_equation
         self.count = int(self.equation.max()) + 1 if len(self.equation) else 0
-        self.start = np.searchsorted(self.equation, np.arange(self.count + 1))
+        self.start = np.searchsorted(self.equation, np.arange(self.count + 1, dtype=np.int32))
         # the equations of each cell: those of row r are of_cell[cell_start[r]:cell_start[r + 1]]
         by_cell = np.argsort(self.position, kind="stable")
         self.of_cell = self.equation[by_cell]
-        self.cell_start = np.searchsorted(self.position[by_cell], np.arange(len(data) + 1))
+        self.cell_start = np.searchsorted(self.position[by_cell],
+                                          np.arange(len(data) + 1, dtype=np.int32))
 
     def close(self, hidden: np.ndarray, new: np.ndarray | None = None) -> np.ndarray:
         """``hidden`` (a boolean over the rows) closed; with ``new`` (rows hidden since a
