@@ -212,10 +212,13 @@ def equations(data: pd.DataFrame, territoires: pd.DataFrame,
     parts.clear()
     # one column at a time, its pieces dropped as it is joined
     number, row, total_flag, equation = (np.concatenate(pieces.pop(0)) for _ in range(4))
+    labels = data.index.to_numpy()
+    if labels.dtype.kind in "iu" and (not len(labels) or labels.max() < np.iinfo(np.int32).max):
+        labels = labels.astype(np.int32)  # a national table's rows fit in 32 bits
     return pd.DataFrame({
         "equation": equation,
         "relation": pd.Categorical.from_codes(number, names),
-        "row": data.index.to_numpy()[row], "total": total_flag}, copy=False)
+        "row": labels[row], "total": total_flag}, copy=False)
 
 
 def _mixed_methods(methods: pd.DataFrame, child: str, parent: str) -> set[str]:
@@ -262,7 +265,8 @@ class Hierarchies:
         # 32-bit positions and orders: a national table has some 18 million members; under a
         # plain range index, the rows are the positions
         rows, index = eqs["row"].to_numpy(), data.index
-        position = rows.astype(np.int32) if index.equals(pd.RangeIndex(len(index))) \
+        position = rows.astype(np.int32, copy=False) \
+            if index.equals(pd.RangeIndex(len(index))) \
             else index.get_indexer(rows).astype(np.int32)
         known = np.flatnonzero(~np.isnan(self.value[position])).astype(np.int32)
         identifier = eqs["equation"].to_numpy()[known]
