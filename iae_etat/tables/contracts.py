@@ -155,7 +155,7 @@ def conform(df: pd.DataFrame, contract: Contract) -> pd.DataFrame:
             if f.type == "integer":
                 column = column.round()
         out[f.name] = column.astype(f.dtype)
-    return pd.DataFrame(out, index=df.index)
+    return pd.DataFrame(out, index=df.index, copy=False)  # the columns as they are (no copy)
 
 
 def plain_dtypes(df: pd.DataFrame) -> dict[str, str]:
