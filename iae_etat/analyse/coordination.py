@@ -49,21 +49,24 @@ class Coordination:
 
 
 def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audited: np.ndarray,
-               effectifs: np.ndarray, territoires: pd.DataFrame, close,
+               effectifs: np.ndarray, territoires: pd.DataFrame, hierarchies,
                sommes: dict[str, tuple[str, ...]] | None, protection: audit.Protection,
                presence: pd.DataFrame | None = None, drive: bool = True,
                log=None) -> Coordination:
     """Extend ``secret`` (over the rows of ``data``) until the audit passes.
 
     ``audited`` marks the rows in the linear model (additive counts and amounts with a value),
-    ``primary`` the primary secret, ``effectifs`` the counts of people; ``close(secret, new)``
-    returns ``secret`` closed over the hierarchies' equations (``new``: the rows hidden since
-    a closed pattern, None the first time). With ``drive`` False the audit
-    only reports (the suppression is the hierarchies' alone).
+    ``primary`` the primary secret, ``effectifs`` the counts of people. ``hierarchies()``
+    prepares the hierarchies' equations (``secret.Hierarchies``), whose ``close(secret, new)``
+    returns ``secret`` closed over them (``new``: the rows hidden since a closed pattern, None
+    the first time); they are prepared once the linear model is built, so that the two
+    preparations, each heavy at national scale, do not add their peaks. With ``drive`` False
+    the audit only reports (the suppression is the hierarchies' alone).
     """
     rows = np.flatnonzero(audited)
     cells = data.iloc[rows].reset_index(drop=True)
     blocks = modele.blocks(cells, territoires, sommes, presence)
+    close = hierarchies().close
     values = cells["valeur"].to_numpy(dtype=float, na_value=np.nan)
     hidden = np.array(close(secret.copy(), None), dtype=bool)
     verdicts: dict[int, audit.Resultat] = {}  # by cell

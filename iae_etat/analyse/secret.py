@@ -20,6 +20,8 @@ The ``restreinte`` rows keep every value; the ``publique`` rows carry an empty v
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -82,16 +84,16 @@ def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
     # the width of each primary cell's protection interval, sought from its partners
     need = None if protection is None else np.where(
         secret, np.where(counts, protection.effectifs, protection.montants * value.abs()), 0.0)
-    hierarchies = Hierarchies(data, equations(data[additive], territoires, sommes), need)
+    hierarchies = partial(Hierarchies.of, data, additive, territoires, sommes, need)
     if protection is None:
         if secret.any():
-            secret = pd.Series(hierarchies.close(secret.to_numpy(dtype=bool)), index=data.index)
+            secret = pd.Series(hierarchies().close(secret.to_numpy(dtype=bool)),
+                               index=data.index)
     else:
         result = coordinate(
             data, secret.to_numpy(dtype=bool), secret.to_numpy(dtype=bool),
             (additive & value.notna()).to_numpy(), counts.to_numpy(), territoires,
-            hierarchies.close, sommes, protection, presence(data), drive=coordination,
-            log=_LOG)
+            hierarchies, sommes, protection, presence(data), drive=coordination, log=_LOG)
         secret = pd.Series(result.secret, index=data.index)
         if rapport is not None:
             rapport["audit"] = result.summary()
@@ -290,6 +292,12 @@ class Hierarchies:
         self.of_cell = self.equation[by_cell]
         self.cell_start = np.searchsorted(self.position[by_cell],
                                           np.arange(len(data) + 1, dtype=np.int32))
+
+    @classmethod
+    def of(cls, data: pd.DataFrame, rows: pd.Series, territoires: pd.DataFrame,
+           sommes: dict[str, tuple[str, ...]] | None, need: np.ndarray | None) -> Hierarchies:
+        """The hierarchies of the ``rows`` of ``data`` (a boolean mask: the additive ones)."""
+        return cls(data, equations(data[rows], territoires, sommes), need)
 
     def close(self, hidden: np.ndarray, new: np.ndarray | None = None) -> np.ndarray:
         """``hidden`` (a boolean over the rows) closed; with ``new`` (rows hidden since a
