@@ -1,8 +1,8 @@
 """Coordinated secondary suppression over every published grid, driven by the LP audit (pure).
 
-The equations of each hierarchy (``secret.Hierarchies``) hide, cheaply, a second cell wherever an
-equation would hold a single secret one (for a primary cell, one large enough for its
-protection interval). Grids that do not nest (EPCI, CLPE, zones d'emploi, arrondissements) and
+The equations of each hierarchy (``hierarchies.Hierarchies``) hide, cheaply, a second cell
+wherever an equation would hold a single secret one (for a primary cell, one large enough for
+its protection interval). Grids that do not nest (EPCI, CLPE, zones d'emploi, arrondissements) and
 territories published under several codes are then checked by the audit of ``audit``: every
 cell the outsider could recompute, or narrow inside its protection interval, makes the audit
 name the published cells whose equations bind it; the smallest of them (the least information
@@ -57,11 +57,11 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
 
     ``audited`` marks the rows in the linear model (additive counts and amounts with a value),
     ``primary`` the primary secret, ``effectifs`` the counts of people. ``hierarchies()``
-    prepares the hierarchies' equations (``secret.Hierarchies``), whose ``close(secret, new)``
-    returns ``secret`` closed over them (``new``: the rows hidden since a closed pattern, None
-    the first time); they are prepared once the linear model is built, so that the two
-    preparations, each heavy at national scale, do not add their peaks. With ``drive`` False
-    the audit only reports (the suppression is the hierarchies' alone).
+    prepares the hierarchies' equations (``hierarchies.Hierarchies``), whose
+    ``close(secret, new)`` returns ``secret`` closed over them (``new``: the rows hidden since
+    a closed pattern, None the first time); they are prepared once the linear model is built,
+    so that the two preparations, each heavy at national scale, do not add their peaks. With
+    ``drive`` False the audit only reports (the suppression is the hierarchies' alone).
     """
     rows = np.flatnonzero(audited)
     cells = data.iloc[rows].reset_index(drop=True)
