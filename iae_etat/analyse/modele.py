@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import sparse
 
 from iae_etat.common.vocabulary import LEVELS
+from iae_etat.tables.codage import row_keys
 from iae_etat.territoires.levels import level_frame
 
 ENSEMBLE = "ensemble"
@@ -176,15 +177,7 @@ def _combination_in(left: pd.DataFrame, right: pd.DataFrame, columns: list[str])
     if not all(left[c].cat.categories.equals(right[c].cat.categories) for c in columns):
         return left[columns].merge(right[columns].drop_duplicates(), how="left",
                                    indicator=True)["_merge"].eq("both").to_numpy()
-
-    def key(frame: pd.DataFrame) -> np.ndarray:
-        out = np.zeros(len(frame), dtype=np.int64)
-        for column in columns:
-            size = len(frame[column].cat.categories) + 1  # room for a missing value (-1)
-            out = out * size + frame[column].cat.codes.to_numpy() + 1
-        return out
-
-    return np.isin(key(left), key(right))
+    return np.isin(row_keys(left, columns), row_keys(right, columns))
 
 
 def _categorical(values: pd.Series) -> pd.Categorical:
