@@ -153,10 +153,9 @@ def _members(data: pd.DataFrame, members_of: pd.DataFrame, kinds: pd.DataFrame,
         free = ((cell_kinds["base"] == ENSEMBLE)
                 | (cell_kinds["methode"] != "implantation")).to_numpy()
         pairs = pd.DataFrame({
-            "code_commune": pd.Categorical(presence["code_commune"].astype(str),
-                                           dtype=members_of["code_commune"].dtype),
-            "base": pd.Categorical(presence["type_siae"].astype(str),
-                                   dtype=cell_kinds["base"].dtype)}).dropna().drop_duplicates()
+            "code_commune": _recoded(presence["code_commune"], members_of["code_commune"].dtype),
+            "base": _recoded(presence["type_siae"], cell_kinds["base"].dtype),
+        }).dropna().drop_duplicates()
         sites = members_of.merge(pairs, on="code_commune")
         # most (cell, kind) pairs have no SIAE of their kind in their territory: left out
         # before the join, which would otherwise hold keys for millions of rows
@@ -168,6 +167,12 @@ def _members(data: pd.DataFrame, members_of: pd.DataFrame, kinds: pd.DataFrame,
     members = members.sort_values(["pos", "rang_commune", "rang_type"], kind="stable")
     return members.drop(columns=["rang_commune", "rang_type"]).reset_index(drop=True) \
         .assign(coef=1.0)
+
+
+def _recoded(values: pd.Series, dtype: pd.CategoricalDtype) -> pd.Categorical:
+    """``values`` as text in the categories of ``dtype`` (missing where not one of them)."""
+    codes = dtype.categories.get_indexer(values.astype(str))
+    return pd.Categorical.from_codes(codes, dtype=dtype)
 
 
 def _combination_in(left: pd.DataFrame, right: pd.DataFrame, columns: list[str]) -> np.ndarray:
