@@ -11,24 +11,25 @@ HiGHS (``programme``: the copy SciPy ships, warm started), as τ-Argus and sdcTa
   ``valeur − protection`` (or zero) nor ``valeur + protection`` for a count (``protection`` in
   people), ``valeur × (1 ± part)`` for an amount.
 
-Each solution of a program is a whole table compatible with the publication: the values it gives
-to the other secret cells widen what is known of their intervals, so that most cells are proven
-protected without a program of their own (``exact=True`` computes every minimum and maximum).
+Each solution of a program, over the components of the equations it spans, is part of a table
+compatible with the publication: the values it gives to the other secret cells lying wholly in
+these components widen what is known of their intervals, so that most cells are proven protected
+without a program of their own (``exact=True`` computes every minimum and maximum). A cell that
+also spans other components gets nothing from it: zero there need not satisfy their equations.
 A failure comes with the published cells whose equations bind the optimum (non-zero duals): the
 candidates a coordinated suppression hides next.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
+from iae_etat.analyse import systemes
 from iae_etat.analyse.modele import Block, blocks
-from iae_etat.analyse.programme import Programme
 
 DIVULGUEE = "valeur retrouvée exactement"
 PROTECTION = "intervalle de protection non atteint"
@@ -100,7 +101,7 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
     matrix = block.matrix
     published_pos = positions[published]
     published_rows = matrix[published]
-    fixed, a_eq, b_eq, keep, origin = reduce_system(published_rows, block.links,
+    fixed, a_eq, b_eq, keep, origin = systemes.reduce_system(published_rows, block.links,
                                                     cells.valeur[positions][published])
     hidden = np.flatnonzero(secret)
     full_rows = matrix[hidden]
@@ -110,45 +111,52 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
     seen_low, seen_high = truth.copy(), truth.copy()
     need_low, need_high = cells.besoins(protection, positions[hidden])
     whole = cells.entier[positions][hidden]
-    component = _components(a_eq, rows.shape[1])
+    component = systemes.components(a_eq, rows.shape[1])
     audited = len(hidden) if only is None else int(only[positions[hidden]].sum())
     if not exact and a_eq.shape[1] and audited >= SWEEP_FROM:
-        _sweep(rows, constant, a_eq, b_eq, component, seen_low, seen_high)
-    programmes: dict = {}
+        systemes.sweep(rows, constant, a_eq, b_eq, component, seen_low, seen_high)
+    systems = systemes.Systems(a_eq, b_eq, rows, component)
     results = []
     order = np.argsort(-np.nan_to_num(need_high - truth, nan=0.0), kind="stable")
     if only is not None:
         order = order[only[positions[hidden[order]]]]
+    bounds = need_low.tolist(), need_high.tolist(), whole.tolist()
+
+    def holds(k: int) -> bool:
+        return _holds(float(seen_low[k]), float(seen_high[k]), bounds[0][k], bounds[1][k],
+                      bounds[2][k])
+
+    def high_holds(k: int) -> bool:
+        return _reaches(float(seen_high[k]), bounds[1][k], "haut")
+
     for k in order:
         binding: list[int] = []
         for sense in (-1.0, 1.0):
-            if not exact and _holds(k, seen_low, seen_high, need_low, need_high, whole):
+            if not exact and holds(k):
                 break
-            if not exact and sense == -1.0 and _side_ok(seen_high[k], need_high[k], truth[k],
-                                                         "haut") \
-                    and not _single(truth[k], seen_high[k], whole[k]):
+            if not exact and sense == -1.0 and high_holds(k) \
+                    and not _single(float(truth[k]), float(seen_high[k]), bounds[2][k]):
                 continue  # the high side holds and the interval is already wider than a point
-            objective = rows[k].toarray().ravel()
-            if not objective.any():  # every base cell of this one is fixed by the others
+            system = systems.of(k)
+            if system is None:  # every base cell of this one is fixed by the others
                 break
-            solved = _solve(sense * objective, a_eq, b_eq, component, objective != 0,
-                            programmes)
+            solved = system.solve(k, sense)
             if solved is None:  # unbounded: the cell can be as large as one likes
                 seen_high[k] = np.inf
                 continue
-            x, duals = solved
-            solution = constant + rows @ x
-            seen_low = np.minimum(seen_low, solution)
-            seen_high = np.maximum(seen_high, solution)
-            binding += [int(published_pos[o]) for o in origin[np.abs(duals) > 1e-9] if o >= 0]
+            inside, values, duals = solved
+            values += constant[inside]
+            seen_low[inside] = np.minimum(seen_low[inside], values)
+            seen_high[inside] = np.maximum(seen_high[inside], values)
+            binding += [int(published_pos[o]) for o in origin[duals] if o >= 0]
             if first_failure and sense == -1.0 and not np.isnan(need_high[k]) \
-                    and not _side_ok(seen_high[k], need_high[k], truth[k], "haut"):
+                    and not high_holds(k):
                 break  # the maximum falls short of the protection: the cell fails anyway
-        ok = _holds(k, seen_low, seen_high, need_low, need_high, whole)
+        ok = holds(k)
         if not ok and not binding:  # pinned without a program: the published cells over it
-            binding = [int(p) for p in published_pos[_over(full_rows[k], published_rows,
-                                                           block.links)]]
-        exact_value = _single(seen_low[k], seen_high[k], whole[k])
+            pins = systemes.pinning(full_rows[k], published_rows, block.links)
+            binding = [int(p) for p in published_pos[pins]]
+        exact_value = _single(float(seen_low[k]), float(seen_high[k]), bounds[2][k])
         raison = "" if ok else DIVULGUEE if exact_value else PROTECTION
         results.append(Resultat(int(positions[hidden[k]]), float(seen_low[k]),
                                 float(seen_high[k]), bool(ok), raison,
@@ -156,149 +164,29 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
     return sorted(results, key=lambda r: r.pos)
 
 
-def reduce_system(published: sparse.csr_matrix, links: sparse.csr_matrix,
-                  values: np.ndarray) -> tuple[np.ndarray, ...]:
-    """What the published equations give away without a program: a published zero makes
-    every base cell under it zero (unless a remainder enters it with a minus sign), an
-    equation left with one unknown fixes it. Returns the fixed values (NaN where free), the
-    remaining system over the free base cells (``keep``) and, for each remaining equation,
-    its published row (-1 for a link)."""
-    system = sparse.vstack([published, links]).tocsr()
-    rhs = np.concatenate([values, np.zeros(links.shape[0])])
-    signed = np.concatenate([np.ones(published.shape[0], bool), np.zeros(links.shape[0], bool)])
-    fixed = np.full(system.shape[1], np.nan)
-    while True:
-        free = np.isnan(fixed)
-        rest = rhs - system[:, ~free] @ fixed[~free]
-        open_part = system[:, free].tocsr()
-        count = np.diff(open_part.indptr)
-        columns = np.flatnonzero(free)
-        # a sum of non-negative cells that is zero makes each of them zero; a remainder
-        # entering with a minus sign (``modele.RESTES``) may offset a part
-        negative = np.asarray((open_part < 0).sum(axis=1)).ravel()
-        zero = signed & (count > 0) & (negative == 0) \
-            & (np.abs(rest) <= 1e-9 * np.maximum(1, np.abs(rhs)))
-        changed = False
-        if zero.any():
-            fixed[columns[np.unique(open_part[zero].indices)]] = 0.0
-            changed = True
-        single = (count == 1) & ~zero
-        if single.any():
-            sub = open_part[single]
-            fixed[columns[sub.indices]] = rest[single] / sub.data
-            changed = True
-        if not changed:
-            break
-    free = np.isnan(fixed)
-    rest = rhs - system[:, ~free] @ fixed[~free]
-    remaining = system[:, free].tocsr()
-    live = np.diff(remaining.indptr) > 0
-    origin = np.where(np.arange(len(rhs)) < published.shape[0], np.arange(len(rhs)), -1)
-    return fixed, remaining[live], rest[live], free, origin[live]
-
-
-def _over(cell: sparse.csr_matrix, published: sparse.csr_matrix,
-          links: sparse.csr_matrix) -> np.ndarray:
-    """The published rows that pin ``cell`` (one row over the base cells) without a program:
-    those over its base cells, and those over the base cells tied to them by the equations
-    total = Σ parts (a part fixed because its total and the other parts are published)."""
-    reach = cell.toarray().ravel() != 0
-    while links.shape[0]:
-        touched = np.asarray(links[:, reach].sum(axis=1)).ravel() != 0
-        wider = reach | (np.asarray(abs(links[touched]).sum(axis=0)).ravel() != 0)
-        if (wider == reach).all():
-            break
-        reach = wider
-    return np.flatnonzero(np.asarray(published[:, reach].sum(axis=1)).ravel() != 0)
-
-
-def _components(a_eq: sparse.csr_matrix, size: int) -> np.ndarray:
-    """The connected component of each free base cell through the remaining equations."""
-    if size == 0:
-        return np.zeros(0, dtype=int)
-    incidence = a_eq.copy()
-    incidence.data[:] = 1.0
-    adjacency = (incidence.T @ incidence).tocsr()
-    return connected_components(adjacency, directed=False)[1]
-
-
-def _solve(objective: np.ndarray, a_eq: sparse.csr_matrix, b_eq: np.ndarray,
-           component: np.ndarray, touched: np.ndarray,
-           programmes: dict) -> tuple[np.ndarray, np.ndarray] | None:
-    """Optimise ``objective`` over the components it touches; the whole solution (other
-    variables 0: their value does not matter) and the duals of every equation. None when
-    unbounded. ``programmes`` keeps the program of each set of components, warm started."""
-    key = tuple(np.unique(component[touched]))
-    if key not in programmes:
-        columns = np.flatnonzero(np.isin(component, key))
-        sub = a_eq[:, columns].tocsr()
-        rows = np.flatnonzero(np.diff(sub.indptr) > 0)
-        programmes[key] = (columns, rows, Programme(sub[rows], b_eq[rows]))
-    columns, rows, programme = programmes[key]
-    solved = programme.optimise(objective[columns])
-    if solved is None:
-        return None
-    x = np.zeros(len(objective))
-    x[columns] = solved[0]
-    duals = np.zeros(len(b_eq))
-    duals[rows] = solved[1]
-    return x, duals
-
-
-def _sweep(rows: sparse.csr_matrix, constant: np.ndarray, a_eq: sparse.csr_matrix,
-           b_eq: np.ndarray, component: np.ndarray, seen_low: np.ndarray,
-           seen_high: np.ndarray) -> None:
-    """Two programs that push every secret cell up, then down, at once (fixed pseudo-random
-    weights, so that the vertices differ): their solutions widen most intervals, leaving few
-    cells that need a program of their own."""
-    weights = np.random.default_rng(0).uniform(0.5, 1.5, rows.shape[0])
-    objective = np.asarray(rows.T @ weights).ravel()
-    touched = objective != 0
-    if not touched.any():
-        return
-    # an unbounded direction says nothing of any one cell: cap every base cell by the largest
-    # published value, which keeps the program bounded without cutting any true table
-    cap = float(np.max(np.abs(b_eq), initial=1.0)) * 10 + 1
-    inside = np.isin(component, np.unique(component[touched]))
-    columns = np.flatnonzero(inside)
-    sub = a_eq[:, columns].tocsr()
-    live = np.flatnonzero(np.diff(sub.indptr) > 0)
-    programme = Programme(sub[live], b_eq[live], upper=cap)
-    for sense in (-1.0, 1.0):
-        solved = programme.optimise(sense * objective[columns])
-        if solved is None:
-            continue
-        x = np.zeros(len(objective))
-        x[columns] = solved[0]
-        solution = constant + rows @ x
-        np.minimum(seen_low, solution, out=seen_low)
-        np.maximum(seen_high, solution, out=seen_high)
-
-
 def _single(low: float, high: float, whole: bool) -> bool:
     """The interval holds one value (one integer for a count); never an unbounded one."""
-    if not np.isfinite(high):
+    if not math.isfinite(high):
         return False
     if whole:
-        return np.floor(high + 1e-6) - np.ceil(low - 1e-6) < 1
+        return math.floor(high + 1e-6) - math.ceil(low - 1e-6) < 1
     return high - low <= _TOL * max(1.0, abs(high))
 
 
-def _side_ok(seen: float, need: float, truth: float, side: str) -> bool:
-    if np.isnan(need):
+def _reaches(seen: float, need: float, side: str) -> bool:
+    """The interval reaches ``need`` on its ``side`` (never when nothing is needed)."""
+    if math.isnan(need):
         return False
-    return seen >= need - _TOL * max(1.0, abs(need)) if side == "haut" \
-        else seen <= need + _TOL * max(1.0, abs(need))
+    margin = _TOL * max(1.0, abs(need))
+    return seen >= need - margin if side == "haut" else seen <= need + margin
 
 
-def _holds(k: int, low: np.ndarray, high: np.ndarray, need_low: np.ndarray,
-           need_high: np.ndarray, whole: np.ndarray) -> bool:
-    if _single(low[k], high[k], whole[k]):
+def _holds(low: float, high: float, need_low: float, need_high: float, whole: bool) -> bool:
+    if _single(low, high, whole):
         return False
-    if np.isnan(need_low[k]):
+    if math.isnan(need_low):
         return True
-    return _side_ok(low[k], need_low[k], 0.0, "bas") and _side_ok(high[k], need_high[k], 0.0,
-                                                                  "haut")
+    return _reaches(low, need_low, "bas") and _reaches(high, need_high, "haut")
 
 
 def audit(blocks: list[Block], cells: Cellules, protection: Protection,

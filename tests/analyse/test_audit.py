@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from iae_etat.analyse import audit, coordination, modele
+from iae_etat.analyse import audit, coordination, modele, systemes
 from iae_etat.analyse.computed import COMPUTED
 from iae_etat.analyse.secret import REPONSES, apply_secret
 from iae_etat.analyse.stage import DERIVED, SOMMES, structure_indicators
@@ -163,10 +163,10 @@ def test_a_published_zero_with_a_remainder_does_not_zero_its_communes():
     # zero », the system had no solution and the national build stopped on it.
     published = sparse.csr_matrix(np.array([[1.0, 1.0, 1.0, -1.0], [1.0, 0.0, 0.0, 0.0]]))
     links = sparse.csr_matrix((0, 4))
-    fixed, a_eq, b_eq, _, _ = audit.reduce_system(published, links, np.array([0.0, 5.0]))
+    fixed, a_eq, b_eq, _, _ = systemes.reduce_system(published, links, np.array([0.0, 5.0]))
     assert fixed[0] == 5
     assert np.isnan(fixed[1:]).all() and a_eq.shape == (1, 3) and b_eq[0] == -5
-    zero = audit.reduce_system(sparse.csr_matrix(np.array([[1.0, 1.0, 0.0, 0.0]])), links,
+    zero = systemes.reduce_system(sparse.csr_matrix(np.array([[1.0, 1.0, 0.0, 0.0]])), links,
                                np.array([0.0]))[0]
     assert (zero[:2] == 0).all()  # without a remainder, a zero sum still zeroes its parts
 
@@ -392,3 +392,57 @@ def test_combination_in_compares_codes_or_joins_when_the_dtypes_differ():
     other = right.assign(code=right["code"].astype(str).astype(
         pd.CategoricalDtype(["26", "07"])))
     assert modele._combination_in(left, other, ["code", "base"]).tolist() == expected
+
+
+def test_a_program_over_some_components_gives_no_value_to_a_cell_of_others():
+    # EPCI E1 = {A, B} and E2 = {C, D, E} published, E = 5 published, A to D and CLPE L1 =
+    # {C, D} hidden: two systems (A + B = 10, C + D = 15). L1 = E2 − E = 15 exactly; the
+    # program that maximises A says nothing of C and D (zero there is no table of E2).
+    territoires = _territoires(["E1", "E1", "E2", "E2", "E2"], ["L2", "L2", "L1", "L1", "L2"])
+    table = _table({("commune", "A"): 4, ("commune", "B"): 6, ("commune", "C"): 7,
+                    ("commune", "D"): 8, ("commune", "E"): 5, ("epci", "E1"): 10,
+                    ("epci", "E2"): 20, ("clpe", "L1"): 15, ("clpe", "L2"): 15})
+    hidden = {("commune", "A"), ("commune", "B"), ("commune", "C"), ("commune", "D"),
+              ("clpe", "L1")}
+    found = _verdicts(table, territoires, hidden, set())
+    assert (found[("clpe", "L1")].bas, found[("clpe", "L1")].haut) == (15, 15)
+    assert found[("clpe", "L1")].raison == audit.DIVULGUEE
+    assert {k for k, r in found.items() if r.raison} == {("clpe", "L1")}
+
+
+def _linprog_interval(block: modele.Block, values: np.ndarray, secret: np.ndarray,
+                      cell: int) -> tuple[float, float]:
+    """The minimum and maximum of ``cell`` by scipy's ``linprog`` over the whole block at
+    once: no reduction, no components, no warm start (the audit's answer, found another way)."""
+    from scipy.optimize import linprog
+
+    published = ~secret[block.cells]
+    a_eq = sparse.vstack([block.matrix[published], block.links]).toarray()
+    b_eq = np.concatenate([values[block.cells][published], np.zeros(block.links.shape[0])])
+    row = block.matrix[int(np.flatnonzero(block.cells == cell)[0])].toarray().ravel()
+    bounds = []
+    for sense in (1.0, -1.0):
+        found = linprog(sense * row, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        bounds.append(sense * found.fun if found.status == 0 else np.inf)
+    return bounds[0], bounds[1]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_grids(), st.data())
+def test_the_audit_finds_the_intervals_linprog_finds_over_the_whole_system(grid, data):
+    territoires, table = grid
+    where = list(zip(table["niveau"], table["code"], strict=True))
+    # mostly hidden, so that the département often is and the system falls into components
+    secret = np.array(data.draw(st.lists(st.sampled_from([True, True, False]),
+                                         min_size=len(where), max_size=len(where))))
+    values = table["valeur"].to_numpy(float)
+    cells = audit.Cellules(values, secret, ~secret, np.zeros(len(table), bool),
+                           np.ones(len(table), bool))
+    found = modele.blocks(table, territoires)
+    results = {r.pos: r for r in audit.audit(found, cells, PROTECTION, exact=True)}
+    assert set(results) == set(np.flatnonzero(secret))
+    for block in found:
+        for cell in block.cells[secret[block.cells]]:
+            low, high = _linprog_interval(block, values, secret, cell)
+            assert results[cell].bas == pytest.approx(low, abs=1e-6), where[cell]
+            assert results[cell].haut == pytest.approx(high, abs=1e-6), where[cell]
