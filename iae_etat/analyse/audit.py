@@ -34,8 +34,10 @@ from iae_etat.analyse.modele import Block, blocks
 DIVULGUEE = "valeur retrouvée exactement"
 PROTECTION = "intervalle de protection non atteint"
 _TOL = 1e-7
-# The sweep (two programs over the whole block) pays for itself from this many cells to audit;
-# below, each cell's own programs cost less (a round of the coordination often audits a few).
+# The sweep (two programs over the whole block) pays for itself when a whole block of this many
+# secret cells is audited; below, each cell's own programs cost less. A later round of the
+# coordination audits only the failing cells, which need programs of their own anyway, and the
+# cells hidden since, which the solutions of the others prove: no sweep then.
 SWEEP_FROM = 100
 
 
@@ -112,8 +114,7 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
     need_low, need_high = cells.besoins(protection, positions[hidden])
     whole = cells.entier[positions][hidden]
     component = systemes.components(a_eq, rows.shape[1])
-    audited = len(hidden) if only is None else int(only[positions[hidden]].sum())
-    if not exact and a_eq.shape[1] and audited >= SWEEP_FROM:
+    if not exact and only is None and a_eq.shape[1] and len(hidden) >= SWEEP_FROM:
         systemes.sweep(rows, constant, a_eq, b_eq, component, seen_low, seen_high)
     systems = systemes.Systems(a_eq, b_eq, rows, component)
     results = []
