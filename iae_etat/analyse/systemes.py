@@ -86,13 +86,16 @@ class System:
     the other components, is a table compatible with the publication, which gives these cells
     (and only these) a value each."""
 
-    def __init__(self, a_eq: sparse.csr_matrix, b_eq: np.ndarray, columns: np.ndarray,
+    def __init__(self, a_eq: sparse.csc_matrix, b_eq: np.ndarray, columns: np.ndarray,
                  cells: np.ndarray, rows: sparse.csr_matrix) -> None:
-        sub = a_eq[:, columns].tocsr()
-        self.equations = np.flatnonzero(np.diff(sub.indptr) > 0)
-        self.programme = Programme(sub[self.equations], b_eq[self.equations])
+        """``columns`` (sorted) are the free base cells of the components, ``cells`` (sorted)
+        the secret cells lying wholly in them."""
+        sub = a_eq[:, columns]
+        self.equations = np.unique(sub.indices)
+        self.programme = Programme(_renumbered(sparse.csc_matrix, sub, self.equations),
+                                   b_eq[self.equations])
         self.cells = cells
-        self.rows = rows[cells][:, columns].tocsr()
+        self.rows = _renumbered(sparse.csr_matrix, rows[cells], columns)
 
     def solve(self, cell: int, sense: float) -> tuple[np.ndarray, ...] | None:
         """Push ``cell`` down (``sense`` −1: maximise) or up; the cells inside, their values
@@ -114,7 +117,9 @@ class Systems:
 
     def __init__(self, a_eq: sparse.csr_matrix, b_eq: np.ndarray, rows: sparse.csr_matrix,
                  component: np.ndarray) -> None:
-        self._a_eq, self._b_eq, self._rows, self._component = a_eq, b_eq, rows, component
+        self._a_eq, self._b_eq, self._rows, self._component = a_eq.tocsc(), b_eq, rows, component
+        self._by_component = np.argsort(component, kind="stable")
+        self._sorted_component = component[self._by_component]
         spans = component[rows.indices]
         spanning = np.diff(rows.indptr) > 0
         self._first = np.full(rows.shape[0], -1)
@@ -148,9 +153,21 @@ class Systems:
             spread = [c for c in candidates[~alone] if set(self._key(c)) <= set(key)]
             inside = np.sort(np.concatenate([candidates[alone],
                                              np.asarray(spread, dtype=candidates.dtype)]))
-            columns = np.flatnonzero(np.isin(self._component, members))
+            columns = np.sort(np.concatenate([
+                self._by_component[np.searchsorted(self._sorted_component, m):
+                                   np.searchsorted(self._sorted_component, m, side="right")]
+                for m in key]))
             self._systems[key] = System(self._a_eq, self._b_eq, columns, inside, self._rows)
         return self._systems[key]
+
+
+def _renumbered(kind, matrix: sparse.spmatrix, kept: np.ndarray) -> sparse.spmatrix:
+    """``matrix`` (CSR or CSC, of ``kind``) with its minor indices renumbered among ``kept``
+    (sorted, holding every index it uses): its minor axis cut down to them."""
+    shape = (matrix.shape[0], len(kept)) if kind is sparse.csr_matrix \
+        else (len(kept), matrix.shape[1])
+    return kind((matrix.data, np.searchsorted(kept, matrix.indices), matrix.indptr),
+                shape=shape)
 
 
 def sweep(rows: sparse.csr_matrix, constant: np.ndarray, a_eq: sparse.csr_matrix,
