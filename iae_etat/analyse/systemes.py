@@ -74,10 +74,13 @@ def components(a_eq: sparse.csr_matrix, size: int) -> np.ndarray:
     """The connected component of each free base cell through the remaining equations."""
     if size == 0:
         return np.zeros(0, dtype=int)
-    incidence = a_eq.copy()
-    incidence.data[:] = 1.0
-    adjacency = (incidence.T @ incidence).tocsr()
-    return connected_components(adjacency, directed=False)[1]
+    # the graph of equations and base cells, an edge per coefficient (a product of the
+    # incidence by its transpose would link every pair of cells of an equation)
+    incidence = sparse.csr_matrix((np.ones(a_eq.nnz), a_eq.indices, a_eq.indptr),
+                                  shape=a_eq.shape)
+    graph = sparse.bmat([[None, incidence], [incidence.T, None]], format="csr")
+    labels = connected_components(graph, directed=False)[1][a_eq.shape[0]:]
+    return np.unique(labels, return_inverse=True)[1].reshape(-1)
 
 
 class System:
