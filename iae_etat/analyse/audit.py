@@ -103,8 +103,8 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
     matrix = block.matrix
     published_pos = positions[published]
     published_rows = matrix[published]
-    fixed, a_eq, b_eq, keep, origin = systemes.reduce_system(published_rows, block.links,
-                                                    cells.valeur[positions][published])
+    fixed, a_eq, b_eq, keep, origin = systemes.reduce_system(
+        published_rows, block.links, cells.valeur[positions][published])
     hidden = np.flatnonzero(secret)
     full_rows = matrix[hidden]
     constant = full_rows @ np.nan_to_num(fixed)

@@ -181,7 +181,8 @@ def sweep(rows: sparse.csr_matrix, constant: np.ndarray, a_eq: sparse.csr_matrix
     cells that need a program of their own."""
     weights = np.random.default_rng(0).uniform(0.5, 1.5, rows.shape[0])
     objective = np.asarray(rows.T @ weights).ravel()
-    touched = objective != 0
+    touched = np.zeros(rows.shape[1], bool)  # every base cell of a secret cell, even one whose
+    touched[rows.indices] = True             # weights happen to cancel out in the objective
     if not touched.any():
         return
     # an unbounded direction says nothing of any one cell: cap every base cell by the largest
