@@ -114,9 +114,9 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
     need_low, need_high = cells.besoins(protection, positions[hidden])
     whole = cells.entier[positions][hidden]
     component = systemes.components(a_eq, rows.shape[1])
-    if not exact and only is None and a_eq.shape[1] and len(hidden) >= SWEEP_FROM:
-        systemes.sweep(rows, constant, a_eq, b_eq, component, seen_low, seen_high)
     systems = systemes.Systems(a_eq, b_eq, rows, component)
+    if not exact and only is None and a_eq.shape[1] and len(hidden) >= SWEEP_FROM:
+        systems.sweep(constant, seen_low, seen_high)
     results = []
     order = np.argsort(-np.nan_to_num(need_high - truth, nan=0.0), kind="stable")
     if only is not None:

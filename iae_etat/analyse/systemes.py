@@ -2,7 +2,8 @@
 
 ``reduce_system`` draws what the published cells give away without a program; the equations left
 fall into independent components, each set of components a secret cell spans being one program
-(``Systems``), solved many times warm started. ``sweep`` pushes every secret cell at once.
+(``Systems``), solved many times warm started; ``Systems.sweep`` pushes every secret cell at
+once.
 """
 
 from __future__ import annotations
@@ -89,15 +90,11 @@ class System:
     the other components, is a table compatible with the publication, which gives these cells
     (and only these) a value each."""
 
-    def __init__(self, a_eq: sparse.csc_matrix, b_eq: np.ndarray, columns: np.ndarray,
+    def __init__(self, equations: np.ndarray, programme: Programme, columns: np.ndarray,
                  cells: np.ndarray, rows: sparse.csr_matrix) -> None:
-        """``columns`` (sorted) are the free base cells of the components, ``cells`` (sorted)
-        the secret cells lying wholly in them."""
-        sub = a_eq[:, columns]
-        self.equations = np.unique(sub.indices)
-        self.programme = Programme(_renumbered(sparse.csc_matrix, sub, self.equations),
-                                   b_eq[self.equations])
-        self.cells = cells
+        """``programme`` over the ``equations`` and ``columns`` (sorted: the free base cells of
+        the components), ``cells`` (sorted) the secret cells lying wholly in them."""
+        self.equations, self.programme, self.cells = equations, programme, cells
         self.rows = _renumbered(sparse.csr_matrix, rows[cells], columns)
 
     def solve(self, cell: int, sense: float) -> tuple[np.ndarray, ...] | None:
@@ -135,6 +132,18 @@ class Systems:
         self._sorted_first = self._first[self._by_first]
         self._systems: dict[tuple[int, ...], System] = {}
 
+    def _program(self, columns: np.ndarray,
+                 upper: float = np.inf) -> tuple[np.ndarray, Programme]:
+        """The equations over ``columns`` (sorted) and their program."""
+        sub = self._a_eq[:, columns]
+        equations = np.unique(sub.indices)
+        return equations, Programme(_renumbered(sparse.csc_matrix, sub, equations),
+                                    self._b_eq[equations], upper=upper)
+
+    def _of_components(self, components) -> np.ndarray:
+        """The free base cells of ``components``, sorted."""
+        return np.sort(_having(self._by_component, self._sorted_component, components))
+
     def _key(self, cell: int) -> tuple[int, ...]:
         span = self._rows.indices[self._rows.indptr[cell]:self._rows.indptr[cell + 1]]
         return tuple(np.unique(self._component[span]).tolist())
@@ -146,22 +155,50 @@ class Systems:
         key = (int(self._first[cell]),) if self._first[cell] == self._last[cell] \
             else self._key(cell)
         if key not in self._systems:
-            members = np.asarray(key)
-            candidates = np.concatenate([
-                self._by_first[np.searchsorted(self._sorted_first, m):
-                               np.searchsorted(self._sorted_first, m, side="right")]
-                for m in key])
-            candidates = candidates[np.isin(self._last[candidates], members)]
+            candidates = _having(self._by_first, self._sorted_first, key)
+            candidates = candidates[np.isin(self._last[candidates], key)]
             alone = self._first[candidates] == self._last[candidates]
             spread = [c for c in candidates[~alone] if set(self._key(c)) <= set(key)]
             inside = np.sort(np.concatenate([candidates[alone],
                                              np.asarray(spread, dtype=candidates.dtype)]))
-            columns = np.sort(np.concatenate([
-                self._by_component[np.searchsorted(self._sorted_component, m):
-                                   np.searchsorted(self._sorted_component, m, side="right")]
-                for m in key]))
-            self._systems[key] = System(self._a_eq, self._b_eq, columns, inside, self._rows)
+            columns = self._of_components(key)
+            self._systems[key] = System(*self._program(columns), columns, inside, self._rows)
         return self._systems[key]
+
+    def sweep(self, constant: np.ndarray, seen_low: np.ndarray, seen_high: np.ndarray) -> None:
+        """Two programs that push every secret cell up, then down, at once (fixed
+        pseudo-random weights, so that the vertices differ): their solutions widen most
+        intervals (``constant`` + rows @ x), leaving few cells that need a program of their
+        own."""
+        rows = self._rows
+        if not rows.nnz:
+            return
+        weights = np.random.default_rng(0).uniform(0.5, 1.5, rows.shape[0])
+        objective = np.asarray(rows.T @ weights).ravel()
+        # every base cell of a secret cell, even one whose weights cancel out in the objective
+        columns = self._of_components(np.unique(self._component[rows.indices]))
+        # an unbounded direction says nothing of any one cell: cap every base cell by the
+        # largest published value, which keeps the program bounded without cutting any true
+        # table
+        cap = float(np.max(np.abs(self._b_eq), initial=1.0)) * 10 + 1
+        programme = self._program(columns, upper=cap)[1]
+        for sense in (-1.0, 1.0):
+            solved = programme.optimise(sense * objective[columns])
+            if solved is None:
+                continue
+            x = np.zeros(len(objective))
+            x[columns] = solved[0]
+            solution = constant + rows @ x
+            np.minimum(seen_low, solution, out=seen_low)
+            np.maximum(seen_high, solution, out=seen_high)
+
+
+def _having(order: np.ndarray, sorted_values: np.ndarray, wanted) -> np.ndarray:
+    """The positions (``order`` sorts the values into ``sorted_values``) whose value is one
+    of ``wanted``."""
+    return np.concatenate([order[np.searchsorted(sorted_values, value):
+                                 np.searchsorted(sorted_values, value, side="right")]
+                           for value in wanted])
 
 
 def _renumbered(kind, matrix: sparse.spmatrix, kept: np.ndarray) -> sparse.spmatrix:
@@ -171,34 +208,3 @@ def _renumbered(kind, matrix: sparse.spmatrix, kept: np.ndarray) -> sparse.spmat
         else (len(kept), matrix.shape[1])
     return kind((matrix.data, np.searchsorted(kept, matrix.indices), matrix.indptr),
                 shape=shape)
-
-
-def sweep(rows: sparse.csr_matrix, constant: np.ndarray, a_eq: sparse.csr_matrix,
-           b_eq: np.ndarray, component: np.ndarray, seen_low: np.ndarray,
-           seen_high: np.ndarray) -> None:
-    """Two programs that push every secret cell up, then down, at once (fixed pseudo-random
-    weights, so that the vertices differ): their solutions widen most intervals, leaving few
-    cells that need a program of their own."""
-    weights = np.random.default_rng(0).uniform(0.5, 1.5, rows.shape[0])
-    objective = np.asarray(rows.T @ weights).ravel()
-    touched = np.zeros(rows.shape[1], bool)  # every base cell of a secret cell, even one whose
-    touched[rows.indices] = True             # weights happen to cancel out in the objective
-    if not touched.any():
-        return
-    # an unbounded direction says nothing of any one cell: cap every base cell by the largest
-    # published value, which keeps the program bounded without cutting any true table
-    cap = float(np.max(np.abs(b_eq), initial=1.0)) * 10 + 1
-    inside = np.isin(component, np.unique(component[touched]))
-    columns = np.flatnonzero(inside)
-    sub = a_eq[:, columns].tocsr()
-    live = np.flatnonzero(np.diff(sub.indptr) > 0)
-    programme = Programme(sub[live], b_eq[live], upper=cap)
-    for sense in (-1.0, 1.0):
-        solved = programme.optimise(sense * objective[columns])
-        if solved is None:
-            continue
-        x = np.zeros(len(objective))
-        x[columns] = solved[0]
-        solution = constant + rows @ x
-        np.minimum(seen_low, solution, out=seen_low)
-        np.maximum(seen_high, solution, out=seen_high)
