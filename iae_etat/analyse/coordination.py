@@ -14,17 +14,23 @@ left to hide.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from iae_etat.analyse import audit, modele
+from iae_etat.common.memoire import release_freed_memory
 
 MAX_ROUNDS = 200
 # After this many rounds, a failing cell gets every published cell binding it hidden at once:
 # the last failures of a national table come one by one, each hidden cell pinning another.
 ROUNDS_ONE_BY_ONE = 10
+# Blocks audited side by side: the linear programs take most of the time, outside the GIL.
+WORKERS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+              else os.cpu_count() or 1)
 
 
 @dataclass
@@ -73,13 +79,10 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
     dirty = set(range(len(blocks)))
     todo = None  # the cells to audit: all of them first
     rounds = 0
+    state = audit.Cellules(values, hidden[rows], ~hidden[rows], primary[rows], effectifs[rows])
     while True:
-        state = audit.Cellules(values, hidden[rows], ~hidden[rows], primary[rows],
-                               effectifs[rows])
-        for number in sorted(dirty):
-            for result in audit.audit_block(blocks[number], state, protection, only=todo,
-                                            first_failure=drive):
-                verdicts[result.pos] = result
+        for result in _audit_blocks(blocks, dirty, state, protection, todo, drive):
+            verdicts[result.pos] = result
         failing = [r for r in verdicts.values() if not r.ok]
         if not failing or not drive or rounds >= MAX_ROUNDS:
             break
@@ -95,6 +98,7 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
         hidden[rows[chosen]] = True
         hidden = np.array(close(hidden, rows[chosen]), dtype=bool)
         changed = np.flatnonzero((hidden != before)[rows])
+        state.secret, state.publie = hidden[rows], ~hidden[rows]
         dirty = {n for n, block in enumerate(blocks)
                  if np.isin(block.cells, changed, assume_unique=True).any()}
         # Hiding more only widens every interval (fewer equations): a cell proven protected
@@ -102,9 +106,29 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
         todo = np.zeros(len(rows), bool)
         todo[changed] = True
         todo[[r.pos for r in failing]] = True
+    release_freed_memory()  # what the threads freed, before the tables are written
     results = sorted(verdicts.values(), key=lambda r: r.pos)
     keys = cells[["niveau", "code", "indicateur", "type_siae", "public"]]
     return Coordination(hidden, results, state, keys, rounds)
+
+
+def _audit_blocks(blocks: list[modele.Block], numbers: set[int], state: audit.Cellules,
+                  protection: audit.Protection, todo: np.ndarray | None,
+                  drive: bool) -> list[audit.Resultat]:
+    """The verdicts of the blocks ``numbers``, in their order, the blocks audited side by side:
+    HiGHS releases the GIL while it solves, and a block's audit only reads ``state``."""
+    def work(number: int) -> int:
+        cells = blocks[number].cells
+        return int((state.secret[cells] if todo is None else todo[cells]).sum())
+
+    largest_first = sorted(numbers, key=lambda n: (-work(n), n))
+    pool = ThreadPoolExecutor(max_workers=WORKERS)
+    try:
+        futures = {n: pool.submit(audit.audit_block, blocks[n], state, protection, only=todo,
+                                  first_failure=drive) for n in largest_first}
+        return [r for n in sorted(numbers) for r in futures[n].result()]
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def _choose(failing: list[audit.Resultat], values: np.ndarray,

@@ -273,13 +273,18 @@ def _grids(draw):
         "nom_clpe": pick["L"], "code_zone_emploi": pick["Z"], "nom_zone_emploi": pick["Z"],
         "code_departement": "D", "nom_departement": "Dép"})
     values = {c: float(draw(st.integers(0, 40))) for c in communes}
+    return territoires, _table(_sums(territoires, values))
+
+
+def _sums(territoires: pd.DataFrame, values: dict[str, float]) -> dict[tuple[str, str], float]:
+    """The value of every territory: the sum of its communes' ``values``."""
     rows = {("commune", c): v for c, v in values.items()}
     for level, column in (("epci", "code_epci"), ("clpe", "code_clpe"),
                           ("zone_emploi", "code_zone_emploi"),
                           ("departement", "code_departement")):
         for code, group in territoires.groupby(column):
             rows[(level, code)] = sum(values[c] for c in group["code_commune"])
-    return territoires, _table(rows)
+    return rows
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -299,6 +304,22 @@ def test_coordinated_secrecy_holds_on_random_grids_that_do_not_nest(grid, one_by
     # the outsider's exact attack: no hidden cell found, no primary one inside ±3
     found = _verdicts(table, territoires, hidden, primary)
     assert all(r.ok for r in found.values())
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_grids(), st.lists(st.integers(0, 40), min_size=7, max_size=7))
+def test_blocks_audited_side_by_side_hide_what_one_after_another_hides(grid, others):
+    # a second indicator over the same communes: two blocks, audited in two threads or one
+    territoires, counts = grid
+    values = dict(zip(territoires["code_commune"], map(float, others), strict=False))
+    table = pd.concat([counts, _table(_sums(territoires, values))
+                       .assign(indicateur="salaries_annee")], ignore_index=True)
+    patterns = []
+    for workers in (1, 2):
+        with mock.patch.object(coordination, "WORKERS", workers):
+            out, rapport = _published(table, territoires)
+        patterns.append((out["statut"].tolist(), rapport["audit"]))
+    assert patterns[0] == patterns[1]
 
 
 def _attack(table: pd.DataFrame, territoires: pd.DataFrame) -> pd.DataFrame:
