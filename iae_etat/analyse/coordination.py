@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from iae_etat.analyse import audit, modele
-from iae_etat.common.memoire import release_freed_memory
+from iae_etat.common.memoire import release_memory
 
 MAX_ROUNDS = 200
 # After this many rounds, a failing cell gets every published cell binding it hidden at once:
@@ -106,7 +106,7 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
         todo = np.zeros(len(rows), bool)
         todo[changed] = True
         todo[[r.pos for r in failing]] = True
-    release_freed_memory()  # what the threads freed, before the tables are written
+    release_memory()  # what the threads freed, before the tables are written
     results = sorted(verdicts.values(), key=lambda r: r.pos)
     keys = cells[["niveau", "code", "indicateur", "type_siae", "public"]]
     return Coordination(hidden, results, state, keys, rounds)

@@ -1,29 +1,41 @@
-"""Memory freed by the process handed back to the system (glibc's ``malloc_trim``).
+"""Memory the process freed handed back to the system, between the heavy steps of a build.
 
-The threads that audit the secret side by side allocate in arenas of their own: what they free
-stays mapped to the process, and adds to the peak of the stages that follow, unless trimmed.
-Elsewhere than glibc (musl, macOS), nothing is done.
+glibc keeps freed blocks in its heaps, fragmented, one heap per thread that allocated (the
+audit of the secret runs in threads); Arrow's pool keeps freed pages a while. The next step of a
+national build would add its peak to them. A département's build never holds enough for this
+to matter: below ``SMALL_MIB`` resident, nothing is done (a full garbage collection costs time).
 """
 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
-from functools import cache
+import gc
+import math
+import os
+import sys
+
+SMALL_MIB = 512
 
 
-@cache
-def _libc():
-    name = ctypes.util.find_library("c")
+def release_memory() -> None:
+    """Collect the garbage, then return the free pages of Arrow's pool and of every malloc
+    arena to the system."""
+    if _resident_mib() < SMALL_MIB:
+        return
+    gc.collect()
+    if "pyarrow" in sys.modules:
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
     try:
-        libc = ctypes.CDLL(name)
-        return libc if hasattr(libc, "malloc_trim") else None
-    except OSError:
-        return None
+        ctypes.CDLL(None).malloc_trim(0)  # the C library the interpreter is linked with
+    except (OSError, AttributeError):
+        pass  # not glibc: its allocator returns memory its own way
 
 
-def release_freed_memory() -> None:
-    """Return the free pages of every malloc arena to the system."""
-    libc = _libc()
-    if libc is not None:
-        libc.malloc_trim(0)
+def _resident_mib() -> float:
+    """The resident memory of the process (unknown outside Linux: as if large)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return math.inf
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from iae_etat import __version__
 from iae_etat.common.errors import EXIT_DATA, EXIT_OK, UsageError, WriteError, os_error_text
+from iae_etat.common.memoire import release_memory
 from iae_etat.common.vocabulary import AUDIT_FILE
 from iae_etat.pipeline import incremental, stages
 from iae_etat.pipeline.stages import COMMANDS, Outcome, Run, Stage
@@ -283,22 +284,6 @@ def return_large_blocks() -> None:
         ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, MAPPED_FROM)
     except (OSError, AttributeError):
         pass
-
-
-def release_memory() -> None:
-    """Give the memory a stage freed back to the system (glibc keeps freed blocks in its heap,
-    fragmented: the next stage of a national build would otherwise add its peak to them)."""
-    import ctypes
-    import gc
-    import sys
-
-    gc.collect()
-    if "pyarrow" in sys.modules:  # Arrow's own pool (jemalloc) keeps freed pages a while
-        sys.modules["pyarrow"].default_memory_pool().release_unused()
-    try:
-        ctypes.CDLL(None).malloc_trim(0)  # the C library the interpreter is linked with
-    except (OSError, AttributeError):
-        pass  # not glibc: its allocator returns memory its own way
 
 
 def _summarise_previous(state: dict, summary: Summary) -> None:
