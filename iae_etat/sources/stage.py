@@ -175,7 +175,7 @@ def _ingest_structures(projet: Projet, millesime: int,
     liste["type_siae"] = liste["type_siae"].str.upper()
     renamed = adapters.load_adapter("structures", projet.dir).options.get("noms_anciens") or {}
     index = structures.commune_index(referentiel.communes(), referentiel.communes_anciennes(),
-                                     {str(k): list(v) for k, v in renamed.items()})
+                                     {str(k): list(v) for k, v in renamed.items()}, liste)
     liste, problems = structures.match_communes(liste, index)
     result.problemes.extend(problems)
     duplicated = liste.duplicated(["siret", "type_siae"], keep="first")

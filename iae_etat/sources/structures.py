@@ -25,12 +25,14 @@ def normalise_name(name: object) -> str:
 
 
 def commune_index(communes: pd.DataFrame, anciennes: pd.DataFrame,
-                  renamed: dict[str, list[str]] | None = None) -> pd.DataFrame:
+                  renamed: dict[str, list[str]] | None = None,
+                  structures: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per (postal code, normalised name) → current commune code.
 
     Former and delegated communes are matched by their own name within the postal codes of the
     commune they now belong to, and so are the former names of renamed communes (``renamed``:
-    code → names, from the configuration).
+    code → names, from the configuration). With ``structures``, only the postal codes and
+    départements of that list are indexed: all that ``match_communes`` looks up for it.
     """
     current = communes[["code_commune", "nom_commune", "codes_postaux", "code_departement"]] \
         .rename(columns={"nom_commune": "nom"})
@@ -43,9 +45,12 @@ def commune_index(communes: pd.DataFrame, anciennes: pd.DataFrame,
                           on="code_commune")
     former = former.rename(columns={"nom_ancien": "nom"})
     index = pd.concat([current, former], ignore_index=True)
-    index["cle_nom"] = index["nom"].map(normalise_name)
     index["code_postal"] = index["codes_postaux"].fillna("").str.split()
     index = index.explode("code_postal").dropna(subset=["code_postal"])
+    if structures is not None:
+        index = index[index["code_postal"].isin(set(structures["code_postal"].dropna()))
+                      | index["code_departement"].isin(_departements(structures))]
+    index = index.assign(cle_nom=index["nom"].map(normalise_name))
     return index[["code_postal", "cle_nom", "code_commune", "code_departement"]] \
         .drop_duplicates(ignore_index=True)
 
@@ -79,6 +84,11 @@ def _departement_of(row) -> str | None:
     return None if code is None or pd.isna(code) else str(code)
 
 
+def _departements(structures: pd.DataFrame) -> set[str]:
+    """The départements the list gives (a column some lists lack)."""
+    return {_departement_of(row) for row in structures.itertuples(index=False)} - {None}
+
+
 def match_communes(structures: pd.DataFrame, index: pd.DataFrame
                    ) -> tuple[pd.DataFrame, list[Probleme]]:
     """Fill ``code_commune``: the name within the postal code (exactly, then as a prefix), else
@@ -91,8 +101,7 @@ def match_communes(structures: pd.DataFrame, index: pd.DataFrame
     # only the postal codes and départements of the list (the index is the whole country)
     postal = index[index["code_postal"].isin(set(out["code_postal"].dropna()))]
     by_cp = {cp: _Names(group) for cp, group in postal.groupby("code_postal")}
-    departements = {_departement_of(row) for row in out.itertuples(index=False)} - {None}
-    local = index[index["code_departement"].isin(departements)]
+    local = index[index["code_departement"].isin(_departements(out))]
     by_dep = {dep: _Names(group) for dep, group in local.groupby("code_departement")}
     codes, problems = [], []
     for row in out.itertuples(index=False):
