@@ -1,5 +1,5 @@
 """Entry point for ``python -m iae_etat``."""
 
-from iae_etat.cli import main
+from iae_etat.cli import program
 
-main()
+program()

@@ -6,6 +6,8 @@ answers at once.
 
 from __future__ import annotations
 
+import atexit
+import os
 import sys
 
 import typer
@@ -123,6 +125,22 @@ def main(argv: list[str] | None = None) -> None:
     if "--json" in args and not json_written() and "--help" not in args and "-h" not in args:
         write_json({"code_sortie": code, **failure})  # cron reads an object on every exit
     sys.exit(code)
+
+
+def program() -> None:
+    """The ``iae-etat`` program: ``main``, then an exit that skips the interpreter's teardown,
+    which frees every object of a build one by one (a third of a second for the demo). What
+    the command wrote is flushed and the ``atexit`` handlers run first: every file of the
+    build is already closed (the journal opens and closes its file for each event)."""
+    try:
+        main()
+    except SystemExit as exc:
+        if not isinstance(exc.code, int | None):
+            raise
+        sys.stdout.flush()
+        sys.stderr.flush()
+        atexit._run_exitfuncs()
+        os._exit(exc.code or 0)
 
 
 def _report_error(exc) -> None:
