@@ -209,8 +209,9 @@ def validate(df: pd.DataFrame, contract: Contract, fichier: str,
 def _distinct_values(column: pd.Series) -> pd.Series:
     """The distinct values of a categorical column as text, indexed by their first row."""
     first = pd.Series(column.cat.codes.to_numpy()).drop_duplicates()  # -1: missing
-    names = column.cat.categories.astype(TYPES["string"])
-    values = pd.array([names[c] if c >= 0 else pd.NA for c in first], dtype=TYPES["string"])
+    codes = first.to_numpy()
+    values = pd.array([pd.NA] * len(codes), dtype=TYPES["string"])
+    values[codes >= 0] = column.cat.categories.astype(TYPES["string"]).take(codes[codes >= 0])
     return pd.Series(values, index=column.index[first.index], name=column.name)
 
 
