@@ -40,11 +40,14 @@ class Programme:
         self._solver.setOptionValue("output_flag", False)
         self._solver.setOptionValue("random_seed", 0)
         self._solver.passModel(lp)
-        self._columns = np.arange(columns, dtype=np.int32)
+        self._cost = np.zeros(columns)
 
     def optimise(self, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """The optimal ``x`` and the duals of the equations; None when unbounded."""
-        self._solver.changeColsCost(len(cost), self._columns, np.asarray(cost, dtype=float))
+        cost = np.asarray(cost, dtype=float)
+        changed = np.flatnonzero(cost != self._cost).astype(np.int32)  # a few columns each
+        self._solver.changeColsCost(len(changed), changed, cost[changed])
+        self._cost = cost.copy()
         for _attempt in range(2):
             self._solver.run()
             # the optimal basis stays feasible when only the cost changes: from the second
