@@ -35,8 +35,11 @@ from iae_etat.report.tableau_de_bord_cellules import (
     indicator_label,
     indicator_order,
     kind_label,
+    kind_rank,
     labelled,
+    level_rank,
     number_style,
+    per_value,
     present_rows,
     public_label,
     statut_codes,
@@ -249,19 +252,16 @@ def _evolution_table(evolution: pd.DataFrame, absent: pd.MultiIndex, millesime: 
     evolution = evolution[present_rows(evolution, absent)]
     if "rupture" not in evolution.columns:  # a table built before the breaks were declared
         evolution = evolution.assign(rupture="")
-    data = evolution.assign(_level=evolution["niveau"].astype(object).map(LEVELS.index)
-                            .astype(int),
-                            _kind=evolution["type_siae"].astype(object).map(
-                                lambda k: KINDS.index(k) if k in KINDS else len(KINDS))
-                            .astype(int),
+    data = evolution.assign(_level=level_rank(evolution["niveau"]),
+                            _kind=kind_rank(evolution["type_siae"]),
                             _tri=french_rank(evolution["libelle"]))
     data = data.sort_values(["_level", "_tri", "code", "indicateur", "_kind", "public",
                              "millesime_reference"])
     indicateurs = data["indicateur"].astype(object)
-    unites = np.where(indicateurs.isin(list(BY_CODE)), indicateurs.map(unite_of),
+    unites = np.where(indicateurs.isin(list(BY_CODE)), per_value(data["indicateur"], unite_of),
                       data["unite"].astype(object).fillna("")).astype(str)
-    formats = np.array([format_of(u) for u in unites], dtype=object)
-    gap_formats = np.array([format_of(RATE_GAP.get(u, u)) for u in unites], dtype=object)
+    formats = per_value(pd.Series(unites), format_of)
+    gap_formats = per_value(pd.Series(unites), lambda u: format_of(RATE_GAP.get(u, u)))
     statuts = statut_codes(data["statut"].astype(object).fillna("publie"))
     text = np.zeros(len(data), dtype=np.int64)
 

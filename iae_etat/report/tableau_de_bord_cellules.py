@@ -10,7 +10,7 @@ import pandas as pd
 
 from iae_etat.analyse.couverture import LIBELLES_BESOINS
 from iae_etat.common.indicators import BY_CODE, CATALOGUE
-from iae_etat.common.vocabulary import ENSEMBLE, PUBLIC_LABELS, TYPES_SIAE
+from iae_etat.common.vocabulary import ENSEMBLE, LEVELS, PUBLIC_LABELS, TYPES_SIAE
 from iae_etat.report.xlsx_stream import DEFAULT, Column, Sheet, Style, column_letter
 from iae_etat.tables.formats import MISSING_SYMBOL, SECRET_SYMBOL
 from iae_etat.tables.sheets import (
@@ -58,6 +58,32 @@ def french_rank(values) -> np.ndarray:
     rank = np.empty(len(uniques), dtype=np.int64)
     rank[order] = np.arange(len(uniques))
     return rank[codes]
+
+
+def per_value(values: pd.Series, function) -> np.ndarray:
+    """``function`` of each value of ``values`` (a missing one: ""), called once per distinct
+    value present: a national sheet has millions of rows and a few hundred distinct values."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy().astype(np.int64) + 1  # 0: missing
+        distinct = ["", *values.cat.categories.astype(object)]
+    else:
+        codes, uniques = pd.factorize(values.astype(object).fillna(""))
+        distinct = list(uniques)
+    results = np.empty(len(distinct), dtype=object)
+    for used in np.flatnonzero(np.bincount(codes, minlength=len(distinct))):
+        results[used] = function(distinct[used])
+    return results[codes]
+
+
+def level_rank(values: pd.Series) -> np.ndarray:
+    """The rank of each territorial level in ``LEVELS``."""
+    return per_value(values, LEVELS.index).astype(np.int64)
+
+
+def kind_rank(values: pd.Series) -> np.ndarray:
+    """The rank of each type of SIAE in ``KINDS`` (an unknown one last)."""
+    return per_value(values, lambda k: KINDS.index(k) if k in KINDS else len(KINDS)) \
+        .astype(np.int64)
 
 
 def labelled(values: pd.Series, label) -> pd.Categorical:

@@ -11,17 +11,20 @@ import numpy as np
 import pandas as pd
 
 from iae_etat.common.indicators import BY_CODE
-from iae_etat.common.vocabulary import LEVEL_LABELS, LEVELS
+from iae_etat.common.vocabulary import LEVEL_LABELS
 from iae_etat.report.tableau_de_bord_cellules import (
-    KINDS,
     format_of,
     french_rank,
     indicator_order,
     kind_label,
+    kind_rank,
     labelled,
+    level_rank,
     number_style,
+    per_value,
     present_rows,
     public_label,
+    unite_of,
 )
 from iae_etat.report.tableau_de_bord_csv import LongTable
 from iae_etat.report.xlsx_stream import Column
@@ -37,11 +40,9 @@ def donnees_table(rows: pd.DataFrame, absent: pd.MultiIndex, millesime: int,
     data = rows[present_rows(rows, absent)]
     order = {code: rank for rank, code in enumerate(indicator_order(data))}
     data = data.assign(
-        _level=data["niveau"].astype(object).map(LEVELS.index).astype(int),
-        _tri=french_rank(data["libelle"]),
-        _ind=data["indicateur"].astype(object).map(order).astype(int),
-        _kind=data["type_siae"].astype(object).map(
-            lambda k: KINDS.index(k) if k in KINDS else len(KINDS)).astype(int),
+        _level=level_rank(data["niveau"]), _tri=french_rank(data["libelle"]),
+        _ind=per_value(data["indicateur"], order.__getitem__).astype(np.int64),
+        _kind=kind_rank(data["type_siae"]),
         _public=data["public"].astype(object) != "ensemble")
     data = data.sort_values(["_level", "_tri", "code", "_ind", "_kind", "_public", "public"])
     values = data["valeur"].to_numpy(dtype=float, na_value=np.nan)
@@ -50,12 +51,11 @@ def donnees_table(rows: pd.DataFrame, absent: pd.MultiIndex, millesime: int,
     numbers, number_of = np.unique(values[shown], return_inverse=True)
     number_codes = np.full(len(data), 0, dtype=np.int64)
     number_codes[shown] = number_of.reshape(-1)
-    unites = data["indicateur"].astype(object).map(
-        lambda i: BY_CODE[i].unite if i in BY_CODE else "")
-    formats = {u: k for k, u in enumerate(sorted(set(unites)))}
+    unites = per_value(data["indicateur"], unite_of)
+    formats = {u: k for k, u in enumerate(sorted(set(pd.unique(unites))))}
     styles = [number_style(format_of(u)) for u in sorted(formats)]
     styles += [number_style(format_of(u), True) for u in sorted(formats)]
-    style_codes = unites.map(formats).to_numpy(dtype=np.int64)
+    style_codes = per_value(data["indicateur"], lambda i: formats[unite_of(i)]).astype(np.int64)
     style_codes = np.where(statuts == "s", style_codes + len(formats), style_codes)
     style_codes[~shown] = -1
     text = np.zeros(len(data), dtype=np.int64)
@@ -68,7 +68,7 @@ def donnees_table(rows: pd.DataFrame, absent: pd.MultiIndex, millesime: int,
         Column(6, labelled(data["indicateur"],
                             lambda i: BY_CODE[i].libelle if i in BY_CODE else i), text),
         Column(7, pd.Categorical(data["indicateur"].astype(object)), text),
-        Column(8, pd.Categorical(unites.to_numpy(dtype=object)), text),
+        Column(8, pd.Categorical(unites), text),
         Column(9, pd.Categorical.from_codes(number_codes, pd.Index(numbers.tolist() or [0.0],
                                                                   dtype=object)),
                style_codes, tuple(styles) or (number_style(format_of("")),)),
