@@ -22,18 +22,19 @@ RATES = ("%", "points")  # units whose change is a difference in points, not a p
 def with_breaks(frame: pd.DataFrame, ruptures: list, millesime: int) -> pd.DataFrame:
     """``frame`` (rows of ``out_evolution``) with ``rupture``: the series breaks of the sources
     (``adapters.Rupture``) between each row's reference and ``millesime`` that concern its
-    indicator, as the report tells them (empty when none)."""
-    texts = pd.Series("", index=frame.index, dtype="string")
-    seen = set()
-    for rupture in ruptures:
-        if (rupture.annee, rupture.motif) in seen:  # several adapters of one source
-            continue
-        seen.add((rupture.annee, rupture.motif))
-        hit = frame["indicateur"].isin(rupture.indicateurs).to_numpy() \
-            & (frame["millesime_reference"].to_numpy() < rupture.annee) \
-            & (rupture.annee <= millesime)
-        texts[hit] = texts[hit].where(texts[hit] == "", texts[hit] + " ") + rupture.texte()
-    return frame.assign(rupture=texts)
+    indicator, as the report tells them (empty when none), written once per indicator and
+    reference millésime."""
+    once: dict = {}
+    for rupture in ruptures:  # a source's break declared by several of its adapters
+        once.setdefault((rupture.annee, rupture.motif), rupture)
+    told = list(once.values())
+    indicators, indicator_names = pd.factorize(frame["indicateur"])
+    years, references = np.unique(frame["millesime_reference"].to_numpy(), return_inverse=True)
+    texts = np.array([" ".join(r.texte() for r in told if indicator in r.indicateurs
+                               and year < r.annee <= millesime)
+                      for indicator in indicator_names for year in years] or [""], dtype=object)
+    pairs = indicators * len(years) + references.reshape(-1)
+    return frame.assign(rupture=pd.array(texts[pairs], dtype="string"))
 
 
 def evolution(current: pd.DataFrame, previous: dict[int, pd.DataFrame]) -> pd.DataFrame:
