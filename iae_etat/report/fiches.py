@@ -33,7 +33,8 @@ def fiches(indicateurs: pd.DataFrame, couverture: pd.DataFrame, ecarts: pd.DataF
     """A fiche per EPCI of the published rows; ``departement_of`` maps an EPCI code to the code
     of the département it is compared with."""
     rows = indicateurs[(indicateurs["diffusion"] == "publique")
-                       & indicateurs["niveau"].isin([NIVEAU, "departement"])]
+                       & indicateurs["niveau"].isin([NIVEAU, "departement"])
+                       & indicateurs["indicateur"].isin([*FIGURES, *PUBLIC_COLUMNS])]
     rows = rows.assign(code=rows["code"].astype(str))  # the EPCI and départements only
     epci = {code: group for code, group in rows[rows["niveau"] == NIVEAU].groupby("code")}
     deps = {code: _cells(group) for code, group in
