@@ -6,6 +6,7 @@ Every table is conformed and validated against its contract before it is written
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,11 @@ from iae_etat.tables.contracts import conform, load_contract, plain_dtypes, vali
 from iae_etat.tables.files import write_atomic
 
 ROW_GROUP = 1024 * 1024  # rows per Parquet row group, pyarrow's default
+
+
+def _write_group(writer, group, schema) -> None:
+    """Write one row group, its dictionary codes spelt out as the text of ``schema``."""
+    writer.write_table(group.cast(schema))
 
 
 def read_in_parts(path: Path, columns: list[str],
@@ -90,7 +96,10 @@ class Catalogue:
         order = list(contract.primary_key)
 
         def produce(tmp: Path) -> None:
-            writer, last = None, None
+            writer, last, pending = None, None, None
+            # Arrow casts and writes a row group outside the GIL, in this thread, while the
+            # next one is prepared; one at a time, in order (the file is the same)
+            writing = ThreadPoolExecutor(max_workers=1)
             try:
                 for part in parts:
                     table = conform(part, contract).reset_index(drop=True)
@@ -117,9 +126,14 @@ class Catalogue:
                     # text of dictionary codes spelt out for these rows only
                     for start in range(0, max(len(table), 1), ROW_GROUP):
                         chunk = table.take(rows[start:start + ROW_GROUP]).reset_index(drop=True)
-                        writer.write_table(pa.Table.from_pandas(chunk, preserve_index=False)
-                                           .cast(schema))
+                        group = pa.Table.from_pandas(chunk, preserve_index=False)
+                        if pending is not None:
+                            pending.result()
+                        pending = writing.submit(_write_group, writer, group, schema)
+                if pending is not None:
+                    pending.result()
             finally:
+                writing.shutdown()  # the row group being written, before the file is closed
                 if writer is not None:
                     writer.close()
             if writer is None:
