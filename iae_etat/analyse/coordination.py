@@ -127,8 +127,8 @@ def _audit_blocks(blocks: list[modele.Block], numbers: set[int], state: audit.Ce
         futures = {n: pool.submit(audit.audit_block, blocks[n], state, protection, only=todo,
                                   first_failure=drive) for n in largest_first}
         return [r for n in sorted(numbers) for r in futures[n].result()]
-    finally:
-        pool.shutdown(cancel_futures=True)
+    finally:  # on an interruption, the blocks being audited are not waited for
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _choose(failing: list[audit.Resultat], values: np.ndarray,
