@@ -29,7 +29,13 @@ from iae_etat.cli import (
     telecharger,
 )
 from iae_etat.cli._options import APP_HELP, global_callback, json_written, write_json
-from iae_etat.common.errors import EXIT_DATA, EXIT_USAGE, IaeEtatError, os_error_text
+from iae_etat.common.errors import (
+    EXIT_DATA,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    IaeEtatError,
+    os_error_text,
+)
 from iae_etat.tables.files import printable
 
 app = typer.Typer(
@@ -92,8 +98,7 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo("Aide : iae-etat --help, ou iae-etat COMMANDE --help.", err=True)
         code = EXIT_USAGE
     except typer.Abort:
-        typer.echo("Interrompu.", err=True)
-        code = 130
+        code = EXIT_INTERRUPTED
     except IaeEtatError as exc:
         if debug:
             raise
@@ -122,6 +127,8 @@ def main(argv: list[str] | None = None) -> None:
         code = 70
         failure = {"erreur": "erreur interne inattendue"}
     code = code if isinstance(code, int) else 0
+    if code == EXIT_INTERRUPTED:  # Ctrl-C, which typer turns into this code silently
+        typer.echo("Interrompu.", err=True)
     if "--json" in args and not json_written() and "--help" not in args and "-h" not in args:
         write_json({"code_sortie": code, **failure})  # cron reads an object on every exit
     sys.exit(code)
