@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from iae_etat.cli._options import GlobalOptions, options
+from iae_etat.pipeline.apart import in_child
 from iae_etat.pipeline.build import run
 from iae_etat.pipeline.stages import COMMANDS, label
 
@@ -29,21 +30,29 @@ def _run(ctx: typer.Context, commands: tuple[str, ...], force: bool,
     if every_millesime and not millesimes:
         projet.choose_millesime(None)  # raises the explanation of an empty project
     code, results = 0, []
+    # several millésimes: each in a process of its own (``apart``), without the spinner, whose
+    # thread a forked child must not share
+    several = len(millesimes) > 1 and not opts.debug
     for millesime in millesimes:
         opts.info(f"{projet.nom} — millésime {millesime}")
-        with _status(opts) as status:
+        with nullcontext(None) if several else _status(opts) as status:
             def on_stage(stage: str, status=status) -> None:
                 if status is not None:
                     status.update(f"{label(stage).capitalize()}…")
                 opts.detail(f"Étape : {label(stage)}")
 
-            summary = run(projet, millesime, commands, strict=opts.strict, force=force,
-                          journal=opts.journal(), on_stage=on_stage, pdf=pdf)
+            summary = (in_child if several else _in_this_process)(
+                run, projet, millesime, commands, strict=opts.strict, force=force,
+                journal=opts.journal(), on_stage=on_stage, pdf=pdf)
         _print_summary(opts, summary)
         results.append(summary.as_dict())
         code = max(code, summary.code_sortie)
     opts.result(results[0] if len(results) == 1 else {"millesimes": results})
     return code
+
+
+def _in_this_process(function, *args, **kwargs):
+    return function(*args, **kwargs)
 
 
 def _status(opts: GlobalOptions):
