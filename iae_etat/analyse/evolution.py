@@ -15,7 +15,8 @@ REFERENCE_COLUMNS = [*KEY, "valeur", "statut"]
 # Text columns of the earlier millésimes read as dictionaries (categoricals): a few codes
 # repeated over millions of rows.
 DICTIONARY_COLUMNS = [c for c in REFERENCE_COLUMNS if c != "valeur"]
-PART_ROWS = 1_000_000
+# current rows per part, each compared with every earlier millésime (a million: 1,9 Gio national)
+PART_ROWS = 250_000
 RATES = ("%", "points")  # units whose change is a difference in points, not a percentage
 
 
