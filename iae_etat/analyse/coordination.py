@@ -14,7 +14,6 @@ left to hide.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -22,15 +21,14 @@ import numpy as np
 import pandas as pd
 
 from iae_etat.analyse import audit, modele
-from iae_etat.common.memoire import release_memory
+from iae_etat.common.machine import available_cores, release_memory
 
 MAX_ROUNDS = 200
 # After this many rounds, a failing cell gets every published cell binding it hidden at once:
 # the last failures of a national table come one by one, each hidden cell pinning another.
 ROUNDS_ONE_BY_ONE = 10
 # Blocks audited side by side: the linear programs take most of the time, outside the GIL.
-WORKERS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-              else os.cpu_count() or 1)
+WORKERS = min(4, available_cores())
 
 
 @dataclass

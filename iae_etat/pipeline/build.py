@@ -19,7 +19,7 @@ from pathlib import Path
 
 from iae_etat import __version__
 from iae_etat.common.errors import EXIT_DATA, EXIT_OK, UsageError, WriteError, os_error_text
-from iae_etat.common.memoire import release_memory
+from iae_etat.common.machine import release_memory
 from iae_etat.common.vocabulary import AUDIT_FILE
 from iae_etat.pipeline import incremental, stages
 from iae_etat.pipeline.stages import COMMANDS, Outcome, Run, Stage

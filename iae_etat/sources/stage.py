@@ -7,7 +7,6 @@ problems are recorded in ``core_anomalies`` and the rest goes on.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -16,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, Probleme
+from iae_etat.common.machine import available_cores
 from iae_etat.common.vocabulary import QUESTIONNAIRES, QUESTIONNAIRES_RESIDENCE
 from iae_etat.project.config import Projet
 from iae_etat.questionnaire import layout
@@ -255,8 +255,7 @@ def _read_returns(files: list[tuple[Path, str]], contract, residence_contract) -
     from concurrent.futures import ProcessPoolExecutor
 
     read = partial(_read_return, contract=contract, residence_contract=residence_contract)
-    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                  else os.cpu_count() or 1, MAX_READERS)
+    workers = min(available_cores(), MAX_READERS)
     if workers < 2 or len(files) < PARALLEL_FROM \
             or "fork" not in multiprocessing.get_all_start_methods():
         return [read(job) for job in files]

@@ -1,4 +1,5 @@
-"""Memory the process freed handed back to the system, between the heavy steps of a build.
+"""What the process gets from the machine: the cores it may use, and the memory it freed
+handed back to the system between the heavy steps of a build.
 
 glibc keeps freed blocks in its heaps, fragmented, one heap per thread that allocated (the
 audit of the secret runs in threads); Arrow's pool keeps freed pages a while. The next step of a
@@ -15,6 +16,13 @@ import os
 import sys
 
 SMALL_MIB = 512
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its affinity where the system tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def release_memory() -> None:
