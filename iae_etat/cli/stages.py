@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from iae_etat.cli._options import GlobalOptions, options
-from iae_etat.pipeline.apart import in_child
+from iae_etat.common.apart import in_child
 from iae_etat.pipeline.build import run
 from iae_etat.pipeline.stages import COMMANDS, label
 

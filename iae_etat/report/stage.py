@@ -11,6 +11,7 @@ import pandas as pd
 
 from iae_etat import __version__
 from iae_etat.common import resources
+from iae_etat.common.apart import Child
 from iae_etat.common.vocabulary import AUDIT_FILE, CALAGE_GROUPS, QUESTIONNAIRES
 from iae_etat.project.config import Projet
 from iae_etat.project.method import taux_reponse_min
@@ -42,32 +43,55 @@ from iae_etat.territoires import referentiel
 REPORT_NAME = "etat-des-lieux.html"
 ANNEXES_NAME = "annexes.html"
 COMMUNES_SHOWN = 40
+# Up to this many rows of indicators (fifteen départements or so), the documents and the
+# dashboard are written side by side; beyond, one after the other: nationally, the documents'
+# own memory (some 400 Mio) would add to the dashboard's, past the 1,5 Gio of a national build.
+SIDE_BY_SIDE_ROWS = 2_000_000
 STATUTS = {"retenu": "retenu, cellules en erreur écartées", "ecarte": "écarté",
            "illisible": "refusé avant lecture", "remplace": "remplacé", "manquant": "manquant"}
 
 
 def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
                reports_dir: Path) -> list[Path]:
-    """Write the report and its published files into ``reports_dir``; returns their paths."""
+    """Write the report and its published files into ``reports_dir``; returns their paths.
+
+    For a few départements, the documents are written by a child process (``apart.Child``)
+    while this one writes the dashboard: they share the tables read before it starts."""
 
     # The report shows the publique rows; the dashboard those of its diffusion.
     wanted = [("diffusion", "in", sorted({"publique", reglages(projet).diffusion}))]
-    indicateurs = catalogue.read("out_indicateurs", filters=wanted, categories=True)
+    shared = {
+        "out_indicateurs": catalogue.read("out_indicateurs", filters=wanted, categories=True),
+        # the report and the dashboard show the evolution of the territories above the communes
+        "out_evolution": catalogue.read("out_evolution",
+                                        filters=[*wanted, ("niveau", "!=", "commune")],
+                                        categories=True),
+        "core_structures": catalogue.read("core_structures"),
+        "core_territoires": catalogue.read("core_territoires"),
+        "out_couverture": catalogue.read("out_couverture")}
+    side_by_side = len(shared["out_indicateurs"]) <= SIDE_BY_SIDE_ROWS
+    documents = (Child if side_by_side else Child.here)(
+        write_documents, projet, millesime, catalogue, reports_dir, shared)
+    try:
+        published = publication.write_outputs(projet, millesime, reports_dir, shared)
+        return [*documents.result(), *published]
+    finally:
+        documents.stop()
+
+
+def write_documents(projet: Projet, millesime: int, catalogue: Catalogue, reports_dir: Path,
+                    shared: dict[str, pd.DataFrame]) -> list[Path]:
+    """Write the two HTML documents and the Word decision document; returns their paths."""
     anomalies = pd.concat([catalogue.read("core_anomalies"), catalogue.read("out_controles")],
                           ignore_index=True)
-    collecte = catalogue.read("core_collecte")
-    # the report and the dashboard show the evolution of the territories above the communes
-    evolution = catalogue.read("out_evolution", filters=[*wanted, ("niveau", "!=", "commune")],
-                               categories=True)
-    structures = catalogue.read("core_structures")
-    niveaux = catalogue.read("core_territoires")
-    couverture = catalogue.read("out_couverture")
-    documents = render_documents(projet, millesime, indicateurs, evolution, couverture,
-                                 structures, anomalies, catalogue.read("core_sources"), collecte,
+    documents = render_documents(projet, millesime, shared["out_indicateurs"],
+                                 shared["out_evolution"], shared["out_couverture"],
+                                 shared["core_structures"], anomalies,
+                                 catalogue.read("core_sources"), catalogue.read("core_collecte"),
                                  ecarts=catalogue.read("out_ecarts"),
                                  scenarios=read_scenarios(catalogue),
                                  groupes=catalogue.read(CALAGE_GROUPS),
-                                 niveaux=niveaux,
+                                 niveaux=shared["core_territoires"],
                                  reponses=catalogue.read_optional(QUESTIONNAIRES),
                                  catalogue_dir=catalogue.dir)
     for name, html in documents.items():
@@ -75,11 +99,7 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
     word = reports_dir / export_word.DOCX_NAME  # the decision document, editable
     write_bytes(word, export_word.html_to_docx(documents[REPORT_NAME],
                                                f"État des lieux — {millesime}"))
-    return [*(reports_dir / name for name in documents), word,
-            *publication.write_outputs(projet, millesime, reports_dir, {
-                "out_indicateurs": indicateurs, "out_evolution": evolution,
-                "core_structures": structures, "core_territoires": niveaux,
-                "out_couverture": couverture})]
+    return [*(reports_dir / name for name in documents), word]
 
 
 def audit_secret(directory: Path | None) -> dict:
