@@ -14,20 +14,22 @@ left to hide.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from iae_etat.analyse import audit, modele
+from iae_etat.common.apart import Child
 from iae_etat.common.machine import available_cores, release_memory
 
 MAX_ROUNDS = 200
 # After this many rounds, a failing cell gets every published cell binding it hidden at once:
 # the last failures of a national table come one by one, each hidden cell pinning another.
 ROUNDS_ONE_BY_ONE = 10
-# Blocks audited side by side: the linear programs take most of the time, outside the GIL.
+# Blocks audited side by side, in processes: the Python around each of the 200 000 small linear
+# programs of a national table takes as long as HiGHS, and threads would run it one at a time.
 WORKERS = min(4, available_cores())
 
 
@@ -104,7 +106,7 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
         todo = np.zeros(len(rows), bool)
         todo[changed] = True
         todo[[r.pos for r in failing]] = True
-    release_memory()  # what the threads freed, before the tables are written
+    release_memory()  # what this process's share of the audit freed, before the tables are written
     results = sorted(verdicts.values(), key=lambda r: r.pos)
     keys = cells[["niveau", "code", "indicateur", "type_siae", "public"]]
     return Coordination(hidden, results, state, keys, rounds)
@@ -113,20 +115,50 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
 def _audit_blocks(blocks: list[modele.Block], numbers: set[int], state: audit.Cellules,
                   protection: audit.Protection, todo: np.ndarray | None,
                   drive: bool) -> list[audit.Resultat]:
-    """The verdicts of the blocks ``numbers``, in their order, the blocks audited side by side:
-    HiGHS releases the GIL while it solves, and a block's audit only reads ``state``."""
+    """The verdicts of the blocks ``numbers``, in their order, audited by this process and
+    forked children (``apart.Child``), one per core: a block's audit only reads ``state``, and
+    its linear programs and the Python around them run side by side. Each process takes the
+    next block not yet taken, the largest first."""
     def work(number: int) -> int:
         cells = blocks[number].cells
         return int((state.secret[cells] if todo is None else todo[cells]).sum())
 
-    largest_first = sorted(numbers, key=lambda n: (-work(n), n))
-    pool = ThreadPoolExecutor(max_workers=WORKERS)
+    queue = _Queue(sorted(numbers, key=lambda n: (-work(n), n)))
+    children = [Child(_audit_taken, blocks, queue, state, protection, todo, drive)
+                for _ in range(min(WORKERS, len(numbers)) - 1)]
     try:
-        futures = {n: pool.submit(audit.audit_block, blocks[n], state, protection, only=todo,
-                                  first_failure=drive) for n in largest_first}
-        return [r for n in sorted(numbers) for r in futures[n].result()]
-    finally:  # on an interruption, the blocks being audited are not waited for
-        pool.shutdown(wait=False, cancel_futures=True)
+        verdicts = _audit_taken(blocks, queue, state, protection, todo, drive)
+        for child in children:
+            verdicts.update(child.result())
+    finally:  # on an interruption, the children are not waited for
+        for child in children:
+            child.stop()
+    return [r for n in sorted(numbers) for r in verdicts[n]]
+
+
+class _Queue:
+    """Block numbers taken one at a time by processes forked after it was made."""
+
+    def __init__(self, numbers: list[int]) -> None:
+        self._numbers = numbers
+        self._next = multiprocessing.Value("i", 0)  # in memory shared across fork
+
+    def take(self) -> int | None:
+        with self._next.get_lock():
+            index = self._next.value
+            self._next.value += 1
+        return self._numbers[index] if index < len(self._numbers) else None
+
+
+def _audit_taken(blocks: list[modele.Block], queue: _Queue, state: audit.Cellules,
+                 protection: audit.Protection, todo: np.ndarray | None,
+                 drive: bool) -> dict[int, list[audit.Resultat]]:
+    """The verdicts of the blocks this process takes from ``queue``, by block."""
+    verdicts = {}
+    while (number := queue.take()) is not None:
+        verdicts[number] = audit.audit_block(blocks[number], state, protection, only=todo,
+                                             first_failure=drive)
+    return verdicts
 
 
 def _choose(failing: list[audit.Resultat], values: np.ndarray,

@@ -1,4 +1,5 @@
-"""Work done in a forked child process: a millésime of ``build --all``, the report's documents.
+"""Work done in forked child processes: a millésime of ``build --all``, the audit's blocks of the
+secret, the report's documents.
 
 Each millésime of a national project leaves the process larger than it found it (the libraries
 the report loads, the heap that fragments): built one after another in one process, the second
@@ -6,8 +7,9 @@ millésime peaked some 200 Mio above the first, and the three of a national ``bu
 2.2 Gio against 1.5 for one. In a child forked for it, each millésime starts from the same
 small process and gives everything back when it ends.
 
-The report stage writes its two HTML documents in a child while it writes the dashboard itself:
-two cores for two pieces of work that share only the tables read before the fork.
+The audit of the secret and the report share work out between this process and children: two
+cores for pieces of work that share only what was computed before the fork (threads would run
+their Python one at a time).
 
 A child dies with its parent (a killed command stops what it started). Where the system cannot
 fork, the work is done here, at once.
@@ -15,6 +17,7 @@ fork, the work is done here, at once.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -41,10 +44,12 @@ class Child(Generic[T]):
         sys.stderr.flush()
         parent = os.getpid()
         read, write = os.pipe()
+        gc.freeze()  # the child's collections leave the objects it shares (and their pages) be
         pid = os.fork()
         if pid == 0:
             os.close(read)
             _child(write, parent, function, args, kwargs)
+        gc.unfreeze()
         os.close(write)
         self._pid, self._read = pid, read
 

@@ -309,7 +309,7 @@ def test_coordinated_secrecy_holds_on_random_grids_that_do_not_nest(grid, one_by
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_grids(), st.lists(st.integers(0, 40), min_size=7, max_size=7))
 def test_blocks_audited_side_by_side_hide_what_one_after_another_hides(grid, others):
-    # a second indicator over the same communes: two blocks, audited in two threads or one
+    # a second indicator over the same communes: two blocks, audited in two processes or one
     territoires, counts = grid
     values = dict(zip(territoires["code_commune"], map(float, others), strict=False))
     table = pd.concat([counts, _table(_sums(territoires, values))
