@@ -33,6 +33,7 @@ import zipfile
 from pathlib import Path
 
 from bench_asp import bench_asp
+from bench_memory import PeakMemory
 
 REPO = Path(__file__).resolve().parent.parent
 CLI = str(Path(sys.executable).with_name("iae-etat"))
@@ -53,7 +54,8 @@ TARGETS = {  # issues 7 and 19, on 2 cores
 
 
 def run_cli(*args: str, project: Path | None = None) -> dict:
-    """Run ``iae-etat`` once; wall time, peak RSS, per-stage durations and exit code."""
+    """Run ``iae-etat`` once; wall time, peak memory of its process tree (``bench_memory``),
+    per-stage durations and exit code."""
     command = [CLI]
     log = None
     if project is not None:
@@ -64,8 +66,10 @@ def run_cli(*args: str, project: Path | None = None) -> dict:
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        tree = PeakMemory(process.pid)
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
+        peak = max(tree.stop(), usage.ru_maxrss / 1024)
         process.returncode = os.waitstatus_to_exitcode(status)
         errors.seek(0)
         message = errors.read().decode("utf-8", "replace")
@@ -83,7 +87,7 @@ def run_cli(*args: str, project: Path | None = None) -> dict:
                 years[millesime]["etapes"][event["etape"]] = event["duree_s"]
             elif event.get("evenement") == "fin":
                 years[millesime]["s"] = event["duree_s"]
-    return {"s": round(wall, 3), "rss_mib": round(usage.ru_maxrss / 1024, 1), "etapes": stages,
+    return {"s": round(wall, 3), "rss_mib": round(peak, 1), "etapes": stages,
             "millesimes": years}
 
 
@@ -352,7 +356,9 @@ def national_table(results: dict) -> list[str]:
         f"ligne ci-dessus est son millésime {MILLESIMES[0]} (à froid, sans millésime "
         f"antérieur) ; national_build_evolution_s est son millésime {MILLESIMES[-1]} (à "
         f"froid, avec l'évolution sur les deux millésimes antérieurs) ; la mémoire "
-        "maximale est celle du processus entier. Les lecteurs pandas (pairs naïfs) sont "
+        "maximale est celle de la commande et des processus qu'elle lance, ensemble (somme "
+        "des PSS échantillonnée, ou la plus grande RSS d'un seul processus si elle est plus "
+        "grande). Les lecteurs pandas (pairs naïfs) sont "
         f"mesurés sur un échantillon régulier de {results.get('echantillon_pandas')} "
         "classeurs, en ms par classeur ; le plancher et la lecture d'iae-etat sur tous.", ""]
 
