@@ -45,7 +45,7 @@ ANNEXES_NAME = "annexes.html"
 COMMUNES_SHOWN = 40
 # Up to this many rows of indicators (fifteen départements or so), the documents and the
 # dashboard are written side by side; beyond, one after the other: nationally, the documents'
-# own memory (some 400 Mio) would add to the dashboard's, past the 1,5 Gio of a national build.
+# own memory would add to the dashboard's (1,7 Gio side by side, 1,25 one after the other).
 SIDE_BY_SIDE_ROWS = 2_000_000
 STATUTS = {"retenu": "retenu, cellules en erreur écartées", "ecarte": "écarté",
            "illisible": "refusé avant lecture", "remplace": "remplacé", "manquant": "manquant"}
