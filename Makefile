@@ -29,7 +29,7 @@ lint: $(STAMP) ## Vérifier le style du code (ruff) et les couches de l'architec
 	$(BIN)/ruff check iae_etat tests scripts
 	$(BIN)/lint-imports
 
-bench: $(STAMP) ## Mesurer les performances à l'échelle nationale (environ 17 min) : reports/bench/
+bench: $(STAMP) ## Mesurer les performances à l'échelle nationale (environ 15 min) : reports/bench/
 	$(BIN)/python scripts/bench.py
 
 demo: $(STAMP) ## Régénérer les données fictives de démonstration dans data/raw/

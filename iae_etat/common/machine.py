@@ -2,7 +2,7 @@
 handed back to the system between the heavy steps of a build.
 
 glibc keeps freed blocks in its heaps, fragmented, one heap per thread that allocated (the
-audit of the secret runs in threads); Arrow's pool keeps freed pages a while. The next step of a
+tables' writer thread); Arrow's pool keeps freed pages a while. The next step of a
 national build would add its peak to them. A département's build never holds enough for this
 to matter: below ``SMALL_MIB`` resident, nothing is done (a full garbage collection costs time).
 """
