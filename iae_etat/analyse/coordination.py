@@ -1,36 +1,49 @@
 """Coordinated secondary suppression over every published grid, driven by the LP audit (pure).
 
-The equations of each hierarchy (``hierarchies.Hierarchies``) hide, cheaply, a second cell
-wherever an equation would hold a single secret one (for a primary cell, one large enough for
-its protection interval). Grids that do not nest (EPCI, CLPE, zones d'emploi, arrondissements) and
-territories published under several codes are then checked by the audit of ``audit``: every
-cell the outsider could recompute, or narrow inside its protection interval, makes the audit
-name the published cells whose equations bind it; the smallest of them (the least information
-lost) is hidden (after ``ROUNDS_ONE_BY_ONE`` rounds, all of them), the hierarchies are closed
-again, and the audit runs anew on the systems that changed, for their failing and newly hidden
-cells (hiding more only widens the intervals already proven), until it passes or nothing is
-left to hide.
+The table is coordinated zone by zone (``zones``: the départements a territory links), side by
+side on the cores; a zone whose inputs did not change since the last build is taken back whole
+from ``Entries``, so that one corrected return coordinates its zone alone, with the result a
+cold build gives.
+
+Within a zone, the equations of each hierarchy (``hierarchies.Hierarchies``) hide, cheaply, a
+second cell wherever an equation would hold a single secret one (for a primary cell, one large
+enough for its protection interval). Grids that do not nest (EPCI, CLPE, zones d'emploi,
+arrondissements) and territories published under several codes are then checked by the audit of
+``audit``: every cell the outsider could recompute, or narrow inside its protection interval,
+makes the audit name the published cells whose equations bind it; the smallest of them (the
+least information lost) is hidden (after ``ROUNDS_ONE_BY_ONE`` rounds, all of them), the
+hierarchies are closed again, and the audit runs anew on the systems that changed, for their
+failing and newly hidden cells (hiding more only widens the intervals already proven), until it
+passes or nothing is left to hide.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
-from iae_etat.analyse import audit, modele
-from iae_etat.common.apart import Child
+from iae_etat.analyse import audit, modele, zones
+from iae_etat.analyse.hierarchies import Hierarchies
+from iae_etat.common.apart import share_out
+from iae_etat.common.entries import Entries
 from iae_etat.common.machine import available_cores, release_memory
+from iae_etat.common.resources import code_fingerprint
 
 MAX_ROUNDS = 200
 # After this many rounds, a failing cell gets every published cell binding it hidden at once:
 # the last failures of a national table come one by one, each hidden cell pinning another.
 ROUNDS_ONE_BY_ONE = 10
-# Blocks audited side by side, in processes: the Python around each of the 200 000 small linear
-# programs of a national table takes as long as HiGHS, and threads would run it one at a time.
+# Zones, or blocks of one zone, worked on side by side, in processes: the Python around each of
+# the 200 000 small linear programs of a national table takes as long as HiGHS, and threads would
+# run it one at a time.
 WORKERS = min(4, available_cores())
+_KEY = ["niveau", "code", "indicateur", "type_siae", "public"]
+# prepares the hierarchies of one zone: its rows (positions), their frame, its communes
+PrepareHierarchies = Callable[[np.ndarray, pd.DataFrame, pd.DataFrame], Hierarchies]
 
 
 @dataclass
@@ -54,34 +67,121 @@ class Coordination:
         return frame[~frame["ok"]].drop(columns="ok").reset_index(drop=True)
 
 
+@dataclass
+class ZoneOutcome:
+    """The coordination of one zone: its secret (over its rows), the audit's last verdicts
+    (positions among its audited rows) and its rounds."""
+
+    secret: np.ndarray
+    resultats: list[audit.Resultat]
+    tours: int
+
+
 def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audited: np.ndarray,
-               effectifs: np.ndarray, territoires: pd.DataFrame, hierarchies,
+               effectifs: np.ndarray, territoires: pd.DataFrame, hierarchies: PrepareHierarchies,
                sommes: dict[str, tuple[str, ...]] | None, protection: audit.Protection,
-               presence: pd.DataFrame | None = None, drive: bool = True,
-               log=None) -> Coordination:
-    """Extend ``secret`` (over the rows of ``data``) until the audit passes.
+               drive: bool = True, memo: Entries | None = None,
+               read: dict[str, np.ndarray] | None = None, log=None) -> Coordination:
+    """Extend ``secret`` (over the rows of ``data``) until the audit passes, zone by zone.
 
     ``audited`` marks the rows in the linear model (additive counts and amounts with a value),
-    ``primary`` the primary secret, ``effectifs`` the counts of people. ``hierarchies()``
-    prepares the hierarchies' equations (``hierarchies.Hierarchies``), whose
-    ``close(secret, new)`` returns ``secret`` closed over them (``new``: the rows hidden since
-    a closed pattern, None the first time); they are prepared once the linear model is built,
-    so that the two preparations, each heavy at national scale, do not add their peaks. With
-    ``drive`` False the audit only reports (the suppression is the hierarchies' alone).
+    ``primary`` the primary secret, ``effectifs`` the counts of people. ``hierarchies(rows,
+    frame, territoires)`` prepares the hierarchies' equations of one zone
+    (``hierarchies.Hierarchies``), whose ``close(secret, new)`` returns ``secret`` closed over
+    them (``new``: the rows hidden since a closed pattern, None the first time); ``read``
+    names the arrays (over the rows of ``data``) it reads besides. With ``drive`` False the
+    audit only reports (the suppression is the hierarchies' alone). ``memo`` keeps each zone's
+    outcome under the digest of everything its coordination reads.
     """
+    of_row, departements = zones.zones(data, territoires)
+    members = np.argsort(of_row, kind="stable")
+    bounds = np.searchsorted(of_row[members], np.arange(len(departements) + 1))
+    rows_of = [members[bounds[z]:bounds[z + 1]] for z in range(len(departements))]
+    del of_row, members
+    columns = [c for c in (*_KEY, "methode", "valeur") if c in data.columns]
+    by_code = territoires["code_departement"].astype(str)
+
+    def inputs(zone: int) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, np.ndarray]]:
+        rows = rows_of[zone]
+        places = territoires[by_code.isin(departements[zone]).to_numpy()].reset_index(drop=True)
+        flags = {"secret": secret[rows], "primary": primary[rows], "audited": audited[rows],
+                 "effectifs": effectifs[rows],
+                 **{f"hierarchies:{k}": v[rows] for k, v in (read or {}).items()}}
+        return data.iloc[rows][columns].reset_index(drop=True), places, flags
+
+    def compute(zone: int, workers: int) -> ZoneOutcome:
+        frame, places, flags = inputs(zone)
+        return _coordinate_zone(frame, flags, places,
+                                partial(hierarchies, rows_of[zone], frame, places),
+                                sommes, protection, drive, workers,
+                                None if log is None else
+                                lambda message: log(f"zone {zone} : {message}"))
+
+    outcomes: dict[int, ZoneOutcome] = {}
+    keys: dict[int, str] = {}
+    if memo is not None:
+        salt = f"{code_fingerprint()}|{protection}|{drive}|{sommes!r}"
+        for zone in range(len(rows_of)):
+            keys[zone] = zones.key(salt, *inputs(zone))
+            kept = memo.get(keys[zone], ZoneOutcome)
+            if kept is not None:
+                outcomes[zone] = kept
+    todo = sorted(set(range(len(rows_of))) - set(outcomes), key=lambda z: (-len(rows_of[z]), z))
+    # a zone of more than half the rows has its blocks audited side by side; the others are
+    # coordinated side by side, each in one process
+    alone = [z for z in todo if 2 * len(rows_of[z]) > sum(len(rows_of[t]) for t in todo)]
+    for zone in alone:
+        outcomes[zone] = compute(zone, WORKERS)
+    rest = [z for z in todo if z not in alone]
+    outcomes.update(share_out(rest, lambda zone: compute(zone, 1), WORKERS))
+    for zone in todo:
+        if memo is not None:
+            memo.put(keys[zone], outcomes[zone])
+    release_memory()  # what this process's share of the coordination freed
+    return _merged(data, secret, primary, audited, effectifs, rows_of, outcomes)
+
+
+def _merged(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audited: np.ndarray,
+            effectifs: np.ndarray, rows_of: list[np.ndarray],
+            outcomes: dict[int, ZoneOutcome]) -> Coordination:
+    """The outcomes of the zones as one coordination over ``data``."""
+    hidden = np.array(secret, dtype=bool)
     rows = np.flatnonzero(audited)
+    results = []
+    for zone, outcome in sorted(outcomes.items()):
+        members = rows_of[zone]
+        hidden[members] = outcome.secret
+        where = np.searchsorted(rows, members[audited[members]])  # a zone's audited → ours
+        results += [replace(r, pos=int(where[r.pos]), liants=tuple(int(where[p])
+                                                                   for p in r.liants))
+                    for r in outcome.resultats]
     cells = data.iloc[rows].reset_index(drop=True)
-    blocks = modele.blocks(cells, territoires, sommes, presence)
+    values = cells["valeur"].to_numpy(dtype=float, na_value=np.nan)
+    state = audit.Cellules(values, hidden[rows], ~hidden[rows], primary[rows], effectifs[rows])
+    return Coordination(hidden, sorted(results, key=lambda r: r.pos), state, cells[_KEY],
+                        max((o.tours for o in outcomes.values()), default=0))
+
+
+def _coordinate_zone(frame: pd.DataFrame, flags: dict[str, np.ndarray],
+                     territoires: pd.DataFrame, hierarchies, sommes, protection: audit.Protection,
+                     drive: bool, workers: int, log) -> ZoneOutcome:
+    """The rounds of the coordination of one zone (``frame``: its rows, ``flags``: ``secret``,
+    ``primary``, ``audited``, ``effectifs`` over them). ``hierarchies()`` is prepared once the
+    linear model is built, so that the two preparations do not add their peaks."""
+    rows = np.flatnonzero(flags["audited"])
+    cells = frame.iloc[rows].reset_index(drop=True)
+    blocks = modele.blocks(cells, territoires, sommes, modele.presence(frame))
     close = hierarchies().close
     values = cells["valeur"].to_numpy(dtype=float, na_value=np.nan)
-    hidden = np.array(close(secret.copy(), None), dtype=bool)
+    hidden = np.array(close(flags["secret"].copy(), None), dtype=bool)
     verdicts: dict[int, audit.Resultat] = {}  # by cell
     dirty = set(range(len(blocks)))
     todo = None  # the cells to audit: all of them first
     rounds = 0
-    state = audit.Cellules(values, hidden[rows], ~hidden[rows], primary[rows], effectifs[rows])
+    state = audit.Cellules(values, hidden[rows], ~hidden[rows], flags["primary"][rows],
+                           flags["effectifs"][rows])
     while True:
-        for result in _audit_blocks(blocks, dirty, state, protection, todo, drive):
+        for result in _audit_blocks(blocks, dirty, state, protection, todo, drive, workers):
             verdicts[result.pos] = result
         failing = [r for r in verdicts.values() if not r.ok]
         if not failing or not drive or rounds >= MAX_ROUNDS:
@@ -106,59 +206,22 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
         todo = np.zeros(len(rows), bool)
         todo[changed] = True
         todo[[r.pos for r in failing]] = True
-    release_memory()  # what this process's share of the audit freed, before the tables are written
-    results = sorted(verdicts.values(), key=lambda r: r.pos)
-    keys = cells[["niveau", "code", "indicateur", "type_siae", "public"]]
-    return Coordination(hidden, results, state, keys, rounds)
+    return ZoneOutcome(hidden, sorted(verdicts.values(), key=lambda r: r.pos), rounds)
 
 
 def _audit_blocks(blocks: list[modele.Block], numbers: set[int], state: audit.Cellules,
-                  protection: audit.Protection, todo: np.ndarray | None,
-                  drive: bool) -> list[audit.Resultat]:
-    """The verdicts of the blocks ``numbers``, in their order, audited by this process and
-    forked children (``apart.Child``), one per core: a block's audit only reads ``state``, and
-    its linear programs and the Python around them run side by side. Each process takes the
-    next block not yet taken, the largest first."""
+                  protection: audit.Protection, todo: np.ndarray | None, drive: bool,
+                  workers: int) -> list[audit.Resultat]:
+    """The verdicts of the blocks ``numbers``, in their order, audited by ``workers``
+    processes (``apart.share_out``), the largest first: a block's audit only reads ``state``."""
     def work(number: int) -> int:
         cells = blocks[number].cells
         return int((state.secret[cells] if todo is None else todo[cells]).sum())
 
-    queue = _Queue(sorted(numbers, key=lambda n: (-work(n), n)))
-    children = [Child(_audit_taken, blocks, queue, state, protection, todo, drive)
-                for _ in range(min(WORKERS, len(numbers)) - 1)]
-    try:
-        verdicts = _audit_taken(blocks, queue, state, protection, todo, drive)
-        for child in children:
-            verdicts.update(child.result())
-    finally:  # on an interruption, the children are not waited for
-        for child in children:
-            child.stop()
+    verdicts = share_out(sorted(numbers, key=lambda n: (-work(n), n)),
+                         lambda n: audit.audit_block(blocks[n], state, protection, only=todo,
+                                                     first_failure=drive), workers)
     return [r for n in sorted(numbers) for r in verdicts[n]]
-
-
-class _Queue:
-    """Block numbers taken one at a time by processes forked after it was made."""
-
-    def __init__(self, numbers: list[int]) -> None:
-        self._numbers = numbers
-        self._next = multiprocessing.Value("i", 0)  # in memory shared across fork
-
-    def take(self) -> int | None:
-        with self._next.get_lock():
-            index = self._next.value
-            self._next.value += 1
-        return self._numbers[index] if index < len(self._numbers) else None
-
-
-def _audit_taken(blocks: list[modele.Block], queue: _Queue, state: audit.Cellules,
-                 protection: audit.Protection, todo: np.ndarray | None,
-                 drive: bool) -> dict[int, list[audit.Resultat]]:
-    """The verdicts of the blocks this process takes from ``queue``, by block."""
-    verdicts = {}
-    while (number := queue.take()) is not None:
-        verdicts[number] = audit.audit_block(blocks[number], state, protection, only=todo,
-                                             first_failure=drive)
-    return verdicts
 
 
 def _choose(failing: list[audit.Resultat], values: np.ndarray,

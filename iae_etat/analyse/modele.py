@@ -138,6 +138,17 @@ def blocks(cells: pd.DataFrame, territoires: pd.DataFrame,
     return out
 
 
+def presence(data: pd.DataFrame) -> pd.DataFrame | None:
+    """The (commune, kind) pairs with an SIAE, from the published ``nb_siae`` of the communes
+    (the list of the structures is public): elsewhere a figure by implantation is zero."""
+    rows = data[(data["indicateur"] == "nb_siae") & (data["niveau"] == "commune")
+                & (data["type_siae"] != "ensemble") & (data["valeur"] > 0)]
+    if rows.empty:
+        return None
+    return pd.DataFrame({"code_commune": rows["code"].astype(str).to_numpy(),
+                         "type_siae": rows["type_siae"].astype(str).to_numpy()})
+
+
 def _members(data: pd.DataFrame, members_of: pd.DataFrame, kinds: pd.DataFrame,
              presence: pd.DataFrame | None) -> pd.DataFrame:
     """One row per (cell, commune, base kind) of the model, in the order of the cells, then

@@ -20,14 +20,13 @@ The ``restreinte`` rows keep every value; the ``publique`` rows carry an empty v
 
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 import pandas as pd
 
 from iae_etat.analyse.audit import Protection
 from iae_etat.analyse.coordination import coordinate
 from iae_etat.analyse.hierarchies import Hierarchies
+from iae_etat.common.entries import Entries
 from iae_etat.tables.codage import CellKeys, row_keys
 from iae_etat.territoires.levels import level_frame
 
@@ -53,7 +52,7 @@ def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
                  primary: pd.Series | None = None,
                  structures: dict[str, str] | None = None, min_siae: int = 3,
                  protection: Protection | None = None, coordination: bool = True,
-                 rapport: dict | None = None) -> pd.DataFrame:
+                 rapport: dict | None = None, memo: Entries | None = None) -> pd.DataFrame:
     """``table`` with ``statut`` and ``diffusion``: restreinte rows then publique rows.
 
     ``montants`` are the amount indicators under the dominance rule (``seuil_dominance``, a
@@ -65,7 +64,8 @@ def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
     (``REPONSES``: the respondents; ``ASP``: every SIAE): a cell with 1 to ``min_siae`` − 1
     contributing SIAE is secret. With ``protection`` the secondary suppression is driven by the
     linear-programming audit over every grid (``coordination``; off, the audit only reports);
-    ``rapport`` receives its summary (``audit``) and its failures (``echecs``).
+    ``rapport`` receives its summary (``audit``) and its failures (``echecs``); ``memo`` keeps
+    the coordination of each zone for the next build (``coordination``).
     """
     data = table.reset_index(drop=True)
     value = data["valeur"]
@@ -81,25 +81,30 @@ def apply_secret(table: pd.DataFrame, territoires: pd.DataFrame, seuil: int,
         secret |= (amounts | counts) & (value > 0) & (top > seuil_dominance * value)
     if structures:
         secret |= few_contributors(data, structures, min_siae)
-    additive = counts | amounts
-    # the width of each primary cell's protection interval, sought from its partners
-    need = None if protection is None else np.where(
-        secret, np.where(counts, protection.effectifs, protection.montants * value.abs()), 0.0)
-    hierarchies = partial(_hierarchies, data, additive, territoires, sommes, need)
+    additive = (counts | amounts).to_numpy()
     if protection is None:
         if secret.any():
-            secret = pd.Series(hierarchies().close(secret.to_numpy(dtype=bool)),
-                               index=data.index)
+            closed = _hierarchies(data, additive, territoires, sommes, None) \
+                .close(secret.to_numpy(dtype=bool))
+            secret = pd.Series(closed, index=data.index)
     else:
+        # the width of each primary cell's protection interval, sought from its partners
+        need = np.where(secret, np.where(counts, protection.effectifs,
+                                         protection.montants * value.abs()), 0.0)
+
+        def hierarchies(rows: np.ndarray, frame: pd.DataFrame,
+                        places: pd.DataFrame) -> Hierarchies:  # those of one zone
+            return _hierarchies(frame, additive[rows], places, sommes, need[rows])
+
         result = coordinate(
             data, secret.to_numpy(dtype=bool), secret.to_numpy(dtype=bool),
-            (additive & value.notna()).to_numpy(), counts.to_numpy(), territoires,
-            hierarchies, sommes, protection, presence(data), drive=coordination, log=_LOG)
+            additive & value.notna().to_numpy(), counts.to_numpy(), territoires, hierarchies,
+            sommes, protection, drive=coordination, memo=memo,
+            read={"additive": additive, "need": need}, log=_LOG)
         secret = pd.Series(result.secret, index=data.index)
         if rapport is not None:
             rapport["audit"] = result.summary()
             rapport["echecs"] = result.failures()
-    del hierarchies  # it holds the table
     secret = _propagate(data, secret, derived)
     size = len(data)
     out = pd.concat([data, data], ignore_index=True)
@@ -139,17 +144,6 @@ def few_contributors(data: pd.DataFrame, structures: dict[str, str],
     count = np.nan_to_num(count, nan=0.0)
     out[rows] = (count > 0) & (count < min_siae)
     return pd.Series(out, index=data.index)
-
-
-def presence(data: pd.DataFrame) -> pd.DataFrame | None:
-    """The (commune, kind) pairs with an SIAE, from the published ``nb_siae`` of the communes
-    (the list of the structures is public): elsewhere a figure by implantation is zero."""
-    rows = data[(data["indicateur"] == "nb_siae") & (data["niveau"] == "commune")
-                & (data["type_siae"] != "ensemble") & (data["valeur"] > 0)]
-    if rows.empty:
-        return None
-    return pd.DataFrame({"code_commune": rows["code"].astype(str).to_numpy(),
-                         "type_siae": rows["type_siae"].astype(str).to_numpy()})
 
 
 def equations(data: pd.DataFrame, territoires: pd.DataFrame,
@@ -225,7 +219,7 @@ def equations(data: pd.DataFrame, territoires: pd.DataFrame,
         "row": labels[row], "total": total_flag}, copy=False)
 
 
-def _hierarchies(data: pd.DataFrame, rows: pd.Series, territoires: pd.DataFrame,
+def _hierarchies(data: pd.DataFrame, rows: np.ndarray, territoires: pd.DataFrame,
                  sommes: dict[str, tuple[str, ...]] | None,
                  need: np.ndarray | None) -> Hierarchies:
     """The hierarchies of the ``rows`` of ``data`` (a boolean mask: the additive ones)."""

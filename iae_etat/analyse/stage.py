@@ -27,6 +27,7 @@ from iae_etat.analyse.plausibility import sanity_checks
 from iae_etat.analyse.secret import ASP, REPONSES, apply_secret
 from iae_etat.analyse.themes import couts_valorisation
 from iae_etat.common import resources
+from iae_etat.common.entries import Entries
 from iae_etat.common.errors import DataError, Probleme
 from iae_etat.common.indicators import CATALOGUE
 from iae_etat.common.vocabulary import (
@@ -125,13 +126,17 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
         primary = hors_secret(table, by_site, effectifs, seuil)
     montants = frozenset(i.code for i in CATALOGUE if i.montant)
     rules = projet.secret
+    # the coordination of each zone of the secret, kept for the next build (one corrected
+    # return coordinates its zone alone)
+    memo = Entries(projet.dir / "data" / "cache" / "secret" / str(millesime), writable=True)
     derived = DERIVED | {c.code: c.inputs for c in COMPUTED.values()}  # hidden with an input
     published = apply_secret(table, territoires, seuil, effectifs, derived, montants,
                              rules.seuil_dominance, SOMMES, primary,
                              structures=structure_indicators(), min_siae=rules.seuil_structures,
                              protection=Protection(rules.protection_effectifs,
                                                    rules.protection_montants),
-                             coordination=rules.coordination, rapport=rapport)
+                             coordination=rules.coordination, rapport=rapport, memo=memo)
+    memo.prune()
     del table, primary  # a national table holds millions of rows: keep only the published one
     write_audit(catalogue.dir, rapport)
     # one table after another: writing the indicators while the others were computed saved

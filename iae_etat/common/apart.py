@@ -1,5 +1,5 @@
-"""Work done in forked child processes: a millésime of ``build --all``, the audit's blocks of the
-secret, the report's documents.
+"""Work done in forked child processes: a millésime of ``build --all``, the zones of the
+secret's coordination and their audits' blocks, the report's documents.
 
 Each millésime of a national project leaves the process larger than it found it (the libraries
 the report loads, the heap that fragments): built one after another in one process, the second
@@ -7,9 +7,9 @@ millésime peaked some 200 Mio above the first, and the three of a national ``bu
 2.2 Gio against 1.5 for one. In a child forked for it, each millésime starts from the same
 small process and gives everything back when it ends.
 
-The audit of the secret and the report share work out between this process and children: two
-cores for pieces of work that share only what was computed before the fork (threads would run
-their Python one at a time).
+The coordination of the secret (its zones, the audit's blocks) and the report share work out
+between this process and children (``share_out``, ``Child``): two cores for pieces of work that
+share only what was computed before the fork (threads would run their Python one at a time).
 
 A child dies with its parent (a killed command stops what it started). Where the system cannot
 fork, the work is done here, at once.
@@ -18,6 +18,7 @@ fork, the work is done here, at once.
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
 import pickle
 import signal
@@ -108,6 +109,44 @@ def in_child(function: Callable[..., T], *args, **kwargs) -> T:
         return child.result()
     finally:
         child.stop()
+
+
+def share_out(numbers: list[int], work: Callable[[int], T], processes: int) -> dict[int, T]:
+    """``work(n)`` for each of ``numbers``, by this process and ``processes`` − 1 forked
+    children: each takes the next number not yet taken (give the largest pieces first), so
+    that the processes end together. The pieces share only what was computed before."""
+    queue = _Queue(numbers)
+    children = [Child(_taken, queue, work) for _ in range(min(processes, len(numbers)) - 1)]
+    try:
+        done = _taken(queue, work)
+        for child in children:
+            done.update(child.result())
+    finally:  # on an interruption, the children are not waited for
+        for child in children:
+            child.stop()
+    return done
+
+
+class _Queue:
+    """Numbers taken one at a time by processes forked after it was made."""
+
+    def __init__(self, numbers: list[int]) -> None:
+        self._numbers = numbers
+        self._next = multiprocessing.Value("i", 0)  # in memory shared across fork
+
+    def take(self) -> int | None:
+        with self._next.get_lock():
+            index = self._next.value
+            self._next.value += 1
+        return self._numbers[index] if index < len(self._numbers) else None
+
+
+def _taken(queue: _Queue, work: Callable[[int], T]) -> dict[int, T]:
+    """``work`` of the numbers this process takes from ``queue``."""
+    done = {}
+    while (number := queue.take()) is not None:
+        done[number] = work(number)
+    return done
 
 
 def _child(write: int, parent: int, function: Callable, args: tuple, kwargs: dict) -> None:

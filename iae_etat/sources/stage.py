@@ -239,7 +239,7 @@ def read_envois(files: list[tuple[Path, str]], contract, residence_contract, mil
     département's in this one, and kept in ``cache``."""
     keys = [cache.key(path, name) for path, name in files] if cache is not None \
         else [None] * len(files)
-    retours = [cache.get(key) if cache is not None else None for key in keys]
+    retours = [cache.retour(key) if cache is not None else None for key in keys]
     missing = [i for i, retour in enumerate(retours) if retour is None]
     for i, retour in zip(missing, _read_returns([files[i] for i in missing], contract,
                                                 residence_contract), strict=True):
