@@ -49,10 +49,16 @@ def zones(data: pd.DataFrame, territoires: pd.DataFrame) -> tuple[np.ndarray, li
     firsts = pd.Series(np.arange(len(departements))).groupby(of_departement).min()
     number = np.full(label.max() + 1, -1)
     number[firsts.index.to_numpy()] = np.argsort(np.argsort(firsts.to_numpy()))
-    rows = places.get_indexer(pd.MultiIndex.from_arrays(
-        [data["niveau"].astype(str).to_numpy(), data["code"].astype(str).to_numpy()]))
-    of_row = np.where(rows >= 0, number[label[np.maximum(rows, 0)]],
-                      len(firsts)).astype(np.int32)
+    # the distinct places of the rows (a national table: millions of rows, some 40,000 places)
+    published = pd.MultiIndex.from_arrays([data["niveau"], data["code"]])
+    pair = published.codes[0].astype(np.int64) * (len(published.levels[1]) + 1) \
+        + published.codes[1]
+    distinct, inverse = np.unique(pair, return_inverse=True)
+    first_row = np.zeros(len(distinct), dtype=np.int64)
+    first_row[inverse[::-1]] = np.arange(len(pair))[::-1]
+    rows = places.get_indexer(published[first_row]) if len(pair) else np.zeros(0, np.int64)
+    of_place = np.where(rows >= 0, number[label[np.maximum(rows, 0)]], len(firsts))
+    of_row = of_place[inverse.reshape(-1)].astype(np.int32)
     grouped = [list(departements[number[of_departement] == z]) for z in range(len(firsts))]
     return of_row, grouped + ([[]] if (rows < 0).any() else [])
 
