@@ -31,7 +31,6 @@ from iae_etat.analyse.hierarchies import Hierarchies
 from iae_etat.common.apart import share_out
 from iae_etat.common.entries import Entries
 from iae_etat.common.machine import available_cores, release_memory
-from iae_etat.common.resources import code_fingerprint
 
 MAX_ROUNDS = 200
 # After this many rounds, a failing cell gets every published cell binding it hidden at once:
@@ -91,7 +90,7 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
     them (``new``: the rows hidden since a closed pattern, None the first time); ``read``
     names the arrays (over the rows of ``data``) it reads besides. With ``drive`` False the
     audit only reports (the suppression is the hierarchies' alone). ``memo`` keeps each zone's
-    outcome under the digest of everything its coordination reads.
+    outcome under the digest of everything its coordination reads (its salt: the code).
     """
     of_row, departements = zones.zones(data, territoires)
     members = np.argsort(of_row, kind="stable")
@@ -120,7 +119,7 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
     outcomes: dict[int, ZoneOutcome] = {}
     keys: dict[int, str] = {}
     if memo is not None:
-        salt = f"{code_fingerprint()}|{protection}|{drive}|{sommes!r}"
+        salt = f"{memo.salt}|{protection}|{drive}|{sommes!r}"
         for zone in range(len(rows_of)):
             keys[zone] = zones.key(salt, *inputs(zone))
             kept = memo.get(keys[zone], ZoneOutcome)

@@ -16,11 +16,13 @@ SUFFIX = ".pickle"
 
 
 class Entries:
-    """The entries of one folder; only a ``writable`` store (a build) writes and prunes."""
+    """The entries of one folder; only a ``writable`` store (a build) writes and prunes.
+    ``salt`` enters every key drawn for it (the package's code, the settings read)."""
 
-    def __init__(self, folder: Path, writable: bool = False) -> None:
+    def __init__(self, folder: Path, writable: bool = False, salt: str = "") -> None:
         self.folder = folder
         self.writable = writable
+        self.salt = salt
         self.used: set[str] = set()
 
     def get(self, key: str | None, kind: type) -> object | None:

@@ -28,11 +28,11 @@ class ReturnCache(Entries):
 
     def __init__(self, folder: Path, hasher: Callable[[Path], str], contract: Contract,
                  residence_contract: Contract | None, writable: bool = False) -> None:
-        super().__init__(folder, writable)
-        self._hasher = hasher
         contracts = [dataclasses.replace(c, path=None) for c in (contract, residence_contract)
                      if c is not None]
-        self._salt = hashlib.sha256(f"{code_fingerprint()}|{contracts!r}".encode()).hexdigest()
+        super().__init__(folder, writable, hashlib.sha256(
+            f"{code_fingerprint()}|{contracts!r}".encode()).hexdigest())
+        self._hasher = hasher
 
     def key(self, path: Path, name: str) -> str | None:
         """The key of ``path`` recorded as ``name`` (None when the file cannot be read: the
@@ -41,7 +41,7 @@ class ReturnCache(Entries):
             content = self._hasher(path)
         except OSError:
             return None
-        return hashlib.sha256(f"{self._salt}|{name}|{content}".encode()).hexdigest()
+        return hashlib.sha256(f"{self.salt}|{name}|{content}".encode()).hexdigest()
 
     def retour(self, key: str | None) -> Retour | None:
         """The ``Retour`` kept under ``key``, if any."""
