@@ -133,8 +133,8 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
         outcomes[zone] = compute(zone, WORKERS)
     rest = [z for z in todo if z not in alone]
     outcomes.update(share_out(rest, lambda zone: compute(zone, 1), WORKERS))
-    for zone in todo:
-        if memo is not None:
+    if memo is not None:
+        for zone in todo:
             memo.put(keys[zone], outcomes[zone])
     release_memory()  # what this process's share of the coordination freed
     return _merged(data, secret, primary, audited, effectifs, rows_of, outcomes)
