@@ -8,6 +8,7 @@ the store holds what the last build needed and nothing else.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 from pathlib import Path
@@ -47,13 +48,15 @@ class Entries:
             self.folder.mkdir(parents=True, exist_ok=True)
             partial.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
             os.replace(partial, target)
-        except OSError:
-            partial.unlink(missing_ok=True)
+        except OSError:  # not kept: recomputed next time
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
 
     def prune(self) -> None:
         """Remove the entries this run did not use."""
         if not self.writable or not self.folder.is_dir():
             return
-        for path in self.folder.iterdir():
-            if path.name.removesuffix(SUFFIX) not in self.used:
-                path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a file that cannot be removed only takes room
+            for path in self.folder.iterdir():
+                if path.name.removesuffix(SUFFIX) not in self.used:
+                    path.unlink(missing_ok=True)

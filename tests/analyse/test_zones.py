@@ -124,3 +124,21 @@ def test_an_entry_of_another_kind_is_not_served(tmp_path):
     entries.put("l", 1)
     entries.prune()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["l.pickle"]
+
+
+def test_an_entry_that_cannot_be_removed_or_written_only_costs_time(tmp_path, monkeypatch):
+    entries = Entries(tmp_path / "kept", writable=True)
+    entries.put("k", 1)
+    entries.used.clear()
+
+    def refusing(self, missing_ok=False):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(type(tmp_path), "unlink", refusing)
+    entries.prune()                                   # nothing raised, the entry stays
+    assert entries.get("k", int) == 1
+    monkeypatch.undo()
+    (tmp_path / "blocked").write_text("a file where the folder should be")
+    blocked = Entries(tmp_path / "blocked", writable=True)
+    blocked.put("k", 1)
+    assert blocked.get("k", int) is None
