@@ -26,11 +26,9 @@ def _setup():
     return plt
 
 
-def bar_chart(labels: list[str], values: list[float], unit: str) -> str:
-    """A horizontal bar chart as an SVG string (no XML prolog), values written on the bars.
-
-    The title stays in the page (figure caption), where it wraps and is read by screen readers.
-    """
+def bar_figure(labels: list[str], values: list[float], unit: str):
+    """The figure of ``bar_chart``: each value written just past the end of its bar, inside
+    the frame (the axis runs a fifth beyond the longest bar)."""
     plt = _setup()
     height = 0.45 * len(labels) + 1.2
     fig, ax = plt.subplots(figsize=(7, height))
@@ -45,9 +43,22 @@ def bar_chart(labels: list[str], values: list[float], unit: str) -> str:
     ax.set_yticks(positions, labels)
     ax.set_xlabel(unit)
     ax.xaxis.set_major_formatter(lambda x, _pos: nombre(x))
+    largest = max(values, default=0)
+    if largest > 0:
+        ax.set_xlim(0, largest * 1.2)
     for bar, value in zip(bars, values, strict=True):
-        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, " " + nombre(value, 1),
-                va="center", fontsize=9)
+        ax.annotate(nombre(value, 1), (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                    xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
+    return fig
+
+
+def bar_chart(labels: list[str], values: list[float], unit: str) -> str:
+    """A horizontal bar chart as an SVG string (no XML prolog), values written on the bars.
+
+    The title stays in the page (figure caption), where it wraps and is read by screen readers.
+    """
+    plt = _setup()
+    fig = bar_figure(labels, values, unit)
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "iae-etat"})
     plt.close(fig)
