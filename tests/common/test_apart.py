@@ -64,7 +64,11 @@ def test_a_child_works_while_this_process_goes_on_and_can_be_stopped(tmp_path):
 
 
 def _wait_for_ever(started) -> None:
-    started.write_text(str(os.getpid()))
+    """Say this child's pid in ``started`` (written whole: the parent may read it at once),
+    then wait."""
+    writing = started.with_name(f".{started.name}")
+    writing.write_text(str(os.getpid()))
+    writing.replace(started)
     time.sleep(600)
 
 
