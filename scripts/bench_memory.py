@@ -1,7 +1,7 @@
 """Peak memory of a process and of the children it forks (``make bench``).
 
 ``wait4`` gives the largest resident set of any one process of the tree: a build whose children
-work beside their parent (the audit's blocks, the report's documents) needs the sum. A thread
+work beside their parent (the secret's zones, the report's documents) needs the sum. A thread
 samples every ``PERIOD`` seconds the proportional set sizes (PSS: a page shared by n processes
 counts 1/n in each) of the whole tree, so that the sum is what the machine holds. The peak given
 is the larger of the sampled sum and the largest single resident set.

@@ -118,6 +118,8 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
 
     outcomes: dict[int, ZoneOutcome] = {}
     keys: dict[int, str] = {}
+    # a zone's inputs are gathered again when it is computed: holding every zone's frame
+    # until then would add a copy of the table to the peak
     if memo is not None:
         salt = f"{memo.salt}|{protection}|{drive}|{sommes!r}"
         for zone in range(len(rows_of)):

@@ -53,9 +53,7 @@ def zones(data: pd.DataFrame, territoires: pd.DataFrame) -> tuple[np.ndarray, li
     published = pd.MultiIndex.from_arrays([data["niveau"], data["code"]])
     pair = published.codes[0].astype(np.int64) * (len(published.levels[1]) + 1) \
         + published.codes[1]
-    distinct, inverse = np.unique(pair, return_inverse=True)
-    first_row = np.zeros(len(distinct), dtype=np.int64)
-    first_row[inverse[::-1]] = np.arange(len(pair))[::-1]
+    _, first_row, inverse = np.unique(pair, return_index=True, return_inverse=True)
     rows = places.get_indexer(published[first_row]) if len(pair) else np.zeros(0, np.int64)
     of_place = np.where(rows >= 0, number[label[np.maximum(rows, 0)]], len(firsts))
     of_row = of_place[inverse.reshape(-1)].astype(np.int32)
