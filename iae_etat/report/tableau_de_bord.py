@@ -12,6 +12,8 @@ for a workbook (``tableau_de_bord_csv``). The workbook is streamed (``xlsx_strea
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 
@@ -75,6 +77,9 @@ STRUCTURE_COLUMNS = (("siret", "SIRET"), ("type_siae", "Type de SIAE"),
                      ("etp_conventionnes", "ETP conventionnés"),
                      ("etp_realises", "ETP réalisés"),
                      ("salaries_annee", "Salariés en insertion sur l'année"))
+README_WIDTH = 88  # characters on a line of « Lisez-moi »
+
+
 def build_dashboard(indicateurs: pd.DataFrame, evolution: pd.DataFrame,
                     structures: pd.DataFrame, territoires: pd.DataFrame,
                     couverture: pd.DataFrame | None = None, *, territoire: str,
@@ -108,6 +113,7 @@ def build_dashboard(indicateurs: pd.DataFrame, evolution: pd.DataFrame,
         _structures_sheet(wb.sheet(sheet_name("Structures", taken)), structures, territoires,
                           millesime)
     return wb.to_bytes()
+
 
 def _readme(ws: Sheet, territoire: str, millesime: int, diffusion: str, notice: str,
             secret_rule: str, alerte: str = "") -> None:
@@ -148,22 +154,37 @@ def _readme(ws: Sheet, territoire: str, millesime: int, diffusion: str, notice: 
               "classeur de plusieurs millions de lignes ne s'ouvre pas dans un tableur.",
               ""]
     lines += ["Symboles : « s » secret statistique ; « nd » donnée non disponible.", ""]
-    cells = [[(1, line, BIG_TITLE if row == 1 else DEFAULT)]
-             for row, line in enumerate(lines, start=1)]
-    cells.append([(1, "Couverture des besoins : classes de l'indice de couverture (part du "
-                      "besoin / (part du besoin + part de l'offre)), colorées dans les onglets "
-                      "par niveau et les fiches ; le nom de la classe est écrit dans la cellule.",
-                   DEFAULT)])
-    cells += [[(1, text, Style(fill=BAND_FILLS[band]))] for band, text in _band_legend()]
-    cells += [[(1, "", DEFAULT)],
-              [(1, "Les définitions et formules des indicateurs figurent dans l'annexe "
-                   "méthodologique, dans les annexes du rapport (annexes.html).", DEFAULT)],
-              [(1, "", DEFAULT)], [(1, "Indicateurs :", DEFAULT)]]
-    cells += [[(1, f"– {i.libelle} ({i.unite}) : {i.formule}.", DEFAULT)] for i in CATALOGUE]
-    for row, line in enumerate(cells, start=1):
-        if line[0][1] != "":
-            ws.write(row, line)
-    ws.widths = {1: 120}
+    cells = [(line, BIG_TITLE if row == 1 else DEFAULT) for row, line in enumerate(lines, 1)]
+    cells.append(("Couverture des besoins : classes de l'indice de couverture (part du besoin / "
+                  "(part du besoin + part de l'offre)), colorées dans les onglets par niveau et "
+                  "les fiches ; le nom de la classe est écrit dans la cellule.", DEFAULT))
+    cells += [(text, Style(fill=BAND_FILLS[band])) for band, text in _band_legend()]
+    cells += [("", DEFAULT),
+              ("Les définitions et formules des indicateurs figurent dans l'annexe "
+               "méthodologique, dans les annexes du rapport (annexes.html).", DEFAULT),
+              ("", DEFAULT), ("Indicateurs :", DEFAULT)]
+    cells += [(f"– {i.libelle} ({i.unite}) : {i.formule}.", DEFAULT) for i in CATALOGUE]
+    # Each text cut into rows of README_WIDTH characters at most: neither the screen nor the
+    # printed page (one page wide) cuts a line, whatever the spreadsheet does with row heights.
+    row = 0
+    for text, style in cells:
+        for piece in _lines(text, README_WIDTH):
+            row += 1
+            if piece:
+                ws.write(row, [(1, piece, style)])
+    ws.widths = {1: README_WIDTH + 6}
+    ws.fit_width = True
+
+
+def _lines(text: str, width: int) -> list[str]:
+    """``text`` cut into lines of ``width`` characters at most, never between a French
+    punctuation mark and the space before it (« s », « : »); an item (« – ») indented."""
+    bound = text.replace("« ", "«\xa0")
+    for mark in "»:;!?":
+        bound = bound.replace(f" {mark}", f"\xa0{mark}")
+    pieces = textwrap.wrap(bound, width, break_on_hyphens=False,
+                           subsequent_indent="  " if text.startswith("– ") else "")
+    return [piece.replace("\xa0", " ") for piece in pieces] or [""]
 
 
 def _band_legend() -> list[tuple[str, str]]:

@@ -92,6 +92,24 @@ def test_restricted_workbook_shows_values_and_structures(tmp_path):
     assert "DIFFUSION RESTREINTE" in " ".join(str(r[0]) for r in _sheet(path, "Lisez-moi"))
 
 
+
+def test_readme_lines_fit_the_column_and_the_printed_page(tmp_path):
+    from openpyxl import load_workbook
+
+    from iae_etat.report.tableau_de_bord import README_WIDTH
+
+    path, _ = _workbook(tmp_path, "restreinte")
+    ws = load_workbook(path)["Lisez-moi"]
+    lines = [c.value for c in ws["A"] if c.value]
+    assert all(len(line) <= README_WIDTH for line in lines)
+    assert ws.column_dimensions["A"].width > README_WIDTH
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+    # a long text goes on over several rows, cut between words, never before « : » or « »
+    text = " ".join(lines)
+    assert "remplacées par « s »" in text or "Les valeurs sur fond gris" in text
+    assert not any(line.lstrip().startswith((":", "»", ";")) for line in lines)
+    assert any(line.startswith("  ") for line in lines)  # an item's second line is indented
+
 def test_formula_injection_stays_text(tmp_path):
     from openpyxl import load_workbook
 
