@@ -45,6 +45,13 @@ def built_demo(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
+def built_project(built_demo: Path, tmp_path: Path) -> Path:
+    """A copy of ``built_demo`` with its outputs, state and cache (a copy is up to date): for
+    the tests whose first build only sets the scene."""
+    return Path(shutil.copytree(built_demo, tmp_path / "projet"))
+
+
+@pytest.fixture
 def shared_public() -> Path:
     """The real public files of ../shared; the test is skipped when they are absent."""
     if not SHARED_PUBLIC.is_dir():

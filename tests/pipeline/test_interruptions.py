@@ -42,30 +42,28 @@ def _wait_for_staging(project: Path, process: subprocess.Popen) -> None:
     pytest.fail("the build never reached its staging step")
 
 
-def test_concurrent_build_exits_75_while_the_first_finishes(demo_project):
-    _build(demo_project)
-    first = _start_build(demo_project)
-    _wait_for_staging(demo_project, first)
-    second = cli(["--project-dir", str(demo_project), "build"])
+def test_concurrent_build_exits_75_while_the_first_finishes(built_project):
+    first = _start_build(built_project)
+    _wait_for_staging(built_project, first)
+    second = cli(["--project-dir", str(built_project), "build"])
     assert first.wait(timeout=120) == 0
     assert second.returncode == 75
 
 
-def test_kill_9_mid_build_leaves_previous_outputs_and_the_next_build_works(demo_project):
-    _build(demo_project)
-    before = {**_hashes(demo_project), "build.json": (demo_project / "reports/2025/build.json")
+def test_kill_9_mid_build_leaves_previous_outputs_and_the_next_build_works(built_project):
+    before = {**_hashes(built_project), "build.json": (built_project / "reports/2025/build.json")
               .read_bytes()}
-    process = _start_build(demo_project)
-    _wait_for_staging(demo_project, process)
+    process = _start_build(built_project)
+    _wait_for_staging(built_project, process)
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
-    after = {**_hashes(demo_project), "build.json": (demo_project / "reports/2025/build.json")
+    after = {**_hashes(built_project), "build.json": (built_project / "reports/2025/build.json")
              .read_bytes()}
     assert after == before
-    assert _build(demo_project)["etapes_relancees"] == []  # the killed run changed nothing
-    assert _build(demo_project, "--force")["etapes_relancees"] == ALL
+    assert _build(built_project)["etapes_relancees"] == []  # the killed run changed nothing
+    assert _build(built_project, "--force")["etapes_relancees"] == ALL
     leftovers = [p for top in ("data/processed", "reports")
-                 for p in (demo_project / top).iterdir() if p.name.startswith(".")]
+                 for p in (built_project / top).iterdir() if p.name.startswith(".")]
     assert leftovers == []
 
 
@@ -82,9 +80,8 @@ def test_ctrl_c_says_interrompu_and_exits_130(demo_project, monkeypatch, capsys)
     assert "Interrompu." in capsys.readouterr().err
 
 
-def test_full_disk_gives_an_error_and_publishes_nothing(demo_project, monkeypatch, capsys):
-    _build(demo_project)
-    before = {**_hashes(demo_project), "build.json": (demo_project / "reports/2025/build.json")
+def test_full_disk_gives_an_error_and_publishes_nothing(built_project, monkeypatch, capsys):
+    before = {**_hashes(built_project), "build.json": (built_project / "reports/2025/build.json")
               .read_bytes()}
     import pyarrow.parquet as pq
 
@@ -99,14 +96,14 @@ def test_full_disk_gives_an_error_and_publishes_nothing(demo_project, monkeypatc
 
     monkeypatch.setattr(pq.ParquetWriter, "write_table", write_until_full)
     with pytest.raises(SystemExit) as exit_info:
-        main(["--project-dir", str(demo_project), "build", "--force"])
+        main(["--project-dir", str(built_project), "build", "--force"])
     assert exit_info.value.code == 1
     err = capsys.readouterr().err
     assert "Écriture impossible" in err and "les résultats précédents sont intacts" in err
-    after = {**_hashes(demo_project), "build.json": (demo_project / "reports/2025/build.json")
+    after = {**_hashes(built_project), "build.json": (built_project / "reports/2025/build.json")
              .read_bytes()}
     assert after == before
-    assert not list((demo_project / "data/processed").glob(".*"))
+    assert not list((built_project / "data/processed").glob(".*"))
 
 
 def test_log_file_has_json_lines_without_answers(demo_project):

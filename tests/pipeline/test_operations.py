@@ -42,31 +42,28 @@ def test_noop_rebuild_reruns_nothing_and_changes_nothing(demo_project):
     assert _build(demo_project, "--force")["etapes_relancees"] == ALL
 
 
-def test_only_what_changed_is_rebuilt(demo_project):
-    _build(demo_project)
-    (demo_project / "templates").mkdir()
-    (demo_project / "templates" / "styles.css").write_text("body { color: black; }\n", "utf-8")
-    assert _build(demo_project)["etapes_relancees"] == ["report"]
-    questionnaire = next((demo_project / "data/raw/questionnaires/2025").glob("*.xlsx"))
+def test_only_what_changed_is_rebuilt(built_project):
+    (built_project / "templates").mkdir()
+    (built_project / "templates" / "styles.css").write_text("body { color: black; }\n", "utf-8")
+    assert _build(built_project)["etapes_relancees"] == ["report"]
+    questionnaire = next((built_project / "data/raw/questionnaires/2025").glob("*.xlsx"))
     questionnaire.rename(questionnaire.with_name("renomme.xlsx"))
-    assert _build(demo_project)["etapes_relancees"] == ALL
+    assert _build(built_project)["etapes_relancees"] == ALL
 
 
-def test_a_new_earlier_build_reruns_the_evolution(demo_project):
-    _build(demo_project)
-    result = cli(["--project-dir", str(demo_project), "--millesime", "2024", "build"])
+def test_a_new_earlier_build_reruns_the_evolution(built_project):
+    result = cli(["--project-dir", str(built_project), "--millesime", "2024", "build"])
     assert result.returncode == 0
-    assert _build(demo_project)["etapes_relancees"] == ALL[1:]
+    assert _build(built_project)["etapes_relancees"] == ALL[1:]
 
 
-def test_a_corrupted_table_is_detected_and_rebuilt(demo_project):
-    _build(demo_project)
-    table = demo_project / "data/processed/2025/core_besoins.parquet"
+def test_a_corrupted_table_is_detected_and_rebuilt(built_project):
+    table = built_project / "data/processed/2025/core_besoins.parquet"
     good = table.read_bytes()
     table.write_bytes(b"PAR1 this is not parquet")
-    status = json.loads(cli(["--project-dir", str(demo_project), "--json", "status"]).stdout)
+    status = json.loads(cli(["--project-dir", str(built_project), "--json", "status"]).stdout)
     assert status["millesimes"][1]["etapes_a_refaire"] == ALL
-    assert _build(demo_project)["etapes_relancees"] == ALL
+    assert _build(built_project)["etapes_relancees"] == ALL
     assert table.read_bytes() == good
 
 

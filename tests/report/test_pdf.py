@@ -56,10 +56,10 @@ def test_same_html_gives_same_pdf_bytes():
 
 @needs_weasyprint
 @pytest.mark.slow
-def test_build_pdf_has_sections_page_numbers_and_a_toc(demo_project):
-    result = cli(["--project-dir", str(demo_project), "build", "--pdf"])
+def test_build_pdf_has_sections_page_numbers_and_a_toc(built_project):
+    result = cli(["--project-dir", str(built_project), "build", "--pdf"])
     assert result.returncode == 0, result.stderr
-    pdf = demo_project / "reports/2025" / PDF_NAME
+    pdf = built_project / "reports/2025" / PDF_NAME
     pages = _text(pdf)
     text = "\n".join(pages)
     for title in SECTIONS:
@@ -69,19 +69,19 @@ def test_build_pdf_has_sections_page_numbers_and_a_toc(demo_project):
     assert "Pistes pour le plan d'action ...." in toc  # leader dots then the page number
     assert all("Données fictives de démonstration" in page for page in pages)
     assert len(pages) <= MAX_PAGES
-    _every_table_number_is_printed(demo_project / "reports/2025/etat-des-lieux.html", text)
+    _every_table_number_is_printed(built_project / "reports/2025/etat-des-lieux.html", text)
     if shutil.which("pdftoppm"):
         fills = _fills(pdf)
         assert all(fill >= MIN_FILL for fill in fills[1:-1]), fills
-    annexes = "\n".join(_text(demo_project / "reports/2025/annexes.pdf"))
+    annexes = "\n".join(_text(built_project / "reports/2025/annexes.pdf"))
     for title in ANNEX_SECTIONS:
         assert title in annexes
     assert "Annexe méthodologique" not in text.split("Sommaire", 1)[1]
     # A rebuild of the report without --pdf removes the PDF of the previous report.
-    result = cli(["--project-dir", str(demo_project), "build", "--force"])
+    result = cli(["--project-dir", str(built_project), "report", "--force"])
     assert result.returncode == 0, result.stderr
     assert not pdf.exists()
-    assert not (demo_project / "reports/2025/annexes.pdf").exists()
+    assert not (built_project / "reports/2025/annexes.pdf").exists()
 
 
 def _plain(text: str) -> str:
