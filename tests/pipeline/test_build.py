@@ -10,8 +10,11 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from tests.conftest import cli
+
+pytestmark = pytest.mark.slow  # builds the demo end to end
 
 TABLES = ["core_anomalies", "core_asp", "core_asp_bilan", "core_besoins",
           "core_besoins_territoires", "core_collecte", "core_reponses_lues", "core_sources",

@@ -19,6 +19,8 @@ from iae_etat.project.lock import project_lock
 from tests.conftest import cli
 from tests.pipeline.test_operations import ALL, _build, _hashes
 
+pytestmark = pytest.mark.slow  # builds the demo end to end
+
 
 def test_a_held_lock_gives_exit_75(demo_project):
     with project_lock(demo_project):

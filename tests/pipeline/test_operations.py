@@ -7,7 +7,11 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import cli
+
+pytestmark = pytest.mark.slow  # builds the demo end to end
 
 ALL = ["ingest", "analyse", "scenarios", "controles", "report"]  # the stages, in build order
 INTERNAL = ("build.json", "etat.json")  # carry a date, absolute paths and file times

@@ -21,6 +21,7 @@ def _stream(name, path, chunk_rows, millesime=2025):
     return list(fluxiae.stream(adapter, path, millesime, path.name, chunk_rows=chunk_rows))
 
 
+@pytest.mark.slow
 def test_demo_monthly_view_in_chunks_of_7_rows_and_blocks_of_64_bytes_equals_a_whole_read(
         monkeypatch):
     path = next(DEMO.glob("fluxIAE_EtatMensuelIndiv_*.csv.gz"))
