@@ -23,7 +23,7 @@ build: $(STAMP) ## Installer si besoin puis construire le département de démon
 	$(BIN)/iae-etat build --pdf
 
 test: $(STAMP) ## Installer si besoin puis lancer les tests
-	$(BIN)/python -m pytest -n auto --dist loadscope
+	$(BIN)/python -m pytest -n auto --dist loadscope --no-loadscope-reorder
 
 lint: $(STAMP) ## Vérifier le style du code (ruff) et les couches de l'architecture (import-linter)
 	$(BIN)/ruff check iae_etat tests scripts
