@@ -21,11 +21,8 @@ SHARED_PUBLIC = ROOT.parent / "shared" / "data" / "public"
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The modules holding a slow test run first: ``--dist loadscope`` hands the modules to
     the workers in this order, and a long one handed out last would leave a worker alone."""
-    def module(item: pytest.Item) -> str:
-        return item.nodeid.split("::")[0]
-
-    slow = {module(item) for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: module(item) not in slow)  # stable: the modules stay whole
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow)  # stable: the modules stay whole
 
 
 def copy_project(target: Path) -> Path:

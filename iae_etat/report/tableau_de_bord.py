@@ -172,7 +172,7 @@ def _readme(ws: Sheet, territoire: str, millesime: int, diffusion: str, notice: 
             row += 1
             if piece:
                 ws.write(row, [(1, piece, style)])
-    ws.widths = {1: README_WIDTH + 6}
+    ws.widths = {1: README_WIDTH + 6}  # a little room for the wide letters
     ws.fit_width = True
 
 
