@@ -221,10 +221,19 @@ def _shared(values: pd.Series, other: pd.Series) -> tuple[pd.Categorical, pd.Cat
 def _variables(group: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """The column of each row of ``group`` and the names ``indicateur|commune|kind`` of the
     columns, sorted (each distinct base cell named once)."""
-    triple = pd.MultiIndex.from_arrays([group["indicateur"], group["code_commune"],
-                                        group["base"]])
-    codes, uniques = triple.factorize()
-    names = np.array([f"{i}|{c}|{b}" for i, c, b in uniques], dtype=object)
+    parts = [group[c] for c in ("indicateur", "code_commune", "base")]
+    sizes = [len(p.cat.categories) + 1 for p in parts]  # + 1: a missing value reads "nan"
+    key = np.zeros(len(group), dtype=np.int64)
+    for part, size in zip(parts, sizes, strict=True):
+        key = key * size + np.where(part.cat.codes.to_numpy() < 0, size - 1,
+                                    part.cat.codes.to_numpy())
+    codes, uniques = pd.factorize(key)
+    names = None
+    for part, size in zip(reversed(parts), reversed(sizes), strict=True):
+        texts = np.append(part.cat.categories.astype(str).to_numpy(dtype=object), "nan")
+        text = texts[uniques % size]
+        names = text if names is None else text + "|" + names
+        uniques = uniques // size
     order = np.argsort(names, kind="stable")
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
@@ -301,23 +310,32 @@ _BASE = ["indicateur", "code_commune", "base", "public", "methode"]
 
 
 def _links(names: pd.Index, sommes: dict[str, tuple[str, ...]]) -> sparse.csr_matrix:
-    """Rows ``total − Σ parts = 0`` over the base cells ``names`` (``indicateur|commune|kind``)
-    where the total and every part exist."""
+    """Rows ``total − Σ parts = 0`` over the base cells ``names`` (``indicateur|commune|kind``,
+    sorted) where the total and every part exist: one row per total of ``sommes`` and per
+    ``commune|kind`` (in their order) that the total and all its parts have."""
     split = names.str.split("|", n=1, expand=True) if len(names) else None
     rows, cols, vals = [], [], []
     count = 0
     if split is not None:
-        frame = pd.DataFrame({"indicateur": split.get_level_values(0),
-                              "rest": split.get_level_values(1), "col": np.arange(len(names))})
-        by_rest = frame.pivot_table(index="rest", columns="indicateur", values="col",
-                                    aggfunc="first")
+        indicateur = np.asarray(split.get_level_values(0), dtype=object)
+        rest = np.asarray(split.get_level_values(1), dtype=object)
+        present = set(indicateur)
         for total, parts in sommes.items():
-            if total not in by_rest.columns or not all(p in by_rest.columns for p in parts):
+            members = (total, *parts)
+            if not all(m in present for m in members):
                 continue
-            sub = by_rest[[total, *parts]].dropna()
-            for rest_cols in sub.to_numpy(dtype=np.int64):
-                rows += [count] * len(rest_cols)
-                cols += list(rest_cols)
-                vals += [1.0] + [-1.0] * (len(rest_cols) - 1)
-                count += 1
-    return sparse.csr_matrix((vals, (rows, cols)), shape=(count, len(names)))
+            # the names are sorted: each indicator's rests are sorted, their columns contiguous
+            columns = [np.flatnonzero(indicateur == m) for m in members]
+            common = rest[columns[0]]
+            for column in columns[1:]:
+                common = np.intersect1d(common, rest[column], assume_unique=True)
+            table = np.stack([column[np.searchsorted(rest[column], common)]
+                              for column in columns], axis=1)
+            rows.append(np.repeat(count + np.arange(len(common)), len(members)))
+            cols.append(table.ravel())
+            vals.append(np.tile([1.0] + [-1.0] * len(parts), len(common)))
+            count += len(common)
+    if not rows:
+        return sparse.csr_matrix((0, len(names)))
+    return sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                             shape=(count, len(names)))
