@@ -7,11 +7,13 @@ types, the data dictionary of the report and a Table Schema descriptor (schema.d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -174,8 +176,9 @@ def validate(df: pd.DataFrame, contract: Contract, fichier: str,
              key_checked: bool = False) -> list[Probleme]:
     """Check ``df`` against ``contract``; every violation becomes a French problem record.
 
-    A dictionary-encoded text column (categorical) is checked on its distinct values, each at
-    the first row holding it. ``key_checked``: the caller knows the primary key is unique.
+    A dictionary-encoded text column (categorical) is checked on its categories, a failing one
+    reported at the first row holding it. ``key_checked``: the caller knows the primary key is
+    unique.
     """
     import pandera.pandas as pa
 
@@ -186,14 +189,17 @@ def validate(df: pd.DataFrame, contract: Contract, fichier: str,
     present = [f for f in contract.fields if f.name in df.columns]
     coded = [f for f in present if f.type == "string" and _text_codes(df[f.name])
              and not f.constraints.get("unique", False)]
-    checks = [([f for f in present if f not in coded], df)]
-    checks += [([f], _distinct_values(df[f.name]).to_frame()) for f in coded]
-    for fields_, frame in checks:
+    plain = [f for f in present if f not in coded]
+    # two schemas at most: pandera's cost is mostly per call, not per value
+    for fields_, frame, located in ((plain, df, None), (coded, *_categories(df, coded))):
+        if not fields_:
+            continue
         schema = pa.DataFrameSchema({f.name: _column(f, pa) for f in fields_}, strict=False)
         try:
             schema.validate(frame[[f.name for f in fields_]], lazy=True)
         except pa.errors.SchemaErrors as exc:
-            problems.extend(_failure_problems(exc.failure_cases, contract, fichier))
+            cases = exc.failure_cases if located is None else located(exc.failure_cases)
+            problems.extend(_failure_problems(cases, contract, fichier))
     if contract.primary_key and not key_checked \
             and all(k in df.columns for k in contract.primary_key):
         dup = duplicated_keys(df, list(contract.primary_key))
@@ -206,13 +212,40 @@ def validate(df: pd.DataFrame, contract: Contract, fichier: str,
     return problems
 
 
-def _distinct_values(column: pd.Series) -> pd.Series:
-    """The distinct values of a categorical column as text, indexed by their first row."""
-    first = pd.Series(column.cat.codes.to_numpy()).drop_duplicates()  # -1: missing
-    codes = first.to_numpy()
-    values = pd.array([pd.NA] * len(codes), dtype=TYPES["string"])
-    values[codes >= 0] = column.cat.categories.astype(TYPES["string"]).take(codes[codes >= 0])
-    return pd.Series(values, index=column.index[first.index], name=column.name)
+def _categories(df: pd.DataFrame, fields: list[Field]) -> tuple[pd.DataFrame, Callable]:
+    """The categories of the categorical columns ``fields`` as text, side by side (a missing
+    value last where a row has one; the shorter columns padded with missing values), and a
+    function that places the failure cases found in them at the first row of ``df`` holding
+    each failing value (a padding or a category no row uses is no failure)."""
+    values, codes = {}, {}
+    for f in fields:
+        column = df[f.name]
+        codes[f.name] = column.cat.codes.to_numpy()
+        texts = column.cat.categories.astype(TYPES["string"])
+        if (codes[f.name] < 0).any():
+            texts = pd.array([*texts, pd.NA], dtype=TYPES["string"])
+        values[f.name] = texts
+    length = max((len(v) for v in values.values()), default=0)
+    frame = pd.DataFrame({name: pd.array([*v, *[pd.NA] * (length - len(v))],
+                                         dtype=TYPES["string"])
+                          for name, v in values.items()})
+
+    def located(cases: pd.DataFrame) -> pd.DataFrame:
+        rows = []
+        for case in cases.to_dict("records"):
+            position = case["index"]
+            if not pd.isna(position):
+                name, position = str(case["column"]), int(position)
+                code = -1 if position == len(df[name].cat.categories) else position
+                holding = np.flatnonzero(codes[name] == code) \
+                    if position < len(values[name]) else []
+                if not len(holding):
+                    continue
+                case["index"] = df.index[holding[0]]
+            rows.append(case)
+        return pd.DataFrame(rows, columns=cases.columns)
+
+    return frame, located
 
 
 def _column(f: Field, pa: Any) -> Any:

@@ -58,6 +58,33 @@ def test_validation_reports_each_violation_in_french():
     assert "SIRET" in bad_siret.message and "ligne 2" in bad_siret.message
 
 
+def test_a_categorical_column_is_reported_once_per_wrong_value_at_its_first_row():
+    contract = load_contract("core_structures")
+    frame = conform(pd.DataFrame({
+        "siret": ["12345678901234"] * 5, "type_siae": ["ACI", "XX", "EI", "XX", None],
+        "denomination": ["A", "B", "C", "D", "E"],
+        "code_commune": ["26362", "26ABC", "2A004", "26ABC", "26362"],
+        "a_repondu": [True] * 5, "etp_conventionnes": [1.0] * 5,
+        "etp_realises": [1.0] * 5, "salaries_annee": [3] * 5}), contract)
+    frame.index = frame.index + 10  # a row is reported by its label
+    coded = frame.assign(**{c: frame[c].astype("category") for c in ("type_siae", "code_commune",
+                                                                      "denomination")})
+    # a wrong category that no row holds is no problem
+    coded["type_siae"] = coded["type_siae"].cat.add_categories(["ZZ"])
+    found = sorted((p.champ, p.regle, p.valeur, p.message)
+                   for p in validate(coded, contract, "core_structures.parquet", True))
+    assert [f[:3] for f in found] == [("code_commune", "contrat.str_matches", "26ABC"),
+                                      ("type_siae", "contrat.isin", "XX"),
+                                      ("type_siae", "contrat.not_nullable", "")]
+    # rows labelled 10 to 14, reported from 1: the first « 26ABC » and « XX » are on label 11
+    assert ["(ligne 12)" in found[0][3], "(ligne 12)" in found[1][3],
+            "(ligne 15)" in found[2][3]] == [True, True, True]
+    # the same values as plain text: every row is reported
+    plain = validate(frame, contract, "core_structures.parquet", True)
+    assert sorted({(p.champ, p.regle, p.valeur) for p in plain}) == [f[:3] for f in found]
+    assert len(plain) == 5
+
+
 def test_missing_column_and_duplicate_key_are_reported():
     contract = load_contract("raw_structures")
     frame = conform(pd.DataFrame({"siret": ["12345678901234"] * 2, "type_siae": ["ACI", "ACI"],
