@@ -76,11 +76,15 @@ def codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     missing value, which sorts last) and the distinct values."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         values = sorted_categories(values)
-        found, uniques = values.cat.codes.to_numpy(dtype=np.int64), values.cat.categories
+        found, uniques = values.cat.codes.to_numpy(), values.cat.categories
     else:
         found, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
-        found, uniques = found.astype(np.int64), pd.Index(uniques)
-    return np.where(found < 0, len(uniques), found).astype(np.int32), uniques
+        uniques = pd.Index(uniques)
+    # one pass over the rows, a second only where a value is missing (tables of millions)
+    ranks = found.astype(np.int32)
+    if (found < 0).any():
+        ranks[found < 0] = len(uniques)
+    return ranks, uniques
 
 
 class CellKeys:
