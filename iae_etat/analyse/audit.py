@@ -39,6 +39,9 @@ _TOL = 1e-7
 # coordination audits only the failing cells, which need programs of their own anyway, and the
 # cells hidden since, which the solutions of the others prove: no sweep then.
 SWEEP_FROM = 100
+# A failing cell has at most this many published cells hidden in its own programs (``hide``);
+# beyond, the coordination's rounds take over.
+HIDDEN_PER_CELL = 10
 
 
 @dataclass(frozen=True)
@@ -86,15 +89,23 @@ class Resultat:
     ok: bool
     raison: str
     liants: tuple[int, ...] = ()   # published cells (positions) binding a failing optimum
+    masquees: tuple[int, ...] = ()  # published cells (positions) its audit hid (``hide``)
 
 
 def audit_block(block: Block, cells: Cellules, protection: Protection,
                 exact: bool = False, only: np.ndarray | None = None,
-                first_failure: bool = False) -> list[Resultat]:
+                first_failure: bool = False,
+                hide: np.ndarray | None = None) -> list[Resultat]:
     """The secret cells of ``block``, each with its interval and verdict; with ``only`` (a
     boolean over all the cells) those it marks. With ``first_failure`` (the coordination,
     which needs the verdict and what binds it), a primary cell whose maximum falls short of
-    its protection is not minimised: its ``bas`` is then a bound, not the minimum."""
+    its protection is not minimised: its ``bas`` is then a bound, not the minimum.
+
+    With ``hide`` (the coordination: a boolean over all the cells), a failing cell has the
+    published cells binding it that ``hide`` marks hidden one at a time in its programs (their
+    equations dropped), and the following cells of the block are audited without them, until
+    it holds (at most ``HIDDEN_PER_CELL``): its verdict holds for any pattern that hides them
+    too, which its ``masquees`` name."""
     positions = block.cells
     secret = cells.secret[positions]
     if not secret.any():
@@ -130,7 +141,9 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
     def high_holds(k: int) -> bool:
         return _reaches(float(seen_high[k]), bounds[1][k], "haut")
 
-    for k in order:
+    def bind(k: int) -> tuple[list[int], list[int]]:
+        """The programs of cell ``k``: the published cells binding its optima (positions),
+        and their equations."""
         binding: list[int] = []
         for sense in (-1.0, 1.0):
             if not exact and holds(k):
@@ -142,17 +155,34 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
             if system is None:  # every base cell of this one is fixed by the others
                 break
             solved = system.solve(k, sense)
-            if solved is None:  # unbounded: the cell can be as large as one likes
-                seen_high[k] = np.inf
+            if solved is None:  # unbounded: the cell can be as large (or small) as one likes
+                (seen_high if sense == -1.0 else seen_low)[k] = np.inf * -sense
                 continue
             inside, values, duals = solved
             values += constant[inside]
             seen_low[inside] = np.minimum(seen_low[inside], values)
             seen_high[inside] = np.maximum(seen_high[inside], values)
-            binding += [int(published_pos[o]) for o in origin[duals] if o >= 0]
+            binding += [int(e) for e in duals if origin[e] >= 0]
             if first_failure and sense == -1.0 and not np.isnan(need_high[k]) \
                     and not high_holds(k):
                 break  # the maximum falls short of the protection: the cell fails anyway
+        return [int(published_pos[origin[e]]) for e in binding], binding
+
+    for k in order:
+        binding, equations = bind(k)
+        masked: list[int] = []
+        while hide is not None and not holds(k) and len(masked) < HIDDEN_PER_CELL:
+            # hide the binding published cell losing least (``coordination._choose``) and
+            # solve again from the last basis
+            candidates = [i for i, p in enumerate(binding) if hide[p]]
+            if not candidates:
+                break
+            values = [float(cells.valeur[p]) for p in binding]
+            chosen = min(candidates, key=lambda i: (values[i] <= 0, values[i], binding[i]))
+            masked.append(binding[chosen])
+            for equation in np.flatnonzero(origin == origin[equations[chosen]]):
+                systems.release(int(equation))
+            binding, equations = bind(k)
         ok = holds(k)
         if not ok and not binding:  # pinned without a program: the published cells over it
             pins = systemes.pinning(full_rows[k], published_rows, block.links)
@@ -161,13 +191,14 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
         raison = "" if ok else DIVULGUEE if exact_value else PROTECTION
         results.append(Resultat(int(positions[hidden[k]]), float(seen_low[k]),
                                 float(seen_high[k]), bool(ok), raison,
-                                tuple(dict.fromkeys(binding)) if not ok else ()))
+                                tuple(dict.fromkeys(binding)) if not ok else (),
+                                tuple(masked)))
     return sorted(results, key=lambda r: r.pos)
 
 
 def _single(low: float, high: float, whole: bool) -> bool:
     """The interval holds one value (one integer for a count); never an unbounded one."""
-    if not math.isfinite(high):
+    if not (math.isfinite(low) and math.isfinite(high)):
         return False
     if whole:
         return math.floor(high + 1e-6) - math.ceil(low - 1e-6) < 1

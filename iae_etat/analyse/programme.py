@@ -42,6 +42,11 @@ class Programme:
         self._solver.passModel(lp)
         self._cost = np.zeros(columns)
 
+    def release(self, row: int) -> None:
+        """Drop the equation ``row`` (its cell is hidden): its bounds become infinite, so that
+        the last optimal basis stays feasible and the next objective starts from it."""
+        self._solver.changeRowBounds(int(row), -highs.kHighsInf, highs.kHighsInf)
+
     def optimise(self, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """The optimal ``x`` and the duals of the equations; None when unbounded."""
         cost = np.asarray(cost, dtype=float)

@@ -131,6 +131,13 @@ class Systems:
         self._by_first = np.argsort(self._first, kind="stable")
         self._sorted_first = self._first[self._by_first]
         self._systems: dict[tuple[int, ...], System] = {}
+        self._released: list[int] = []
+
+    def release(self, equation: int) -> None:
+        """Drop ``equation`` from every program, built or to come (its cell is hidden)."""
+        self._released.append(equation)
+        for system in self._systems.values():
+            _release(system.programme, system.equations, [equation])
 
     def _program(self, columns: np.ndarray,
                  upper: float = np.inf) -> tuple[np.ndarray, Programme]:
@@ -162,7 +169,9 @@ class Systems:
             inside = np.sort(np.concatenate([candidates[alone],
                                              np.asarray(spread, dtype=candidates.dtype)]))
             columns = self._of_components(key)
-            self._systems[key] = System(*self._program(columns), columns, inside, self._rows)
+            system = System(*self._program(columns), columns, inside, self._rows)
+            _release(system.programme, system.equations, self._released)
+            self._systems[key] = system
         return self._systems[key]
 
     def sweep(self, constant: np.ndarray, seen_low: np.ndarray, seen_high: np.ndarray) -> None:
@@ -191,6 +200,14 @@ class Systems:
             solution = constant + rows @ x
             np.minimum(seen_low, solution, out=seen_low)
             np.maximum(seen_high, solution, out=seen_high)
+
+
+def _release(programme: Programme, equations: np.ndarray, released: list[int]) -> None:
+    """Drop from ``programme`` (over ``equations``, sorted) those of ``released`` it holds."""
+    for equation in released:
+        row = int(np.searchsorted(equations, equation))
+        if row < len(equations) and equations[row] == equation:
+            programme.release(row)
 
 
 def _having(order: np.ndarray, sorted_values: np.ndarray, wanted) -> np.ndarray:

@@ -85,6 +85,24 @@ def test_a_primary_cell_narrowed_inside_its_protection_interval_fails():
         audit.PROTECTION
 
 
+def test_the_coordination_s_audit_hides_what_binds_a_failing_cell_and_then_it_holds():
+    # A = 4, B = 1 hidden, E = 5 published: A lies in [0, 5], short of 7. Hiding E in A's own
+    # programs frees it; the verdict holds for the pattern that hides E too.
+    table = _table({("commune", "A"): 4, ("commune", "B"): 1, ("epci", "E"): 5})
+    hidden = np.array([True, True, False])
+    cells = audit.Cellules(table["valeur"].to_numpy(float), hidden, ~hidden,
+                           np.array([True, False, False]), np.ones(3, bool))
+    (block,) = modele.blocks(table, _territoires(["E", "E"]))
+    plain = audit.audit_block(block, cells, PROTECTION, first_failure=True)
+    assert not plain[0].ok and plain[0].liants == (2,) and plain[0].masquees == ()
+    driven = audit.audit_block(block, cells, PROTECTION, first_failure=True,
+                               hide=np.ones(3, bool))
+    assert driven[0].ok and driven[0].masquees == (2,) and driven[0].haut == np.inf
+    found = _verdicts(table, _territoires(["E", "E"]), {("commune", "A"), ("commune", "B"),
+                                                        ("epci", "E")}, {("commune", "A")})
+    assert all(r.ok for r in found.values())
+
+
 def test_the_audit_can_be_asked_for_some_cells_only():
     # A = 4, B = 20 hidden, E = 24: asked for A only, the audit answers for A alone.
     table = _table({("commune", "A"): 4, ("commune", "B"): 20, ("epci", "E"): 24})
@@ -141,6 +159,27 @@ def test_the_sources_own_figure_of_a_territory_is_its_communes_plus_a_remainder(
                                 exact=True)
         assert (result.raison == audit.DIVULGUEE) is disclosed
         assert (result.bas, result.haut) == ((10, 10) if disclosed else (0, np.inf))
+
+
+def test_a_remainder_is_free_below_when_what_it_completes_is_hidden():
+    # D = A + B + remainder (free in sign, 5, primary). With D hidden too, the remainder can be
+    # as small or as large as one likes; with A hidden instead, D − B − A is at most 30 − 15
+    # but as small as one likes. Read as « held at its value », it failed its protection with
+    # nothing left to hide, and the national build stopped on it.
+    values = {("commune", "A", "de_abc"): 10, ("commune", "B", "de_abc"): 15,
+              ("departement", "D", "de_abc"): 30, ("departement", "D", "de_abc_non_ventile"): 5}
+    table = _needs(values)
+    rest = (table["indicateur"] == "de_abc_non_ventile").to_numpy()
+    for other, high in (("D", np.inf), ("A", 15.0)):
+        hidden = rest | ((table["code"] == other) & (table["indicateur"] == "de_abc")).to_numpy()
+        cells = audit.Cellules(table["valeur"].to_numpy(float), hidden, ~hidden, rest,
+                               np.ones(len(table), bool))
+        for exact in (True, False):
+            results = audit.audit(modele.blocks(table, _territoires(["E", "E"])), cells,
+                                  PROTECTION, exact=exact)
+            found = next(r for r in results if r.pos == 3)
+            assert found.ok and found.bas == -np.inf
+            assert found.haut == high or not exact  # without exact, a bound of the maximum
 
 
 def test_a_published_remainder_holds_when_a_commune_value_was_dropped_at_reading():
@@ -288,11 +327,14 @@ def _sums(territoires: pd.DataFrame, values: dict[str, float]) -> dict[tuple[str
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_grids(), st.sampled_from([coordination.ROUNDS_ONE_BY_ONE, 0]))
-def test_coordinated_secrecy_holds_on_random_grids_that_do_not_nest(grid, one_by_one):
-    # 0: from the first round, every cell binding a failing one is hidden (the late rounds)
+@given(_grids(), st.sampled_from([coordination.ROUNDS_ONE_BY_ONE, 0]),
+       st.sampled_from([audit.HIDDEN_PER_CELL, 0]))
+def test_coordinated_secrecy_holds_on_random_grids_that_do_not_nest(grid, one_by_one, in_programs):
+    # one_by_one 0: from the first round, every cell binding a failing one is hidden (the late
+    # rounds); in_programs 0: the audit hides nothing in a failing cell's programs (rounds only)
     territoires, table = grid
-    with mock.patch.object(coordination, "ROUNDS_ONE_BY_ONE", one_by_one):
+    with mock.patch.object(coordination, "ROUNDS_ONE_BY_ONE", one_by_one), \
+            mock.patch.object(audit, "HIDDEN_PER_CELL", in_programs):
         out, rapport = _published(table, territoires)
     assert rapport["audit"]["reussi"]
     public = out[out["diffusion"] == "publique"].reset_index(drop=True)
