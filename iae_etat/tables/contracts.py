@@ -190,8 +190,9 @@ def validate(df: pd.DataFrame, contract: Contract, fichier: str,
     coded = [f for f in present if f.type == "string" and _text_codes(df[f.name])
              and not f.constraints.get("unique", False)]
     plain = [f for f in present if f not in coded]
-    # two schemas at most: pandera's cost is mostly per call, not per value
-    for fields_, frame, located in ((plain, df, None), (coded, *_categories(df, coded))):
+    # few schemas: pandera's cost is mostly per call, not per value
+    checks = [(plain, df, None), *(_values_used(df, group) for group in _packed(df, coded))]
+    for fields_, frame, located in checks:
         if not fields_:
             continue
         schema = pa.DataFrameSchema({f.name: _column(f, pa) for f in fields_}, strict=False)
@@ -212,40 +213,49 @@ def validate(df: pd.DataFrame, contract: Contract, fichier: str,
     return problems
 
 
-def _categories(df: pd.DataFrame, fields: list[Field]) -> tuple[pd.DataFrame, Callable]:
-    """The categories of the categorical columns ``fields`` as text, side by side (a missing
-    value last where a row has one; the shorter columns padded with missing values), and a
-    function that places the failure cases found in them at the first row of ``df`` holding
-    each failing value (a padding or a category no row uses is no failure)."""
-    values, codes = {}, {}
+# A categorical column with more values than this is checked alone; the others together,
+# side by side (each padded to the longest with its first value).
+_PACKED_VALUES = 1000
+
+
+def _packed(df: pd.DataFrame, fields: list[Field]) -> list[list[Field]]:
+    """The categorical ``fields`` in groups checked together: the short ones, then each long
+    one (a column of thousands of codes would pad the others to its length)."""
+    short = [f for f in fields if len(df[f.name].cat.categories) < _PACKED_VALUES]
+    return [short, *([f] for f in fields if f not in short)]
+
+
+def _values_used(df: pd.DataFrame, fields: list[Field]) -> tuple[list[Field], pd.DataFrame,
+                                                                   Callable]:
+    """The values the rows of ``df`` hold in the categorical columns ``fields``, as text side
+    by side (a missing value first where a row has one; a shorter column padded with its first
+    value), and a function that places the failure cases found in them at the first row of
+    ``df`` holding each failing value."""
+    codes, used, values = {}, {}, {}
     for f in fields:
         column = df[f.name]
         codes[f.name] = column.cat.codes.to_numpy()
-        texts = column.cat.categories.astype(TYPES["string"])
-        if (codes[f.name] < 0).any():
-            texts = pd.array([*texts, pd.NA], dtype=TYPES["string"])
-        values[f.name] = texts
+        held = np.bincount(codes[f.name] + 1, minlength=len(column.cat.categories) + 1)
+        used[f.name] = np.flatnonzero(held) - 1  # -1: missing
+        texts = column.cat.categories.astype(TYPES["string"]).to_numpy()
+        values[f.name] = np.concatenate([[pd.NA] * int(held[0] > 0),
+                                         texts[used[f.name][used[f.name] >= 0]]])
     length = max((len(v) for v in values.values()), default=0)
-    frame = pd.DataFrame({name: pd.array([*v, *[pd.NA] * (length - len(v))],
-                                         dtype=TYPES["string"])
-                          for name, v in values.items()})
+    frame = pd.DataFrame({name: pd.array(np.concatenate([v, np.full(length - len(v), v[0] if len(
+        v) else pd.NA, dtype=object)]), dtype=TYPES["string"]) for name, v in values.items()})
 
     def located(cases: pd.DataFrame) -> pd.DataFrame:
-        rows = []
-        for case in cases.to_dict("records"):
-            position = case["index"]
-            if not pd.isna(position):
-                name, position = str(case["column"]), int(position)
-                code = -1 if position == len(df[name].cat.categories) else position
-                holding = np.flatnonzero(codes[name] == code) \
-                    if position < len(values[name]) else []
-                if not len(holding):
-                    continue
-                case["index"] = df.index[holding[0]]
-            rows.append(case)
-        return pd.DataFrame(rows, columns=cases.columns)
+        position = pd.to_numeric(cases["index"], errors="coerce")
+        held = cases["column"].map({name: len(v) for name, v in values.items()})
+        cases = cases[position.isna() | (position < held)].copy()  # not a padding
+        for row, name, at in zip(cases.index, cases["column"], position[cases.index],
+                                 strict=True):
+            if not pd.isna(at):
+                first = np.flatnonzero(codes[name] == used[name][int(at)])[0]
+                cases.at[row, "index"] = df.index[first]
+        return cases
 
-    return frame, located
+    return fields, frame, located
 
 
 def _column(f: Field, pa: Any) -> Any:
