@@ -102,10 +102,10 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
     its protection is not minimised: its ``bas`` is then a bound, not the minimum.
 
     With ``hide`` (the coordination: a boolean over all the cells), a failing cell has the
-    published cells binding it that ``hide`` marks hidden one at a time in its programs (their
-    equations dropped), and the following cells of the block are audited without them, until
-    it holds (at most ``HIDDEN_PER_CELL``): its verdict holds for any pattern that hides them
-    too, which its ``masquees`` name."""
+    published cells binding it hidden one at a time in its programs (their equations dropped),
+    the smallest first among those ``hide`` marks, then among the others; the following cells
+    of the block are audited without them. It holds at the end (or after ``HIDDEN_PER_CELL``)
+    for any pattern that hides them too, which its ``masquees`` name."""
     positions = block.cells
     secret = cells.secret[positions]
     if not secret.any():
@@ -174,11 +174,9 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
         while hide is not None and not holds(k) and len(masked) < HIDDEN_PER_CELL:
             # hide the binding published cell losing least (``coordination._choose``) and
             # solve again from the last basis
-            candidates = [i for i, p in enumerate(binding) if hide[p]]
-            if not candidates:
+            if not binding:
                 break
-            values = [float(cells.valeur[p]) for p in binding]
-            chosen = min(candidates, key=lambda i: (values[i] <= 0, values[i], binding[i]))
+            chosen = _least_lost(binding, cells.valeur, hide)
             masked.append(binding[chosen])
             for equation in np.flatnonzero(origin == origin[equations[chosen]]):
                 systems.release(int(equation))
@@ -194,6 +192,13 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
                                 tuple(dict.fromkeys(binding)) if not ok else (),
                                 tuple(masked)))
     return sorted(results, key=lambda r: r.pos)
+
+
+def _least_lost(binding: list[int], values: np.ndarray, first: np.ndarray) -> int:
+    """Which of the ``binding`` published cells (positions) to hide: among those ``first``
+    marks if any, a positive value before a zero, the smallest, then the first position."""
+    return min(range(len(binding)), key=lambda i: (
+        not first[binding[i]], values[binding[i]] <= 0, values[binding[i]], binding[i]))
 
 
 def _single(low: float, high: float, whole: bool) -> bool:

@@ -103,6 +103,15 @@ def test_the_coordination_s_audit_hides_what_binds_a_failing_cell_and_then_it_ho
     assert all(r.ok for r in found.values())
 
 
+def test_the_audit_hides_the_smallest_positive_binding_cell_the_spared_ones_last():
+    values = np.array([0.0, 7.0, 3.0, 2.0, 3.0])
+    first = np.array([True, True, True, False, True])  # position 3: a total to spare
+    assert audit._least_lost([1, 2, 3, 4], values, first) == 1  # position 2: 3, the first of two
+    assert audit._least_lost([0, 1], values, first) == 1  # a zero last
+    assert audit._least_lost([3, 1], values, first) == 1  # the spared 2 after 7
+    assert audit._least_lost([3, 0], values, np.zeros(5, bool)) == 0  # none marked: smallest
+
+
 def test_the_audit_can_be_asked_for_some_cells_only():
     # A = 4, B = 20 hidden, E = 24: asked for A only, the audit answers for A alone.
     table = _table({("commune", "A"): 4, ("commune", "B"): 20, ("epci", "E"): 24})
