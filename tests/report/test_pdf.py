@@ -76,6 +76,12 @@ def test_build_pdf_has_sections_page_numbers_and_a_toc(built_project):
     annexes = "\n".join(_text(built_project / "reports/2025/annexes.pdf"))
     for title in ANNEX_SECTIONS:
         assert title in annexes
+    # the files used, to their last column (paths and fingerprints wrap rather than push it
+    # out of the page)
+    fingerprints = re.findall(r"<code>([0-9a-f]{16})…</code>", (
+        built_project / "reports/2025/annexes.html").read_text("utf-8"))
+    assert len(fingerprints) > 5
+    assert all(f in re.sub(r"\s+", "", annexes) for f in fingerprints), fingerprints
     assert "Annexe méthodologique" not in text.split("Sommaire", 1)[1]
     # A rebuild of the report without --pdf removes the PDF of the previous report.
     result = cli(["--project-dir", str(built_project), "report", "--force"])
