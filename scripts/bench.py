@@ -243,16 +243,21 @@ def bench_national(work: Path, sizes: list[int]) -> dict:
     national, info = national_project(work)
     available = len(list((national / "data/raw/questionnaires" / str(MILLESIMES[-1]))
                          .glob("*.xlsx")))
-    series = []
+    series, ingest_alone = [], {}
     for size in sorted(sizes):
         if size > available:
             raise SystemExit(f"{size} questionnaires demandés, {available} générés.")
         project = sized_project(national, work / f"q{size}", size)
-        # Only the ingest depends on the number of questionnaires: the smaller sizes run it
-        # alone. The largest runs « build --all » once: its first millésime is a cold build
-        # without earlier years, its last one a cold build with the evolution against two.
+        # The slope of the ingest is measured by one command at every size: « ingest » alone,
+        # cold (the largest on a copy of its own). Only the ingest depends on the number of
+        # questionnaires: the smaller sizes run it alone. The largest runs « build --all »
+        # once: its first millésime is a cold build without earlier years, its last one a
+        # cold build with the evolution against two.
+        alone = project if size < max(sizes) \
+            else sized_project(national, work / f"q{size}-ingest", size)
+        cold = run_cli("ingest", project=alone)
+        ingest_alone[size] = cold["etapes"]["ingest"]
         if size < max(sizes):
-            cold = run_cli("ingest", project=project)
             series.append({"questionnaires": size, "s": cold["s"], "rss_mib": cold["rss_mib"],
                            **{f"{k}_s": v for k, v in cold["etapes"].items()}})
             continue
@@ -265,8 +270,7 @@ def bench_national(work: Path, sizes: list[int]) -> dict:
     change_one_questionnaire(largest, MILLESIMES[-1])
     one = run_cli("build", project=largest)
     files = sorted((largest / "data/raw/questionnaires" / str(MILLESIMES[-1])).glob("*.xlsx"))
-    ingest_slope, ingest_r2 = slope([s["questionnaires"] for s in series],
-                                    [s["ingest_s"] for s in series])
+    ingest_slope, ingest_r2 = slope(list(ingest_alone), list(ingest_alone.values()))
     top = series[-1]
     refs = references(files)
     return {
@@ -282,6 +286,7 @@ def bench_national(work: Path, sizes: list[int]) -> dict:
         "national_un_questionnaire_part_du_froid": round(one["s"] / last["s"], 3),
         "national_un_questionnaire_etapes": one["etapes"],
         "tailles": series,
+        "ingest_seul_s": {str(size): seconds for size, seconds in ingest_alone.items()},
         "ingest_ms_per_questionnaire": round(ingest_slope * 1000, 3),
         "pente_ingest_r2": round(ingest_r2, 4),
         **refs,
@@ -351,7 +356,8 @@ def national_table(results: dict) -> list[str]:
                      f"| {s.get('analyse_s', '')} | {s.get('report_s', '')} | {s['rss_mib']} |")
     return lines + [
         "", f"Pente de l'ingestion : {results['ingest_ms_per_questionnaire']} ms par "
-        f"questionnaire (R² {results['pente_ingest_r2']}).", "",
+        f"questionnaire (R² {results['pente_ingest_r2']}), mesurée par « ingest » seul, à "
+        f"froid, à chaque taille (secondes : {results.get('ingest_seul_s')}).", "",
         f"La plus grande taille est construite une seule fois par « build --all » : la "
         f"ligne ci-dessus est son millésime {MILLESIMES[0]} (à froid, sans millésime "
         f"antérieur) ; national_build_evolution_s est son millésime {MILLESIMES[-1]} (à "
