@@ -223,10 +223,12 @@ def _variables(group: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     columns, sorted (each distinct base cell named once)."""
     parts = [group[c] for c in ("indicateur", "code_commune", "base")]
     sizes = [len(p.cat.categories) + 1 for p in parts]  # + 1: a missing value reads "nan"
-    key = np.zeros(len(group), dtype=np.int64)
+    key = np.zeros(len(group), dtype=np.int64)  # in place: a national block has millions
     for part, size in zip(parts, sizes, strict=True):
-        key = key * size + np.where(part.cat.codes.to_numpy() < 0, size - 1,
-                                    part.cat.codes.to_numpy())
+        found = part.cat.codes.to_numpy()
+        key *= size
+        key += found
+        key[found < 0] += size  # a missing value (-1) as the last code
     codes, uniques = pd.factorize(key)
     names = None
     for part, size in zip(reversed(parts), reversed(sizes), strict=True):
