@@ -231,14 +231,14 @@ def _values_used(df: pd.DataFrame, fields: list[Field]) -> tuple[list[Field], pd
     by side (a missing value first where a row has one; a shorter column padded with its first
     value), and a function that places the failure cases found in them at the first row of
     ``df`` holding each failing value."""
-    codes, used, values = {}, {}, {}
+    used, values = {}, {}
     for f in fields:
         column = df[f.name]
-        codes[f.name] = column.cat.codes.to_numpy()
-        held = np.bincount(codes[f.name] + 1, minlength=len(column.cat.categories) + 1)
-        used[f.name] = np.flatnonzero(held) - 1  # -1: missing
+        # the codes themselves (no copy, none kept) hashed: counting them would cast every
+        # row to 64 bits (a national table of 13 million rows)
+        used[f.name] = np.sort(pd.unique(column.array.codes))  # -1 (missing) first
         texts = column.cat.categories.astype(TYPES["string"]).to_numpy()
-        values[f.name] = np.concatenate([[pd.NA] * int(held[0] > 0),
+        values[f.name] = np.concatenate([[pd.NA] * int((used[f.name] < 0).any()),
                                          texts[used[f.name][used[f.name] >= 0]]])
     length = max((len(v) for v in values.values()), default=0)
     frame = pd.DataFrame({name: pd.array(np.concatenate([v, np.full(length - len(v), v[0] if len(
@@ -251,7 +251,7 @@ def _values_used(df: pd.DataFrame, fields: list[Field]) -> tuple[list[Field], pd
         for row, name, at in zip(cases.index, cases["column"], position[cases.index],
                                  strict=True):
             if not pd.isna(at):
-                first = np.flatnonzero(codes[name] == used[name][int(at)])[0]
+                first = np.flatnonzero(df[name].array.codes == used[name][int(at)])[0]
                 cases.at[row, "index"] = df.index[first]
         return cases
 
