@@ -176,7 +176,7 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
             # solve again from the last basis
             if not binding:
                 break
-            chosen = _least_lost(binding, cells.valeur, hide)
+            chosen = least_lost(binding, cells.valeur, hide)
             masked.append(binding[chosen])
             for equation in np.flatnonzero(origin == origin[equations[chosen]]):
                 systems.release(int(equation))
@@ -194,7 +194,7 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
     return sorted(results, key=lambda r: r.pos)
 
 
-def _least_lost(binding: list[int], values: np.ndarray, first: np.ndarray) -> int:
+def least_lost(binding: list[int], values: np.ndarray, first: np.ndarray) -> int:
     """Which of the ``binding`` published cells (positions) to hide: among those ``first``
     marks if any, a positive value before a zero, the smallest, then the first position."""
     return min(range(len(binding)), key=lambda i: (

@@ -250,14 +250,11 @@ def _audit_blocks(blocks: list[modele.Block], numbers: set[int], state: audit.Ce
 
 def _choose(failing: list[audit.Resultat], values: np.ndarray,
             state: audit.Cellules) -> list[int]:
-    """For each failing cell, the binding published cell with the smallest positive value
-    (else the smallest one): hiding it frees the equation that pins the failing cell."""
+    """For each failing cell, the binding published cell whose hiding loses least (the rule
+    of ``audit.least_lost``): hiding it frees the equation that pins the failing cell."""
     chosen = set()
     for result in failing:
         candidates = [p for p in result.liants if state.publie[p]]
-        if not candidates:
-            continue
-        positive = [p for p in candidates if values[p] > 0]
-        pool = positive or candidates
-        chosen.add(min(pool, key=lambda p: (values[p], p)))
+        if candidates:
+            chosen.add(candidates[audit.least_lost(candidates, values, state.publie)])
     return sorted(chosen)

@@ -106,10 +106,10 @@ def test_the_coordination_s_audit_hides_what_binds_a_failing_cell_and_then_it_ho
 def test_the_audit_hides_the_smallest_positive_binding_cell_the_spared_ones_last():
     values = np.array([0.0, 7.0, 3.0, 2.0, 3.0])
     first = np.array([True, True, True, False, True])  # position 3: a total to spare
-    assert audit._least_lost([1, 2, 3, 4], values, first) == 1  # position 2: 3, the first of two
-    assert audit._least_lost([0, 1], values, first) == 1  # a zero last
-    assert audit._least_lost([3, 1], values, first) == 1  # the spared 2 after 7
-    assert audit._least_lost([3, 0], values, np.zeros(5, bool)) == 0  # none marked: smallest
+    assert audit.least_lost([1, 2, 3, 4], values, first) == 1  # position 2: 3, the first of two
+    assert audit.least_lost([0, 1], values, first) == 1  # a zero last
+    assert audit.least_lost([3, 1], values, first) == 1  # the spared 2 after 7
+    assert audit.least_lost([3, 0], values, np.zeros(5, bool)) == 0  # none marked: smallest
 
 
 def test_the_audit_can_be_asked_for_some_cells_only():
