@@ -176,9 +176,9 @@ def validate(df: pd.DataFrame, contract: Contract, fichier: str,
              key_checked: bool = False) -> list[Probleme]:
     """Check ``df`` against ``contract``; every violation becomes a French problem record.
 
-    A dictionary-encoded text column (categorical) is checked on its categories, a failing one
-    reported at the first row holding it. ``key_checked``: the caller knows the primary key is
-    unique.
+    A dictionary-encoded text column (categorical) is checked on the values its rows hold, a
+    failing one reported at the first row holding it. ``key_checked``: the caller knows the
+    primary key is unique.
     """
     import pandera.pandas as pa
 
@@ -241,8 +241,12 @@ def _values_used(df: pd.DataFrame, fields: list[Field]) -> tuple[list[Field], pd
         values[f.name] = np.concatenate([[pd.NA] * int((used[f.name] < 0).any()),
                                          texts[used[f.name][used[f.name] >= 0]]])
     length = max((len(v) for v in values.values()), default=0)
-    frame = pd.DataFrame({name: pd.array(np.concatenate([v, np.full(length - len(v), v[0] if len(
-        v) else pd.NA, dtype=object)]), dtype=TYPES["string"]) for name, v in values.items()})
+
+    def padded(held: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        filler = np.full(length - len(held), held[0] if len(held) else pd.NA, dtype=object)
+        return pd.array(np.concatenate([held, filler]), dtype=TYPES["string"])
+
+    frame = pd.DataFrame({name: padded(v) for name, v in values.items()})
 
     def located(cases: pd.DataFrame) -> pd.DataFrame:
         position = pd.to_numeric(cases["index"], errors="coerce")
