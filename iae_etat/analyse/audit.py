@@ -171,11 +171,8 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
     for k in order:
         binding, equations = bind(k)
         masked: list[int] = []
-        while hide is not None and not holds(k) and len(masked) < HIDDEN_PER_CELL:
-            # hide the binding published cell losing least (``coordination._choose``) and
-            # solve again from the last basis
-            if not binding:
-                break
+        while hide is not None and binding and not holds(k) and len(masked) < HIDDEN_PER_CELL:
+            # hide the binding published cell losing least and solve again from the last basis
             chosen = least_lost(binding, cells.valeur, hide)
             masked.append(binding[chosen])
             for equation in np.flatnonzero(origin == origin[equations[chosen]]):
