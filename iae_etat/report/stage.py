@@ -88,7 +88,7 @@ def write_documents(projet: Projet, millesime: int, catalogue: Catalogue, report
                                  shared["out_evolution"], shared["out_couverture"],
                                  shared["core_structures"], anomalies,
                                  catalogue.read("core_sources"), catalogue.read("core_collecte"),
-                                 ecarts=catalogue.read("out_ecarts"),
+                                 ecarts=catalogue.read("out_ecarts", categories=True),
                                  scenarios=read_scenarios(catalogue),
                                  groupes=catalogue.read(CALAGE_GROUPS),
                                  niveaux=shared["core_territoires"],

@@ -89,8 +89,8 @@ def build_dashboard(indicateurs: pd.DataFrame, evolution: pd.DataFrame,
     """The workbook's bytes (deterministic: same tables, same bytes); ``alerte`` is the
     low-response banner, first of the « Lisez-moi » sheet. The long tables go to ``csv`` too,
     as they are made (``CSV_NAMES``)."""
-    rows = indicateurs[indicateurs["diffusion"] == diffusion]
-    coverage = couverture[couverture["diffusion"] == diffusion] \
+    rows = _of_diffusion(indicateurs, diffusion)
+    coverage = _of_diffusion(couverture, diffusion) \
         if couverture is not None else pd.DataFrame(columns=COVERAGE_COLUMNS)
     restreinte = diffusion == "restreinte"
     absent = absent_kinds(rows)
@@ -107,12 +107,23 @@ def build_dashboard(indicateurs: pd.DataFrame, evolution: pd.DataFrame,
     _place(wb, taken, donnees_table(rows, absent, millesime, restreinte), csv)
     if "code_epci" in territoires.columns:
         fiche_sheets(wb, taken, rows, coverage, territoires, millesime, restreinte)
-    _place(wb, taken, _evolution_table(evolution[evolution["diffusion"] == diffusion], absent,
-                                       millesime, restreinte), csv)
+    _place(wb, taken, _evolution_table(_of_diffusion(evolution, diffusion), absent, millesime,
+                                       restreinte), csv)
     if restreinte:
         _structures_sheet(wb.sheet(sheet_name("Structures", taken)), structures, territoires,
                           millesime)
     return wb.to_bytes()
+
+
+def _of_diffusion(table: pd.DataFrame, diffusion: str) -> pd.DataFrame:
+    """The rows of ``table`` of ``diffusion``: the table itself when it holds no other (a
+    national table of millions of rows is not copied)."""
+    return _kept(table, (table["diffusion"] == diffusion).to_numpy())
+
+
+def _kept(table: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """The ``rows`` (a mask) of ``table``: the table itself, not a copy, when they all are."""
+    return table if rows.all() else table[rows]
 
 
 def _readme(ws: Sheet, territoire: str, millesime: int, diffusion: str, notice: str,
@@ -269,15 +280,19 @@ EVOLUTION_TITLES = ["Niveau", "Code", "Territoire", "Indicateur", "Type de SIAE"
 def _evolution_table(evolution: pd.DataFrame, absent: pd.MultiIndex, millesime: int,
                      restreinte: bool) -> LongTable:
     """« Évolution »: each indicator against each earlier millésime, above the communes."""
-    evolution = evolution[evolution["niveau"] != "commune"]
-    evolution = evolution[present_rows(evolution, absent)]
+    evolution = _kept(evolution, (evolution["niveau"] != "commune").to_numpy())
+    evolution = _kept(evolution, present_rows(evolution, absent))
     if "rupture" not in evolution.columns:  # a table built before the breaks were declared
         evolution = evolution.assign(rupture="")
-    data = evolution.assign(_level=level_rank(evolution["niveau"]),
-                            _kind=kind_rank(evolution["type_siae"]),
-                            _tri=french_rank(evolution["libelle"]))
-    data = data.sort_values(["_level", "_tri", "code", "indicateur", "_kind", "public",
-                             "millesime_reference"])
+    # the order found on the sort keys alone, the rows taken once: two copies of a national
+    # table (millions of rows) cost 380 Mio
+    keys = pd.DataFrame({"_level": level_rank(evolution["niveau"]),
+                         "_tri": french_rank(evolution["libelle"]),
+                         **{c: evolution[c].array for c in ("code", "indicateur")},
+                         "_kind": kind_rank(evolution["type_siae"]),
+                         **{c: evolution[c].array for c in ("public", "millesime_reference")}})
+    data = evolution.iloc[keys.sort_values(list(keys.columns)).index.to_numpy()]
+    del keys
     indicateurs = data["indicateur"].astype(object)
     unites = np.where(indicateurs.isin(list(BY_CODE)), per_value(data["indicateur"], unite_of),
                       data["unite"].astype(object).fillna("")).astype(str)
