@@ -5,18 +5,27 @@ ingest and of the analysis) and, in ``controles/retours/``, one annotated copy o
 that has something its SIAE can correct (``feedback.retour_workbook``), named by its SIRET,
 rebuilt from the answers read (the sender's file is never reopened). It runs after the analysis
 (whose sanity checks ``out_controles`` it lists) and before the report, which reads only tables.
+
+Each annotated workbook is kept between builds (``data/cache/classeurs_retour/<millésime>/``)
+under the digest of everything it is made of: after one corrected return, only the workbooks
+whose answers or problems changed are made again (a national list of EPCI in « Résidence »
+makes each one cost half a second).
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
+import hashlib
 import io
 import shutil
 from pathlib import Path
 
 import pandas as pd
 
+from iae_etat.common.entries import Entries
 from iae_etat.common.errors import Probleme
+from iae_etat.common.resources import code_fingerprint
 from iae_etat.common.vocabulary import QUESTIONNAIRES, QUESTIONNAIRES_RESIDENCE
 from iae_etat.project.config import Projet
 from iae_etat.project.settings import campagne
@@ -61,28 +70,44 @@ def write_retours(projet: Projet, millesime: int, collecte: pd.DataFrame,
         ["siret", "type_siae"], keep="last")
     shared = sent["siret"].duplicated(keep=False)
     shutil.rmtree(folder, ignore_errors=True)  # the staging copy of the last run's retours
+    cache = projet.dir / "data" / "cache" / "classeurs_retour" / str(millesime)
     if sent.empty:
+        Entries(cache, writable=True).prune()  # none kept: none needed
         return []
     contract = load_contract(QUESTIONNAIRES, projet.dir)
     residence_contract = load_contract(QUESTIONNAIRES_RESIDENCE, projet.dir)
     epcis, exemple = project_layout(territoires, projet.departements[0])
     echeance = campagne(projet).echeance_texte
+    contracts = [dataclasses.replace(c, path=None) for c in (contract, residence_contract)]
+    kept = Entries(cache, writable=True, salt=_digest(code_fingerprint(), millesime, contracts,
+                                                      epcis, notice, echeance, exemple))
     by_file = {} if lues is None else {name: group for name, group in lues.groupby("fichier")}
     written = []
     for row, twin in zip(sent.itertuples(index=False), shared, strict=True):
         values = read_values(by_file.get(row.fichier))
         values.setdefault("siret", row.siret)
         values.setdefault("type_siae", row.type_siae)
-        data = retour_workbook(contract, millesime, values,
-                               anomalies[anomalies["fichier"] == row.fichier],
-                               residence_contract=residence_contract, epcis=epcis,
-                               notice=notice, echeance=echeance, exemple=exemple)
-        if data is None:  # nothing the SIAE can act on: the consultant's anomalies only
+        problemes = anomalies[anomalies["fichier"] == row.fichier]
+        key = _digest(kept.salt, sorted(values.items()), problemes.to_csv(index=False))
+        data = kept.get(key, bytes)
+        if data is None:
+            # b"": nothing the SIAE can act on (the consultant's anomalies only)
+            data = retour_workbook(contract, millesime, values, problemes,
+                                   residence_contract=residence_contract, epcis=epcis,
+                                   notice=notice, echeance=echeance, exemple=exemple) or b""
+            kept.put(key, data)
+        if not data:
             continue
         name = f"{row.siret}_{row.type_siae}.xlsx" if twin else f"{row.siret}.xlsx"
         write_bytes(folder / name, data)
         written.append(folder / name)
+    kept.prune()
     return written
+
+
+def _digest(*parts: object) -> str:
+    """The digest of what ``parts`` print as (the key of a workbook kept)."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def read_values(rows: pd.DataFrame | None) -> dict:
