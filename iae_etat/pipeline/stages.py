@@ -107,7 +107,7 @@ class Stage:
 def _ingest(run: Run) -> Outcome:
     from iae_etat.sources.stage import run_ingest
 
-    result = run_ingest(run.projet, run.millesime, run.catalogue, run.cache, keep_returns=True)
+    result = run_ingest(run.projet, run.millesime, run.catalogue, run.cache, keep_reads=True)
     counts = ("questionnaires_recus", "questionnaires_retenus", "questionnaires_manquants",
               "questionnaires_ecartes", "sources_absentes")
     return Outcome(counts={k: getattr(result, k) for k in counts}, problemes=result.problemes)

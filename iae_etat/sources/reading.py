@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -113,12 +114,31 @@ def read_adapter(projet: Projet, millesime: int, result, name: str
         record(result, projet, adapter.source, path, adapter.name, adapter.titre,
                adapter.licence, adapter.table, adapter.vintage_for(millesime), adapter.arrondi,
                " ".join(r.texte() for r in adapter.ruptures))
-        frame, problems = readers.read_source(adapter, path, millesime, relative(projet, path))
+        frame, problems = read_file(result, adapter, path, millesime, relative(projet, path))
         result.problemes.extend(problems)
         if not frame.empty:
             frames.append(frame)
     frame = pd.concat(frames, ignore_index=True) if frames else None
     return frame, adapter, bool(files)
+
+
+def read_file(result, adapter: adapters.Adapter, path: Path, millesime: int,
+              name: str) -> tuple[pd.DataFrame, list[Probleme]]:
+    """``readers.read_source`` of one file, taken back from ``result.lectures`` when the same
+    file (by content) was read by the same adapter and code in an earlier build."""
+    kept = result.lectures
+    if kept is None:
+        return readers.read_source(adapter, path, millesime, name)
+    try:
+        key = hashlib.sha256(f"{kept.salt}|{adapter!r}|{millesime}|{name}|"
+                             f"{result.hasher(path)}".encode()).hexdigest()
+    except OSError:
+        key = None  # unreadable: the reader says why
+    read = kept.get(key, tuple)
+    if read is None:
+        read = readers.read_source(adapter, path, millesime, name)
+        kept.put(key, read)
+    return read
 
 
 class Stream:

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from iae_etat.common.entries import Entries
 from iae_etat.common.errors import GRAVITE_AVERTISSEMENT, Probleme
 from iae_etat.common.machine import available_cores
+from iae_etat.common.resources import code_fingerprint
 from iae_etat.common.vocabulary import QUESTIONNAIRES, QUESTIONNAIRES_RESIDENCE
 from iae_etat.project.config import Projet
 from iae_etat.questionnaire import layout
@@ -68,14 +70,20 @@ class IngestResult:
     # How a file read is hashed for core_sources: the build's cache, which has just hashed
     # every raw file to plan the stages, else a fresh hash.
     hasher: Callable[[Path], str] = sha256_file
+    # What each source file gave, kept between builds under its content (``reading.read_file``)
+    lectures: Entries | None = None
 
 
 def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue,
-               cache: HashCache | None = None, keep_returns: bool = False) -> IngestResult:
+               cache: HashCache | None = None, keep_reads: bool = False) -> IngestResult:
     """Read every source of ``millesime`` and write the ingest tables into ``catalogue``
-    (``cache``: the build's file hashes, reused for the provenance table; ``keep_returns``:
-    what each return gave is kept for the next build, ``return_cache``)."""
+    (``cache``: the build's file hashes, reused for the provenance table; ``keep_reads``:
+    what each return and each source file gave is kept for the next build, ``return_cache``
+    and ``data/cache/lectures/``)."""
     result = IngestResult() if cache is None else IngestResult(hasher=cache.hash)
+    if keep_reads:
+        result.lectures = Entries(projet.dir / "data" / "cache" / "lectures" / str(millesime),
+                                  writable=True, salt=code_fingerprint())
     territoires = ingestion.territoires_with_levels(
         projet, millesime, result, referentiel.territoires(list(projet.departements)))
     catalogue.write("core_territoires", territoires)
@@ -84,7 +92,7 @@ def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue,
     if liste is not None:
         catalogue.write("raw_structures", liste)
     reponses, residence, collecte = _ingest_questionnaires(projet, millesime, result, liste,
-                                                           keep_returns)
+                                                           keep_reads)
     if reponses is not None:
         catalogue.write(QUESTIONNAIRES, reponses)
         catalogue.write(QUESTIONNAIRES_RESIDENCE, residence)
@@ -105,6 +113,8 @@ def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue,
                                                  columns=reading.SOURCES_COLUMNS))
     catalogue.write("core_anomalies", pd.DataFrame(
         [p.as_row() for p in result.problemes], columns=list(Probleme.COLUMNS)))
+    if result.lectures is not None:
+        result.lectures.prune()
     return result
 
 
@@ -190,7 +200,7 @@ def _ingest_structures(projet: Projet, millesime: int,
 
 
 def _ingest_questionnaires(projet: Projet, millesime: int, result: IngestResult,
-                           liste: pd.DataFrame | None, keep_returns: bool = False
+                           liste: pd.DataFrame | None, keep_reads: bool = False
                            ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame]:
     """Returns of ``millesime`` → (answers, residence by EPCI, suivi de la collecte)."""
     folder = projet.raw_dir("questionnaires", millesime)
@@ -208,7 +218,7 @@ def _ingest_questionnaires(projet: Projet, millesime: int, result: IngestResult,
         result.questionnaires_recus += 1
     envois = []
     cache = return_cache(projet, millesime, result.hasher, contract, residence_contract,
-                         keep_returns)
+                         keep_reads)
     for envoi, problems in read_envois([(p, _relative(projet, p)) for p in files], contract,
                                        residence_contract, millesime, known, cache):
         result.problemes.extend(problems)

@@ -116,3 +116,34 @@ def test_a_file_that_cannot_be_hashed_is_read_without_the_cache(project, tmp_pat
                                       None, cache)
     assert envoi.statut == "retenu"
     assert not (tmp_path / "retours").exists()  # nothing kept under a key it could not make
+
+
+def test_the_source_files_are_read_again_only_when_their_content_changed(project,
+                                                                        monkeypatch):
+    from iae_etat.sources import reading
+
+    read = []
+    real = reading.readers.read_source
+
+    def counted(adapter, path, millesime, name):
+        read.append(Path(name).name)
+        return real(adapter, path, millesime, name)
+
+    monkeypatch.setattr(reading.readers, "read_source", counted)
+    _ingest(project, monkeypatch)
+    _correct_one_return(project)  # the ingest runs again; no source file changed
+    read.clear()
+    _ingest(project, monkeypatch)
+    assert read == []
+    caf = project / "data/raw/caf" / str(MILLESIME) / "rsa_s_type_com_f.csv"
+    original = caf.read_bytes()
+    caf.write_bytes(original + b"\r\n")  # the same figures, another content
+    try:
+        _ingest(project, monkeypatch)
+        assert read == [caf.name]
+    finally:
+        caf.write_bytes(original)
+    read.clear()
+    _ingest(project, monkeypatch)
+    assert read == [caf.name]  # its first content was no longer kept
+    assert len(list((project / "data/cache/lectures" / str(MILLESIME)).iterdir())) > 5
