@@ -99,12 +99,17 @@ def build_dashboard(indicateurs: pd.DataFrame, evolution: pd.DataFrame,
     taken: set[str] = set()
     _readme(wb.sheet(sheet_name("Lisez-moi", taken)), territoire, millesime, diffusion,
             notice, secret_rule, alerte)
+    present = present_rows(rows, absent)
     for level in LEVELS:
-        level_rows = rows[rows["niveau"] == level]
-        if not level_rows.empty:
-            _place(wb, taken, _level_table(level, level_rows, coverage[coverage["niveau"] == level],
-                                           absent, millesime, restreinte), csv)
-    _place(wb, taken, donnees_table(rows, absent, millesime, restreinte), csv)
+        at_level = (rows["niveau"] == level).to_numpy()
+        if at_level.any():
+            # the indicators of the level, then its rows kept, copied once (a national table
+            # of the communes has millions of rows)
+            indicators = indicator_order(rows.loc[at_level, ["indicateur"]])
+            _place(wb, taken, _level_table(level, rows[at_level & present], indicators,
+                                           coverage[coverage["niveau"] == level], millesime,
+                                           restreinte), csv)
+    _place(wb, taken, donnees_table(_kept(rows, present), millesime, restreinte), csv)
     if "code_epci" in territoires.columns:
         fiche_sheets(wb, taken, rows, coverage, territoires, millesime, restreinte)
     _place(wb, taken, _evolution_table(_of_diffusion(evolution, diffusion), absent, millesime,
@@ -211,66 +216,75 @@ def _band_legend() -> list[tuple[str, str]]:
 
 def _place(wb: StreamWorkbook, taken: set[str], table: LongTable, csv: CsvSink | None) -> None:
     """The table's sheet — or, past ``WORKBOOK_ROWS_MAX`` rows, where its CSV is — and its CSV
-    when it has one."""
-    if csv is not None and table.sheet in CSV_NAMES:
-        csv(CSV_NAMES[table.sheet], csv_pieces(table.titles, table.columns))
+    when it has one (a table in its CSV only is made a part at a time)."""
     ws = wb.sheet(sheet_name(table.sheet, taken))
     start = write_title(ws, table.title, table.subtitle)
     if table.rows > WORKBOOK_ROWS_MAX and table.sheet in CSV_NAMES:
+        if csv is not None:
+            csv(CSV_NAMES[table.sheet], csv_pieces(table.titles, table.parts()))
         elsewhere(ws, start, table.rows, table.sheet)
         return
+    columns = table.cells(0, table.rows)
+    if csv is not None and table.sheet in CSV_NAMES:
+        csv(CSV_NAMES[table.sheet], csv_pieces(table.titles, [columns]))
     if not table.rows and table.empty:
         ws.write(start, [(1, table.empty, DEFAULT)])
         ws.widths = {1: 120}
         return
     write_header(ws, start, table.titles)
     if table.rows:
-        ws.write_columns(start + 1, format_columns(table.columns))
+        ws.write_columns(start + 1, format_columns(columns))
     finish_table(ws, start, table.titles, start + table.rows, table.widths)
 
 
-def _level_table(level: str, rows: pd.DataFrame, coverage: pd.DataFrame, absent: pd.MultiIndex,
+def _level_table(level: str, rows: pd.DataFrame, indicators: list[str], coverage: pd.DataFrame,
                  millesime: int, restreinte: bool) -> LongTable:
-    indicators = indicator_order(rows)
+    """The sheet of a level: ``rows`` are its rows present (``present_rows``), ``indicators``
+    those of all its rows, in order."""
     needs, covered = coverage_of(coverage)
     titles = ["Code", LEVEL_LABELS[level], "Type de SIAE", "Public",
               *[indicator_label(i) for i in indicators]]
     for need in needs:
         titles += [f"Indice de couverture ({SHORT_NEEDS.get(need, need)})",
                    f"Couverture ({SHORT_NEEDS.get(need, need)})"]
-    rows = rows[present_rows(rows, absent)]  # before widening: a row per cell is smaller
     keys, values, statuts = wide_table(rows, ["niveau", "code", "type_siae", "public"], indicators)
     order = keys.assign(_kind=keys["type_siae"].map(KINDS.index),
                         _public=keys["public"] != ENSEMBLE,  # all publics first, then each
                         _tri=french_rank(keys["libelle"]))
     order = order.sort_values(["_tri", "code", "_kind", "_public", "public"]).index.to_numpy()
     keys, values, statuts = keys.iloc[order], values[order], statuts[order]
-    codes, kinds = keys["code"].to_numpy(object), keys["type_siae"].to_numpy(object)
-    publics = keys["public"].to_numpy(object)
-    text = np.zeros(len(keys), dtype=np.int64)
-    columns = [Column(1, codes, text), Column(2, keys["libelle"].to_numpy(object), text),
-               Column(3, np.where(kinds == ENSEMBLE, kind_label(ENSEMBLE), kinds), text),
-               Column(4, np.array([public_label(p) for p in publics], dtype=object), text)]
-    columns += [value_column(i + 5, values[:, i], statuts[:, i], restreinte,
-                              format_of(unite_of(indicator)))
-                for i, indicator in enumerate(indicators)]
-    everyone = (kinds == ENSEMBLE) & (publics == ENSEMBLE)
-    first_need = 5 + len(indicators)
-    for n, need in enumerate(needs):
-        found = [covered.get((code, need)) if all_rows else None
-                 for code, all_rows in zip(codes, everyone, strict=True)]
-        indices = np.array([np.nan if f is None else f[0] for f in found], dtype=float)
-        bands = np.array([None if f is None else f[1] for f in found], dtype=object)
-        need_statuts = statut_codes(["" if f is None else f[2] for f in found])
-        columns += [value_column(first_need + 2 * n, indices, need_statuts, restreinte,
-                                  INDEX_FORMAT),
-                    band_column(first_need + 2 * n + 1, bands, need_statuts, restreinte)]
+
+    def cells(start: int, stop: int) -> list[Column]:
+        part = keys.iloc[start:stop]
+        codes, kinds = part["code"].to_numpy(object), part["type_siae"].to_numpy(object)
+        publics = part["public"].to_numpy(object)
+        text = np.zeros(len(part), dtype=np.int64)
+        columns = [Column(1, codes, text), Column(2, part["libelle"].to_numpy(object), text),
+                   Column(3, np.where(kinds == ENSEMBLE, kind_label(ENSEMBLE), kinds), text),
+                   Column(4, np.array([public_label(p) for p in publics], dtype=object), text)]
+        columns += [value_column(i + 5, values[start:stop, i], statuts[start:stop, i],
+                                 restreinte, format_of(unite_of(indicator)))
+                    for i, indicator in enumerate(indicators)]
+        everyone = (kinds == ENSEMBLE) & (publics == ENSEMBLE)
+        first_need = 5 + len(indicators)
+        for n, need in enumerate(needs):
+            found = [covered.get((code, need)) if all_rows else None
+                     for code, all_rows in zip(codes, everyone, strict=True)]
+            indices = np.array([np.nan if f is None else f[0] for f in found], dtype=float)
+            bands = np.array([None if f is None else f[1] for f in found], dtype=object)
+            need_statuts = statut_codes(["" if f is None else f[2] for f in found])
+            columns += [value_column(first_need + 2 * n, indices, need_statuts, restreinte,
+                                     INDEX_FORMAT),
+                        band_column(first_need + 2 * n + 1, bands, need_statuts, restreinte)]
+        return columns
+
     return LongTable(
         LEVEL_SHEETS[level], f"Indicateurs — {LEVEL_SHEETS[level]} — millésime {millesime}",
         "Une ligne par territoire (ensemble des SIAE), par type de SIAE présent et par public ; "
         "« s » secret statistique, « nd » non disponible ; couverture des besoins colorée par "
-        "classe (légende dans « Lisez-moi »).", titles, columns,
+        "classe (légende dans « Lisez-moi »).", titles, len(keys), cells,
         [12, 34, 12, 10, *[18] * len(indicators), *[14] * (2 * len(needs))])
+
 
 EVOLUTION_TITLES = ["Niveau", "Code", "Territoire", "Indicateur", "Type de SIAE", "Public",
                     "Millésime de référence", "Valeur de référence", "Valeur", "Écart",
@@ -293,6 +307,22 @@ def _evolution_table(evolution: pd.DataFrame, absent: pd.MultiIndex, millesime: 
                          **{c: evolution[c].array for c in ("public", "millesime_reference")}})
     data = evolution.iloc[keys.sort_values(list(keys.columns)).index.to_numpy()]
     del keys
+
+    def cells(start: int, stop: int) -> list[Column]:
+        return _evolution_columns(data.iloc[start:stop], restreinte)
+
+    titles = [*EVOLUTION_TITLES[:8], f"Valeur {millesime}", *EVOLUTION_TITLES[9:]]
+    return LongTable("Évolution", f"Évolution des indicateurs — millésime {millesime}",
+                     "Chaque indicateur comparé à sa valeur dans les millésimes précédents "
+                     "construits dans le projet, pour les types de SIAE présents (niveau "
+                     "communal : table out_evolution).", titles, len(data), cells,
+                     [14, 12, 30, 40, 12, 10, 12, 14, 14, 12, 12, 60],
+                     empty="Aucun millésime précédent n'a été construit dans ce projet : "
+                           "lancez « iae-etat build --all » pour comparer les millésimes.")
+
+
+def _evolution_columns(data: pd.DataFrame, restreinte: bool) -> list[Column]:
+    """The cells of rows of « Évolution » (``data``: rows of ``out_evolution``, in order)."""
     indicateurs = data["indicateur"].astype(object)
     unites = np.where(indicateurs.isin(list(BY_CODE)), per_value(data["indicateur"], unite_of),
                       data["unite"].astype(object).fillna("")).astype(str)
@@ -304,7 +334,7 @@ def _evolution_table(evolution: pd.DataFrame, absent: pd.MultiIndex, millesime: 
     def numbers(column: str) -> np.ndarray:
         return data[column].to_numpy(dtype=float, na_value=np.nan)
 
-    columns = [
+    return [
         Column(1, labelled(data["niveau"], lambda n: LEVEL_LABELS.get(n, n)), text),
         Column(2, pd.Categorical(data["code"].astype(object)), text),
         Column(3, pd.Categorical(data["libelle"].astype(object)), text),
@@ -318,14 +348,6 @@ def _evolution_table(evolution: pd.DataFrame, absent: pd.MultiIndex, millesime: 
         value_column(10, numbers("ecart"), statuts, restreinte, gap_formats),
         value_column(11, numbers("ecart_pct"), statuts, restreinte, format_of("%")),
         Column(12, pd.Categorical(data["rupture"].astype(object).fillna("")), text)]
-    titles = [*EVOLUTION_TITLES[:8], f"Valeur {millesime}", *EVOLUTION_TITLES[9:]]
-    return LongTable("Évolution", f"Évolution des indicateurs — millésime {millesime}",
-                     "Chaque indicateur comparé à sa valeur dans les millésimes précédents "
-                     "construits dans le projet, pour les types de SIAE présents (niveau "
-                     "communal : table out_evolution).", titles, columns,
-                     [14, 12, 30, 40, 12, 10, 12, 14, 14, 12, 12, 60],
-                     empty="Aucun millésime précédent n'a été construit dans ce projet : "
-                           "lancez « iae-etat build --all » pour comparer les millésimes.")
 
 
 def _structures_sheet(ws: Sheet, structures: pd.DataFrame, territoires: pd.DataFrame,

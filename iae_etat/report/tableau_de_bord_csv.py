@@ -21,6 +21,9 @@ from iae_etat.tables.formats import decimal_text, nombre
 from iae_etat.tables.xlsx import protect_csv_text
 
 WORKBOOK_ROWS_MAX = 200_000
+# The rows of a table made at a time for its CSV: the cells of a national table (millions of
+# rows, a text per distinct value) made whole took 400 Mio.
+PART_ROWS = 200_000
 CSV_NAMES = {"Données": "tableau-de-bord-donnees.csv",
              "Évolution": "tableau-de-bord-evolution.csv",
              "Communes": "tableau-de-bord-communes.csv"}
@@ -30,20 +33,24 @@ CsvSink = Callable[[str, Iterable[bytes]], None]
 
 @dataclass(frozen=True)
 class LongTable:
-    """A table of the dashboard with its sheet's name, title, subtitle, column titles, cells
-    (one ``Column`` per title, in order) and column widths."""
+    """A table of the dashboard with its sheet's name, title, subtitle, column titles, number of
+    rows and column widths; ``cells(start, stop)`` makes the cells of rows ``start`` to ``stop``
+    (one ``Column`` per title, in order): a table of millions of rows, published in its CSV
+    only, is made and written ``PART_ROWS`` rows at a time."""
 
     sheet: str
     title: str
     subtitle: str
     titles: list[str]
-    columns: list[Column]
+    rows: int
+    cells: Callable[[int, int], list[Column]]
     widths: list[int]
     empty: str = ""  # what the sheet says instead of an empty table
 
-    @property
-    def rows(self) -> int:
-        return len(self.columns[0].codes) if self.columns else 0
+    def parts(self) -> Iterator[list[Column]]:
+        """The cells of every row, ``PART_ROWS`` rows at a time."""
+        for start in range(0, self.rows, PART_ROWS):
+            yield self.cells(start, min(start + PART_ROWS, self.rows))
 
 
 def csv_field(value: object) -> str:
@@ -71,28 +78,30 @@ def _cells(column: Column) -> tuple[np.ndarray, np.ndarray]:
     return texts, index
 
 
-def csv_pieces(titles: list[str], columns: list[Column],
+def csv_pieces(titles: list[str], parts: Iterable[list[Column]],
                rows_per_piece: int = 50_000) -> Iterator[bytes]:
-    """The CSV of ``columns`` under ``titles``, in pieces of ``rows_per_piece`` rows (a column
-    absent from ``columns`` is empty)."""
+    """The CSV under ``titles`` of the rows of ``parts`` (the columns of some rows each, in
+    order), in pieces of at most ``rows_per_piece`` rows (a column absent from a part is
+    empty)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     yield ("\ufeff" + ";".join(csv_field(t) for t in titles) + "\r\n").encode("utf-8")
-    by_index = {column.index: _cells(column) for column in columns}
-    count = len(columns[0].codes) if columns else 0
     blank = (np.array([""], dtype=object), None)
-    layout = [(pa.array(texts, type=pa.string()), index)
-              for texts, index in (by_index.get(i, blank) for i in range(1, len(titles) + 1))]
-    for first in range(0, count, rows_per_piece):
-        last = min(first + rows_per_piece, count)
-        # each row's cells joined by Arrow (a national table has millions of rows)
-        parts = [texts.take(index[first:last] if index is not None
-                            else np.zeros(last - first, dtype=np.int64))
-                 for texts, index in layout]
-        lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*parts, ";"), "",
-                                            "\r\n")
-        yield _joined(lines)
+    for columns in parts:
+        by_index = {column.index: _cells(column) for column in columns}
+        count = len(columns[0].codes) if columns else 0
+        layout = [(pa.array(texts, type=pa.string()), index)
+                  for texts, index in (by_index.get(i, blank) for i in range(1, len(titles) + 1))]
+        for first in range(0, count, rows_per_piece):
+            last = min(first + rows_per_piece, count)
+            # each row's cells joined by Arrow (a national table has millions of rows)
+            parts_of_rows = [texts.take(index[first:last] if index is not None
+                                        else np.zeros(last - first, dtype=np.int64))
+                             for texts, index in layout]
+            lines = pc.binary_join_element_wise(
+                pc.binary_join_element_wise(*parts_of_rows, ";"), "", "\r\n")
+            yield _joined(lines)
 
 
 def _joined(strings) -> bytes:

@@ -22,7 +22,6 @@ from iae_etat.report.tableau_de_bord_cellules import (
     level_rank,
     number_style,
     per_value,
-    present_rows,
     public_label,
     unite_of,
 )
@@ -34,17 +33,33 @@ TITLES = ["Niveau", "Code", "Territoire", "Type de SIAE", "Public", "Indicateur"
 STATUTS = {"publie": "publié", "s": "secret statistique", "nd": "non disponible"}
 
 
-def donnees_table(rows: pd.DataFrame, absent: pd.MultiIndex, millesime: int,
-                  restreinte: bool) -> LongTable:
-    """The long table of ``rows`` (one diffusion)."""
-    data = rows[present_rows(rows, absent)]
+def donnees_table(data: pd.DataFrame, millesime: int, restreinte: bool) -> LongTable:
+    """The long table of ``data`` (rows of one diffusion, those present: ``present_rows``)."""
     order = {code: rank for rank, code in enumerate(indicator_order(data))}
-    data = data.assign(
-        _level=level_rank(data["niveau"]), _tri=french_rank(data["libelle"]),
-        _ind=per_value(data["indicateur"], order.__getitem__).astype(np.int64),
-        _kind=kind_rank(data["type_siae"]),
-        _public=data["public"].astype(object) != "ensemble")
-    data = data.sort_values(["_level", "_tri", "code", "_ind", "_kind", "_public", "public"])
+    # the order found on the sort keys alone, the rows taken once (a national table has
+    # millions of rows)
+    keys = pd.DataFrame({
+        "_level": level_rank(data["niveau"]), "_tri": french_rank(data["libelle"]),
+        "code": data["code"].array,
+        "_ind": per_value(data["indicateur"], order.__getitem__).astype(np.int64),
+        "_kind": kind_rank(data["type_siae"]),
+        "_public": data["public"].astype(object).to_numpy() != "ensemble",
+        "public": data["public"].array})
+    data = data.iloc[keys.sort_values(list(keys.columns)).index.to_numpy()]
+    del keys
+
+    def cells(start: int, stop: int) -> list[Column]:
+        return _columns(data.iloc[start:stop], restreinte)
+
+    return LongTable(
+        "Données", f"Données des indicateurs — millésime {millesime}",
+        "Une ligne par territoire, indicateur, type de SIAE et public, pour les tableaux "
+        "croisés dynamiques ; la valeur est vide quand elle n'est pas publiée (colonne "
+        "« Statut »).", TITLES, len(data), cells, [14, 12, 34, 12, 30, 44, 26, 18, 14, 18])
+
+
+def _columns(data: pd.DataFrame, restreinte: bool) -> list[Column]:
+    """The cells of rows of « Données » (``data``: rows of ``out_indicateurs``, in order)."""
     values = data["valeur"].to_numpy(dtype=float, na_value=np.nan)
     statuts = data["statut"].astype(object).to_numpy()
     shown = ~np.isnan(values) & ((statuts == "publie") | ((statuts == "s") & restreinte))
@@ -59,7 +74,7 @@ def donnees_table(rows: pd.DataFrame, absent: pd.MultiIndex, millesime: int,
     style_codes = np.where(statuts == "s", style_codes + len(formats), style_codes)
     style_codes[~shown] = -1
     text = np.zeros(len(data), dtype=np.int64)
-    columns = [
+    return [
         Column(1, labelled(data["niveau"], lambda n: LEVEL_LABELS.get(n, n)), text),
         Column(2, pd.Categorical(data["code"].astype(object)), text),
         Column(3, pd.Categorical(data["libelle"].astype(object)), text),
@@ -73,8 +88,3 @@ def donnees_table(rows: pd.DataFrame, absent: pd.MultiIndex, millesime: int,
                                                                   dtype=object)),
                style_codes, tuple(styles) or (number_style(format_of("")),)),
         Column(10, labelled(data["statut"], lambda s: STATUTS.get(s, s)), text)]
-    return LongTable(
-        "Données", f"Données des indicateurs — millésime {millesime}",
-        "Une ligne par territoire, indicateur, type de SIAE et public, pour les tableaux "
-        "croisés dynamiques ; la valeur est vide quand elle n'est pas publiée (colonne "
-        "« Statut »).", TITLES, columns, [14, 12, 34, 12, 30, 44, 26, 18, 14, 18])

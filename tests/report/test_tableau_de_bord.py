@@ -401,6 +401,35 @@ def test_a_table_too_long_for_a_workbook_is_in_its_csv_only(tmp_path, monkeypatc
     assert _sheet(path, "EPCI")[3][0] == "Code"  # a short table stays in the workbook
 
 
+def test_a_table_in_its_csv_only_is_made_in_parts_with_the_same_bytes(built_demo,
+                                                                         monkeypatch):
+    """Past ``WORKBOOK_ROWS_MAX`` rows a table's cells are made ``PART_ROWS`` rows at a time
+    (a national table has millions): its CSV is byte for byte the one made whole."""
+    from iae_etat.report import tableau_de_bord, tableau_de_bord_csv
+
+    from iae_etat.analyse.evolution import evolution
+
+    processed = built_demo / "data/processed/2025"
+    tables = [pd.read_parquet(processed / f"{name}.parquet")
+              for name in ("out_indicateurs", "out_evolution", "core_structures",
+                           "core_territoires", "out_couverture")]
+    indicateurs = tables[0]  # the demo builds one millésime: an earlier one made up
+    tables[1] = evolution(indicateurs, {2024: indicateurs.assign(
+        valeur=indicateurs["valeur"] * 0.9)})
+
+    def csv_files() -> dict[str, bytes]:
+        written: dict[str, bytes] = {}
+        build_dashboard(*tables, territoire="Drôme", millesime=2025, diffusion="publique",
+                        csv=lambda name, pieces: written.update({name: b"".join(pieces)}))
+        return written
+
+    whole = csv_files()
+    assert all(len(_csv_rows(data)) > 100 for data in whole.values())
+    monkeypatch.setattr(tableau_de_bord, "WORKBOOK_ROWS_MAX", 10)
+    monkeypatch.setattr(tableau_de_bord_csv, "PART_ROWS", 7)
+    assert csv_files() == whole
+
+
 def test_evolution_csv_holds_what_the_sheet_shows(tmp_path):
     evolution = pd.DataFrame({
         "niveau": ["epci", "epci"], "code": ["200000001", "200000001"],
