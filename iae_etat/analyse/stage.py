@@ -128,7 +128,7 @@ def run_analyse(projet: Projet, millesime: int, catalogue: Catalogue) -> pd.Data
     rules = projet.secret
     # the coordination of each zone of the secret, kept for the next build (one corrected
     # return coordinates its zone alone)
-    memo = Entries(projet.dir / "data" / "cache" / "secret" / str(millesime), writable=True,
+    memo = Entries(projet.cache_dir("secret", millesime), writable=True,
                    salt=resources.code_fingerprint())
     derived = DERIVED | {c.code: c.inputs for c in COMPUTED.values()}  # hidden with an input
     published = apply_secret(table, territoires, seuil, effectifs, derived, montants,

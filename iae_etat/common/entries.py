@@ -9,6 +9,7 @@ the store holds what the last build needed and nothing else.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import pickle
 from pathlib import Path
@@ -25,6 +26,10 @@ class Entries:
         self.writable = writable
         self.salt = salt
         self.used: set[str] = set()
+
+    def key(self, *parts: object) -> str:
+        """The key of an entry made of ``parts`` (their printed form, with the salt)."""
+        return hashlib.sha256(repr((self.salt, *parts)).encode()).hexdigest()
 
     def get(self, key: str | None, kind: type) -> object | None:
         """The entry ``key`` if it holds a ``kind``, else None."""

@@ -75,6 +75,10 @@ class Projet:
     def reports_dir(self, millesime: int) -> Path:
         return self.dir / "reports" / str(millesime)
 
+    def cache_dir(self, store: str, millesime: int) -> Path:
+        """The folder of one store of ``data/cache/`` (``common.entries``) for ``millesime``."""
+        return self.dir / "data" / "cache" / store / str(millesime)
+
     def built_before(self, millesime: int) -> list[tuple[int, Path]]:
         """(millésime, path) of the indicator tables built for earlier millésimes."""
         found = []

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import hashlib
 import io
 import shutil
 from pathlib import Path
@@ -70,7 +69,7 @@ def write_retours(projet: Projet, millesime: int, collecte: pd.DataFrame,
         ["siret", "type_siae"], keep="last")
     shared = sent["siret"].duplicated(keep=False)
     shutil.rmtree(folder, ignore_errors=True)  # the staging copy of the last run's retours
-    cache = projet.dir / "data" / "cache" / "classeurs_retour" / str(millesime)
+    cache = projet.cache_dir("classeurs_retour", millesime)
     if sent.empty:
         Entries(cache, writable=True).prune()  # none kept: none needed
         return []
@@ -78,9 +77,10 @@ def write_retours(projet: Projet, millesime: int, collecte: pd.DataFrame,
     residence_contract = load_contract(QUESTIONNAIRES_RESIDENCE, projet.dir)
     epcis, exemple = project_layout(territoires, projet.departements[0])
     echeance = campagne(projet).echeance_texte
-    contracts = [dataclasses.replace(c, path=None) for c in (contract, residence_contract)]
-    kept = Entries(cache, writable=True, salt=_digest(code_fingerprint(), millesime, contracts,
-                                                      epcis, notice, echeance, exemple))
+    # what every workbook is made of besides its answers and problems
+    made_of = ([dataclasses.replace(c, path=None) for c in (contract, residence_contract)],
+              millesime, epcis, notice, echeance, exemple)
+    kept = Entries(cache, writable=True, salt=code_fingerprint())
     by_file = {} if lues is None else {name: group for name, group in lues.groupby("fichier")}
     written = []
     for row, twin in zip(sent.itertuples(index=False), shared, strict=True):
@@ -88,7 +88,7 @@ def write_retours(projet: Projet, millesime: int, collecte: pd.DataFrame,
         values.setdefault("siret", row.siret)
         values.setdefault("type_siae", row.type_siae)
         problemes = anomalies[anomalies["fichier"] == row.fichier]
-        key = _digest(kept.salt, sorted(values.items()), problemes.to_csv(index=False))
+        key = kept.key(made_of, sorted(values.items()), problemes.to_csv(index=False))
         data = kept.get(key, bytes)
         if data is None:
             # b"": nothing the SIAE can act on (the consultant's anomalies only)
@@ -103,11 +103,6 @@ def write_retours(projet: Projet, millesime: int, collecte: pd.DataFrame,
         written.append(folder / name)
     kept.prune()
     return written
-
-
-def _digest(*parts: object) -> str:
-    """The digest of what ``parts`` print as (the key of a workbook kept)."""
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def read_values(rows: pd.DataFrame | None) -> dict:

@@ -34,6 +34,7 @@ from iae_etat.report.tableau_de_bord_cellules import (
     finish_table,
     format_of,
     french_rank,
+    in_order,
     indicator_label,
     indicator_order,
     kind_label,
@@ -298,15 +299,11 @@ def _evolution_table(evolution: pd.DataFrame, absent: pd.MultiIndex, millesime: 
     evolution = _kept(evolution, present_rows(evolution, absent))
     if "rupture" not in evolution.columns:  # a table built before the breaks were declared
         evolution = evolution.assign(rupture="")
-    # the order found on the sort keys alone, the rows taken once: two copies of a national
-    # table (millions of rows) cost 380 Mio
-    keys = pd.DataFrame({"_level": level_rank(evolution["niveau"]),
-                         "_tri": french_rank(evolution["libelle"]),
-                         **{c: evolution[c].array for c in ("code", "indicateur")},
-                         "_kind": kind_rank(evolution["type_siae"]),
-                         **{c: evolution[c].array for c in ("public", "millesime_reference")}})
-    data = evolution.iloc[keys.sort_values(list(keys.columns)).index.to_numpy()]
-    del keys
+    data = in_order(evolution, {
+        "_level": level_rank(evolution["niveau"]), "_tri": french_rank(evolution["libelle"]),
+        **{c: evolution[c].array for c in ("code", "indicateur")},
+        "_kind": kind_rank(evolution["type_siae"]),
+        **{c: evolution[c].array for c in ("public", "millesime_reference")}})
 
     def cells(start: int, stop: int) -> list[Column]:
         return _evolution_columns(data.iloc[start:stop], restreinte)

@@ -233,6 +233,14 @@ def absent_kinds(rows: pd.DataFrame) -> pd.MultiIndex:
     return pd.MultiIndex.from_frame(empty[["niveau", "code", "type_siae"]])
 
 
+def in_order(data: pd.DataFrame, keys: dict) -> pd.DataFrame:
+    """The rows of ``data`` sorted by ``keys`` (arrays over its rows, the first sorted first),
+    taken once: only the keys are sorted, never a copy of the table (millions of rows
+    nationally)."""
+    frame = pd.DataFrame(keys)
+    return data.iloc[frame.sort_values(list(frame.columns)).index.to_numpy()]
+
+
 def present_rows(frame: pd.DataFrame, absent: pd.MultiIndex) -> np.ndarray:
     """Keep ``ensemble`` rows, and a type's rows only where the territory has such a SIAE."""
     keys = pd.MultiIndex.from_frame(frame[["niveau", "code", "type_siae"]])

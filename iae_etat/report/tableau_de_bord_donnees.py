@@ -15,6 +15,7 @@ from iae_etat.common.vocabulary import LEVEL_LABELS
 from iae_etat.report.tableau_de_bord_cellules import (
     format_of,
     french_rank,
+    in_order,
     indicator_order,
     kind_label,
     kind_rank,
@@ -36,17 +37,13 @@ STATUTS = {"publie": "publié", "s": "secret statistique", "nd": "non disponible
 def donnees_table(data: pd.DataFrame, millesime: int, restreinte: bool) -> LongTable:
     """The long table of ``data`` (rows of one diffusion, those present: ``present_rows``)."""
     order = {code: rank for rank, code in enumerate(indicator_order(data))}
-    # the order found on the sort keys alone, the rows taken once (a national table has
-    # millions of rows)
-    keys = pd.DataFrame({
+    data = in_order(data, {
         "_level": level_rank(data["niveau"]), "_tri": french_rank(data["libelle"]),
         "code": data["code"].array,
         "_ind": per_value(data["indicateur"], order.__getitem__).astype(np.int64),
         "_kind": kind_rank(data["type_siae"]),
         "_public": data["public"].astype(object).to_numpy() != "ensemble",
         "public": data["public"].array})
-    data = data.iloc[keys.sort_values(list(keys.columns)).index.to_numpy()]
-    del keys
 
     def cells(start: int, stop: int) -> list[Column]:
         return _columns(data.iloc[start:stop], restreinte)

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -130,8 +129,7 @@ def read_file(result, adapter: adapters.Adapter, path: Path, millesime: int,
     if kept is None:
         return readers.read_source(adapter, path, millesime, name)
     try:
-        key = hashlib.sha256(f"{kept.salt}|{adapter!r}|{millesime}|{name}|"
-                             f"{result.hasher(path)}".encode()).hexdigest()
+        key = kept.key(adapter, millesime, name, result.hasher(path))
     except OSError:
         key = None  # unreadable: the reader says why
     read = kept.get(key, tuple)

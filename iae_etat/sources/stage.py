@@ -82,8 +82,8 @@ def run_ingest(projet: Projet, millesime: int, catalogue: Catalogue,
     and ``data/cache/lectures/``)."""
     result = IngestResult() if cache is None else IngestResult(hasher=cache.hash)
     if keep_reads:
-        result.lectures = Entries(projet.dir / "data" / "cache" / "lectures" / str(millesime),
-                                  writable=True, salt=code_fingerprint())
+        result.lectures = Entries(projet.cache_dir("lectures", millesime), writable=True,
+                                  salt=code_fingerprint())
     territoires = ingestion.territoires_with_levels(
         projet, millesime, result, referentiel.territoires(list(projet.departements)))
     catalogue.write("core_territoires", territoires)
@@ -148,8 +148,8 @@ def previous_answers(projet: Projet, millesime: int) -> dict[tuple[str, str], di
 def return_cache(projet: Projet, millesime: int, hasher: Callable[[Path], str], contract,
                  residence_contract, writable: bool = False) -> ReturnCache:
     """The returns of ``millesime`` already read (``data/cache/retours/``)."""
-    folder = projet.dir / "data" / "cache" / "retours" / str(millesime)
-    return ReturnCache(folder, hasher, contract, residence_contract, writable)
+    return ReturnCache(projet.cache_dir("retours", millesime), hasher, contract,
+                       residence_contract, writable)
 
 
 def _relative(projet: Projet, path: Path) -> str:
