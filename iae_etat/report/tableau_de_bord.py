@@ -29,6 +29,7 @@ from iae_etat.report.tableau_de_bord_cellules import (
     SHORT_NEEDS,
     Column,
     absent_kinds,
+    as_categorical,
     band_column,
     coverage_of,
     finish_table,
@@ -320,12 +321,14 @@ def _evolution_table(evolution: pd.DataFrame, absent: pd.MultiIndex, millesime: 
 
 def _evolution_columns(data: pd.DataFrame, restreinte: bool) -> list[Column]:
     """The cells of rows of « Évolution » (``data``: rows of ``out_evolution``, in order)."""
-    indicateurs = data["indicateur"].astype(object)
-    unites = np.where(indicateurs.isin(list(BY_CODE)), per_value(data["indicateur"], unite_of),
-                      data["unite"].astype(object).fillna("")).astype(str)
-    formats = per_value(pd.Series(unites), format_of)
-    gap_formats = per_value(pd.Series(unites), lambda u: format_of(RATE_GAP.get(u, u)))
-    statuts = statut_codes(data["statut"].astype(object).fillna("publie"))
+    known = per_value(data["indicateur"], BY_CODE.__contains__).astype(bool)
+    # the unit of the catalogue, else the table's (an indicator the catalogue no longer has)
+    unites = labelled(data["indicateur"], unite_of) if known.all() else pd.Categorical(
+        np.where(known, per_value(data["indicateur"], unite_of),
+                 data["unite"].astype(object).fillna("")).astype(str))
+    formats = labelled(pd.Series(unites), format_of)
+    gap_formats = labelled(pd.Series(unites), lambda u: format_of(RATE_GAP.get(u, u)))
+    statuts = statut_codes(data["statut"])  # a missing statut: publie
     text = np.zeros(len(data), dtype=np.int64)
 
     def numbers(column: str) -> np.ndarray:
@@ -333,8 +336,8 @@ def _evolution_columns(data: pd.DataFrame, restreinte: bool) -> list[Column]:
 
     return [
         Column(1, labelled(data["niveau"], lambda n: LEVEL_LABELS.get(n, n)), text),
-        Column(2, pd.Categorical(data["code"].astype(object)), text),
-        Column(3, pd.Categorical(data["libelle"].astype(object)), text),
+        Column(2, as_categorical(data["code"]), text),
+        Column(3, as_categorical(data["libelle"]), text),
         Column(4, labelled(data["indicateur"], indicator_label), text),
         Column(5, labelled(data["type_siae"], kind_label), text),
         Column(6, labelled(data["public"], public_label), text),
@@ -344,7 +347,7 @@ def _evolution_columns(data: pd.DataFrame, restreinte: bool) -> list[Column]:
         value_column(9, numbers("valeur"), statuts, restreinte, formats),
         value_column(10, numbers("ecart"), statuts, restreinte, gap_formats),
         value_column(11, numbers("ecart_pct"), statuts, restreinte, format_of("%")),
-        Column(12, pd.Categorical(data["rupture"].astype(object).fillna("")), text)]
+        Column(12, labelled(data["rupture"], str), text)]
 
 
 def _structures_sheet(ws: Sheet, structures: pd.DataFrame, territoires: pd.DataFrame,

@@ -13,6 +13,7 @@ import pandas as pd
 from iae_etat.common.indicators import BY_CODE
 from iae_etat.common.vocabulary import LEVEL_LABELS
 from iae_etat.report.tableau_de_bord_cellules import (
+    as_categorical,
     format_of,
     french_rank,
     in_order,
@@ -73,13 +74,13 @@ def _columns(data: pd.DataFrame, restreinte: bool) -> list[Column]:
     text = np.zeros(len(data), dtype=np.int64)
     return [
         Column(1, labelled(data["niveau"], lambda n: LEVEL_LABELS.get(n, n)), text),
-        Column(2, pd.Categorical(data["code"].astype(object)), text),
-        Column(3, pd.Categorical(data["libelle"].astype(object)), text),
+        Column(2, as_categorical(data["code"]), text),
+        Column(3, as_categorical(data["libelle"]), text),
         Column(4, labelled(data["type_siae"], kind_label), text),
         Column(5, labelled(data["public"], public_label), text),
         Column(6, labelled(data["indicateur"],
                             lambda i: BY_CODE[i].libelle if i in BY_CODE else i), text),
-        Column(7, pd.Categorical(data["indicateur"].astype(object)), text),
+        Column(7, as_categorical(data["indicateur"]), text),
         Column(8, pd.Categorical(unites), text),
         Column(9, pd.Categorical.from_codes(number_codes, pd.Index(numbers.tolist() or [0.0],
                                                                   dtype=object)),

@@ -446,3 +446,50 @@ def test_evolution_csv_holds_what_the_sheet_shows(tmp_path):
     assert rows[0][:3] == ["EPCI", "200000001", "'@CC du Test"]
     assert rows[0][6:] == ["2024", "2", "1", "-1", "-50", "nouvelle; série"]
     assert rows[1][6:] == ["2024", "s", "s", "s", "s", ""]
+
+
+def test_the_long_tables_helpers_give_what_pandas_gives_row_by_row():
+    """The dashboard's helpers work on dictionary codes (a national sheet has millions of
+    rows); they must order and label every row as pandas does on the values themselves."""
+    import numpy as np
+
+    from iae_etat.report.tableau_de_bord_cellules import (
+        as_categorical,
+        french_key,
+        french_rank,
+        in_order,
+        labelled,
+        statut_codes,
+    )
+
+    rng = np.random.default_rng(7)
+    words = ["Érôme", "Drôme", "Fay", "fay", "", "Ain", "ensemble"]
+    for trial in range(120):
+        n = int(rng.integers(0, 40))
+        values = rng.choice([*words, None], n).tolist()
+        present = [w for w in values if w is not None]
+        categories = list(dict.fromkeys([*present, *rng.choice(words, 2)]))
+        for series in (pd.Series(pd.Categorical(values, categories=categories)),
+                       pd.Series(pd.Categorical(values, categories=sorted(categories))),
+                       pd.Series(values, dtype=object)):
+            def label(v):
+                return "X" if v in ("Fay", "fay") else v.upper()
+
+            expected = [label(v) for v in series.astype(object).fillna("")]
+            assert list(labelled(series, label)) == expected
+            assert list(as_categorical(series).astype(object)) == \
+                list(pd.Categorical(series.astype(object)).astype(object))
+            ranks = french_rank(series)
+            keys = [french_key("" if v is None else v) for v in values]
+            assert all((ranks[i] < ranks[j]) == (keys[i] < keys[j])
+                       for i in range(n) for j in range(n))
+            statuts = pd.Series(pd.Categorical(rng.choice(["publie", "s", "nd", None], n)))
+            assert list(statut_codes(statuts)) == list(statut_codes(statuts.astype(object)))
+        wide = rng.integers(0, 2 ** 40, n) if trial % 2 else rng.integers(0, 4, n)
+        keys = {"rang": rng.integers(0, 3, n), "texte": pd.Series(values, dtype=object).array,
+                "code": pd.Categorical(rng.choice(["b", "a", None], n), categories=["b", "a"]),
+                "large": wide, "autre": rng.integers(0, 2 ** 40, n),
+                "oui": rng.integers(0, 2, n).astype(bool)}
+        frame = pd.DataFrame({"ligne": np.arange(n)})
+        expected = pd.DataFrame(keys).sort_values(list(keys)).index.to_numpy()
+        assert list(in_order(frame, keys)["ligne"]) == list(expected)
