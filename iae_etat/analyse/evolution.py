@@ -30,7 +30,8 @@ def with_breaks(frame: pd.DataFrame, ruptures: list, millesime: int) -> pd.DataF
         once.setdefault((rupture.annee, rupture.motif), rupture)
     told = list(once.values())
     indicators, indicator_names = pd.factorize(frame["indicateur"])
-    years, references = np.unique(frame["millesime_reference"].to_numpy(), return_inverse=True)
+    # a few years over millions of rows: hashed, not sorted
+    references, years = pd.factorize(frame["millesime_reference"].to_numpy(), sort=True)
     texts = np.array([" ".join(r.texte() for r in told if indicator in r.indicateurs
                                and year < r.annee <= millesime)
                       for indicator in indicator_names for year in years] or [""], dtype=object)
