@@ -321,7 +321,7 @@ def _evolution_table(evolution: pd.DataFrame, absent: pd.MultiIndex, millesime: 
 
 def _evolution_columns(data: pd.DataFrame, restreinte: bool) -> list[Column]:
     """The cells of rows of « Évolution » (``data``: rows of ``out_evolution``, in order)."""
-    known = per_value(data["indicateur"], BY_CODE.__contains__).astype(bool)
+    known = per_value(data["indicateur"], BY_CODE.__contains__, bool)
     # the unit of the catalogue, else the table's (an indicator the catalogue no longer has)
     unites = labelled(data["indicateur"], unite_of) if known.all() else pd.Categorical(
         np.where(known, per_value(data["indicateur"], unite_of),

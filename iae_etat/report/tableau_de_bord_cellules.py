@@ -55,24 +55,27 @@ def french_rank(values) -> np.ndarray:
     values once (a national sheet has hundreds of thousands of rows)."""
     values = pd.Series(values)
     if isinstance(values.dtype, pd.CategoricalDtype):  # a missing value is ranked as ""
-        codes = values.cat.codes.to_numpy().astype(np.int64) + 1
+        codes = values.cat.codes.to_numpy().astype(np.intp)
+        codes += 1
         uniques = ["", *values.cat.categories.astype(object).astype(str)]
     else:
         codes, uniques = pd.factorize(values.astype(object).fillna("").astype(str))
     ranks = {text: rank for rank, text in enumerate(sorted(set(uniques), key=french_key))}
-    return np.array([ranks[text] for text in uniques], dtype=np.int64)[codes]
+    return np.array([ranks[text] for text in uniques], dtype=np.int32)[codes]
 
 
-def per_value(values: pd.Series, function) -> np.ndarray:
+def per_value(values: pd.Series, function, dtype: type = object) -> np.ndarray:
     """``function`` of each value of ``values`` (a missing one: ""), called once per distinct
-    value present: a national sheet has millions of rows and a few hundred distinct values."""
+    value present: a national sheet has millions of rows and a few hundred distinct values.
+    ``dtype``: of the results (a small integer type keeps a rank of millions of rows small)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy().astype(np.int64) + 1  # 0: missing
+        codes = values.cat.codes.to_numpy().astype(np.intp)
+        codes += 1  # 0: missing
         distinct = ["", *values.cat.categories.astype(object)]
     else:
         codes, uniques = pd.factorize(values.astype(object).fillna(""))
         distinct = list(uniques)
-    results = np.empty(len(distinct), dtype=object)
+    results = np.zeros(len(distinct), dtype=dtype)
     for used in np.flatnonzero(np.bincount(codes, minlength=len(distinct))):
         results[used] = function(distinct[used])
     return results[codes]
@@ -80,13 +83,12 @@ def per_value(values: pd.Series, function) -> np.ndarray:
 
 def level_rank(values: pd.Series) -> np.ndarray:
     """The rank of each territorial level in ``LEVELS``."""
-    return per_value(values, LEVELS.index).astype(np.int64)
+    return per_value(values, LEVELS.index, np.int8)
 
 
 def kind_rank(values: pd.Series) -> np.ndarray:
     """The rank of each type of SIAE in ``KINDS`` (an unknown one last)."""
-    return per_value(values, lambda k: KINDS.index(k) if k in KINDS else len(KINDS)) \
-        .astype(np.int64)
+    return per_value(values, lambda k: KINDS.index(k) if k in KINDS else len(KINDS), np.int8)
 
 
 def labelled(values: pd.Series, label) -> pd.Categorical:
@@ -270,19 +272,21 @@ def in_order(data: pd.DataFrame, keys: dict) -> pd.DataFrame:
     """The rows of ``data`` sorted by ``keys`` (arrays over its rows, the first sorted first),
     taken once: only the keys are sorted, never a copy of the table (millions of rows
     nationally)."""
-    ranks = [_sort_codes(key) for key in keys.values()]
-    return data.iloc[_stable_order(ranks)]
+    return data.iloc[_stable_order(list(keys.values()), len(data))]
 
 
-def _stable_order(ranks: list[np.ndarray]) -> np.ndarray:
-    """The stable order of rows by ``ranks`` (the first sorted first): one integer per row
-    when the ranks fit in one, one sort (a sort per key is three times slower)."""
-    combined, span = np.zeros(len(ranks[0]) if ranks else 0, dtype=np.int64), 1
-    for rank in ranks:
-        width = int(rank.max()) + 1 if len(rank) else 1
-        if (len(rank) and rank.min() < 0) or span * width >= 2 ** 62:
-            return np.lexsort(ranks[::-1])
-        combined = combined * width + rank
+def _stable_order(keys: list, rows: int) -> np.ndarray:
+    """The stable order of ``rows`` rows by ``keys`` (the first sorted first): one integer per
+    row, the keys folded in one at a time, when they fit in one; one sort (a sort per key is
+    three times slower)."""
+    combined, span = np.zeros(rows, dtype=np.int64), 1
+    for key in keys:
+        rank = _sort_codes(key)
+        width = int(rank.max()) + 1 if rows else 1
+        if (rows and rank.min() < 0) or span * width >= 2 ** 62:
+            return np.lexsort([_sort_codes(k) for k in keys[::-1]])
+        combined *= width
+        combined += rank
         span *= width
     return np.argsort(combined, kind="stable")
 
@@ -293,8 +297,10 @@ def _sort_codes(key) -> np.ndarray:
     if isinstance(key, np.ndarray) and key.dtype.kind in "biu":
         return key
     ordered = key if isinstance(key, pd.Categorical) else pd.Categorical(key, ordered=True)
-    codes = ordered.codes.astype(np.int64)
-    return np.where(codes < 0, len(ordered.categories), codes)
+    codes = ordered.codes
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(ordered.categories), codes.astype(np.int64))
+    return codes
 
 
 def present_rows(frame: pd.DataFrame, absent: pd.MultiIndex) -> np.ndarray:

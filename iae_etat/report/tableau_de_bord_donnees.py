@@ -41,9 +41,9 @@ def donnees_table(data: pd.DataFrame, millesime: int, restreinte: bool) -> LongT
     data = in_order(data, {
         "_level": level_rank(data["niveau"]), "_tri": french_rank(data["libelle"]),
         "code": data["code"].array,
-        "_ind": per_value(data["indicateur"], order.__getitem__).astype(np.int64),
+        "_ind": per_value(data["indicateur"], order.__getitem__, np.int32),
         "_kind": kind_rank(data["type_siae"]),
-        "_public": data["public"].astype(object).to_numpy() != "ensemble",
+        "_public": per_value(data["public"], lambda public: public != "ensemble", bool),
         "public": data["public"].array})
 
     def cells(start: int, stop: int) -> list[Column]:
