@@ -94,7 +94,7 @@ def kind_rank(values: pd.Series) -> np.ndarray:
 def labelled(values: pd.Series, label) -> pd.Categorical:
     """The column as a Categorical of labels, in text order (``label`` applied once per
     distinct value present, a missing one taken as "")."""
-    return _relabelled(values, label, "")
+    return _relabelled(values, label)
 
 
 def as_categorical(values: pd.Series) -> pd.Categorical:
@@ -103,19 +103,18 @@ def as_categorical(values: pd.Series) -> pd.Categorical:
         else values.isna()
     if missing.any():  # a missing text value: pandas' own reading of it
         return pd.Categorical(values.astype(object))
-    return _relabelled(values, lambda value: value, "")
+    return _relabelled(values, lambda value: value)
 
 
-def _relabelled(values: pd.Series, label, missing: object) -> pd.Categorical:
-    """``pd.Categorical`` of ``label`` of each row's value (``missing`` for none), worked out
-    on the dictionary codes: a national table's rows are never turned into text one by one."""
+def _relabelled(values: pd.Series, label) -> pd.Categorical:
+    """``pd.Categorical`` of ``label`` of each row's value ("" for none), worked out on the
+    dictionary codes: a national table's rows are never turned into text one by one."""
     if not isinstance(values.dtype, pd.CategoricalDtype):
         values = values.astype(object).astype("category")
     codes = values.cat.codes.to_numpy()
-    distinct = np.array([missing, *values.cat.categories.astype(object)], dtype=object)
+    distinct = np.array(["", *values.cat.categories.astype(object)], dtype=object)
     used = np.flatnonzero(np.bincount(codes.astype(np.intp) + 1, minlength=len(distinct)))
-    labels = pd.Categorical(np.array([label(v) if isinstance(v, str) else v
-                                      for v in distinct[used]], dtype=object))
+    labels = pd.Categorical(np.array([label(v) for v in distinct[used]], dtype=object))
     lookup = np.full(len(distinct), -1, dtype=np.int64)
     lookup[used] = labels.codes
     return pd.Categorical.from_codes(lookup[codes.astype(np.intp) + 1], dtype=labels.dtype)
