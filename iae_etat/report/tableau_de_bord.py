@@ -25,7 +25,6 @@ from iae_etat.report.tableau_de_bord_cellules import (
     BAND_FILLS,
     BIG_TITLE,
     INDEX_FORMAT,
-    KINDS,
     SHORT_NEEDS,
     Column,
     absent_kinds,
@@ -46,6 +45,7 @@ from iae_etat.report.tableau_de_bord_cellules import (
     per_value,
     present_rows,
     public_label,
+    stable_order,
     statut_codes,
     unite_of,
     value_column,
@@ -250,10 +250,10 @@ def _level_table(level: str, rows: pd.DataFrame, indicators: list[str], coverage
         titles += [f"Indice de couverture ({SHORT_NEEDS.get(need, need)})",
                    f"Couverture ({SHORT_NEEDS.get(need, need)})"]
     keys, values, statuts = wide_table(rows, ["niveau", "code", "type_siae", "public"], indicators)
-    order = keys.assign(_kind=keys["type_siae"].map(KINDS.index),
-                        _public=keys["public"] != ENSEMBLE,  # all publics first, then each
-                        _tri=french_rank(keys["libelle"]))
-    order = order.sort_values(["_tri", "code", "_kind", "_public", "public"]).index.to_numpy()
+    order = stable_order([french_rank(keys["libelle"]), keys["code"].array,
+                          kind_rank(keys["type_siae"]),
+                          (keys["public"] != ENSEMBLE).to_numpy(),  # all publics, then each
+                          keys["public"].array], len(keys))
     keys, values, statuts = keys.iloc[order], values[order], statuts[order]
 
     def cells(start: int, stop: int) -> list[Column]:

@@ -52,33 +52,40 @@ def french_key(text: object) -> str:
 
 def french_rank(values) -> np.ndarray:
     """The rank of each value in French order (``french_key``), computed on the distinct
-    values once (a national sheet has hundreds of thousands of rows)."""
-    values = pd.Series(values)
-    if isinstance(values.dtype, pd.CategoricalDtype):  # a missing value is ranked as ""
-        codes = values.cat.codes.to_numpy().astype(np.intp)
-        codes += 1
-        uniques = ["", *values.cat.categories.astype(object).astype(str)]
-    else:
-        codes, uniques = pd.factorize(values.astype(object).fillna("").astype(str))
-    ranks = {text: rank for rank, text in enumerate(sorted(set(uniques), key=french_key))}
-    return np.array([ranks[text] for text in uniques], dtype=np.int32)[codes]
+    values once (a national sheet has hundreds of thousands of rows); a missing one is ""."""
+    codes, distinct = _coded(pd.Series(values))
+    used = _used(codes, len(distinct))
+    texts = [str(value) for value in distinct[used]]
+    ranks = {text: rank for rank, text in enumerate(sorted(set(texts), key=french_key))}
+    rank_of = np.zeros(len(distinct), dtype=np.int32)
+    rank_of[used] = [ranks[text] for text in texts]
+    return rank_of[codes]
 
 
 def per_value(values: pd.Series, function, dtype: type = object) -> np.ndarray:
     """``function`` of each value of ``values`` (a missing one: ""), called once per distinct
     value present: a national sheet has millions of rows and a few hundred distinct values.
     ``dtype``: of the results (a small integer type keeps a rank of millions of rows small)."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy().astype(np.intp)
-        codes += 1  # 0: missing
-        distinct = ["", *values.cat.categories.astype(object)]
-    else:
-        codes, uniques = pd.factorize(values.astype(object).fillna(""))
-        distinct = list(uniques)
+    codes, distinct = _coded(values)
     results = np.zeros(len(distinct), dtype=dtype)
-    for used in np.flatnonzero(np.bincount(codes, minlength=len(distinct))):
+    for used in _used(codes, len(distinct)):
         results[used] = function(distinct[used])
     return results[codes]
+
+
+def _coded(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(the code of each row's value, the distinct values): "" first, for a missing value,
+    then the categories; a column that is not categorical is made one first."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object).astype("category")
+    codes = values.cat.codes.to_numpy().astype(np.intp)
+    codes += 1
+    return codes, np.array(["", *values.cat.categories.astype(object)], dtype=object)
+
+
+def _used(codes: np.ndarray, size: int) -> np.ndarray:
+    """The codes (of ``size``) some row holds."""
+    return np.flatnonzero(np.bincount(codes, minlength=size))
 
 
 def level_rank(values: pd.Series) -> np.ndarray:
@@ -109,15 +116,12 @@ def as_categorical(values: pd.Series) -> pd.Categorical:
 def _relabelled(values: pd.Series, label) -> pd.Categorical:
     """``pd.Categorical`` of ``label`` of each row's value ("" for none), worked out on the
     dictionary codes: a national table's rows are never turned into text one by one."""
-    if not isinstance(values.dtype, pd.CategoricalDtype):
-        values = values.astype(object).astype("category")
-    codes = values.cat.codes.to_numpy()
-    distinct = np.array(["", *values.cat.categories.astype(object)], dtype=object)
-    used = np.flatnonzero(np.bincount(codes.astype(np.intp) + 1, minlength=len(distinct)))
+    codes, distinct = _coded(values)
+    used = _used(codes, len(distinct))
     labels = pd.Categorical(np.array([label(v) for v in distinct[used]], dtype=object))
     lookup = np.full(len(distinct), -1, dtype=np.int64)
     lookup[used] = labels.codes
-    return pd.Categorical.from_codes(lookup[codes.astype(np.intp) + 1], dtype=labels.dtype)
+    return pd.Categorical.from_codes(lookup[codes], dtype=labels.dtype)
 
 
 def public_label(public: str) -> str:
@@ -271,13 +275,13 @@ def in_order(data: pd.DataFrame, keys: dict) -> pd.DataFrame:
     """The rows of ``data`` sorted by ``keys`` (arrays over its rows, the first sorted first),
     taken once: only the keys are sorted, never a copy of the table (millions of rows
     nationally)."""
-    return data.iloc[_stable_order(list(keys.values()), len(data))]
+    return data.iloc[stable_order(list(keys.values()), len(data))]
 
 
-def _stable_order(keys: list, rows: int) -> np.ndarray:
-    """The stable order of ``rows`` rows by ``keys`` (the first sorted first): one integer per
-    row, the keys folded in one at a time, when they fit in one; one sort (a sort per key is
-    three times slower)."""
+def stable_order(keys: list, rows: int) -> np.ndarray:
+    """The positions of ``rows`` rows sorted by ``keys`` (arrays over the rows, the first sorted
+    first), as ``DataFrame.sort_values`` gives them: one integer per row, the keys folded in
+    one at a time, when they fit in one; one sort (a sort per key is three times slower)."""
     combined, span = np.zeros(rows, dtype=np.int64), 1
     for key in keys:
         rank = _sort_codes(key)
