@@ -22,6 +22,7 @@ candidates a coordinated suppression hides next.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 
@@ -189,6 +190,46 @@ def audit_block(block: Block, cells: Cellules, protection: Protection,
                                 tuple(dict.fromkeys(binding)) if not ok else (),
                                 tuple(masked)))
     return sorted(results, key=lambda r: r.pos)
+
+
+def block_digest(block: Block, cells: Cellules, protection: Protection, exact: bool = False,
+                 only: np.ndarray | None = None, first_failure: bool = False,
+                 hide: np.ndarray | None = None) -> str:
+    """A digest of everything ``audit_block`` reads (same arguments): the block's equations and
+    the arrays at its cells, not where its cells lie in the table, so that a block whose rows
+    moved (a row added elsewhere) keeps its digest. Its verdicts are kept under it
+    (``as_local``, ``placed``)."""
+    digest = hashlib.sha256(repr((protection, exact, first_failure, only is None,
+                                  hide is None, block.matrix.shape,
+                                  block.links.shape)).encode())
+    positions = block.cells
+    arrays = [block.matrix.indptr, block.matrix.indices, block.matrix.data, block.links.indptr,
+              block.links.indices, block.links.data, cells.valeur[positions],
+              cells.secret[positions], cells.publie[positions], cells.primaire[positions],
+              cells.effectif[positions]]
+    arrays += [mask[positions] for mask in (only, hide) if mask is not None]
+    for array in arrays:
+        values = np.ascontiguousarray(array)
+        digest.update(f"{values.dtype.str}{values.shape}".encode())
+        digest.update(values.tobytes())
+    return digest.hexdigest()
+
+
+def as_local(results: list[Resultat], block: Block) -> tuple[tuple, ...]:
+    """The verdicts of ``block`` with positions among its cells (sorted), to be kept."""
+    def local(positions) -> tuple[int, ...]:
+        return tuple(np.searchsorted(block.cells, positions).tolist())
+
+    return tuple((local([r.pos])[0], r.bas, r.haut, r.ok, r.raison, local(r.liants),
+                  local(r.masquees)) for r in results)
+
+
+def placed(kept: tuple[tuple, ...], block: Block) -> list[Resultat]:
+    """The verdicts ``as_local`` kept, at the positions of ``block``'s cells."""
+    cells = block.cells
+    return [Resultat(int(cells[pos]), bas, haut, ok, raison,
+                     tuple(int(cells[p]) for p in liants), tuple(int(cells[p]) for p in masquees))
+            for pos, bas, haut, ok, raison, liants, masquees in kept]
 
 
 def least_lost(binding: list[int], values: np.ndarray, first: np.ndarray) -> int:

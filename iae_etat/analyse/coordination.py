@@ -80,11 +80,13 @@ class Coordination:
 @dataclass
 class ZoneOutcome:
     """The coordination of one zone: its secret (over its rows), the audit's last verdicts
-    (positions among its audited rows) and its rounds."""
+    (positions among its audited rows), its rounds and the keys of the blocks' verdicts it
+    read or kept (``_audit_blocks``)."""
 
     secret: np.ndarray
     resultats: list[audit.Resultat]
     tours: int
+    verdicts: tuple[str, ...] = ()
 
 
 def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audited: np.ndarray,
@@ -123,7 +125,7 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
         frame, places, flags = inputs(zone)
         return _coordinate_zone(frame, flags, places,
                                 partial(hierarchies, rows_of[zone], frame, places),
-                                sommes, protection, drive, workers,
+                                sommes, protection, drive, workers, memo,
                                 None if log is None else
                                 lambda message: log(f"zone {zone} : {message}"))
 
@@ -149,6 +151,8 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
     if memo is not None:
         for zone in todo:
             memo.put(keys[zone], outcomes[zone])
+        for outcome in outcomes.values():  # read or kept in a child, or by an earlier build
+            memo.used.update(outcome.verdicts)
     release_memory()  # what this process's share of the coordination freed
     return _merged(data, secret, primary, audited, effectifs, rows_of, outcomes)
 
@@ -177,10 +181,11 @@ def _merged(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audited
 
 def _coordinate_zone(frame: pd.DataFrame, flags: dict[str, np.ndarray],
                      territoires: pd.DataFrame, hierarchies, sommes, protection: audit.Protection,
-                     drive: bool, workers: int, log) -> ZoneOutcome:
+                     drive: bool, workers: int, memo: Entries | None, log) -> ZoneOutcome:
     """The rounds of the coordination of one zone (``frame``: its rows, ``flags``: ``secret``,
     ``primary``, ``audited``, ``effectifs`` over them). ``hierarchies()`` is prepared once the
-    linear model is built, so that the two preparations do not add their peaks."""
+    linear model is built, so that the two preparations do not add their peaks. ``memo``
+    keeps the verdicts of each block's audit (``_audit_blocks``)."""
     rows = np.flatnonzero(flags["audited"])
     cells = frame.iloc[rows].reset_index(drop=True)
     blocks = modele.blocks(cells, territoires, sommes, modele.presence(frame))
@@ -199,10 +204,11 @@ def _coordinate_zone(frame: pd.DataFrame, flags: dict[str, np.ndarray],
     # département figures (124 against 114)
     hide = ((cells["niveau"] != TOP_LEVEL) & (cells["type_siae"] != modele.ENSEMBLE)) \
         .to_numpy() if drive else None
+    kept: list[str] = []  # the keys of the blocks' verdicts
     while True:
         masked = set()  # hidden by the audit itself (``audit.audit_block``, ``hide``)
         for result in _audit_blocks(blocks, dirty, state, protection, todo, drive, hide,
-                                    workers):
+                                    workers, memo, kept):
             verdicts[result.pos] = result
             masked.update(result.masquees)
         failing = [r for r in verdicts.values() if not r.ok]
@@ -229,22 +235,44 @@ def _coordinate_zone(frame: pd.DataFrame, flags: dict[str, np.ndarray],
         todo = np.zeros(len(rows), bool)
         todo[changed] = True
         todo[[r.pos for r in failing]] = True
-    return ZoneOutcome(hidden, sorted(verdicts.values(), key=lambda r: r.pos), rounds)
+    return ZoneOutcome(hidden, sorted(verdicts.values(), key=lambda r: r.pos), rounds,
+                       tuple(dict.fromkeys(kept)))
 
 
 def _audit_blocks(blocks: list[modele.Block], numbers: set[int], state: audit.Cellules,
                   protection: audit.Protection, todo: np.ndarray | None, drive: bool,
-                  hide: np.ndarray | None, workers: int) -> list[audit.Resultat]:
+                  hide: np.ndarray | None, workers: int, memo: Entries | None = None,
+                  kept: list[str] | None = None) -> list[audit.Resultat]:
     """The verdicts of the blocks ``numbers``, in their order, audited by ``workers``
     processes (``apart.share_out``), the largest first: a block's audit only reads ``state``
-    (``hide``: the cells it may hide in a failing cell's programs)."""
+    (``hide``: the cells it may hide in a failing cell's programs).
+
+    ``memo`` keeps each block's verdicts under the digest of what its audit reads
+    (``audit.block_digest``): after one corrected return, the blocks it leaves untouched are
+    not audited again, round after round; their keys are added to ``kept``."""
     def work(number: int) -> int:
         cells = blocks[number].cells
         return int((state.secret[cells] if todo is None else todo[cells]).sum())
 
-    verdicts = share_out(sorted(numbers, key=lambda n: (-work(n), n)),
-                         lambda n: audit.audit_block(blocks[n], state, protection, only=todo,
-                                                     first_failure=drive, hide=hide), workers)
+    arguments = {"only": todo, "first_failure": drive, "hide": hide}
+    keys, verdicts = {}, {}
+    if memo is not None:
+        for number in numbers:
+            if state.secret[blocks[number].cells].any():  # else nothing to audit
+                keys[number] = memo.key(audit.block_digest(blocks[number], state,
+                                                           protection, **arguments))
+                stored = memo.get(keys[number], tuple)
+                if stored is not None:
+                    verdicts[number] = audit.placed(stored, blocks[number])
+    missing = sorted(set(numbers) - set(verdicts), key=lambda n: (-work(n), n))
+    computed = share_out(missing, lambda n: audit.audit_block(blocks[n], state, protection,
+                                                             **arguments), workers)
+    for number, results in computed.items():
+        if number in keys:
+            memo.put(keys[number], audit.as_local(results, blocks[number]))
+    if kept is not None:
+        kept += keys.values()
+    verdicts.update(computed)
     return [r for n in sorted(numbers) for r in verdicts[n]]
 
 

@@ -40,10 +40,11 @@ def _values_table(values: list[float]) -> pd.DataFrame:
     return _table(rows)
 
 
-def _published(table: pd.DataFrame, territoires: pd.DataFrame, memo: Entries | None = None):
+def _published(table: pd.DataFrame, territoires: pd.DataFrame, memo: Entries | None = None,
+               effectifs: set[str] | None = None):
     rapport: dict = {}
-    out = apply_secret(table, territoires, 11, {"de_abc"}, {}, protection=PROTECTION,
-                       rapport=rapport, memo=memo)
+    out = apply_secret(table, territoires, 11, effectifs or {"de_abc"}, {},
+                       protection=PROTECTION, rapport=rapport, memo=memo)
     return out, rapport
 
 
@@ -93,7 +94,7 @@ def test_a_changed_zone_alone_is_coordinated_again_and_the_result_is_the_cold_on
     territoires = _territoires()
     memo = Entries(tmp_path / "secret", writable=True)
     _published(_values_table([3.0, 25.0, 4.0, 30.0, 2.0, 40.0]), territoires, memo)
-    assert len(list((tmp_path / "secret").iterdir())) == 2        # one entry per zone
+    assert len(_zone_entries(tmp_path / "secret")) == 2        # one entry per zone
     changed = _values_table([3.0, 25.0, 4.0, 30.0, 7.0, 36.0])    # a return of 03 corrected
     computed = []
     original = coordination._coordinate_zone
@@ -113,6 +114,54 @@ def test_a_changed_zone_alone_is_coordinated_again_and_the_result_is_the_cold_on
         entry.write_bytes(b"not a pickle")
     again, _ = _published(changed, territoires, Entries(tmp_path / "secret", writable=True))
     pd.testing.assert_frame_equal(again, cold)
+
+
+def _zone_entries(folder) -> list:
+    entries = Entries(folder)
+    return [path for path in folder.iterdir()
+            if entries.get(path.name.removesuffix(".pickle"), coordination.ZoneOutcome)]
+
+
+def _two_indicators(de_abc: list[float], salaries: list[float]) -> pd.DataFrame:
+    """Two indicators of the same territories: two blocks of the audit in each zone."""
+    return pd.concat([_values_table(de_abc),
+                      _values_table(salaries).assign(indicateur="salaries_annee")],
+                     ignore_index=True)
+
+
+def test_in_a_changed_zone_the_blocks_left_untouched_are_not_audited_again(tmp_path):
+    territoires = _territoires()
+    memo = Entries(tmp_path / "secret", writable=True)
+    before = _two_indicators([3.0, 25.0, 4.0, 30.0, 2.0, 40.0], [5.0, 2.0, 30.0, 4.0, 50.0, 1.0])
+    _published(before, territoires, memo, effectifs={"de_abc", "salaries_annee"})
+    memo.prune()
+    # a return of 02 corrected: its salariés alone change, in the zone of 01 and 02
+    changed = _two_indicators([3.0, 25.0, 4.0, 30.0, 2.0, 40.0], [5.0, 2.0, 30.0, 9.0, 50.0, 1.0])
+    audited = []
+    original = coordination.audit.audit_block
+
+    def counted(block, *args, **kwargs):
+        audited.append(block.indicateurs)
+        return original(block, *args, **kwargs)
+
+    memo = Entries(tmp_path / "secret", writable=True)
+    with mock.patch.object(coordination.audit, "audit_block", counted), \
+            mock.patch.object(coordination, "WORKERS", 1):  # counted in this process
+        warm, warm_rapport = _published(changed, territoires, memo,
+                                        effectifs={"de_abc", "salaries_annee"})
+    memo.prune()
+    assert audited and set(audited) == {("salaries_annee",)}
+    cold, cold_rapport = _published(changed, territoires, effectifs={"de_abc", "salaries_annee"})
+    pd.testing.assert_frame_equal(warm, cold)
+    assert warm_rapport["audit"] == cold_rapport["audit"]
+    # a build taking the zones back whole keeps their blocks' verdicts for the next one
+    kept = sorted(path.name for path in (tmp_path / "secret").iterdir())
+    memo = Entries(tmp_path / "secret", writable=True)
+    again, _ = _published(changed, territoires, memo, effectifs={"de_abc", "salaries_annee"})
+    memo.prune()
+    pd.testing.assert_frame_equal(again, cold)
+    assert sorted(path.name for path in (tmp_path / "secret").iterdir()) == kept
+    assert len(kept) > len(_zone_entries(tmp_path / "secret"))
 
 
 def test_an_entry_of_another_kind_is_not_served(tmp_path):
