@@ -22,7 +22,6 @@ candidates a coordinated suppression hides next.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass, field
 
@@ -31,6 +30,7 @@ import pandas as pd
 
 from iae_etat.analyse import systemes
 from iae_etat.analyse.modele import Block, blocks
+from iae_etat.tables.digests import content_digest
 
 DIVULGUEE = "valeur retrouvée exactement"
 PROTECTION = "intervalle de protection non atteint"
@@ -199,20 +199,14 @@ def block_digest(block: Block, cells: Cellules, protection: Protection, exact: b
     the arrays at its cells, not where its cells lie in the table, so that a block whose rows
     moved (a row added elsewhere) keeps its digest. Its verdicts are kept under it
     (``as_local``, ``placed``)."""
-    digest = hashlib.sha256(repr((protection, exact, first_failure, only is None,
-                                  hide is None, block.matrix.shape,
-                                  block.links.shape)).encode())
     positions = block.cells
-    arrays = [block.matrix.indptr, block.matrix.indices, block.matrix.data, block.links.indptr,
-              block.links.indices, block.links.data, cells.valeur[positions],
-              cells.secret[positions], cells.publie[positions], cells.primaire[positions],
-              cells.effectif[positions]]
-    arrays += [mask[positions] for mask in (only, hide) if mask is not None]
-    for array in arrays:
-        values = np.ascontiguousarray(array)
-        digest.update(f"{values.dtype.str}{values.shape}".encode())
-        digest.update(values.tobytes())
-    return digest.hexdigest()
+    masks = [mask[positions] for mask in (only, hide) if mask is not None]
+    return content_digest(protection, exact, first_failure, only is None, hide is None,
+                          block.matrix.shape, block.matrix.indptr, block.matrix.indices,
+                          block.matrix.data, block.links.shape, block.links.indptr,
+                          block.links.indices, block.links.data, cells.valeur[positions],
+                          cells.secret[positions], cells.publie[positions],
+                          cells.primaire[positions], cells.effectif[positions], *masks)
 
 
 def as_local(results: list[Resultat], block: Block) -> tuple[tuple, ...]:

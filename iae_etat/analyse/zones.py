@@ -13,14 +13,13 @@ cores, and a zone whose inputs did not change since the last build is taken back
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from iae_etat.analyse.modele import membership
+from iae_etat.tables.digests import content_digest
 
 
 def zones(data: pd.DataFrame, territoires: pd.DataFrame) -> tuple[np.ndarray, list[list[str]]]:
@@ -66,12 +65,5 @@ def key(salt: str, frame: pd.DataFrame, territoires: pd.DataFrame,
     """A digest of what the coordination of one zone reads: its rows (``frame``, every column
     by value), its communes and the ``arrays`` aligned on its rows, under ``salt`` (the code
     and the settings)."""
-    digest = hashlib.sha256(salt.encode())
-    for table in (frame, territoires):
-        digest.update("|".join(map(str, table.columns)).encode())
-        digest.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
-    for name, array in sorted(arrays.items()):
-        values = np.ascontiguousarray(array)
-        digest.update(f"{name}:{values.dtype.str}:{values.shape}".encode())
-        digest.update(values.tobytes())
-    return digest.hexdigest()
+    return content_digest(salt, frame, territoires,
+                          *(part for name in sorted(arrays) for part in (name, arrays[name])))

@@ -55,6 +55,18 @@ def names(kind: str, project_dir: Path | None, suffix: str) -> list[str]:
     return sorted(found)
 
 
+def fingerprint(kinds: tuple[str, ...], project_dir: Path | None) -> str:
+    """The code and the resources of ``kinds`` a project reads (its own copies, then the
+    shipped ones): the salt of results kept between builds that read them."""
+    digest = hashlib.sha256(code_fingerprint().encode())
+    for kind in kinds:
+        for folder in search_path(kind, project_dir):
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                digest.update(f"{kind}/{path.relative_to(folder).as_posix()}".encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """The version and the source of the package: a change of code reruns every stage and

@@ -5,6 +5,7 @@ published tables only (the control files are written by the controls stage,
 from __future__ import annotations
 
 import json
+from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,7 @@ import pandas as pd
 from iae_etat import __version__
 from iae_etat.common import resources
 from iae_etat.common.apart import Child
+from iae_etat.common.entries import Entries
 from iae_etat.common.vocabulary import AUDIT_FILE, CALAGE_GROUPS, QUESTIONNAIRES
 from iae_etat.project.config import Projet
 from iae_etat.project.method import taux_reponse_min
@@ -36,6 +38,7 @@ from iae_etat.report import (
 from iae_etat.report.templating import environment, inline_css
 from iae_etat.scenario.stage import read_scenarios
 from iae_etat.tables.catalogue import Catalogue
+from iae_etat.tables.digests import content_digest
 from iae_etat.tables.files import write_bytes, write_text
 from iae_etat.tables.formats import nombre
 from iae_etat.territoires import referentiel
@@ -83,6 +86,10 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
 def write_documents(projet: Projet, millesime: int, catalogue: Catalogue, reports_dir: Path,
                     shared: dict[str, pd.DataFrame]) -> list[Path]:
     """Write the two HTML documents and the Word decision document; returns their paths."""
+    # the charts are drawn by matplotlib: a new version may draw them otherwise
+    memo = Entries(projet.cache_dir("documents", millesime), writable=True,
+                   salt=f"{resources.fingerprint(('schemas',), projet.dir)}|"
+                        f"{metadata.version('matplotlib')}")
     anomalies = pd.concat([catalogue.read("core_anomalies"), catalogue.read("out_controles")],
                           ignore_index=True)
     documents = render_documents(projet, millesime, shared["out_indicateurs"],
@@ -94,13 +101,37 @@ def write_documents(projet: Projet, millesime: int, catalogue: Catalogue, report
                                  groupes=catalogue.read(CALAGE_GROUPS),
                                  niveaux=shared["core_territoires"],
                                  reponses=catalogue.read_optional(QUESTIONNAIRES),
-                                 catalogue_dir=catalogue.dir)
+                                 catalogue_dir=catalogue.dir, memo=memo)
+    memo.prune()
     for name, html in documents.items():
         write_text(reports_dir / name, html)
     word = reports_dir / export_word.DOCX_NAME  # the decision document, editable
     write_bytes(word, export_word.html_to_docx(documents[REPORT_NAME],
                                                f"État des lieux — {millesime}"))
     return [*(reports_dir / name for name in documents), word]
+
+
+def departement_page(code: str, libelle: str, millesime: int, taux_min: float,
+                     rows: pd.DataFrame, evolution: pd.DataFrame, indicateurs: pd.DataFrame,
+                     couverture: pd.DataFrame, ecarts: pd.DataFrame, evolution_departement:
+                     pd.DataFrame, publics: pd.DataFrame) -> dict:
+    """The synthèse of one département: its all-publics ``rows`` and ``evolution``, the tables
+    its key messages are drawn from (``messages.messages_cles``) and its rows of every public."""
+    par_type = context.by_type(rows)
+    figures = context.key_figures(rows)
+    graphique = charts.bar_chart([k for k, _ in par_type["etp"]],
+                                 [v for _, v in par_type["etp"]], "ETP") \
+        if par_type["etp"] else ""
+    lignes = context.evolution_rows(evolution)
+    return {"code": code, "libelle": libelle, "chiffres": figures,
+            "alerte": context.alerte_reponse(figures, taux_min),
+            "par_type": par_type, "graphique": graphique, "evolution": lignes,
+            "ruptures": context.evolution_breaks(lignes),
+            "graphique_alt": f"ETP conventionnés par type de SIAE, {libelle}, {millesime}",
+            "rapprochement": context.reconciliation(rows),
+            "messages": messages.messages_cles(indicateurs, couverture, ecarts,
+                                               evolution_departement, code, libelle, millesime),
+            "publics": context.publics_table(publics, code)}
 
 
 def audit_secret(directory: Path | None) -> dict:
@@ -124,14 +155,17 @@ def render_documents(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                      ecarts: pd.DataFrame, scenarios: list[dict] | None = None,
                      groupes: pd.DataFrame | None = None, niveaux: pd.DataFrame | None = None,
                      reponses: pd.DataFrame | None = None,
-                     catalogue_dir: Path | None = None) -> dict[str, str]:
+                     catalogue_dir: Path | None = None,
+                     memo: Entries | None = None) -> dict[str, str]:
     """The two self-contained HTML documents, by file name: the decision document of the CDIAE
     and its annexes (pure apart from reading the templates and the commentary files). ``scenarios``
     are the project's what-if files applied (``scenario.stage.read_scenarios``), ``groupes`` the
     calibration groups of the non-response (``out_calage``); ``niveaux``
     (``core_territoires``) adds the zones d'emploi and CLPE of the communes to the maps,
     ``reponses`` (``raw_questionnaires``) gives the secteurs and the bonnes pratiques;
-    ``catalogue_dir`` holds the summary of the secrecy audit."""
+    ``catalogue_dir`` holds the summary of the secrecy audit; ``memo`` keeps the synthèse of
+    each département under the digest of what it reads (``departement_page``), so that one
+    corrected return draws again only its own département's."""
     territoires = referentiel.territoires(list(projet.departements))
     departements = []
     libelles = dict(zip(territoires["code_departement"], territoires["nom_departement"],
@@ -148,30 +182,19 @@ def render_documents(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                   evolution[evolution["niveau"] == "departement"])
     about = [messages.by_departement(table, geographie) for table in drawn_from]
     for code in projet.departements:
-        libelle = libelles[code]
-        par_type = context.by_type(rows.get(code, indicateurs.iloc[:0]))
-        alt = f"ETP conventionnés par type de SIAE, {libelle}, {millesime}"
-        graphique = charts.bar_chart([k for k, _ in par_type["etp"]],
-                                     [v for _, v in par_type["etp"]], "ETP") \
-            if par_type["etp"] else ""
-        departements.append({"code": code, "libelle": libelle,
-                             "chiffres": context.key_figures(rows.get(code, indicateurs.iloc[:0])),
-                             "alerte": context.alerte_reponse(
-                                 context.key_figures(rows.get(code, indicateurs.iloc[:0])),
-                                 taux_reponse_min(projet)),
-                             "par_type": par_type, "graphique": graphique,
-                             "evolution": context.evolution_rows(
-                                 evolutions.get(code, evolution.iloc[:0])),
-                             "ruptures": context.evolution_breaks(context.evolution_rows(
-                                 evolutions.get(code, evolution.iloc[:0]))),
-                             "graphique_alt": alt,
-                             "rapprochement": context.reconciliation(
-                                 rows.get(code, indicateurs.iloc[:0])),
-                             "messages": messages.messages_cles(
-                                 *(part.get(code, table.iloc[:0]) for part, table in zip(
-                                     about, drawn_from, strict=True)), code, libelle, millesime),
-                             "publics": context.publics_table(
-                                 departement_rows.get(code, indicateurs.iloc[:0]), code)})
+        inputs = (rows.get(code, indicateurs.iloc[:0]), evolutions.get(code, evolution.iloc[:0]),
+                  *(part.get(code, table.iloc[:0]) for part, table in zip(
+                      about, drawn_from, strict=True)),
+                  departement_rows.get(code, indicateurs.iloc[:0]))
+        key = None if memo is None else memo.key(
+            content_digest(code, libelles[code], millesime, taux_reponse_min(projet), *inputs))
+        page = None if memo is None else memo.get(key, dict)
+        if page is None:
+            page = departement_page(code, libelles[code], millesime, taux_reponse_min(projet),
+                                    *inputs)
+            if memo is not None:
+                memo.put(key, page)
+        departements.append(page)
     with_siae = structures.dropna(subset=["code_commune"])["code_commune"].value_counts()
     shown = sorted(with_siae.index[:COMMUNES_SHOWN])
     tables = [context.level_table(indicateurs, niveau)
