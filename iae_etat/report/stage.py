@@ -38,7 +38,7 @@ from iae_etat.report import (
 from iae_etat.report.templating import environment, inline_css
 from iae_etat.scenario.stage import read_scenarios
 from iae_etat.tables.catalogue import Catalogue
-from iae_etat.tables.digests import content_digest
+from iae_etat.tables.digests import RowDigests
 from iae_etat.tables.files import write_bytes, write_text
 from iae_etat.tables.formats import nombre
 from iae_etat.territoires import referentiel
@@ -181,13 +181,17 @@ def render_documents(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
     drawn_from = (indicateurs[indicateurs["niveau"] == "departement"], couverture, ecarts,
                   evolution[evolution["niveau"] == "departement"])
     about = [messages.by_departement(table, geographie) for table in drawn_from]
+    # the synthèse's inputs are rows of the tables drawn from (``RowDigests``)
+    digests = [RowDigests(table) for table in drawn_from] if memo is not None else []
     for code in projet.departements:
         inputs = (rows.get(code, indicateurs.iloc[:0]), evolutions.get(code, evolution.iloc[:0]),
                   *(part.get(code, table.iloc[:0]) for part, table in zip(
                       about, drawn_from, strict=True)),
                   departement_rows.get(code, indicateurs.iloc[:0]))
         key = None if memo is None else memo.key(
-            content_digest(code, libelles[code], millesime, taux_reponse_min(projet), *inputs))
+            code, libelles[code], millesime, taux_reponse_min(projet),
+            *(digest.of(part) for digest, part in zip(
+                [digests[0], digests[3], *digests, digests[0]], inputs, strict=True)))
         page = None if memo is None else memo.get(key, dict)
         if page is None:
             page = departement_page(code, libelles[code], millesime, taux_reponse_min(projet),
