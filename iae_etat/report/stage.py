@@ -111,6 +111,46 @@ def write_documents(projet: Projet, millesime: int, catalogue: Catalogue, report
     return [*(reports_dir / name for name in documents), word]
 
 
+def departement_pages(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
+                      evolution: pd.DataFrame, couverture: pd.DataFrame, ecarts: pd.DataFrame,
+                      territoires: pd.DataFrame, geographie: pd.DataFrame,
+                      memo: Entries | None = None) -> list[dict]:
+    """The synthèse of each département of the project (``departement_page``), taken from
+    ``memo`` when what it reads did not change."""
+    libelles = dict(zip(territoires["code_departement"], territoires["nom_departement"],
+                        strict=True))
+    rows = context.by_departement(indicateurs)
+    # the département rows, split once: a national scope has millions of rows
+    departement_rows = indicateurs[indicateurs["niveau"] == "departement"]
+    departement_rows = {code: group for code, group
+                        in departement_rows.groupby("code", observed=True)}
+    evolutions = context.by_departement(evolution)
+    # the tables each département's key messages are drawn from, split once
+    drawn_from = (indicateurs[indicateurs["niveau"] == "departement"], couverture, ecarts,
+                  evolution[evolution["niveau"] == "departement"])
+    about = [messages.by_departement(table, geographie) for table in drawn_from]
+    # the synthèse's inputs are rows of the tables drawn from (``RowDigests``)
+    digests = [RowDigests(table) for table in drawn_from] if memo is not None else []
+    pages = []
+    for code in projet.departements:
+        inputs = (rows.get(code, indicateurs.iloc[:0]), evolutions.get(code, evolution.iloc[:0]),
+                  *(part.get(code, table.iloc[:0]) for part, table in zip(
+                      about, drawn_from, strict=True)),
+                  departement_rows.get(code, indicateurs.iloc[:0]))
+        key = None if memo is None else memo.key(
+            code, libelles[code], millesime, taux_reponse_min(projet),
+            *(digest.of(part) for digest, part in zip(
+                [digests[0], digests[3], *digests, digests[0]], inputs, strict=True)))
+        page = None if memo is None else memo.get(key, dict)
+        if page is None:
+            page = departement_page(code, libelles[code], millesime, taux_reponse_min(projet),
+                                    *inputs)
+            if memo is not None:
+                memo.put(key, page)
+        pages.append(page)
+    return pages
+
+
 def departement_page(code: str, libelle: str, millesime: int, taux_min: float,
                      rows: pd.DataFrame, evolution: pd.DataFrame, indicateurs: pd.DataFrame,
                      couverture: pd.DataFrame, ecarts: pd.DataFrame, evolution_departement:
@@ -167,38 +207,9 @@ def render_documents(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
     each département under the digest of what it reads (``departement_page``), so that one
     corrected return draws again only its own département's."""
     territoires = referentiel.territoires(list(projet.departements))
-    departements = []
-    libelles = dict(zip(territoires["code_departement"], territoires["nom_departement"],
-                        strict=True))
-    rows = context.by_departement(indicateurs)
-    # the département rows, split once: a national scope has millions of rows
-    departement_rows = indicateurs[indicateurs["niveau"] == "departement"]
-    departement_rows = {code: group for code, group
-                        in departement_rows.groupby("code", observed=True)}
-    evolutions = context.by_departement(evolution)
     geographie = territoires if niveaux is None else niveaux
-    # the tables each département's key messages are drawn from, split once
-    drawn_from = (indicateurs[indicateurs["niveau"] == "departement"], couverture, ecarts,
-                  evolution[evolution["niveau"] == "departement"])
-    about = [messages.by_departement(table, geographie) for table in drawn_from]
-    # the synthèse's inputs are rows of the tables drawn from (``RowDigests``)
-    digests = [RowDigests(table) for table in drawn_from] if memo is not None else []
-    for code in projet.departements:
-        inputs = (rows.get(code, indicateurs.iloc[:0]), evolutions.get(code, evolution.iloc[:0]),
-                  *(part.get(code, table.iloc[:0]) for part, table in zip(
-                      about, drawn_from, strict=True)),
-                  departement_rows.get(code, indicateurs.iloc[:0]))
-        key = None if memo is None else memo.key(
-            code, libelles[code], millesime, taux_reponse_min(projet),
-            *(digest.of(part) for digest, part in zip(
-                [digests[0], digests[3], *digests, digests[0]], inputs, strict=True)))
-        page = None if memo is None else memo.get(key, dict)
-        if page is None:
-            page = departement_page(code, libelles[code], millesime, taux_reponse_min(projet),
-                                    *inputs)
-            if memo is not None:
-                memo.put(key, page)
-        departements.append(page)
+    departements = departement_pages(projet, millesime, indicateurs, evolution, couverture,
+                                     ecarts, territoires, geographie, memo)
     with_siae = structures.dropna(subset=["code_commune"])["code_commune"].value_counts()
     shown = sorted(with_siae.index[:COMMUNES_SHOWN])
     tables = [context.level_table(indicateurs, niveau)

@@ -19,6 +19,7 @@ from iae_etat.report import context, stage
 from iae_etat.report.stage import ANNEXES_NAME, render_documents, render_report
 from iae_etat.tables.contracts import TABLE_LAYERS
 from iae_etat.tables.formats import cellule, pourcentage
+from iae_etat.territoires import referentiel
 from tests.conftest import ROOT
 
 PROCESSED = "data/processed/2025"
@@ -32,21 +33,29 @@ def _tables(project: Path) -> dict[str, pd.DataFrame]:
                          "core_territoires")}
 
 
-def _render(project: Path, tables: dict[str, pd.DataFrame], name: str = "",
-            memo: Entries | None = None) -> str:
+def _render(project: Path, tables: dict[str, pd.DataFrame], name: str = "") -> str:
     documents = render_documents(load_projet(project), 2025, tables["out_indicateurs"],
                                  tables["out_evolution"], tables["out_couverture"],
                                  tables["core_structures"], tables["core_anomalies"],
                                  tables["core_sources"], tables["core_collecte"],
-                                 ecarts=tables["out_ecarts"], memo=memo)
+                                 ecarts=tables["out_ecarts"])
     return documents[name] if name else "".join(documents.values())
 
 
 def test_the_synthese_of_a_departement_is_drawn_again_only_when_its_rows_change(built_demo,
                                                                                tmp_path):
     tables = _tables(built_demo)
-    cold = _render(built_demo, tables)
-    assert _render(built_demo, tables, memo=Entries(tmp_path, writable=True)) == cold
+    projet = load_projet(built_demo)
+    territoires = referentiel.territoires(list(projet.departements))
+
+    def pages(memo: Entries | None = None) -> list[dict]:
+        return stage.departement_pages(projet, 2025, tables["out_indicateurs"],
+                                       tables["out_evolution"], tables["out_couverture"],
+                                       tables["out_ecarts"], territoires,
+                                       tables["core_territoires"], memo)
+
+    cold = pages()
+    assert pages(Entries(tmp_path, writable=True)) == cold
     drawn = []
     original = stage.departement_page
 
@@ -55,19 +64,18 @@ def test_the_synthese_of_a_departement_is_drawn_again_only_when_its_rows_change(
         return original(code, *args)
 
     with mock.patch.object(stage, "departement_page", counted):
-        assert _render(built_demo, tables, memo=Entries(tmp_path, writable=True)) == cold
+        assert pages(Entries(tmp_path, writable=True)) == cold
         assert drawn == []
         # a figure of the département published otherwise: its synthèse changes
         indicateurs = tables["out_indicateurs"]
-        figure = indicateurs.index[(indicateurs["niveau"] == "departement")
-                                   & (indicateurs["indicateur"] == "nb_siae")
-                                   & (indicateurs["type_siae"] == "ensemble")
-                                   & (indicateurs["public"] == "ensemble")]
-        tables["out_indicateurs"] = indicateurs.assign(valeur=indicateurs["valeur"].where(
-            ~indicateurs.index.isin(figure), indicateurs["valeur"] + 1000))
-        warm = _render(built_demo, tables, memo=Entries(tmp_path, writable=True))
+        figure = (indicateurs["niveau"] == "departement") \
+            & (indicateurs["indicateur"] == "nb_siae") \
+            & (indicateurs["type_siae"] == "ensemble") & (indicateurs["public"] == "ensemble")
+        tables["out_indicateurs"] = indicateurs.assign(
+            valeur=indicateurs["valeur"].where(~figure, indicateurs["valeur"] + 1000))
+        warm = pages(Entries(tmp_path, writable=True))
     assert drawn == ["26"]
-    assert warm == _render(built_demo, tables) != cold
+    assert warm == pages() != cold
 
 
 def _restreinte(built_demo: Path, tmp_path: Path) -> Path:
