@@ -131,6 +131,7 @@ def departement_pages(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
     about = [messages.by_departement(table, geographie) for table in drawn_from]
     # the synthèse's inputs are rows of the tables drawn from (``RowDigests``)
     digests = [RowDigests(table) for table in drawn_from] if memo is not None else []
+    taux_min = taux_reponse_min(projet)
     pages = []
     for code in projet.departements:
         inputs = (rows.get(code, indicateurs.iloc[:0]), evolutions.get(code, evolution.iloc[:0]),
@@ -138,13 +139,12 @@ def departement_pages(projet: Projet, millesime: int, indicateurs: pd.DataFrame,
                       about, drawn_from, strict=True)),
                   departement_rows.get(code, indicateurs.iloc[:0]))
         key = None if memo is None else memo.key(
-            code, libelles[code], millesime, taux_reponse_min(projet),
+            code, libelles[code], millesime, taux_min,
             *(digest.of(part) for digest, part in zip(
                 [digests[0], digests[3], *digests, digests[0]], inputs, strict=True)))
         page = None if memo is None else memo.get(key, dict)
         if page is None:
-            page = departement_page(code, libelles[code], millesime, taux_reponse_min(projet),
-                                    *inputs)
+            page = departement_page(code, libelles[code], millesime, taux_min, *inputs)
             if memo is not None:
                 memo.put(key, page)
         pages.append(page)
