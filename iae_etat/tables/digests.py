@@ -28,7 +28,6 @@ def content_digest(*parts: object) -> str:
     return digest.hexdigest()
 
 
-
 class RowDigests:
     """The hash of every row of ``table`` (every column, by value), drawn once: the digest of
     any of its row subsets that kept its index labels (a group, a slice) is read from them,
