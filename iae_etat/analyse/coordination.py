@@ -152,7 +152,7 @@ def coordinate(data: pd.DataFrame, secret: np.ndarray, primary: np.ndarray, audi
         for zone in todo:
             memo.put(keys[zone], outcomes[zone])
         for outcome in outcomes.values():  # read or kept in a child, or by an earlier build
-            memo.used.update(outcome.verdicts)
+            memo.keep(outcome.verdicts)
     release_memory()  # what this process's share of the coordination freed
     return _merged(data, secret, primary, audited, effectifs, rows_of, outcomes)
 

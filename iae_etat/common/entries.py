@@ -57,6 +57,11 @@ class Entries:
             with contextlib.suppress(OSError):
                 partial.unlink(missing_ok=True)
 
+    def keep(self, keys) -> None:
+        """Count ``keys`` as used by this run (read or written elsewhere: by a forked child,
+        or named by an entry taken back), so that ``prune`` leaves them."""
+        self.used.update(keys)
+
     def prune(self) -> None:
         """Remove the entries this run did not use."""
         if not self.writable or not self.folder.is_dir():

@@ -15,7 +15,7 @@ def content_digest(*parts: object) -> str:
     digest = hashlib.sha256()
     for part in parts:
         if isinstance(part, pd.DataFrame):
-            digest.update(repr([(str(c), str(t)) for c, t in part.dtypes.items()]).encode())
+            digest.update(_columns(part).encode())
             for _, column in part.items():
                 digest.update(_hashed(column).tobytes())
         elif isinstance(part, np.ndarray):
@@ -36,7 +36,7 @@ class RowDigests:
     def __init__(self, table: pd.DataFrame) -> None:
         if not table.index.is_unique:
             raise ValueError("RowDigests: the rows of the table must have distinct labels")
-        self._columns = repr([(str(c), str(t)) for c, t in table.dtypes.items()])
+        self._columns = _columns(table)
         self._hashes = pd.Series(pd.util.hash_pandas_object(table, index=False).to_numpy(),
                                  index=table.index)
 
@@ -52,3 +52,8 @@ def _hashed(column: pd.Series) -> np.ndarray:
             and len(column) < len(column.cat.categories):
         column = pd.Series(column.to_numpy(dtype=object), copy=False)
     return pd.util.hash_pandas_object(column, index=False).to_numpy()
+
+
+def _columns(table: pd.DataFrame) -> str:
+    """The names and types of the columns of ``table``."""
+    return repr([(str(c), str(t)) for c, t in table.dtypes.items()])
