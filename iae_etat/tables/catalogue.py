@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from iae_etat.common.errors import DataError
-from iae_etat.tables.codage import sort_order, sorted_categories
+from iae_etat.tables.codage import present_sorted, sort_order
 from iae_etat.tables.contracts import conform, load_contract, plain_dtypes, validate
 from iae_etat.tables.files import write_atomic
 
@@ -70,9 +70,13 @@ class Catalogue:
 
         text = [f.name for f in pq.read_schema(self.path(name))
                 if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-        frame = pd.read_parquet(self.path(name), filters=filters, read_dictionary=text)
-        return frame.assign(**{c: sorted_categories(frame[c].cat.remove_unused_categories())
-                               for c in text})
+        # the dictionaries of the row groups made one, then each column handed to pandas
+        # and freed: a national table is never held twice
+        table = pq.read_table(self.path(name), filters=filters,
+                              read_dictionary=text).unify_dictionaries()
+        frame = table.to_pandas(self_destruct=True, split_blocks=True)
+        del table
+        return frame.assign(**{c: present_sorted(frame[c]) for c in text})
 
     def read_optional(self, name: str) -> pd.DataFrame | None:
         """The table ``name``, or None when this millésime has none (a source not provided)."""

@@ -71,6 +71,21 @@ def sorted_categories(values: pd.Series) -> pd.Series:
     return values.cat.reorder_categories(categories.sort_values())
 
 
+def present_sorted(values: pd.Series) -> pd.Series:
+    """``values`` (a categorical) with only the categories present, in text order: the codes
+    are counted and recoded once (pandas' ``remove_unused_categories`` hashes every row, 3 s
+    for a national table)."""
+    codes = values.cat.codes.to_numpy()
+    categories = values.cat.categories
+    present = np.bincount(codes + 1, minlength=len(categories) + 1)[1:] > 0
+    kept = categories[present]
+    order = kept.argsort()
+    rank = np.full(len(categories) + 1, -1, dtype=np.int64)  # the last one: a missing value
+    rank[np.flatnonzero(present)[order]] = np.arange(len(kept))
+    return pd.Series(pd.Categorical.from_codes(rank[codes], kept[order]), index=values.index,
+                     name=values.name)
+
+
 def codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """The rank of each value among the distinct values in sorted order (their count for a
     missing value, which sorts last) and the distinct values."""
