@@ -180,8 +180,13 @@ def equations(data: pd.DataFrame, territoires: pd.DataFrame,
         link = child_map[["code_commune", "code"]].merge(
             parent_map[["code_commune", "code"]], on="code_commune", suffixes=("", "_parent"))
         link = link.drop_duplicates("code").set_index("code")["code_parent"]
+        # the parent's code of each child's code, looked up for the zone's children only (the
+        # codes of a national table number tens of thousands)
         code_names = cells.categories["code"]
-        parent_of = code_names.get_indexer(link.reindex(code_names).to_numpy())
+        child_at = code_names.get_indexer(link.index)
+        parent_of = np.full(len(code_names), -1, dtype=np.intp)
+        parent_of[child_at[child_at >= 0]] = \
+            code_names.get_indexer(link.to_numpy())[child_at >= 0]
         members = cells.codes["niveau"] == child_level
         if methods is not None:
             mixed = _mixed_methods(methods, child, parent)
