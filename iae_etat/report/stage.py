@@ -59,8 +59,9 @@ def run_report(projet: Projet, millesime: int, catalogue: Catalogue,
                reports_dir: Path) -> list[Path]:
     """Write the report and its published files into ``reports_dir``; returns their paths.
 
-    For a few départements, the documents are written by a child process (``apart.Child``)
-    while this one writes the dashboard: they share the tables read before it starts."""
+    Up to All France in one diffusion (``SIDE_BY_SIDE_ROWS``), the documents are written by a
+    child process (``apart.Child``) while this one writes the dashboard: they share the tables
+    read before it starts."""
 
     # The report shows the publique rows; the dashboard those of its diffusion.
     wanted = [("diffusion", "in", sorted({"publique", reglages(projet).diffusion}))]
