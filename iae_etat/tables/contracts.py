@@ -19,7 +19,7 @@ import yaml
 
 from iae_etat.common import resources, yamlio
 from iae_etat.common.errors import ConfigError, Probleme
-from iae_etat.tables.codage import duplicated_keys, sorted_categories
+from iae_etat.tables.codage import codes_used, duplicated_keys, sorted_categories
 
 # Table names say their layer: raw_ (as read), core_ (harmonised), out_ (computed).
 TABLE_LAYERS = ("raw_", "core_", "out_")
@@ -225,16 +225,6 @@ def _packed(df: pd.DataFrame, fields: list[Field]) -> list[list[Field]]:
     return [short, *([f] for f in fields if f not in short)]
 
 
-def _codes_used(codes: np.ndarray, size: int, rows: int = 1 << 20) -> np.ndarray:
-    """The distinct ``codes`` (of ``size`` categories; -1: missing), sorted: counted a million
-    rows at a time (cast to 64 bits whole, a national table's codes would take 100 Mio)."""
-    seen = np.zeros(size + 1, dtype=bool)
-    for start in range(0, len(codes), rows):
-        seen |= np.bincount(codes[start:start + rows].astype(np.intp) + 1,
-                            minlength=size + 1).astype(bool)
-    return np.flatnonzero(seen) - 1
-
-
 def _values_used(df: pd.DataFrame, fields: list[Field]) -> tuple[list[Field], pd.DataFrame,
                                                                    Callable]:
     """The values the rows of ``df`` hold in the categorical columns ``fields``, as text side
@@ -244,7 +234,7 @@ def _values_used(df: pd.DataFrame, fields: list[Field]) -> tuple[list[Field], pd
     used, values = {}, {}
     for f in fields:
         column = df[f.name]
-        used[f.name] = _codes_used(column.array.codes, len(column.cat.categories))
+        used[f.name] = codes_used(column.array.codes, len(column.cat.categories))
         texts = column.cat.categories.astype(TYPES["string"]).to_numpy()
         values[f.name] = np.concatenate([[pd.NA] * int((used[f.name] < 0).any()),
                                          texts[used[f.name][used[f.name] >= 0]]])
