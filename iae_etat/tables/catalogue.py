@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from iae_etat.common.errors import DataError
-from iae_etat.tables.codage import present_sorted, sort_order
+from iae_etat.tables.codage import joined_categoricals, sort_order
 from iae_etat.tables.contracts import conform, load_contract, plain_dtypes, validate
 from iae_etat.tables.files import write_atomic
 
@@ -24,27 +24,24 @@ def _write_group(writer, group, schema) -> None:
     writer.write_table(group.cast(schema))
 
 
-def _joined_text(pieces: list[pd.Series]) -> pd.Series:
-    """The categorical ``pieces`` one after the other, with the categories present in text
-    order (a piece whose rows are all empty has categories of no type: given the others')."""
-    from pandas.api.types import union_categoricals
-
-    typed = next((p.cat.categories.dtype for p in pieces if len(p.cat.categories)), None)
-    if typed is not None:
-        pieces = [p if p.cat.categories.dtype == typed else pd.Series(pd.Categorical.from_codes(
-            p.cat.codes.to_numpy(), pd.Index(p.cat.categories, dtype=typed))) for p in pieces]
-    return present_sorted(pd.Series(union_categoricals(pieces, sort_categories=True)))
-
-
-def read_in_parts(path: Path, columns: list[str],
-                  dictionary: list[str]) -> Iterator[pd.DataFrame]:
-    """The ``columns`` of the Parquet file ``path``, one row group after another (the
-    ``dictionary`` columns as categoricals): a table of millions of rows is never held whole."""
+def read_in_parts(path: Path, columns: list[str] | None = None,
+                  dictionary: list[str] | None = None,
+                  filters: list[tuple] | None = None) -> Iterator[pd.DataFrame]:
+    """The ``columns`` of the Parquet file ``path`` (all by default), its rows matching the
+    pyarrow ``filters`` (row groups skipped on their statistics), one row group after another
+    (the ``dictionary`` columns as categoricals, with the row group's dictionary): a table of
+    millions of rows is never held whole."""
+    import pyarrow as pa
+    import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
-    with pq.ParquetFile(path, read_dictionary=dictionary) as parquet:
-        for group in range(parquet.num_row_groups):
-            yield parquet.read_row_group(group, columns=columns).to_pandas()
+    parquet = ds.ParquetFileFormat(
+        read_options=ds.ParquetReadOptions(dictionary_columns=dictionary or []))
+    for batch in ds.dataset(path, format=parquet).to_batches(
+            columns=columns, filter=None if filters is None else pq.filters_to_expression(filters),
+            batch_size=ROW_GROUP, batch_readahead=0, fragment_readahead=0):
+        if batch.num_rows:
+            yield pa.Table.from_batches([batch]).to_pandas()
 
 
 class Catalogue:
@@ -78,23 +75,18 @@ class Catalogue:
         if not categories:
             return pd.read_parquet(self.path(name), filters=filters)
         import pyarrow as pa
-        import pyarrow.dataset as ds
         import pyarrow.parquet as pq
+
         text = [f.name for f in pq.read_schema(self.path(name))
                 if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
         # a row group at a time handed to pandas, then the parts joined: a national table is
         # never held whole in Arrow beside its pandas copy (600 Mio less for both diffusions)
-        parquet = ds.ParquetFileFormat(
-            read_options=ds.ParquetReadOptions(dictionary_columns=text))
-        dataset = ds.dataset(self.path(name), format=parquet)
-        condition = None if filters is None else pq.filters_to_expression(filters)
-        parts = [pa.Table.from_batches([batch]).to_pandas() for batch in dataset.to_batches(
-            filter=condition, batch_size=ROW_GROUP, batch_readahead=0, fragment_readahead=0)
-            if batch.num_rows] or [dataset.to_table(filter=condition).to_pandas()]
+        parts = list(read_in_parts(self.path(name), dictionary=text, filters=filters)) \
+            or [pq.read_table(self.path(name), filters=filters, read_dictionary=text).to_pandas()]
         columns = {}
         for column in list(parts[0].columns):  # each part's column dropped once joined
             pieces = [part.pop(column) for part in parts]
-            columns[column] = _joined_text(pieces) if column in text \
+            columns[column] = joined_categoricals(pieces) if column in text \
                 else pd.concat(pieces, ignore_index=True)
         return pd.DataFrame(columns)
 

@@ -43,6 +43,18 @@ def concat(frames: list[pd.DataFrame], columns: list[str], text: list[str]) -> p
     return pd.DataFrame(out)
 
 
+def joined_categoricals(pieces: list[pd.Series]) -> pd.Series:
+    """The categorical ``pieces`` one after the other, with the categories present in text
+    order (a piece whose rows are all empty has categories of no type: given the others')."""
+    from pandas.api.types import union_categoricals
+
+    typed = next((p.cat.categories.dtype for p in pieces if len(p.cat.categories)), None)
+    if typed is not None:
+        pieces = [p if p.cat.categories.dtype == typed else pd.Series(pd.Categorical.from_codes(
+            p.cat.codes.to_numpy(), pd.Index(p.cat.categories, dtype=typed))) for p in pieces]
+    return present_sorted(pd.Series(union_categoricals(pieces, sort_categories=True)))
+
+
 def map_categories(values: pd.Series, mapping: pd.Series | dict) -> pd.Series:
     """``values`` (categorical) mapped through ``mapping`` as a categorical: each category is
     mapped once, never each row (missing where ``mapping`` lacks a category)."""
@@ -75,15 +87,15 @@ def present_sorted(values: pd.Series) -> pd.Series:
     """``values`` (a categorical) with only the categories present, in text order: the codes
     are counted and recoded once (pandas' ``remove_unused_categories`` hashes every row, 3 s
     for a national table)."""
-    categories = values.cat.categories
-    present = codes_used(values.cat.codes.to_numpy(), len(categories))
+    categories, codes = values.cat.categories, values.cat.codes.to_numpy()
+    present = codes_used(codes, len(categories))
     present = present[present >= 0]
     kept = categories[present]
     order = kept.argsort()
     rank = np.full(len(categories) + 1, -1, dtype=np.int32)  # the last one: a missing value
     rank[present[order]] = np.arange(len(kept))
-    return pd.Series(pd.Categorical.from_codes(rank[values.cat.codes.to_numpy()], kept[order]),
-                     index=values.index, name=values.name)
+    return pd.Series(pd.Categorical.from_codes(rank[codes], kept[order]), index=values.index,
+                     name=values.name)
 
 
 def codes_used(codes: np.ndarray, size: int, rows: int = 1 << 20) -> np.ndarray:
