@@ -30,18 +30,27 @@ def read_in_parts(path: Path, columns: list[str] | None = None,
     """The ``columns`` of the Parquet file ``path`` (all by default), its rows matching the
     pyarrow ``filters`` (row groups skipped on their statistics), one row group after another
     (the ``dictionary`` columns as categoricals, with the row group's dictionary): a table of
-    millions of rows is never held whole."""
-    import pyarrow as pa
+    millions of rows is never held whole.
+
+    Each row group is read on its own and filtered here: a pyarrow dataset scan of the same
+    rows held 180 Mio more (a national earlier millésime read for the evolution) and took
+    twice as long."""
     import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
-    parquet = ds.ParquetFileFormat(
-        read_options=ds.ParquetReadOptions(dictionary_columns=dictionary or []))
-    for batch in ds.dataset(path, format=parquet).to_batches(
-            columns=columns, filter=None if filters is None else pq.filters_to_expression(filters),
-            batch_size=ROW_GROUP, batch_readahead=0, fragment_readahead=0):
-        if batch.num_rows:
-            yield pa.Table.from_batches([batch]).to_pandas()
+    condition = None if filters is None else pq.filters_to_expression(filters)
+    with pq.ParquetFile(path, read_dictionary=dictionary) as parquet:
+        groups: Iterable[int] = range(parquet.num_row_groups)
+        if condition is not None:  # those whose statistics may hold matching rows
+            fragment = next(iter(ds.dataset(path, format="parquet").get_fragments()))
+            groups = [group.id for part in fragment.split_by_row_group(condition)
+                      for group in part.row_groups]
+        for group in groups:
+            table = parquet.read_row_group(group, columns=columns)
+            if condition is not None:
+                table = table.filter(condition)
+            if table.num_rows:
+                yield table.to_pandas()
 
 
 class Catalogue:

@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from iae_etat.tables.catalogue import Catalogue
+from iae_etat.tables.catalogue import Catalogue, read_in_parts
 
 
 def _table(folder) -> Catalogue:
@@ -41,3 +41,19 @@ def test_a_filter_keeping_no_row_gives_an_empty_table_with_the_columns(tmp_path)
     assert len(read) == 0
     assert list(read.columns) == ["diffusion", "niveau", "methode", "valeur"]
     assert isinstance(read["niveau"].dtype, pd.CategoricalDtype)
+
+
+def test_a_filter_keeps_the_matching_rows_inside_a_row_group(tmp_path):
+    read = _table(tmp_path).read("t", filters=[("diffusion", "in", ["publique"]),
+                                               ("niveau", "!=", "commune")], categories=True)
+    assert read["niveau"].tolist() == ["epci", "departement"]
+    assert read["valeur"].tolist() == [1.5, 4.0]
+
+
+def test_read_in_parts_gives_a_part_per_row_group_holding_matching_rows(tmp_path):
+    _table(tmp_path)
+    parts = list(read_in_parts(tmp_path / "t.parquet", ["niveau", "valeur"], ["niveau"],
+                               filters=[("niveau", "in", ["epci", "zone"])]))
+    assert [part["niveau"].tolist() for part in parts] == [["epci"], ["zone", "epci"]]
+    assert all(isinstance(part["niveau"].dtype, pd.CategoricalDtype) for part in parts)
+    assert [len(part) for part in read_in_parts(tmp_path / "t.parquet")] == [2, 2, 2]
