@@ -389,7 +389,8 @@ def table(results: dict) -> str:
                 "unzip_floor_ms_per_questionnaire", "lecture_ms_per_questionnaire",
                 "naive_openpyxl_ms_per_questionnaire", "pandas_calamine_ms_per_questionnaire",
                 "campagne_questionnaires", "campagne_s", "campagne_ms_par_questionnaire",
-                "campagne_rss_mib", "demo_cold_s", "demo_cold_essais_s", "demo_noop_s", "demo_pdf_s", "help_s",
+                "campagne_rss_mib", "demo_cold_s", "demo_cold_essais_s", "demo_noop_s",
+                "demo_pdf_s", "help_s",
                 "asp_national_s", "asp_national_peak_rss_mib", "bench_s"):
         if key in results:
             lines.append(f"| {key} | {results[key]} |")
