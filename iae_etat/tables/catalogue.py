@@ -39,6 +39,11 @@ def read_in_parts(path: Path, columns: list[str] | None = None,
     import pyarrow.parquet as pq
 
     condition = None if filters is None else pq.filters_to_expression(filters)
+    # a column filtered on is read too, and dropped once the rows are filtered (``filters``
+    # as pyarrow takes them: terms, or lists of terms one of which must hold)
+    terms = [t for f in filters or () for t in (f if isinstance(f, list) else [f])]
+    read = None if columns is None else \
+        [*columns, *dict.fromkeys(t[0] for t in terms if t[0] not in columns)]
     with pq.ParquetFile(path, read_dictionary=dictionary) as parquet:
         groups: Iterable[int] = range(parquet.num_row_groups)
         if condition is not None:  # those whose statistics may hold matching rows
@@ -46,9 +51,11 @@ def read_in_parts(path: Path, columns: list[str] | None = None,
             groups = [group.id for part in fragment.split_by_row_group(condition)
                       for group in part.row_groups]
         for group in groups:
-            table = parquet.read_row_group(group, columns=columns)
+            table = parquet.read_row_group(group, columns=read)
             if condition is not None:
                 table = table.filter(condition)
+                if columns is not None:
+                    table = table.select(columns)
             if table.num_rows:
                 yield table.to_pandas()
 

@@ -57,3 +57,14 @@ def test_read_in_parts_gives_a_part_per_row_group_holding_matching_rows(tmp_path
     assert [part["niveau"].tolist() for part in parts] == [["epci"], ["zone", "epci"]]
     assert all(isinstance(part["niveau"].dtype, pd.CategoricalDtype) for part in parts)
     assert [len(part) for part in read_in_parts(tmp_path / "t.parquet")] == [2, 2, 2]
+
+
+def test_read_in_parts_filters_on_a_column_it_does_not_give(tmp_path):
+    _table(tmp_path)
+    parts = list(read_in_parts(tmp_path / "t.parquet", ["valeur"],
+                               filters=[("diffusion", "in", ["restreinte"])]))
+    assert [part.columns.tolist() for part in parts] == [["valeur"]]
+    assert parts[0]["valeur"].tolist() == [5.0, 6.0]
+    either = [[("niveau", "=", "zone")], [("niveau", "=", "departement")]]
+    either = list(read_in_parts(tmp_path / "t.parquet", ["valeur"], filters=either))
+    assert [part["valeur"].tolist() for part in either] == [[4.0], [5.0]]
