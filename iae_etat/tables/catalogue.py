@@ -46,10 +46,10 @@ def read_in_parts(path: Path, columns: list[str] | None = None,
         [*columns, *dict.fromkeys(t[0] for t in terms if t[0] not in columns)]
     with pq.ParquetFile(path, read_dictionary=dictionary) as parquet:
         groups: Iterable[int] = range(parquet.num_row_groups)
-        if condition is not None:  # those whose statistics may hold matching rows
+        if condition is not None:  # those whose statistics may hold matching rows, in order
             fragment = next(iter(ds.dataset(path, format="parquet").get_fragments()))
-            groups = [group.id for part in fragment.split_by_row_group(condition)
-                      for group in part.row_groups]
+            groups = sorted(group.id for part in fragment.split_by_row_group(condition)
+                            for group in part.row_groups)
         for group in groups:
             table = parquet.read_row_group(group, columns=read)
             if condition is not None:
