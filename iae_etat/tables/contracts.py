@@ -190,17 +190,27 @@ def validate(df: pd.DataFrame, contract: Contract, fichier: str,
     coded = [f for f in present if f.type == "string" and _text_codes(df[f.name])
              and not f.constraints.get("unique", False)]
     plain = [f for f in present if f not in coded]
-    # few schemas: pandera's cost is mostly per call, not per value
-    checks = [(plain, df, None), *(_values_used(df, group) for group in _packed(df, coded))]
-    for fields_, frame, located in checks:
+
+    def check(fields_: list[Field], frame: pd.DataFrame,
+              located: Callable | None = None) -> list[Probleme]:
         if not fields_:
-            continue
+            return []
         schema = pa.DataFrameSchema({f.name: _column(f, pa) for f in fields_}, strict=False)
         try:
             schema.validate(frame[[f.name for f in fields_]], lazy=True)
         except pa.errors.SchemaErrors as exc:
             cases = exc.failure_cases if located is None else located(exc.failure_cases)
-            problems.extend(_failure_problems(cases, contract, fichier))
+            return _failure_problems(cases, contract, fichier)
+        return []
+
+    # few schemas: pandera's cost is mostly per call, not per value
+    problems += check(plain, df)
+    for group in _packed(df, coded):
+        # every category first: when all are valid, so are those the rows hold, found only
+        # otherwise (a pass over each column of millions of rows)
+        every, held, _ = _values_used(df, group, every=True)
+        if check(every, held):
+            problems += check(*_values_used(df, group))
     if contract.primary_key and not key_checked \
             and all(k in df.columns for k in contract.primary_key):
         dup = duplicated_keys(df, list(contract.primary_key))
@@ -225,16 +235,18 @@ def _packed(df: pd.DataFrame, fields: list[Field]) -> list[list[Field]]:
     return [short, *([f] for f in fields if f not in short)]
 
 
-def _values_used(df: pd.DataFrame, fields: list[Field]) -> tuple[list[Field], pd.DataFrame,
-                                                                   Callable]:
-    """The values the rows of ``df`` hold in the categorical columns ``fields``, as text side
-    by side (a missing value first where a row has one; a shorter column padded with its first
-    value), and a function that places the failure cases found in them at the first row of
-    ``df`` holding each failing value."""
+def _values_used(df: pd.DataFrame, fields: list[Field],
+                 every: bool = False) -> tuple[list[Field], pd.DataFrame, Callable]:
+    """The values the rows of ``df`` hold in the categorical columns ``fields`` (``every``:
+    all their categories, held or not), as text side by side (a missing value first where a
+    row has one; a shorter column padded with its first value), and a function that places the
+    failure cases found in them at the first row of ``df`` holding each failing value."""
     used, values = {}, {}
     for f in fields:
         column = df[f.name]
-        used[f.name] = codes_used(column.array.codes, len(column.cat.categories))
+        size = len(column.cat.categories)
+        used[f.name] = np.arange(-int((column.array.codes < 0).any()), size) if every \
+            else codes_used(column.array.codes, size)
         texts = column.cat.categories.astype(TYPES["string"]).to_numpy()
         values[f.name] = np.concatenate([[pd.NA] * int((used[f.name] < 0).any()),
                                          texts[used[f.name][used[f.name] >= 0]]])

@@ -85,6 +85,21 @@ def test_a_categorical_column_is_reported_once_per_wrong_value_at_its_first_row(
     assert len(plain) == 5
 
 
+def test_a_wrong_category_no_row_holds_is_no_problem_even_when_it_is_the_only_one():
+    contract = load_contract("core_structures")
+    frame = conform(pd.DataFrame({
+        "siret": ["12345678901234"] * 2, "type_siae": ["ACI", "EI"], "denomination": ["A", "B"],
+        "code_commune": ["26362", "2A004"], "a_repondu": [True] * 2,
+        "etp_conventionnes": [1.0] * 2, "etp_realises": [1.0] * 2, "salaries_annee": [3] * 2}),
+        contract)
+    coded = frame.assign(type_siae=frame["type_siae"].astype("category")
+                         .cat.add_categories(["ZZ"]))
+    assert validate(coded, contract, "core_structures.parquet", True) == []
+    coded.loc[1, "type_siae"] = "ZZ"
+    assert [(p.champ, p.valeur) for p in validate(coded, contract, "core_structures.parquet",
+                                                  True)] == [("type_siae", "ZZ")]
+
+
 def test_missing_column_and_duplicate_key_are_reported():
     contract = load_contract("raw_structures")
     frame = conform(pd.DataFrame({"siret": ["12345678901234"] * 2, "type_siae": ["ACI", "ACI"],
