@@ -11,6 +11,8 @@ workbook) and the naive peer
 (``pandas.read_excel(sheet_name=None, engine="openpyxl")``, on an evenly spaced sample because it
 is slow). The campaign prepares the prefilled questionnaire of every SIAE of the national list
 of the last millésime (``iae-etat questionnaire``, last year's returns read for the prefill).
+A fixed load timed before each part and at the end (``machine_reference``) tells whether the
+host was as quiet as for the bench one compares with.
 
 Writes ``reports/bench/bench.json`` and the table ``reports/bench/bench.md``.
 Usage: ``python scripts/bench.py [--partie demo,national,campagne,asp] [--tailles 500,1000,5000]
@@ -340,6 +342,24 @@ PARTIES = {
 }
 
 
+def machine_reference() -> float:
+    """Seconds of a fixed load (a Python loop and a NumPy sort), best of three: measured at the
+    start and the end of the bench, it tells a host slowed by others from a slower code."""
+    import numpy as np
+
+    values = np.random.default_rng(0).random(2_000_000)
+
+    def once() -> float:
+        started = time.perf_counter()
+        total = 0
+        for number in range(3_000_000):
+            total += number
+        np.sort(values)
+        return time.perf_counter() - started
+
+    return round(min(once() for _ in range(3)), 3)
+
+
 def verdicts(results: dict) -> dict:
     out = {}
     for key, (sense, limit) in TARGETS.items():
@@ -380,7 +400,13 @@ def national_table(results: dict) -> list[str]:
 def table(results: dict) -> str:
     lines = ["# Banc d'essai iae-etat", "",
              f"{results['machine']['coeurs']} cœurs, Python {results['machine']['python']}, "
-             f"{results['date']} ; parties : {', '.join(results['parties'])}.", ""]
+             f"{results['date']} ; parties : {', '.join(results['parties'])}.", "",
+             "Référence de la machine (une charge fixe, meilleure de trois, en secondes) avant "
+             "chaque partie et à la fin : "
+             + ", ".join(f"{moment} {seconds}" for moment, seconds
+                         in results["machine"]["reference_s"].items())
+             + ". Deux bancs ne se comparent qu'à références égales : un hôte chargé par "
+             "d'autres ralentit tout, sans que le code y soit pour rien.", ""]
     if "tailles" in results:
         lines += national_table(results)
     lines += ["| mesure | valeur |", "| --- | ---: |"]
@@ -418,10 +444,12 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     results: dict = {}
     started = time.perf_counter()
+    reference: dict[str, float] = {}
     try:
         for name in PARTIES:                 # always in the order of PARTIES
             if name in chosen:
                 print(f"{name}…", flush=True)
+                reference[name] = machine_reference()
                 results.update(PARTIES[name](work, options))
     finally:
         if not options.garder:
@@ -429,7 +457,8 @@ def main() -> None:
     results["bench_s"] = round(time.perf_counter() - started, 1)
     results["parties"] = [name for name in PARTIES if name in chosen]
     results["machine"] = {"coeurs": os.cpu_count(), "python": platform.python_version(),
-                          "systeme": platform.platform()}
+                          "systeme": platform.platform(),
+                          "reference_s": {**reference, "fin": machine_reference()}}
     results["date"] = time.strftime("%Y-%m-%d %H:%M")
     results["objectifs"] = verdicts(results)
     options.sortie.mkdir(parents=True, exist_ok=True)
