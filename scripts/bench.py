@@ -343,11 +343,15 @@ PARTIES = {
 
 
 def machine_reference() -> float:
-    """Seconds of a fixed load (a Python loop and a NumPy sort), best of three: measured at the
-    start and the end of the bench, it tells a host slowed by others from a slower code."""
+    """Seconds of a fixed load (a Python loop, a NumPy sort, a pandas sum by key), best of
+    three: measured before each part and at the end of the bench, it tells a host slowed by
+    others from a slower code."""
     import numpy as np
+    import pandas as pd
 
     values = np.random.default_rng(0).random(2_000_000)
+    frame = pd.DataFrame({"cle": np.random.default_rng(1).integers(0, 100_000, len(values)),
+                          "valeur": values})
 
     def once() -> float:
         started = time.perf_counter()
@@ -355,6 +359,7 @@ def machine_reference() -> float:
         for number in range(3_000_000):
             total += number
         np.sort(values)
+        frame.groupby("cle")["valeur"].sum()
         return time.perf_counter() - started
 
     return round(min(once() for _ in range(3)), 3)
