@@ -22,15 +22,15 @@ def _stream(name, path, chunk_rows, millesime=2025):
 
 
 @pytest.mark.slow
-def test_demo_monthly_view_in_chunks_of_7_rows_and_blocks_of_64_bytes_equals_a_whole_read(
+def test_demo_monthly_view_in_chunks_of_97_rows_and_blocks_of_64_bytes_equals_a_whole_read(
         monkeypatch):
     path = next(DEMO.glob("fluxIAE_EtatMensuelIndiv_*.csv.gz"))
     whole, problems = readers.read_source(adapters.load_adapter("asp_etats_mensuels"), path,
                                           2025, path.name)
     monkeypatch.setattr(fluxiae, "BLOCK_BYTES", 64)
-    parts = _stream("asp_etats_mensuels", path, chunk_rows=7)
-    assert len(parts) == -(-len(whole) // 7)  # ⌈rows / 7⌉ chunks, none empty
-    assert all(len(frame) <= 7 for frame, _ in parts)
+    parts = _stream("asp_etats_mensuels", path, chunk_rows=97)
+    assert len(parts) == -(-len(whole) // 97)  # ⌈rows / 97⌉ chunks, none empty
+    assert all(len(frame) <= 97 for frame, _ in parts)
     joined = pd.concat([frame for frame, _ in parts], ignore_index=True)
     pd.testing.assert_frame_equal(joined, whole)
     assert [p for _, found in parts for p in found] == problems == []
