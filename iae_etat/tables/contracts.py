@@ -208,8 +208,8 @@ def validate(df: pd.DataFrame, contract: Contract, fichier: str,
     for group in _packed(df, coded):
         # every category first: when all are valid, so are those the rows hold, found only
         # otherwise (a pass over each column of millions of rows)
-        every, held, _ = _values_used(df, group, every=True)
-        if check(every, held):
+        _, every_category, _ = _values_used(df, group, every=True)
+        if check(group, every_category):
             problems += check(*_values_used(df, group))
     if contract.primary_key and not key_checked \
             and all(k in df.columns for k in contract.primary_key):
